@@ -1,0 +1,60 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable, Transaction } from '@prisma/driver-adapter-utils';
+
+/** SQL statements sent on behalf of one GraphQL request, and their total time. */
+export interface SqlStats {
+  statements: number;
+  ms: number;
+}
+
+const current = new AsyncLocalStorage<SqlStats>();
+
+/** Runs `fn` so that every Prisma statement sent inside it is added to `stats`. */
+export function runWithSqlStats<T>(stats: SqlStats, fn: () => T): T {
+  return current.run(stats, fn);
+}
+
+export function currentSqlStats(): SqlStats | undefined {
+  return current.getStore();
+}
+
+type AnyFn = (...args: unknown[]) => Promise<unknown>;
+
+/** A view of `target` whose queryRaw/executeRaw report to the current request's counter. */
+function counted<Q extends SqlQueryable>(target: Q, extra: Partial<Record<PropertyKey, (fn: AnyFn) => AnyFn>> = {}): Q {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value = Reflect.get(obj, prop, obj);
+      if (typeof value !== 'function') return value;
+      const fn = (value as AnyFn).bind(obj);
+      if (extra[prop]) return extra[prop](fn);
+      if (prop !== 'queryRaw' && prop !== 'executeRaw') return fn;
+      return async (...args: unknown[]) => {
+        const stats = current.getStore();
+        const start = performance.now();
+        try {
+          return await fn(...args);
+        } finally {
+          if (stats) {
+            stats.statements += 1;
+            stats.ms += performance.now() - start;
+          }
+        }
+      };
+    },
+  });
+}
+
+/**
+ * Wraps a Prisma driver adapter factory so that every statement Prisma sends (inside
+ * transactions too) is counted against the request that caused it. Counting at the adapter
+ * sees real SQL statements, not Prisma operations (one findMany with includes can be several).
+ */
+export function countingAdapter<F extends SqlDriverAdapterFactory>(factory: F): F {
+  return counted(factory as unknown as SqlQueryable, {
+    connect: (connect) => async () =>
+      counted((await connect()) as SqlDriverAdapter, {
+        startTransaction: (start) => async (...args) => counted((await start(...args)) as Transaction),
+      }),
+  }) as unknown as F;
+}

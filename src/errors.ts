@@ -1,0 +1,26 @@
+import { GraphQLError } from 'graphql';
+
+/** Error codes clients can branch on (`errors[].extensions.code`). */
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT';
+
+export function userError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+export const badInput = (message: string, argument?: string) =>
+  userError('BAD_USER_INPUT', message, argument ? { argument } : {});
+
+/** Parses a GraphQL ID of one of our rows (a positive int4), or says clearly why not. */
+export function parseId(id: string | number, argument = 'id'): number {
+  const s = String(id);
+  const n = /^[1-9][0-9]{0,9}$/.test(s) ? Number(s) : NaN;
+  if (!(n <= 2_147_483_647)) throw badInput(`\`${argument}\` must be a job-platform id (a positive integer), got ${JSON.stringify(s.slice(0, 40))}`, argument);
+  return n;
+}
+
+export function checkRange(value: number, min: number, max: number, argument: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badInput(`\`${argument}\` must be an integer from ${min} to ${max}, got ${value}`, argument);
+  }
+  return value;
+}

@@ -1,0 +1,25 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { Config } from './config';
+import { createContext, type Context } from './context';
+import type { Database } from './db/database';
+import { EXAMPLE_QUERY } from './graphiql';
+import { useSqlStats } from './plugins/sql-stats';
+import { schema } from './schema';
+
+export type Gateway = YogaServerInstance<Record<string, unknown>, Context>;
+
+/** The GraphQL endpoint at /graphql (GraphiQL for browsers), without an HTTP server of its own. */
+export function createGateway(db: Database, config: Pick<Config, 'SQL_STATS' | 'NODE_ENV'>): Gateway {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    context: () => createContext(db),
+    // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
+    renderGraphiQL,
+    graphiql: { title: 'Chommie Gateway', defaultQuery: EXAMPLE_QUERY },
+    maskedErrors: { isDev: config.NODE_ENV === 'development' },
+    plugins: [useSqlStats(config.SQL_STATS)],
+  });
+}

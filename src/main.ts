@@ -1,0 +1,43 @@
+import { createServer } from 'node:http';
+import { loadConfig, ConfigError } from './config';
+import { isEmpty, migrate, openConfiguredDatabase, seed } from './db/setup';
+import { createGateway } from './gateway';
+import { SimilarJobsRefresher } from './similar/refresher';
+
+async function main() {
+  const config = loadConfig();
+  const where = config.DATABASE_URL ? `PostgreSQL (${new URL(config.DATABASE_URL).host})` : `embedded PGlite in ${config.DATA_DIR}`;
+  console.log(`Opening ${where}…`);
+  const db = await openConfiguredDatabase(config);
+  const { applied } = await migrate(db.raw);
+  if (applied.length) console.log(`Applied migrations: ${applied.join(', ')}`);
+  // The embedded database is a demo: give it data on first start. A real one is seeded on demand.
+  if (!config.DATABASE_URL && config.SEED_ON_EMPTY && (await isEmpty(db))) {
+    console.log('Empty embedded database: seeding demo data (once; takes a few seconds)…');
+    await seed(db);
+  }
+  const refresher = new SimilarJobsRefresher(db.prisma, {
+    intervalMs: config.SIMILAR_JOBS_REFRESH_MS,
+    onError: (err) => console.error('similar-jobs refresh failed (will retry):', err),
+  });
+  refresher.start();
+  const server = createServer(createGateway(db, config));
+  server.listen(config.PORT, config.HOST, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    console.log(`Chommie Gateway ready: http://localhost:${port}/graphql (GraphiQL in a browser)`);
+  });
+  const stop = async () => {
+    server.close();
+    await refresher.stop();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

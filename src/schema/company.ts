@@ -1,0 +1,29 @@
+import { checkRange } from '../errors';
+import { companyJobCursor } from '../loaders';
+import { MAX_PAGE } from '../queries/jobs';
+import { builder } from './builder';
+import { toConnection } from './connection';
+
+builder.objectType('Company', {
+  description: 'An employer.',
+  fields: (t) => ({
+    id: t.id({ resolve: (c) => String(c.id) }),
+    name: t.exposeString('name'),
+    industry: t.exposeString('industry', { nullable: true }),
+    rating: t.exposeFloat('rating', { nullable: true }),
+    jobCount: t.int({ description: 'Active jobs of this company.', resolve: (c, _a, ctx) => ctx.loaders.companyJobCount.load(c.id) }),
+    jobs: t.field({
+      type: 'JobConnection',
+      description: 'Active jobs of this company, newest first.',
+      args: {
+        first: t.arg.int({ required: false, defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
+        after: t.arg.string({ required: false }),
+      },
+      resolve: async (c, { first, after }, ctx) => {
+        const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
+        const page = await ctx.loaders.companyJobs(n, after ?? null).load(c.id);
+        return toConnection(page.rows, n, after, companyJobCursor, () => ctx.loaders.companyJobCount.load(c.id), page.hasNextPage);
+      },
+    }),
+  }),
+});

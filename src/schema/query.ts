@@ -1,0 +1,82 @@
+import { checkRange, parseId } from '../errors';
+import type { JobRow } from '../queries/columns';
+import { jobPageQuery, MAX_PAGE } from '../queries/jobs';
+import { JOB_COLUMNS } from '../queries/columns';
+import { builder } from './builder';
+import { toConnection } from './connection';
+import { JobOrderEnum, JobTypeEnum } from './enums';
+
+const JobFilter = builder.inputType('JobFilter', {
+  description: 'Conditions a job must all meet. Only active jobs are ever listed.',
+  fields: (t) => ({
+    search: t.string({
+      description: 'Full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). At most 200 characters.',
+    }),
+    location: t.string({ description: 'City or state (exact, any case), or the start of the display location ("San Fran", "Remote").' }),
+    jobType: t.field({ type: JobTypeEnum }),
+    salaryMin: t.int({ description: 'Jobs whose yearly salary range reaches at least this. Jobs without salary are excluded.' }),
+    salaryMax: t.int({ description: 'Jobs whose yearly salary range starts at most at this. Jobs without salary are excluded.' }),
+    remote: t.boolean(),
+    companyId: t.id(),
+  }),
+});
+
+builder.queryFields((t) => ({
+  job: t.field({
+    type: 'Job',
+    nullable: true,
+    description: 'A job by id, open or closed; null if there is none.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => ctx.loaders.job.load(parseId(id)),
+  }),
+  company: t.field({
+    type: 'Company',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => ctx.loaders.company.load(parseId(id)),
+  }),
+  jobs: t.field({
+    type: 'JobConnection',
+    description: `Active jobs, filtered and ordered, by pages of at most ${MAX_PAGE} (cursor pagination).`,
+    args: {
+      filter: t.arg({ type: JobFilter }),
+      orderBy: t.arg({ type: JobOrderEnum, defaultValue: 'NEWEST' }),
+      first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
+      after: t.arg.string({ description: '`pageInfo.endCursor` of the previous page.' }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const q = jobPageQuery(args);
+      const rows = await ctx.db.prisma.$queryRawUnsafe<(JobRow & { _sort: unknown })[]>(q.sql, ...q.params);
+      ctx.loaders.primeJobs(rows);
+      return toConnection(rows, q.first, args.after, q.cursorOf, async () => {
+        const [{ n }] = await ctx.db.prisma.$queryRawUnsafe<{ n: number }[]>(q.countSql, ...q.countParams);
+        return n;
+      });
+    },
+  }),
+  trendingJobs: t.field({
+    type: ['Job'],
+    description: 'Active jobs with the most applications created in the last `days` days.',
+    args: {
+      days: t.arg.int({ defaultValue: 7, description: '1 to 365.' }),
+      first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const days = checkRange(args.days ?? 7, 1, 365, 'days');
+      const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
+      const rows = await ctx.db.prisma.$queryRawUnsafe<(JobRow & { _n: number })[]>(
+        `SELECT ${JOB_COLUMNS}, t.n AS _n FROM (
+           SELECT job_id, count(*)::int AS n FROM application
+           WHERE created_at >= now() - make_interval(days => $1) GROUP BY job_id
+         ) t JOIN job j ON j.id = t.job_id AND j.is_active
+         ORDER BY t.n DESC, j.id DESC LIMIT $2`,
+        days,
+        first,
+      );
+      ctx.loaders.primeJobs(rows);
+      // The counts are already known: a client asking applicationCount(days) gets them free.
+      for (const r of rows) ctx.loaders.applicationCount(days).prime(r.id, r._n);
+      return rows;
+    },
+  }),
+}));

@@ -1,0 +1,75 @@
+// Similar-jobs ranking: each job keeps its top weighted terms (tf-idf over the weighted
+// search vector, unit-normalised) in job_keyword; the similarity of two jobs is the dot
+// product of those vectors (a cosine), computed by a join on term and kept, top 10 per job,
+// in job_similar. Reading similar jobs is then an index lookup.
+
+export const KEYWORDS_PER_JOB = 24;
+export const SIMILAR_PER_JOB = 10;
+/** Terms in more than this share of active jobs say little and make the term join explode. */
+export const MAX_TERM_SHARE = 0.2;
+
+// $1: job ids. Title terms weigh 3, skills 2, description 1. The company name is left out
+// (unlike in search): otherwise a company's jobs would all be "similar" to each other.
+export const REPLACE_KEYWORDS = `
+WITH gone AS (DELETE FROM job_keyword WHERE job_id = ANY($1::int[])),
+stats AS (SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM job WHERE is_active')),
+n AS (SELECT greatest(count(*), 1)::float8 AS n FROM job WHERE is_active),
+lex AS (
+  SELECT j.id AS job_id, u.lexeme AS term,
+         (SELECT sum(CASE w WHEN 'A' THEN 3 WHEN 'B' THEN 2 ELSE 1 END) FROM unnest(u.weights) w) AS tf
+  FROM job j, unnest(
+    setweight(to_tsvector('english', j.title), 'A') ||
+    setweight(to_tsvector('english', chommie_join_words(j.skills)), 'B') ||
+    setweight(to_tsvector('english', j.description), 'C')) u
+  WHERE j.id = ANY($1::int[]) AND length(u.lexeme) > 1 AND u.lexeme !~ '^[0-9.,_-]+$'
+),
+scored AS (
+  SELECT l.job_id, l.term, (1 + ln(l.tf)) * ln(n.n / greatest(s.ndoc, 1)) AS w
+  FROM lex l CROSS JOIN n LEFT JOIN stats s ON s.word = l.term
+  WHERE coalesce(s.ndoc, 1) <= greatest(n.n * ${MAX_TERM_SHARE}, 10)
+),
+top AS (
+  SELECT job_id, term, w, row_number() OVER (PARTITION BY job_id ORDER BY w DESC, term) AS rn
+  FROM scored WHERE w > 0
+)
+INSERT INTO job_keyword (job_id, term, weight)
+SELECT job_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY job_id)) FROM top WHERE rn <= ${KEYWORDS_PER_JOB}`;
+
+// $1: job ids. Ties in score (to 4 decimals) go to the same job type, then the same location.
+export const REPLACE_SIMILAR = `
+WITH gone AS (DELETE FROM job_similar WHERE job_id = ANY($1::int[])),
+pairs AS (
+  SELECT s.job_id, o.job_id AS similar_id, sum(s.weight * o.weight) AS score
+  FROM job_keyword s JOIN job_keyword o ON o.term = s.term AND o.job_id <> s.job_id
+  WHERE s.job_id = ANY($1::int[])
+  GROUP BY s.job_id, o.job_id
+),
+ranked AS (
+  SELECT p.job_id, p.similar_id, p.score,
+         row_number() OVER (PARTITION BY p.job_id ORDER BY round(p.score::numeric, 4) DESC,
+           (o.job_type = s.job_type) DESC, (o.location = s.location) DESC, p.similar_id) AS rank
+  FROM pairs p JOIN job o ON o.id = p.similar_id AND o.is_active JOIN job s ON s.id = p.job_id
+)
+INSERT INTO job_similar (job_id, similar_id, rank, score)
+SELECT job_id, similar_id, rank, score FROM ranked WHERE rank <= ${SIMILAR_PER_JOB}`;
+
+// $1: changed job ids (keywords already recomputed). The other jobs whose top list may change:
+// those listing a changed job now, and those it would now enter (its score beats their 10th).
+export const AFFECTED_BY_CHANGE = `
+WITH cand AS (
+  SELECT o.job_id, max(score) AS score FROM (
+    SELECT o.job_id, s.job_id AS changed, sum(s.weight * o.weight) AS score
+    FROM job_keyword s JOIN job_keyword o ON o.term = s.term
+    WHERE s.job_id = ANY($1::int[]) AND o.job_id <> ALL($1::int[])
+    GROUP BY o.job_id, s.job_id
+  ) o GROUP BY o.job_id
+),
+floor AS (
+  SELECT job_id, count(*) AS c, min(score) AS m FROM job_similar
+  WHERE job_id IN (SELECT job_id FROM cand) GROUP BY job_id
+)
+SELECT c.job_id AS id FROM cand c JOIN job j ON j.id = c.job_id AND j.is_active
+LEFT JOIN floor f ON f.job_id = c.job_id
+WHERE f.c IS NULL OR f.c < ${SIMILAR_PER_JOB} OR c.score >= f.m
+UNION
+SELECT job_id FROM job_similar WHERE similar_id = ANY($1::int[]) AND job_id <> ALL($1::int[])`;
