@@ -90,7 +90,7 @@ export function createLoaders(prisma: PrismaClient) {
              SELECT ${JOB_COLUMNS}, row_number() OVER (PARTITION BY j.company_id ORDER BY j.created_at DESC, j.id DESC)::int AS _n
              FROM job j WHERE j.is_active AND j.company_id = ANY($1::int[]) ${seek}
            ) t WHERE _n <= ${first + 1} ORDER BY "companyId", _n`,
-          params,
+          ...params,
         );
         const pages = new Map<number, JobRow[]>(ids.map((id) => [id, []]));
         for (const { _n, ...row } of rows) pages.get(row.companyId)?.push(row);
