@@ -1,5 +1,10 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import { AFFECTED_BY_CHANGE, REPLACE_KEYWORDS, REPLACE_SIMILAR } from './sql';
+import { AFFECTED_BY_CHANGE, DELETE_KEYWORDS, DELETE_SIMILAR, REPLACE_KEYWORDS, REPLACE_SIMILAR } from './sql';
+
+const replaceKeywords = (prisma: PrismaClient, ids: number[]) =>
+  prisma.$transaction([prisma.$executeRawUnsafe(DELETE_KEYWORDS, ids), prisma.$executeRawUnsafe(REPLACE_KEYWORDS, ids)]);
+const replaceSimilar = (prisma: PrismaClient, ids: number[]) =>
+  prisma.$transaction([prisma.$executeRawUnsafe(DELETE_SIMILAR, ids), prisma.$executeRawUnsafe(REPLACE_SIMILAR, ids)]);
 
 export interface RefresherStats {
   pending: number;
@@ -24,10 +29,10 @@ export interface RefresherOptions {
 export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Promise<number> {
   const ids = (await prisma.job.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((j) => j.id);
   for (let i = 0; i < ids.length; i += chunk) {
-    await prisma.$executeRawUnsafe(REPLACE_KEYWORDS, ids.slice(i, i + chunk));
+    await replaceKeywords(prisma, ids.slice(i, i + chunk));
   }
   for (let i = 0; i < ids.length; i += chunk) {
-    await prisma.$executeRawUnsafe(REPLACE_SIMILAR, ids.slice(i, i + chunk));
+    await replaceSimilar(prisma, ids.slice(i, i + chunk));
   }
   return ids.length;
 }
@@ -57,8 +62,8 @@ export class SimilarJobsRefresher {
 
   async jobsChanged(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.prisma.$executeRawUnsafe(REPLACE_KEYWORDS, ids);
-    await this.prisma.$executeRawUnsafe(REPLACE_SIMILAR, ids);
+    await replaceKeywords(this.prisma, ids);
+    await replaceSimilar(this.prisma, ids);
     const affected = await this.prisma.$queryRawUnsafe<{ id: number }[]>(AFFECTED_BY_CHANGE, ids);
     for (const { id } of affected) {
       if (this.pending.size >= this.maxPending) {
@@ -100,7 +105,7 @@ export class SimilarJobsRefresher {
     const started = performance.now();
     this.running = (async () => {
       try {
-        await this.prisma.$executeRawUnsafe(REPLACE_SIMILAR, batch);
+        await replaceSimilar(this.prisma, batch);
         for (const id of batch) this.pending.delete(id);
         this.counters.refreshed += batch.length;
         this.counters.batches += 1;

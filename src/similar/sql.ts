@@ -8,11 +8,15 @@ export const SIMILAR_PER_JOB = 10;
 /** Terms in more than this share of active jobs say little and make the term join explode. */
 export const MAX_TERM_SHARE = 0.2;
 
+// A data-modifying CTE would not make room for the INSERT (same snapshot): delete first, in
+// the same transaction.
+export const DELETE_KEYWORDS = 'DELETE FROM job_keyword WHERE job_id = ANY($1::int[])';
+export const DELETE_SIMILAR = 'DELETE FROM job_similar WHERE job_id = ANY($1::int[])';
+
 // $1: job ids. Title terms weigh 3, skills 2, description 1. The company name is left out
 // (unlike in search): otherwise a company's jobs would all be "similar" to each other.
 export const REPLACE_KEYWORDS = `
-WITH gone AS (DELETE FROM job_keyword WHERE job_id = ANY($1::int[])),
-stats AS (SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM job WHERE is_active')),
+WITH stats AS (SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM job WHERE is_active')),
 n AS (SELECT greatest(count(*), 1)::float8 AS n FROM job WHERE is_active),
 lex AS (
   SELECT j.id AS job_id, u.lexeme AS term,
@@ -37,8 +41,7 @@ SELECT job_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY job_id)) FROM top WH
 
 // $1: job ids. Ties in score (to 4 decimals) go to the same job type, then the same location.
 export const REPLACE_SIMILAR = `
-WITH gone AS (DELETE FROM job_similar WHERE job_id = ANY($1::int[])),
-pairs AS (
+WITH pairs AS (
   SELECT s.job_id, o.job_id AS similar_id, sum(s.weight * o.weight) AS score
   FROM job_keyword s JOIN job_keyword o ON o.term = s.term AND o.job_id <> s.job_id
   WHERE s.job_id = ANY($1::int[])

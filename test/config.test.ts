@@ -1,0 +1,25 @@
+import { loadConfig } from '../src/config';
+
+describe('configuration from the environment', () => {
+  it('has sane defaults: port 4000, embedded database in .data/, in-memory cache, SQL stats on', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PORT: 4000, DATA_DIR: '.data', SQL_STATS: true, DATABASE_POOL_SIZE: 10 });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.REDIS_URL).toBeUndefined();
+  });
+
+  it('reads the documented variables', () => {
+    const c = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u@db:5432/x', DATABASE_POOL_SIZE: '20', REDIS_URL: 'redis://cache:6379', SQL_STATS: 'off' });
+    expect(c).toMatchObject({ PORT: 8080, DATABASE_POOL_SIZE: 20, SQL_STATS: false, REDIS_URL: 'redis://cache:6379' });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('reports every bad variable by name at once', () => {
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', DATABASE_POOL_SIZE: '500', SQL_STATS: 'maybe' })).toThrow(
+      /PORT[\s\S]*DATABASE_URL: must start with postgres: or postgresql:\/\/[\s\S]*DATABASE_POOL_SIZE[\s\S]*SQL_STATS/,
+    );
+  });
+});

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXAMPLE_QUERY } from '../src/graphiql';
+import { openTestDatabase, type TestDatabase } from './helpers/db';
+import { pgUrl, tempDir } from './helpers/template';
+
+// Starts the gateway the way `npm start` does: on PostgreSQL when the suite runs against it,
+// else on a brand-new embedded data directory (which it must create, migrate and seed itself).
+let child: ChildProcess;
+let base: string;
+let db: TestDatabase | undefined;
+const dataDir = tempDir('chommie-start');
+let output = '';
+
+beforeAll(async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_OPTIONS: '' };
+  delete env.DATABASE_URL;
+  if (pgUrl()) {
+    db = await openTestDatabase();
+    const url = new URL(pgUrl()!);
+    url.pathname = `/${(await db.raw.query<{ d: string }>('SELECT current_database() AS d'))[0].d}`;
+    env.DATABASE_URL = url.toString();
+  }
+  child = spawn(process.execPath, [join(__dirname, '../node_modules/tsx/dist/cli.mjs'), join(__dirname, '../src/main.ts')], { env });
+  base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = output.match(/ready: (http:\/\/localhost:\d+)\/graphql/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${output}`)));
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  await db?.destroy();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the gateway as started by npm start', () => {
+  it('serves GraphiQL to a browser, with its assets from the gateway rather than a CDN', async () => {
+    const res = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<title>Chommie Gateway</title>');
+    expect(html).toContain('NewestJobs');
+    expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="https?:\/\//);
+  });
+
+  it('answers the example query', async () => {
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: EXAMPLE_QUERY }),
+    });
+    const body = (await res.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.jobs.edges).toHaveLength(10);
+    expect(body.data.jobs.totalCount).toBeGreaterThan(2000);
+    expect(body.extensions.sql.statements).toBeLessThanOrEqual(6);
+  });
+
+  it('answers malformed requests with a GraphQL error, not a crash', async () => {
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ jobs(first: ' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as any;
+    expect(body.errors[0].message).toEqual(expect.any(String));
+    const next = await fetch(`${base}/graphql?query=${encodeURIComponent('{ job(id: "1") { id } }')}`);
+    expect(((await next.json()) as any).data.job.id).toBe('1');
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
