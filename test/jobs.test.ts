@@ -1,17 +1,13 @@
 import type { Job } from '../src/generated/prisma/client';
-import { openTestDatabase, type TestDatabase } from './helpers/db';
-import { testGateway } from './helpers/gateway';
+import { useGatewaySuite } from './helpers/gateway';
 
-let db: TestDatabase;
-let gql: ReturnType<typeof testGateway>['gql'];
+const suite = useGatewaySuite();
+const gql: typeof suite.gql = (...args) => suite.gql(...args);
 let active: Job[];
 
 beforeAll(async () => {
-  db = await openTestDatabase();
-  gql = testGateway(db).gql;
-  active = await db.prisma.job.findMany({ where: { isActive: true } });
+  active = await suite.db.prisma.job.findMany({ where: { isActive: true } });
 });
-afterAll(() => db.destroy());
 
 const PAGE = `query Page($filter: JobFilter, $orderBy: JobOrder, $after: String, $first: Int) {
   jobs(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
@@ -158,14 +154,14 @@ describe('single lookups and validation', () => {
       expect(res.errors).toBeUndefined();
       expect(res.data.jobs.totalCount).toBeGreaterThanOrEqual(0);
     }
-    expect(await db.prisma.job.count()).toBeGreaterThan(0);
+    expect(await suite.db.prisma.job.count()).toBeGreaterThan(0);
   });
 
   it('ranks trending jobs by applications in the window, counting only active jobs', async () => {
     const res = await gql('{ trendingJobs(days: 7, first: 10) { id isActive applicationCount(days: 7) } }');
     expect(res.errors).toBeUndefined();
     const since = new Date(Date.now() - 7 * 86_400_000);
-    const counts = await db.prisma.application.groupBy({ by: ['jobId'], where: { createdAt: { gte: since }, job: { isActive: true } }, _count: true });
+    const counts = await suite.db.prisma.application.groupBy({ by: ['jobId'], where: { createdAt: { gte: since }, job: { isActive: true } }, _count: true });
     const expected = counts.sort((a, b) => b._count - a._count || b.jobId - a.jobId).slice(0, 10);
     expect(res.data.trendingJobs.map((j: any) => [Number(j.id), j.applicationCount])).toEqual(expected.map((c) => [c.jobId, c._count]));
     expect(res.data.trendingJobs.every((j: any) => j.isActive)).toBe(true);

@@ -1,14 +1,8 @@
 import { SimilarJobsRefresher } from '../src/similar/refresher';
-import { openTestDatabase, type TestDatabase } from './helpers/db';
-import { testGateway } from './helpers/gateway';
+import { useGatewaySuite } from './helpers/gateway';
 
-let db: TestDatabase;
-let gql: ReturnType<typeof testGateway>['gql'];
-beforeAll(async () => {
-  db = await openTestDatabase();
-  gql = testGateway(db).gql;
-});
-afterAll(() => db.destroy());
+const suite = useGatewaySuite();
+const gql: typeof suite.gql = (...args) => suite.gql(...args);
 
 const roleOf = (title: string) => title.replace(/^(Intern|Junior|Senior|Lead|Principal) /, '');
 
@@ -40,16 +34,16 @@ describe('similar jobs', () => {
   it('drops a closed job from every list at read time, before any refresh', async () => {
     const res = await gql('{ job(id: "2") { similarJobs(first: 1) { id } } }');
     const victim = Number(res.data.job.similarJobs[0].id);
-    await db.prisma.job.update({ where: { id: victim }, data: { isActive: false } });
+    await suite.db.prisma.job.update({ where: { id: victim }, data: { isActive: false } });
     const after = await gql('{ job(id: "2") { similarJobs(first: 10) { id } } }');
     expect(after.data.job.similarJobs.map((s: any) => Number(s.id))).not.toContain(victim);
   });
 
   it('puts a new job into its own list at once and into the lists it now belongs to after the background refresh', async () => {
-    const refresher = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
-    const base = await db.prisma.job.findFirstOrThrow({ where: { isActive: true, title: 'Site Reliability Engineer' } });
+    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000 });
+    const base = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: true, title: 'Site Reliability Engineer' } });
     // A near-copy of an existing posting: it must rank first among base's similar jobs.
-    const twin = await db.prisma.job.create({
+    const twin = await suite.db.prisma.job.create({
       data: { ...base, id: undefined, externalId: null, title: base.title, description: base.description, source: 'test', createdAt: new Date() },
     });
     await refresher.jobsChanged([twin.id]);

@@ -1,24 +1,18 @@
 import pg from 'pg';
-import { openTestDatabase, type TestDatabase } from './helpers/db';
-import { testGateway } from './helpers/gateway';
+import { testGateway, useGatewaySuite } from './helpers/gateway';
 
 const HEADLINE = `{ jobs(first: 50) { edges { node { title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;
 
-let db: TestDatabase;
-let gql: ReturnType<typeof testGateway>['gql'];
 
-beforeAll(async () => {
-  db = await openTestDatabase();
-  gql = testGateway(db).gql;
-});
-afterAll(() => db.destroy());
+const suite = useGatewaySuite();
+const gql: typeof suite.gql = (...args) => suite.gql(...args);
 
 /** Counts statements where they reach the database driver, independently of extensions.sql. */
 async function countAtDriver<T>(fn: () => Promise<T>): Promise<{ result: T; driverStatements: number }> {
   let driverStatements = 0;
   const restore: (() => void)[] = [];
-  if (db.driver.pool) {
+  if (suite.db.driver.pool) {
     const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
     const original = proto.query;
     proto.query = function (this: unknown, ...args: unknown[]) {
@@ -27,8 +21,8 @@ async function countAtDriver<T>(fn: () => Promise<T>): Promise<{ result: T; driv
     };
     restore.push(() => (proto.query = original));
   }
-  if (db.driver.pglite) {
-    const lite = db.driver.pglite as unknown as Record<'query' | 'exec', (...a: unknown[]) => unknown>;
+  if (suite.db.driver.pglite) {
+    const lite = suite.db.driver.pglite as unknown as Record<'query' | 'exec', (...a: unknown[]) => unknown>;
     for (const method of ['query', 'exec'] as const) {
       const original = lite[method];
       lite[method] = function (this: unknown, ...args: unknown[]) {
@@ -88,7 +82,7 @@ describe('SQL budget per request', () => {
   });
 
   it('can be turned off', async () => {
-    const quiet = testGateway(db, { SQL_STATS: false }).gql;
+    const quiet = testGateway(suite.db, { SQL_STATS: false }).gql;
     const res = await quiet('{ job(id: "7") { title } }');
     expect(res.data.job.title).toEqual(expect.any(String));
     expect(res.extensions?.sql).toBeUndefined();

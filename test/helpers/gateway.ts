@@ -1,4 +1,5 @@
 import { createGateway, type Gateway } from '../../src/gateway';
+import { openTestDatabase, type TestDatabase } from './db';
 import type { Database } from '../../src/db/database';
 
 export interface GqlResponse<T = any> {
@@ -18,4 +19,15 @@ export function testGateway(db: Database, config: { SQL_STATS?: boolean } = {}) 
     return (await res.json()) as GqlResponse<T>;
   };
   return { gateway, gql };
+}
+
+/** For a test file: its own database clone and a gateway on it, both torn down afterwards. */
+export function useGatewaySuite() {
+  const suite = {} as { db: TestDatabase; gql: ReturnType<typeof testGateway>['gql'] };
+  beforeAll(async () => {
+    suite.db = await openTestDatabase();
+    suite.gql = testGateway(suite.db).gql;
+  });
+  afterAll(() => suite.db.destroy());
+  return suite;
 }
