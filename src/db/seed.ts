@@ -31,7 +31,7 @@ function rng(seed: number) {
   };
 }
 
-async function insertJson(raw: RawSql, target: string, columns: string, rows: unknown[], chunk = 1000) {
+async function insertJson(raw: Pick<RawSql, 'query'>, target: string, columns: string, rows: unknown[], chunk = 1000) {
   for (let i = 0; i < rows.length; i += chunk) {
     await raw.query(
       `INSERT INTO ${target} SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${columns})`,
@@ -111,21 +111,21 @@ export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Da
   }
 
   await raw.transaction(async (tx) => {
-    await insertJson(tx as RawSql, 'company (id, name, industry, rating)', 'id int, name text, industry text, rating float8', companies);
+    await insertJson(tx, 'company (id, name, industry, rating)', 'id int, name text, industry text, rating float8', companies);
     await insertJson(
-      tx as RawSql,
+      tx,
       'job (id, title, description, company_id, location, city, state, job_type, salary_min, salary_max, remote, experience_level, skills, is_active, source, external_id, created_at)',
       `id int, title text, description text, company_id int, location text, city text, state text, job_type "JobType", salary_min int, salary_max int, remote bool, experience_level "ExperienceLevel", skills text[], is_active bool, source text, external_id text, created_at timestamptz`,
       jobs,
     );
     await insertJson(
-      tx as RawSql,
+      tx,
       '"user" (id, email, name, subscription_plan, last_login_at)',
       `id int, email text, name text, subscription_plan "SubscriptionPlan", last_login_at timestamptz`,
       users,
     );
     await insertJson(
-      tx as RawSql,
+      tx,
       'application (job_id, user_id, status, created_at)',
       `job_id int, user_id int, status "ApplicationStatus", created_at timestamptz`,
       applications,

@@ -1,10 +1,10 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import { AFFECTED_BY_CHANGE, DELETE_KEYWORDS, DELETE_SIMILAR, REPLACE_KEYWORDS, REPLACE_SIMILAR } from './sql';
 
-const replaceKeywords = (prisma: PrismaClient, ids: number[]) =>
-  prisma.$transaction([prisma.$executeRawUnsafe(DELETE_KEYWORDS, ids), prisma.$executeRawUnsafe(REPLACE_KEYWORDS, ids)]);
-const replaceSimilar = (prisma: PrismaClient, ids: number[]) =>
-  prisma.$transaction([prisma.$executeRawUnsafe(DELETE_SIMILAR, ids), prisma.$executeRawUnsafe(REPLACE_SIMILAR, ids)]);
+const replace = (remove: string, insert: string) => (prisma: PrismaClient, ids: number[]) =>
+  prisma.$transaction([prisma.$executeRawUnsafe(remove, ids), prisma.$executeRawUnsafe(insert, ids)]);
+const replaceKeywords = replace(DELETE_KEYWORDS, REPLACE_KEYWORDS);
+const replaceSimilar = replace(DELETE_SIMILAR, REPLACE_SIMILAR);
 
 export interface RefresherStats {
   pending: number;

@@ -1,0 +1,18 @@
+import { loadConfig } from '../src/config';
+import { migrate, openConfiguredDatabase } from '../src/db/setup';
+import type { Database } from '../src/db/database';
+
+/** Runs a command-line task on the configured database, migrated; exits 1 with its message on failure. */
+export function withDatabase(task: (db: Database, migrated: Awaited<ReturnType<typeof migrate>>) => Promise<void>): void {
+  (async () => {
+    const db = await openConfiguredDatabase(loadConfig());
+    try {
+      await task(db, await migrate(db.raw));
+    } finally {
+      await db.close();
+    }
+  })().catch((err) => {
+    console.error(err.message ?? err);
+    process.exit(1);
+  });
+}
