@@ -21,9 +21,13 @@ const EnvSchema = z.object({
   SEED_ON_EMPTY: bool.default(true),
   SIMILAR_JOBS_REFRESH_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
-export type Config = z.infer<typeof EnvSchema>;
+export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string };
+
+/** Signs dev tokens when JWT_SECRET is unset outside production: never accept it in production. */
+export const DEV_JWT_SECRET = 'chommie-development-secret-not-for-production';
 
 export class ConfigError extends Error {}
 
@@ -36,5 +40,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  if (!parsed.data.JWT_SECRET && parsed.data.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  return { ...parsed.data, JWT_SECRET: parsed.data.JWT_SECRET ?? DEV_JWT_SECRET };
 }

@@ -1,21 +1,27 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Database } from './db/database';
 import { EXAMPLE_QUERY } from './graphiql';
 import { useSqlStats } from './plugins/sql-stats';
 import { schema } from './schema';
+import type { SimilarJobsRefresher } from './similar/refresher';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context>;
 
 /** The GraphQL endpoint at /graphql (GraphiQL for browsers), without an HTTP server of its own. */
-export function createGateway(db: Database, config: Pick<Config, 'SQL_STATS' | 'NODE_ENV'>): Gateway {
+export function createGateway(
+  db: Database,
+  config: Pick<Config, 'SQL_STATS' | 'NODE_ENV' | 'JWT_SECRET'>,
+  similar: SimilarJobsRefresher,
+): Gateway {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: () => createContext(db),
+    context: ({ request }) => createContext(db, viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET), similar),
     // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
     renderGraphiQL,
     graphiql: { title: 'Chommie Gateway', defaultQuery: EXAMPLE_QUERY },

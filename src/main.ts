@@ -21,7 +21,7 @@ async function main() {
     onError: (err) => console.error('similar-jobs refresh failed (will retry):', err),
   });
   refresher.start();
-  const server = createServer(createGateway(db, config));
+  const server = createServer(createGateway(db, config, refresher));
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -1,12 +1,15 @@
 import DataLoader from 'dataloader';
-import type { Company, PrismaClient } from '../generated/prisma/client';
+import type { Application, Company, PrismaClient, User } from '../generated/prisma/client';
 import { JOB_COLUMNS, type JobRow } from '../queries/columns';
 import { decodeCursor, encodeCursor } from '../queries/cursor';
 
-export interface CompanyJobsPage {
-  rows: JobRow[];
+export interface Page<T> {
+  rows: T[];
   hasNextPage: boolean;
 }
+
+const APPLICATION_COLUMNS = `a.id, a.job_id AS "jobId", a.user_id AS "userId", a.status::text AS status,
+  a.created_at AS "createdAt", a.updated_at AS "updatedAt"`;
 
 /**
  * A loader per distinct argument list (a `days` window, a page size and cursor): loads with
@@ -46,11 +49,12 @@ export function createLoaders(prisma: PrismaClient) {
   );
 
   /** Row counts per id of `table` grouped by `column`, 0 for ids without rows. */
-  const countsBy = (table: string, column: string, where: string) =>
+  const countsBy = (table: string, column: string, where: string, ...params: unknown[]) =>
     async (ids: readonly number[]) => {
       const rows = await prisma.$queryRawUnsafe<{ id: number; n: number }[]>(
         `SELECT ${column} AS id, count(*)::int AS n FROM ${table} WHERE ${column} = ANY($1::int[]) ${where} GROUP BY ${column}`,
         [...ids],
+        ...params,
       );
       const map = new Map(rows.map((r) => [r.id, r.n]));
       return ids.map((id) => map.get(id) ?? 0);
@@ -77,37 +81,102 @@ export function createLoaders(prisma: PrismaClient) {
     return ids.map((id) => lists.get(id) ?? []);
   });
 
-  // Keyed by page arguments: every company asked for with the same page shares one statement.
-  const companyJobs = keyedLoaders((first: number, after: string | null) => {
-    const cursor = after == null ? null : decodeCursor(after, 'COMPANY_NEWEST');
-    return async (ids: readonly number[]): Promise<CompanyJobsPage[]> => {
-      const params: unknown[] = [[...ids]];
-      let seek = '';
-      if (cursor) {
-        params.push(cursor[0], cursor[1]);
-        seek = 'AND (j.created_at, j.id) < ($2::timestamptz, $3::int)';
-      }
-      const rows = await prisma.$queryRawUnsafe<(JobRow & { _n: number })[]>(
-        `SELECT * FROM (
-           SELECT ${JOB_COLUMNS}, row_number() OVER (PARTITION BY j.company_id ORDER BY j.created_at DESC, j.id DESC)::int AS _n
-           FROM job j WHERE j.is_active AND j.company_id = ANY($1::int[]) ${seek}
-         ) t WHERE _n <= ${first + 1} ORDER BY "companyId", _n`,
-        ...params,
-      );
-      const pages = new Map<number, JobRow[]>(ids.map((id) => [id, []]));
-      for (const { _n, ...row } of rows) pages.get(row.companyId)?.push(row);
-      return ids.map((id) => {
-        const all = pages.get(id) ?? [];
-        const page = all.slice(0, first);
-        primeJobs(page);
-        return { rows: page, hasNextPage: all.length > first };
-      });
-    };
+  /**
+   * Newest-first pages of child rows for many parents at once: one statement numbers each
+   * parent's rows and keeps first + 1 of them (the extra one tells whether there is a next
+   * page). `extra` adds conditions on the filter arguments, whose parameters start at $4.
+   */
+  const pagesByParent = <T extends { id: number; createdAt: Date }>(spec: {
+    table: string;
+    alias: string;
+    where?: string;
+    columns: string;
+    parentColumn: string;
+    parentOf: (row: T) => number;
+    cursorName: string;
+    extra?: (args: unknown[]) => string;
+  }) =>
+    keyedLoaders((first: number, after: string | null, ...filters: unknown[]) => {
+      const cursor = after == null ? null : decodeCursor(after, spec.cursorName);
+      return async (ids: readonly number[]): Promise<Page<T>[]> => {
+        const x = spec.alias;
+        // Unused cursor parameters stay bound (as NULL) so filter parameters keep their numbers.
+        const seek = cursor ? `AND (${x}.created_at, ${x}.id) < ($2::timestamptz, $3::int)` : 'AND $2::timestamptz IS NULL AND $3::int IS NULL';
+        const rows = await prisma.$queryRawUnsafe<(T & { _n: number })[]>(
+          `SELECT * FROM (
+             SELECT ${spec.columns}, row_number() OVER (PARTITION BY ${x}.${spec.parentColumn} ORDER BY ${x}.created_at DESC, ${x}.id DESC)::int AS _n
+             FROM ${spec.table} ${x} WHERE ${x}.${spec.parentColumn} = ANY($1::int[]) ${spec.where ?? ''} ${seek} ${spec.extra?.(filters) ?? ''}
+           ) t WHERE _n <= ${first + 1} ORDER BY _n`,
+          [...ids],
+          cursor?.[0] ?? null,
+          cursor?.[1] ?? null,
+          ...filters.filter((f) => f != null),
+        );
+        const pages = new Map<number, T[]>(ids.map((id) => [id, []]));
+        for (const { _n, ...row } of rows) pages.get(spec.parentOf(row as unknown as T))?.push(row as unknown as T);
+        return ids.map((id) => {
+          const all = pages.get(id) ?? [];
+          return { rows: all.slice(0, first), hasNextPage: all.length > first };
+        });
+      };
+    });
+
+  const companyJobs = pagesByParent<JobRow>({
+    table: 'job',
+    alias: 'j',
+    where: 'AND j.is_active',
+    columns: JOB_COLUMNS,
+    parentColumn: 'company_id',
+    parentOf: (r) => r.companyId,
+    cursorName: COMPANY_JOBS,
   });
 
-  return { job, primeJobs, company, companyJobCount, applicationCount, similarJobs, companyJobs };
+  // `status` is the optional filter: its parameter is $4 when given.
+  const byStatus = ([status]: unknown[]) => (status == null ? '' : 'AND a.status = $4::"ApplicationStatus"');
+  const applicationPages = (parentColumn: 'user_id' | 'job_id') =>
+    pagesByParent<Application>({
+      table: 'application',
+      alias: 'a',
+      columns: APPLICATION_COLUMNS,
+      parentColumn,
+      parentOf: (r) => (parentColumn === 'user_id' ? r.userId : r.jobId),
+      cursorName: APPLICATIONS,
+      extra: byStatus,
+    });
+  const userApplications = applicationPages('user_id');
+  const jobApplications = applicationPages('job_id');
+  const applicationTotals = (parentColumn: 'user_id' | 'job_id') =>
+    keyedLoaders((status: string | null) =>
+      status == null ? countsBy('application', parentColumn, '') : countsBy('application', parentColumn, 'AND status = $2::"ApplicationStatus"', status),
+    );
+
+  const user = new DataLoader<number, User | null>(async (ids) =>
+    byId(ids, await prisma.user.findMany({ where: { id: { in: [...ids] } } })),
+  );
+  const application = new DataLoader<number, Application | null>(async (ids) =>
+    byId(ids, await prisma.application.findMany({ where: { id: { in: [...ids] } } })),
+  );
+
+  return {
+    job,
+    primeJobs,
+    company,
+    companyJobCount,
+    applicationCount,
+    similarJobs,
+    companyJobs,
+    user,
+    application,
+    userApplications,
+    jobApplications,
+    userApplicationCount: applicationTotals('user_id'),
+    jobApplicationCount: applicationTotals('job_id'),
+  };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export const companyJobCursor = (row: JobRow) => encodeCursor('COMPANY_NEWEST', [row.createdAt.toISOString(), row.id]);
+const COMPANY_JOBS = 'COMPANY_NEWEST';
+const APPLICATIONS = 'APPLICATION_NEWEST';
+export const companyJobCursor = (row: JobRow) => encodeCursor(COMPANY_JOBS, [row.createdAt.toISOString(), row.id]);
+export const applicationCursor = (row: Application) => encodeCursor(APPLICATIONS, [row.createdAt.toISOString(), row.id]);

@@ -18,7 +18,7 @@ export const MAX_PAGE = 100;
 const MAX_SALARY = 10_000_000;
 
 /** Collects positional parameters while SQL text is assembled. */
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   add(value: unknown): string {
     this.values.push(value);

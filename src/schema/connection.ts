@@ -1,43 +1,45 @@
-import type { JobRow } from '../queries/columns';
-import { builder, type JobConnectionShape } from './builder';
+import { builder, type ConnectionShape } from './builder';
 
-const PageInfo = builder
-  .objectRef<JobConnectionShape['pageInfo']>('PageInfo')
-  .implement({
-    description: 'Where a page sits in its list (Relay cursor connections).',
+const PageInfo = builder.objectRef<ConnectionShape<unknown>['pageInfo']>('PageInfo').implement({
+  description: 'Where a page sits in its list (Relay cursor connections).',
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'True when this page was asked for with `after`.' }),
+    startCursor: t.exposeString('startCursor', { nullable: true }),
+    endCursor: t.exposeString('endCursor', { nullable: true, description: 'Pass as `after` to get the next page.' }),
+  }),
+});
+
+/** A Relay connection type `<Node>Connection` with its `<Node>Edge`. */
+function connection(node: 'Job' | 'Application', description: string) {
+  const Edge = builder.objectRef<ConnectionShape<unknown>['edges'][number]>(`${node}Edge`).implement({
     fields: (t) => ({
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-      hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'True when this page was asked for with `after`.' }),
-      startCursor: t.exposeString('startCursor', { nullable: true }),
-      endCursor: t.exposeString('endCursor', { nullable: true, description: 'Pass as `after` to get the next page.' }),
+      cursor: t.exposeString('cursor'),
+      node: t.field({ type: node, resolve: (e) => e.node as never }),
     }),
   });
+  builder.objectType(`${node}Connection`, {
+    description,
+    fields: (t) => ({
+      edges: t.field({ type: [Edge], resolve: (c) => c.edges }),
+      pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
+      totalCount: t.int({ description: 'All items of the list, across pages.', resolve: (c) => c.totalCount() }),
+    }),
+  });
+}
 
-const JobEdge = builder.objectRef<JobConnectionShape['edges'][number]>('JobEdge').implement({
-  fields: (t) => ({
-    cursor: t.exposeString('cursor'),
-    node: t.field({ type: 'Job', resolve: (e) => e.node }),
-  }),
-});
-
-builder.objectType('JobConnection', {
-  description: 'A page of jobs.',
-  fields: (t) => ({
-    edges: t.field({ type: [JobEdge], resolve: (c) => c.edges }),
-    pageInfo: t.field({ type: PageInfo, resolve: (c) => c.pageInfo }),
-    totalCount: t.int({ description: 'All jobs matching the filter, across pages.', resolve: (c) => c.totalCount() }),
-  }),
-});
+connection('Job', 'A page of jobs.');
+connection('Application', 'A page of applications.');
 
 /** Builds a connection from first + 1 fetched rows. */
-export function toConnection(
-  rows: JobRow[],
+export function toConnection<T>(
+  rows: T[],
   first: number,
   after: string | null | undefined,
-  cursorOf: (row: JobRow) => string,
+  cursorOf: (row: T) => string,
   totalCount: () => Promise<number>,
   hasNext = rows.length > first,
-): JobConnectionShape {
+): ConnectionShape<T> {
   const edges = rows.slice(0, first).map((node) => ({ node, cursor: cursorOf(node) }));
   let counted: Promise<number> | undefined;
   return {

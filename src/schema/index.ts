@@ -4,5 +4,10 @@ import './connection';
 import './job';
 import './company';
 import './query';
+import './application';
+import './user';
+import './stats';
+import './mutations/application';
+import './mutations/job';
 
 export const schema = builder.toSchema({ sortSchema: false });

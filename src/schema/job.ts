@@ -1,5 +1,10 @@
 import { GraphQLError } from 'graphql';
+import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange } from '../errors';
+import { applicationCursor } from '../loaders';
+import { MAX_PAGE } from '../queries/jobs';
+import { ApplicationStatusEnum } from './application';
+import { toConnection } from './connection';
 import { SIMILAR_PER_JOB } from '../similar/sql';
 import { builder } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
@@ -37,6 +42,22 @@ builder.objectType('Job', {
       resolve: (j, { days }, ctx) => {
         if (days != null) checkRange(days, 1, 3650, 'days');
         return ctx.loaders.applicationCount(days ?? null).load(j.id);
+      },
+    }),
+    applications: t.field({
+      type: 'ApplicationConnection',
+      nullable: true,
+      description: 'EMPLOYER of the job’s company or ADMIN: applications to this job, newest first. Others: null and FORBIDDEN.',
+      args: {
+        first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
+        after: t.arg.string(),
+        status: t.arg({ type: ApplicationStatusEnum }),
+      },
+      resolve: async (j, { first, after, status }, ctx) => {
+        if (!canManageCompany(ctx.viewer, j.companyId)) throw forbidden('see applications to another company’s job');
+        const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
+        const page = await ctx.loaders.jobApplications(n, after ?? null, status ?? null).load(j.id);
+        return toConnection(page.rows, n, after, applicationCursor, () => ctx.loaders.jobApplicationCount(status ?? null).load(j.id), page.hasNextPage);
       },
     }),
     similarJobs: t.field({

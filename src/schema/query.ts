@@ -6,7 +6,7 @@ import { builder } from './builder';
 import { toConnection } from './connection';
 import { JobOrderEnum, JobTypeEnum } from './enums';
 
-const JobFilter = builder.inputType('JobFilter', {
+export const JobFilter = builder.inputType('JobFilter', {
   description: 'Conditions a job must all meet. Only active jobs are ever listed.',
   fields: (t) => ({
     search: t.string({

@@ -1,32 +1,49 @@
-import { createGateway, type Gateway } from '../../src/gateway';
-import { openTestDatabase, type TestDatabase } from './db';
+import { signToken, type Role } from '../../src/auth/viewer';
 import type { Database } from '../../src/db/database';
+import { createGateway, type Gateway } from '../../src/gateway';
+import { SimilarJobsRefresher } from '../../src/similar/refresher';
+import { openTestDatabase, type TestDatabase } from './db';
 
 export interface GqlResponse<T = any> {
   data?: T;
   errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
   extensions?: { sql?: { statements: number; ms: number }; [k: string]: unknown };
+  /** The HTTP status, added by the helper. */
+  status: number;
+}
+
+export const TEST_JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
+
+export function tokenFor(userId: number, role: Role, companyId?: number): string {
+  return signToken({ userId, role, companyId: companyId ?? null }, TEST_JWT_SECRET);
+}
+
+export interface GqlOptions {
+  /** A signed token, or a whole Authorization header with `authorization`. */
+  token?: string;
+  authorization?: string;
 }
 
 export function testGateway(db: Database, config: { SQL_STATS?: boolean } = {}) {
-  const gateway: Gateway = createGateway(db, { SQL_STATS: config.SQL_STATS ?? true, NODE_ENV: 'test' });
-  const gql = async <T = any>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>> => {
-    const res = await gateway.fetch('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as GqlResponse<T>;
+  // Not started: tests drain it when they want background refreshes to have happened.
+  const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
+  const gateway: Gateway = createGateway(db, { SQL_STATS: config.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET }, similar);
+  const gql = async <T = any>(query: string, variables?: Record<string, unknown>, options: GqlOptions = {}): Promise<GqlResponse<T>> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
+    if (authorization) headers.authorization = authorization;
+    const res = await gateway.fetch('http://gateway.test/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { ...((await res.json()) as object), status: res.status } as GqlResponse<T>;
   };
-  return { gateway, gql };
+  return { gateway, gql, similar };
 }
 
 /** For a test file: its own database clone and a gateway on it, both torn down afterwards. */
 export function useGatewaySuite() {
-  const suite = {} as { db: TestDatabase; gql: ReturnType<typeof testGateway>['gql'] };
+  const suite = {} as { db: TestDatabase } & ReturnType<typeof testGateway>;
   beforeAll(async () => {
     suite.db = await openTestDatabase();
-    suite.gql = testGateway(suite.db).gql;
+    Object.assign(suite, testGateway(suite.db));
   });
   afterAll(() => suite.db.destroy());
   return suite;

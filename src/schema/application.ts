@@ -1,0 +1,60 @@
+import { canManageCompany, canSeeUser, forbidden } from '../auth/guards';
+import type { Context } from '../context';
+import { parseId, userError } from '../errors';
+import type { Application } from '../generated/prisma/client';
+import { ApplicationStatus } from '../generated/prisma/enums';
+import { builder } from './builder';
+
+export const ApplicationStatusEnum = builder.enumType('ApplicationStatus', {
+  description: 'Where an application stands. REJECTED, HIRED and WITHDRAWN are final.',
+  values: Object.values(ApplicationStatus),
+});
+
+/** An application is visible to its applicant, the employer of its job, and ADMIN. */
+export async function canSeeApplication(ctx: Context, app: Application): Promise<boolean> {
+  if (canSeeUser(ctx.viewer, app.userId)) return true;
+  if (ctx.viewer?.role !== 'EMPLOYER') return false;
+  const job = await ctx.loaders.job.load(app.jobId);
+  return job != null && canManageCompany(ctx.viewer, job.companyId);
+}
+
+builder.objectType('Application', {
+  description: 'A user’s application to a job. Visible to the applicant, the employer of the job and ADMIN.',
+  fields: (t) => ({
+    id: t.id({ resolve: (a) => String(a.id) }),
+    job: t.field({
+      type: 'Job',
+      resolve: async (a, _args, ctx) => {
+        const job = await ctx.loaders.job.load(a.jobId);
+        if (!job) throw userError('NOT_FOUND', `job ${a.jobId} of application ${a.id} is missing`);
+        return job;
+      },
+    }),
+    user: t.field({
+      type: 'User',
+      description: 'The applicant (their private fields stay private).',
+      resolve: async (a, _args, ctx) => {
+        const user = await ctx.loaders.user.load(a.userId);
+        if (!user) throw userError('NOT_FOUND', `user ${a.userId} of application ${a.id} is missing`);
+        return user;
+      },
+    }),
+    status: t.field({ type: ApplicationStatusEnum, resolve: (a) => a.status }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('application', (t) =>
+  t.field({
+    type: 'Application',
+    nullable: true,
+    description: 'An application by id: null if there is none, FORBIDDEN if it is not yours to see.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_r, { id }, ctx) => {
+      const app = await ctx.loaders.application.load(parseId(id));
+      if (app && !(await canSeeApplication(ctx, app))) throw forbidden('see this application');
+      return app;
+    },
+  }),
+);

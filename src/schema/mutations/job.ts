@@ -1,0 +1,95 @@
+import { canManageCompany, forbidden, requireRole } from '../../auth/guards';
+import type { Viewer } from '../../auth/viewer';
+import type { Context } from '../../context';
+import { checkSalaryOrder, CreateJob, parseInput, UpdateJob } from '../../domain/job-input';
+import { parseId, userError } from '../../errors';
+import type { Job } from '../../generated/prisma/client';
+import { builder } from '../builder';
+import { ExperienceLevelEnum, JobTypeEnum } from '../enums';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+// Shared by the create and update inputs; only whether the core fields are required differs.
+const jobFields = (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => ({
+  title: t.string({ required }),
+  description: t.string({ required }),
+  location: t.string({ required, description: 'Display location, e.g. "Austin, TX".' }),
+  city: t.string(),
+  state: t.string(),
+  jobType: t.field({ type: JobTypeEnum, required }),
+  salaryMin: t.int({ description: 'Yearly, USD; null for unknown.' }),
+  salaryMax: t.int({ description: 'Yearly, USD; null for unknown.' }),
+  remote: t.boolean(),
+  experienceLevel: t.field({ type: ExperienceLevelEnum }),
+  skills: t.stringList(),
+});
+
+const CreateJobInput = builder.inputType('CreateJobInput', {
+  description: `A new posting. Text is trimmed; title ≤ 200, description ≤ 20,000 characters; at most 50 skills.`,
+  fields: (t) => ({
+    ...jobFields(true)(t),
+    companyId: t.id({ description: 'Required for ADMIN; an EMPLOYER posts for its own company (omit it or give that id).' }),
+  }),
+});
+
+const UpdateJobInput = builder.inputType('UpdateJobInput', {
+  description: 'Fields to change; omitted fields stay as they are, null clears a nullable one.',
+  fields: (t) => jobFields(false)(t),
+});
+
+async function loadManagedJob(ctx: Context, viewer: Viewer, id: string): Promise<Job> {
+  const job = await ctx.db.prisma.job.findUnique({ where: { id: parseId(id) } });
+  if (!job) throw userError('NOT_FOUND', `job ${id} does not exist`);
+  if (!canManageCompany(viewer, job.companyId)) throw forbidden('change another company’s job');
+  return job;
+}
+
+/**
+ * Similar-jobs lists follow a job write once it is committed: they are derived data, so a
+ * failure to refresh them is logged and retried by the refresher, never undoes the write.
+ */
+async function refreshSimilar(ctx: Context, job: Job): Promise<Job> {
+  await ctx.similar.jobsChanged([job.id]).catch((err) => console.error(`similar jobs of job ${job.id} not refreshed:`, err));
+  return job;
+}
+
+builder.mutationFields((t) => ({
+  createJob: t.field({
+    type: 'Job',
+    description: 'EMPLOYER (for its company) or ADMIN: post a job.',
+    args: { input: t.arg({ type: CreateJobInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => {
+      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const data = parseInput(CreateJob, input, 'input');
+      checkSalaryOrder(data.salaryMin, data.salaryMax, 'input');
+      const companyId = input.companyId != null ? parseId(input.companyId, 'input.companyId') : viewer.companyId;
+      if (companyId == null) throw userError('BAD_USER_INPUT', '`input.companyId` is required', { argument: 'input.companyId' });
+      if (!canManageCompany(viewer, companyId)) throw forbidden('post jobs for another company');
+      if (!(await ctx.loaders.company.load(companyId))) throw userError('NOT_FOUND', `company ${companyId} does not exist`);
+      return refreshSimilar(ctx, await ctx.db.prisma.job.create({ data: { ...data, companyId } }));
+    },
+  }),
+  updateJob: t.field({
+    type: 'Job',
+    description: 'EMPLOYER of the job’s company or ADMIN: change a job. Search and similar jobs follow.',
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateJobInput, required: true }) },
+    resolve: async (_r, { id, input }, ctx) => {
+      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const data = parseInput(UpdateJob, input, 'input');
+      const job = await loadManagedJob(ctx, viewer, id);
+      checkSalaryOrder(data.salaryMin === undefined ? job.salaryMin : data.salaryMin, data.salaryMax === undefined ? job.salaryMax : data.salaryMax, 'input');
+      return refreshSimilar(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data }));
+    },
+  }),
+  closeJob: t.field({
+    type: 'Job',
+    description: 'EMPLOYER of the job’s company or ADMIN: close a job (it leaves lists and search). Closing a closed job changes nothing.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_r, { id }, ctx) => {
+      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const job = await loadManagedJob(ctx, viewer, id);
+      if (!job.isActive) return job;
+      return refreshSimilar(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data: { isActive: false } }));
+    },
+  }),
+}));

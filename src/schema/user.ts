@@ -1,0 +1,60 @@
+import { canSeeUser, forbidden, requireViewer } from '../auth/guards';
+import type { Viewer } from '../auth/viewer';
+import { checkRange } from '../errors';
+import { SubscriptionPlan } from '../generated/prisma/enums';
+import { applicationCursor } from '../loaders';
+import { MAX_PAGE } from '../queries/jobs';
+import { builder } from './builder';
+import { toConnection } from './connection';
+import { ApplicationStatusEnum } from './application';
+
+const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { values: Object.values(SubscriptionPlan) });
+
+/** Private fields: the user and ADMIN see them; anyone else gets null and a FORBIDDEN error. */
+function guard(viewer: Viewer | null, userId: number, what: string): void {
+  if (!canSeeUser(viewer, userId)) throw forbidden(`see another user's ${what}`);
+}
+
+builder.objectType('User', {
+  description: 'A person using the platform. Email, plan and applications are private to the user and ADMIN.',
+  fields: (t) => ({
+    id: t.id({ resolve: (u) => String(u.id) }),
+    name: t.exposeString('name'),
+    email: t.string({
+      nullable: true,
+      description: 'Private: null with a FORBIDDEN error for anyone but the user and ADMIN.',
+      resolve: (u, _a, ctx) => (guard(ctx.viewer, u.id, 'email'), u.email),
+    }),
+    subscriptionPlan: t.field({
+      type: SubscriptionPlanEnum,
+      nullable: true,
+      description: 'Private, like email.',
+      resolve: (u, _a, ctx) => (guard(ctx.viewer, u.id, 'plan'), u.subscriptionPlan),
+    }),
+    applications: t.field({
+      type: 'ApplicationConnection',
+      nullable: true,
+      description: 'Private, like email. Newest first.',
+      args: {
+        first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
+        after: t.arg.string(),
+        status: t.arg({ type: ApplicationStatusEnum }),
+      },
+      resolve: async (u, { first, after, status }, ctx) => {
+        guard(ctx.viewer, u.id, 'applications');
+        const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
+        const page = await ctx.loaders.userApplications(n, after ?? null, status ?? null).load(u.id);
+        return toConnection(page.rows, n, after, applicationCursor, () => ctx.loaders.userApplicationCount(status ?? null).load(u.id), page.hasNextPage);
+      },
+    }),
+  }),
+});
+
+builder.queryField('me', (t) =>
+  t.field({
+    type: 'User',
+    nullable: true,
+    description: 'The signed-in user; UNAUTHENTICATED without a token.',
+    resolve: (_r, _a, ctx) => ctx.loaders.user.load(requireViewer(ctx.viewer).userId),
+  }),
+);

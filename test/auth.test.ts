@@ -1,0 +1,117 @@
+import jwt from 'jsonwebtoken';
+import { TEST_JWT_SECRET, tokenFor, useGatewaySuite } from './helpers/gateway';
+
+const suite = useGatewaySuite();
+const gql: typeof suite.gql = (...args) => suite.gql(...args);
+
+const ME = '{ me { id name email subscriptionPlan applications(first: 5) { totalCount edges { node { id status job { id } } } } } }';
+
+describe('authentication', () => {
+  it('serves public reads to anonymous requests, and asks them to sign in for me', async () => {
+    const pub = await gql('{ job(id: "1") { title } }');
+    expect(pub.data.job.title).toEqual(expect.any(String));
+    const me = await gql(ME);
+    expect(me.data?.me ?? null).toBeNull();
+    expect(me.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('reads the viewer from a valid Bearer token', async () => {
+    const res = await gql(ME, {}, { token: tokenFor(3, 'SEEKER') });
+    expect(res.errors).toBeUndefined();
+    const user = await suite.db.prisma.user.findUniqueOrThrow({ where: { id: 3 } });
+    expect(res.data.me).toMatchObject({ id: '3', email: user.email, subscriptionPlan: user.subscriptionPlan });
+    expect(res.data.me.applications.totalCount).toBe(await suite.db.prisma.application.count({ where: { userId: 3 } }));
+  });
+
+  const valid = tokenFor(3, 'SEEKER');
+  const now = Math.floor(Date.now() / 1000);
+  it.each([
+    ['a tampered signature', `Bearer ${valid.slice(0, -3)}${valid.slice(-3) === 'AAA' ? 'BBB' : 'AAA'}`, /not valid/],
+    ['a tampered payload', `Bearer ${valid.split('.')[0]}.${Buffer.from(JSON.stringify({ sub: '1', role: 'ADMIN' })).toString('base64url')}.${valid.split('.')[2]}`, /not valid/],
+    ['another secret', `Bearer ${jwt.sign({ role: 'ADMIN' }, 'x'.repeat(40), { subject: '1' })}`, /not valid/],
+    ['an expired token', `Bearer ${jwt.sign({ role: 'SEEKER', exp: now - 10 }, TEST_JWT_SECRET, { subject: '3' })}`, /expired/],
+    ['alg none', `Bearer ${jwt.sign({ role: 'ADMIN' }, '', { algorithm: 'none', subject: '1' })}`, /not valid/],
+    ['a token without role', `Bearer ${jwt.sign({}, TEST_JWT_SECRET, { subject: '3' })}`, /claims/],
+    ['an EMPLOYER without company', `Bearer ${jwt.sign({ role: 'EMPLOYER' }, TEST_JWT_SECRET, { subject: '3' })}`, /companyId/],
+    ['a Basic header', 'Basic dXNlcjpwYXNz', /Bearer/],
+    ['garbage', 'Bearer not.a.jwt', /not valid/],
+  ])('rejects %s with UNAUTHENTICATED and HTTP 401, never falling back to anonymous', async (_name, authorization, message) => {
+    const res = await gql('{ job(id: "1") { title } }', {}, { authorization });
+    expect(res.status).toBe(401);
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(res.errors?.[0].message).toMatch(message);
+  });
+});
+
+describe('private data', () => {
+  let appId: string;
+  let jobId: number;
+  let companyId: number;
+  let applicant: number;
+  beforeAll(async () => {
+    const app = await suite.db.prisma.application.findFirstOrThrow({ include: { job: true }, orderBy: { id: 'asc' } });
+    appId = String(app.id);
+    jobId = app.jobId;
+    companyId = app.job.companyId;
+    applicant = app.userId;
+  });
+
+  const APP = 'query($id: ID!) { application(id: $id) { id status user { id name email } } }';
+
+  it('shows an application to its applicant, the employer of the job and ADMIN', async () => {
+    for (const token of [tokenFor(applicant, 'SEEKER'), tokenFor(99, 'EMPLOYER', companyId), tokenFor(600, 'ADMIN')]) {
+      const res = await gql(APP, { id: appId }, { token });
+      expect(res.data.application.id).toBe(appId);
+      expect(res.data.application.user.id).toBe(String(applicant));
+    }
+  });
+
+  it('refuses it to other seekers, other employers and analysts; anonymous must sign in', async () => {
+    const other = applicant === 1 ? 2 : 1;
+    for (const token of [tokenFor(other, 'SEEKER'), tokenFor(99, 'EMPLOYER', companyId + 1), tokenFor(5, 'ANALYST')]) {
+      const res = await gql(APP, { id: appId }, { token });
+      expect(res.data.application).toBeNull();
+      expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('keeps the applicant’s email from the employer (null + FORBIDDEN) but shows it to the user and ADMIN', async () => {
+    const email = (await suite.db.prisma.user.findUniqueOrThrow({ where: { id: applicant } })).email;
+    const employer = await gql(APP, { id: appId }, { token: tokenFor(99, 'EMPLOYER', companyId) });
+    expect(employer.data.application.user).toMatchObject({ id: String(applicant), email: null });
+    expect(employer.errors?.map((e) => [e.extensions?.code, (e as any).path.join('.')])).toEqual([['FORBIDDEN', 'application.user.email']]);
+    for (const token of [tokenFor(applicant, 'SEEKER'), tokenFor(600, 'ADMIN')]) {
+      expect((await gql(APP, { id: appId }, { token })).data.application.user.email).toBe(email);
+    }
+  });
+
+  it('lists a job’s applications to its employer and ADMIN only', async () => {
+    const Q = 'query($id: ID!) { job(id: $id) { applications(first: 100) { totalCount edges { node { id } } } } }';
+    const expected = await suite.db.prisma.application.count({ where: { jobId } });
+    for (const token of [tokenFor(99, 'EMPLOYER', companyId), tokenFor(600, 'ADMIN')]) {
+      const res = await gql(Q, { id: String(jobId) }, { token });
+      expect(res.data.job.applications.totalCount).toBe(expected);
+      expect(res.data.job.applications.edges.map((e: any) => e.node.id)).toContain(appId);
+    }
+    for (const token of [undefined, tokenFor(applicant, 'SEEKER'), tokenFor(99, 'EMPLOYER', companyId + 1), tokenFor(5, 'ANALYST')]) {
+      const res = await gql(Q, { id: String(jobId) }, { token });
+      expect(res.data.job.applications).toBeNull();
+      expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('pages my applications, filtered by status, within 4 SQL statements', async () => {
+    const busiest = await suite.db.prisma.application.groupBy({ by: ['userId'], _count: true, orderBy: { _count: { userId: 'desc' } }, take: 1 });
+    const userId = busiest[0].userId;
+    const token = tokenFor(userId, 'SEEKER');
+    const res = await gql('{ me { applications(first: 50) { edges { node { job { title company { name } } } } } } }', {}, { token });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.me.applications.edges).toHaveLength(Math.min(50, busiest[0]._count));
+    expect(res.extensions?.sql?.statements).toBeLessThanOrEqual(4);
+    const submitted = await gql('{ me { applications(first: 100, status: SUBMITTED) { totalCount edges { node { status } } } } }', {}, { token });
+    const n = await suite.db.prisma.application.count({ where: { userId, status: 'SUBMITTED' } });
+    expect(submitted.data.me.applications.totalCount).toBe(n);
+    expect(submitted.data.me.applications.edges.every((e: any) => e.node.status === 'SUBMITTED')).toBe(true);
+  });
+});
