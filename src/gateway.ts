@@ -5,6 +5,7 @@ import type { Config } from './config';
 import { createContext, type Context } from './context';
 import type { Database } from './db/database';
 import { EXAMPLE_QUERY } from './graphiql';
+import { useErrorCodes } from './plugins/error-codes';
 import { useSqlStats } from './plugins/sql-stats';
 import { schema } from './schema';
 import type { SimilarJobsRefresher } from './similar/refresher';
@@ -26,6 +27,6 @@ export function createGateway(
     renderGraphiQL,
     graphiql: { title: 'Chommie Gateway', defaultQuery: EXAMPLE_QUERY },
     maskedErrors: { isDev: config.NODE_ENV === 'development' },
-    plugins: [useSqlStats(config.SQL_STATS)],
+    plugins: [useSqlStats(config.SQL_STATS), useErrorCodes()],
   });
 }
