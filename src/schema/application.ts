@@ -1,9 +1,12 @@
 import { canManageCompany, canSeeUser, forbidden } from '../auth/guards';
 import type { Context } from '../context';
-import { parseId, userError } from '../errors';
+import { checkRange, parseId, userError } from '../errors';
 import type { Application } from '../generated/prisma/client';
 import { ApplicationStatus } from '../generated/prisma/enums';
+import { applicationCursor } from '../loaders';
+import { MAX_PAGE } from '../queries/jobs';
 import { builder } from './builder';
+import { toConnection } from './connection';
 
 export const ApplicationStatusEnum = builder.enumType('ApplicationStatus', {
   description: 'Where an application stands. REJECTED, HIRED and WITHDRAWN are final.',
@@ -58,3 +61,24 @@ builder.queryField('application', (t) =>
     },
   }),
 );
+
+/** Arguments of the application lists (`User.applications`, `Job.applications`). */
+export const applicationListArgs = builder.args((t) => ({
+  first: t.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
+  after: t.string(),
+  status: t.field({ type: ApplicationStatusEnum }),
+}));
+
+/** A page of a user's or a job's applications, newest first; access is checked by the caller. */
+export async function applicationPage(
+  ctx: Context,
+  of: 'user' | 'job',
+  id: number,
+  args: { first?: number | null; after?: string | null; status?: ApplicationStatus | null },
+) {
+  const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
+  const status = args.status ?? null;
+  const [pages, totals] = of === 'user' ? [ctx.loaders.userApplications, ctx.loaders.userApplicationCount] : [ctx.loaders.jobApplications, ctx.loaders.jobApplicationCount];
+  const page = await pages(first, args.after ?? null, status).load(id);
+  return toConnection(page.rows, first, args.after, applicationCursor, () => totals(status).load(id), page.hasNextPage);
+}

@@ -1,10 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange } from '../errors';
-import { applicationCursor } from '../loaders';
-import { MAX_PAGE } from '../queries/jobs';
-import { ApplicationStatusEnum } from './application';
-import { toConnection } from './connection';
+import { applicationListArgs, applicationPage } from './application';
 import { SIMILAR_PER_JOB } from '../similar/sql';
 import { builder } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
@@ -48,16 +45,10 @@ builder.objectType('Job', {
       type: 'ApplicationConnection',
       nullable: true,
       description: 'EMPLOYER of the job’s company or ADMIN: applications to this job, newest first. Others: null and FORBIDDEN.',
-      args: {
-        first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
-        after: t.arg.string(),
-        status: t.arg({ type: ApplicationStatusEnum }),
-      },
-      resolve: async (j, { first, after, status }, ctx) => {
+      args: applicationListArgs,
+      resolve: (j, args, ctx) => {
         if (!canManageCompany(ctx.viewer, j.companyId)) throw forbidden('see applications to another company’s job');
-        const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
-        const page = await ctx.loaders.jobApplications(n, after ?? null, status ?? null).load(j.id);
-        return toConnection(page.rows, n, after, applicationCursor, () => ctx.loaders.jobApplicationCount(status ?? null).load(j.id), page.hasNextPage);
+        return applicationPage(ctx, 'job', j.id, args);
       },
     }),
     similarJobs: t.field({

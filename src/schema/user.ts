@@ -1,12 +1,8 @@
 import { canSeeUser, forbidden, requireViewer } from '../auth/guards';
 import type { Viewer } from '../auth/viewer';
-import { checkRange } from '../errors';
 import { SubscriptionPlan } from '../generated/prisma/enums';
-import { applicationCursor } from '../loaders';
-import { MAX_PAGE } from '../queries/jobs';
 import { builder } from './builder';
-import { toConnection } from './connection';
-import { ApplicationStatusEnum } from './application';
+import { applicationListArgs, applicationPage } from './application';
 
 const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { values: Object.values(SubscriptionPlan) });
 
@@ -35,16 +31,10 @@ builder.objectType('User', {
       type: 'ApplicationConnection',
       nullable: true,
       description: 'Private, like email. Newest first.',
-      args: {
-        first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
-        after: t.arg.string(),
-        status: t.arg({ type: ApplicationStatusEnum }),
-      },
-      resolve: async (u, { first, after, status }, ctx) => {
+      args: applicationListArgs,
+      resolve: (u, args, ctx) => {
         guard(ctx.viewer, u.id, 'applications');
-        const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
-        const page = await ctx.loaders.userApplications(n, after ?? null, status ?? null).load(u.id);
-        return toConnection(page.rows, n, after, applicationCursor, () => ctx.loaders.userApplicationCount(status ?? null).load(u.id), page.hasNextPage);
+        return applicationPage(ctx, 'user', u.id, args);
       },
     }),
   }),
