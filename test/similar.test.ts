@@ -49,13 +49,13 @@ describe('similar jobs', () => {
     await refresher.jobsChanged([twin.id]);
     const own = await gql(`{ job(id: "${twin.id}") { similarJobs(first: 3) { id } } }`);
     expect(own.data.job.similarJobs[0].id).toBe(String(base.id));
-    expect(refresher.stats().pending).toBeGreaterThan(0);
+    expect((await refresher.stats()).pending).toBeGreaterThan(0);
     const before = await gql(`{ job(id: "${base.id}") { similarJobs(first: 1) { id } } }`);
     expect(before.data.job.similarJobs[0].id).not.toBe(String(twin.id));
     await refresher.drain();
     const after = await gql(`{ job(id: "${base.id}") { similarJobs(first: 1) { id } } }`);
     expect(after.data.job.similarJobs[0].id).toBe(String(twin.id));
-    expect(refresher.stats()).toMatchObject({ pending: 0, failures: 0 });
-    expect(refresher.stats().refreshed).toBeGreaterThan(0);
+    expect(await refresher.stats()).toMatchObject({ pending: 0, failures: 0 });
+    expect((await refresher.stats()).refreshed).toBeGreaterThan(0);
   });
 });

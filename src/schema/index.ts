@@ -9,5 +9,6 @@ import './user';
 import './stats';
 import './mutations/application';
 import './mutations/job';
+import './mutations/import';
 
 export const schema = builder.toSchema({ sortSchema: false });

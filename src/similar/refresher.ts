@@ -7,23 +7,30 @@ const replaceKeywords = replace(DELETE_KEYWORDS, REPLACE_KEYWORDS);
 const replaceSimilar = replace(DELETE_SIMILAR, REPLACE_SIMILAR);
 
 export interface RefresherStats {
+  /** Jobs queued for a refresh, in the shared queue table. */
   pending: number;
   refreshed: number;
   batches: number;
   failures: number;
   lastBatchMs: number;
   lastError?: string;
-  overflowed: boolean;
 }
 
 export interface RefresherOptions {
   /** How often the background worker takes a batch. */
   intervalMs: number;
   batchSize?: number;
-  /** Past this many pending jobs the queue stops growing and asks for a full rebuild. */
-  maxPending?: number;
   onError?: (err: unknown) => void;
 }
+
+/** Past this many changed jobs, working out which other lists they touch costs more than refreshing all. */
+const BULK = 1000;
+
+const ENQUEUE_AFFECTED = `INSERT INTO job_similar_queue (job_id) SELECT id FROM (${AFFECTED_BY_CHANGE}) a ON CONFLICT DO NOTHING`;
+const ENQUEUE_ALL_ACTIVE = 'INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active ON CONFLICT DO NOTHING';
+// SKIP LOCKED: several gateway instances can work the same queue without taking the same jobs.
+const TAKE = `DELETE FROM job_similar_queue WHERE job_id IN (
+  SELECT job_id FROM job_similar_queue ORDER BY queued_at, job_id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING job_id`;
 
 /** Recomputes every job's keywords and top similar jobs, in chunks to bound memory. */
 export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Promise<number> {
@@ -39,39 +46,41 @@ export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Prom
 
 /**
  * Keeps job_similar current as jobs change. A changed job's own keywords and list are
- * recomputed at once (`jobsChanged`); the other jobs whose lists it can affect are queued and
- * refreshed in the background, `batchSize` per `intervalMs`. Closed jobs are also filtered
- * out at read time, so the queue only delays newly similar jobs, never serves closed ones.
+ * recomputed at once (`jobsChanged`); the other jobs whose lists it can affect go into the
+ * job_similar_queue table and are refreshed in the background, `batchSize` per `intervalMs`,
+ * by whichever gateway instance takes them. Closed jobs are also filtered out at read time,
+ * so the queue only delays newly similar jobs, never serves closed ones.
  */
 export class SimilarJobsRefresher {
-  private readonly pending = new Set<number>();
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private readonly counters = { refreshed: 0, batches: 0, failures: 0, lastBatchMs: 0, overflowed: false };
+  private running?: Promise<number>;
+  private readonly counters = { refreshed: 0, batches: 0, failures: 0, lastBatchMs: 0 };
   private lastError?: string;
   private readonly batchSize: number;
-  private readonly maxPending: number;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: RefresherOptions,
   ) {
     this.batchSize = options.batchSize ?? 200;
-    this.maxPending = options.maxPending ?? 100_000;
   }
 
+  /** One or a few jobs written: their lists now, the lists they affect queued. */
   async jobsChanged(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     await replaceKeywords(this.prisma, ids);
     await replaceSimilar(this.prisma, ids);
-    const affected = await this.prisma.$queryRawUnsafe<{ id: number }[]>(AFFECTED_BY_CHANGE, ids);
-    for (const { id } of affected) {
-      if (this.pending.size >= this.maxPending) {
-        this.counters.overflowed = true;
-        break;
-      }
-      this.pending.add(id);
-    }
+    await this.prisma.$executeRawUnsafe(ENQUEUE_AFFECTED, ids);
+  }
+
+  /**
+   * Jobs written by an import. Up to BULK, as `jobsChanged`. Past it, their keywords now and
+   * every active job queued: finding which lists so many jobs affect costs more than that.
+   */
+  async jobsImported(ids: number[]): Promise<void> {
+    if (ids.length <= BULK) return this.jobsChanged(ids);
+    for (let i = 0; i < ids.length; i += 2000) await replaceKeywords(this.prisma, ids.slice(i, i + 2000));
+    await this.prisma.$executeRawUnsafe(ENQUEUE_ALL_ACTIVE);
   }
 
   start(): void {
@@ -86,34 +95,51 @@ export class SimilarJobsRefresher {
     await this.running;
   }
 
-  /** Refreshes everything pending now (tests, shutdown, the importer's end). */
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) {
+  /** Refreshes everything queued now (tests, the importer); returns how many jobs it refreshed. */
+  async drain(onBatch?: (refreshed: number) => void): Promise<number> {
+    let total = 0;
+    for (;;) {
       const before = this.counters.failures;
-      await this.runBatch();
+      const n = await this.runBatch();
       if (this.counters.failures > before) throw new Error(`similar-jobs refresh failed: ${this.lastError}`);
+      if (n === 0) return total;
+      total += n;
+      onBatch?.(total);
     }
   }
 
-  stats(): RefresherStats {
-    return { pending: this.pending.size, ...this.counters, lastError: this.lastError };
+  async stats(): Promise<RefresherStats> {
+    const [{ n }] = await this.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM job_similar_queue');
+    return { pending: n, ...this.counters, lastError: this.lastError };
   }
 
-  private runBatch(): Promise<void> {
-    if (this.running || this.pending.size === 0) return this.running ?? Promise.resolve();
-    const batch = [...this.pending].slice(0, this.batchSize);
+  /** Takes a batch off the queue and refreshes it in one transaction: a failure leaves it queued. */
+  private runBatch(): Promise<number> {
+    if (this.running) return this.running;
     const started = performance.now();
     this.running = (async () => {
       try {
-        await replaceSimilar(this.prisma, batch);
-        for (const id of batch) this.pending.delete(id);
-        this.counters.refreshed += batch.length;
-        this.counters.batches += 1;
+        const n = await this.prisma.$transaction(
+          async (tx) => {
+            const ids = (await tx.$queryRawUnsafe<{ job_id: number }[]>(TAKE, this.batchSize)).map((r) => r.job_id);
+            if (ids.length) {
+              await tx.$executeRawUnsafe(DELETE_SIMILAR, ids);
+              await tx.$executeRawUnsafe(REPLACE_SIMILAR, ids);
+            }
+            return ids.length;
+          },
+          { timeout: 120_000 },
+        );
+        if (n) {
+          this.counters.refreshed += n;
+          this.counters.batches += 1;
+        }
+        return n;
       } catch (err) {
-        // Left queued: the next tick retries the same batch.
         this.counters.failures += 1;
         this.lastError = (err as Error).message;
         this.options.onError?.(err);
+        return 0;
       } finally {
         this.counters.lastBatchMs = performance.now() - started;
         this.running = undefined;

@@ -39,39 +39,66 @@ top AS (
 INSERT INTO job_keyword (job_id, term, weight)
 SELECT job_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY job_id)) FROM top WHERE rn <= ${KEYWORDS_PER_JOB}`;
 
+/**
+ * How many jobs, strongest first, each term of a job looks at for candidates. Scanning every
+ * job that shares a term costs the sum of the terms' frequencies squared (116 M pairs for
+ * 35k real postings); truncated, impact-ordered lists keep it to 24 × this per job, and a
+ * job that shares only weak terms with another would not make its top 10 anyway.
+ */
+export const POSTINGS_PER_TERM = 200;
+/** Candidates per job scored exactly, on all the terms they share. */
+export const SHORTLIST = 50;
+
+// $1: job ids. Partial dot products over the truncated lists of their terms (active jobs only).
+const CANDIDATES = `
+  SELECT s.job_id, o.job_id AS other, sum(s.weight * o.weight) AS score
+  FROM job_keyword s
+  CROSS JOIN LATERAL (
+    SELECT k.job_id, k.weight FROM job_keyword k JOIN job a ON a.id = k.job_id AND a.is_active
+    WHERE k.term = s.term AND k.job_id <> s.job_id
+    ORDER BY k.weight DESC LIMIT ${POSTINGS_PER_TERM}
+  ) o
+  WHERE s.job_id = ANY($1::int[])
+  GROUP BY s.job_id, o.job_id`;
+
 // $1: job ids. Ties in score (to 4 decimals) go to the same job type, then the same location.
 export const REPLACE_SIMILAR = `
-WITH pairs AS (
-  SELECT s.job_id, o.job_id AS similar_id, sum(s.weight * o.weight) AS score
-  FROM job_keyword s JOIN job_keyword o ON o.term = s.term AND o.job_id <> s.job_id
-  WHERE s.job_id = ANY($1::int[])
-  GROUP BY s.job_id, o.job_id
+WITH partial AS (${CANDIDATES}),
+shortlist AS (
+  SELECT job_id, other FROM (
+    SELECT job_id, other, row_number() OVER (PARTITION BY job_id ORDER BY score DESC, other) AS n FROM partial
+  ) t WHERE n <= ${SHORTLIST}
+),
+-- The truncated lists give a lower bound; the shortlist is scored on all shared terms.
+pairs AS (
+  SELECT c.job_id, c.other, sum(s.weight * o.weight) AS score
+  FROM shortlist c
+  JOIN job_keyword s ON s.job_id = c.job_id
+  JOIN job_keyword o ON o.job_id = c.other AND o.term = s.term
+  GROUP BY c.job_id, c.other
 ),
 ranked AS (
-  SELECT p.job_id, p.similar_id, p.score,
+  SELECT p.job_id, p.other AS similar_id, p.score,
          row_number() OVER (PARTITION BY p.job_id ORDER BY round(p.score::numeric, 4) DESC,
-           (o.job_type = s.job_type) DESC, (o.location = s.location) DESC, p.similar_id) AS rank
-  FROM pairs p JOIN job o ON o.id = p.similar_id AND o.is_active JOIN job s ON s.id = p.job_id
+           (o.job_type = s.job_type) DESC, (o.location = s.location) DESC, p.other) AS rank
+  FROM pairs p JOIN job o ON o.id = p.other JOIN job s ON s.id = p.job_id
 )
 INSERT INTO job_similar (job_id, similar_id, rank, score)
 SELECT job_id, similar_id, rank, score FROM ranked WHERE rank <= ${SIMILAR_PER_JOB}`;
 
 // $1: changed job ids (keywords already recomputed). The other jobs whose top list may change:
 // those listing a changed job now, and those it would now enter (its score beats their 10th).
+// Similarity is symmetric, so the candidates of a changed job are the jobs it can affect.
 export const AFFECTED_BY_CHANGE = `
 WITH cand AS (
-  SELECT o.job_id, max(score) AS score FROM (
-    SELECT o.job_id, s.job_id AS changed, sum(s.weight * o.weight) AS score
-    FROM job_keyword s JOIN job_keyword o ON o.term = s.term
-    WHERE s.job_id = ANY($1::int[]) AND o.job_id <> ALL($1::int[])
-    GROUP BY o.job_id, s.job_id
-  ) o GROUP BY o.job_id
+  SELECT other AS job_id, max(score) AS score FROM (${CANDIDATES}) c
+  WHERE other <> ALL($1::int[]) GROUP BY other
 ),
 floor AS (
   SELECT job_id, count(*) AS c, min(score) AS m FROM job_similar
   WHERE job_id IN (SELECT job_id FROM cand) GROUP BY job_id
 )
-SELECT c.job_id AS id FROM cand c JOIN job j ON j.id = c.job_id AND j.is_active
+SELECT c.job_id AS id FROM cand c
 LEFT JOIN floor f ON f.job_id = c.job_id
 WHERE f.c IS NULL OR f.c < ${SIMILAR_PER_JOB} OR c.score >= f.m
 UNION

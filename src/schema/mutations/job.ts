@@ -10,7 +10,7 @@ import { ExperienceLevelEnum, JobTypeEnum } from '../enums';
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 // Shared by the create and update inputs; only whether the core fields are required differs.
-const jobFields = (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => ({
+export const jobFields = (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => ({
   title: t.string({ required }),
   description: t.string({ required }),
   location: t.string({ required, description: 'Display location, e.g. "Austin, TX".' }),

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/database';
+import { CreateJob, LIMITS } from '../domain/job-input';
+import type { SimilarJobsRefresher } from '../similar/refresher';
+import { experienceLevel, extractSkills, isRemote } from './enrich';
+import type { Candidate, FeedRow, ImportSummary, Reject } from './types';
+
+export interface ImportOptions {
+  /** Namespace of the feed's posting ids: (source, externalId) identifies a job across imports. */
+  source: string;
+  /** Everything but the commit: each batch is written and rolled back, so the counts are exact. */
+  dryRun?: boolean;
+  batchSize?: number;
+  onProgress?: (phase: 'read' | 'write', done: number, total?: number) => void;
+  /** Queues similar-jobs refreshes for what changed; omitted, they are left to a later rebuild. */
+  similar?: SimilarJobsRefresher;
+}
+
+interface Ready {
+  line: number;
+  externalId: string;
+  company: Candidate['company'];
+  job: ReturnType<typeof CreateJob.parse>;
+  createdAt: Date | null;
+}
+
+/** Postings without an id of their own: the same content always gets the same id. */
+function contentId(c: Candidate): string {
+  const norm = (s: unknown) => String(s ?? '').toLowerCase().replace(/\s+/g, ' ').trim();
+  const key = [c.title, c.company.name ?? c.company.id, c.city, c.state, c.location, c.description].map(norm).join('\u001f');
+  return `h:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+}
+
+/** Feed values plus what enrichment reads from the text, shaped for validation. */
+function enrich(c: Candidate) {
+  const title = typeof c.title === 'string' ? c.title : '';
+  const description = typeof c.description === 'string' ? c.description : '';
+  const location = typeof c.location === 'string' ? c.location : '';
+  const feedSkills = Array.isArray(c.skills) ? c.skills.filter((s): s is string => typeof s === 'string') : [];
+  return {
+    title: c.title,
+    description: c.description,
+    location: c.location,
+    city: c.city ?? null,
+    state: c.state ?? null,
+    jobType: c.jobType,
+    salaryMin: c.salaryMin ?? null,
+    salaryMax: c.salaryMax ?? null,
+    remote: isRemote(title, location, description, c.remote),
+    experienceLevel: experienceLevel(title, description, c.experienceLevel),
+    // Feed skills first; extracted ones fill up to the limit rather than fail the row.
+    skills: [...new Set([...feedSkills.map((s) => s.trim()).filter(Boolean), ...extractSkills(`${title}\n${description}`)])].slice(0, LIMITS.skills),
+  };
+}
+
+class DryRunRollback extends Error {}
+
+/**
+ * The one ingestion pipeline of the importer and the importJobs mutation: read every row,
+ * enrich and validate it, fold repeats of a posting into one job, then upsert in batches,
+ * each in its own transaction. Reading finishes before anything is written, so a feed that
+ * turns out to be broken (unclosed quote, truncated) writes nothing. A failure while writing
+ * leaves the batches before it committed; rerunning the import completes it, as it is
+ * idempotent. Every row ends up counted exactly once: created, updated, unchanged, merged
+ * or rejected (with its line and reason).
+ */
+export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, options: ImportOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const summary: ImportSummary = { rows: 0, created: 0, updated: 0, unchanged: 0, merged: 0, rejected: 0, rejects: [], changedJobIds: [], dryRun: !!options.dryRun, ms: 0 };
+  const reject = (r: Reject) => {
+    summary.rejected += 1;
+    summary.rejects.push(r);
+  };
+
+  const ready: Ready[] = [];
+  const seen = new Map<string, number>();
+  for await (const row of rows) {
+    summary.rows += 1;
+    if (summary.rows % 500 === 0) options.onProgress?.('read', summary.rows);
+    if ('reason' in row) {
+      reject(row);
+      continue;
+    }
+    const c = row.candidate;
+    const name = c.company.name?.trim();
+    if (c.company.id == null && (!name || name.length > LIMITS.title)) {
+      reject({ line: row.line, reason: `company name must be 1 to ${LIMITS.title} characters`, record: c });
+      continue;
+    }
+    const parsed = CreateJob.safeParse(enrich(c));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      reject({ line: row.line, reason: `${issue.path.join('.') || 'row'} ${issue.message}`, record: c });
+      continue;
+    }
+    const job = parsed.data;
+    if (job.salaryMin != null && job.salaryMax != null && job.salaryMin > job.salaryMax) {
+      reject({ line: row.line, reason: `salaryMin ${job.salaryMin} is greater than salaryMax ${job.salaryMax}`, record: c });
+      continue;
+    }
+    const externalId = c.externalId ?? contentId(c);
+    if (seen.has(externalId)) {
+      summary.merged += 1;
+      continue;
+    }
+    seen.set(externalId, row.line);
+    ready.push({ line: row.line, externalId, company: { ...c.company, name }, job, createdAt: c.createdAt ?? null });
+  }
+
+  // Unknown company ids reject their rows before anything is written.
+  const ids = [...new Set(ready.flatMap((r) => (r.company.id == null ? [] : [r.company.id])))];
+  if (ids.length) {
+    const found = new Set((await db.raw.query<{ id: number }>('SELECT id FROM company WHERE id = ANY($1::int[])', [ids])).map((r) => r.id));
+    for (const r of ready.filter((x) => x.company.id != null && !found.has(x.company.id))) {
+      reject({ line: r.line, reason: `company ${r.company.id} does not exist` });
+    }
+    ready.splice(0, ready.length, ...ready.filter((x) => x.company.id == null || found.has(x.company.id)));
+  }
+
+  const batchSize = options.batchSize ?? 500;
+  for (let i = 0; i < ready.length; i += batchSize) {
+    const batch = ready.slice(i, i + batchSize);
+    try {
+      await db.raw.transaction(async (tx) => {
+        const result = await writeBatch(tx, options.source, batch);
+        summary.created += result.created.length;
+        summary.updated += result.updated.length;
+        summary.unchanged += batch.length - result.created.length - result.updated.length;
+        if (options.dryRun) throw new DryRunRollback();
+        summary.changedJobIds.push(...result.created, ...result.updated);
+      });
+    } catch (err) {
+      if (!(err instanceof DryRunRollback)) throw err;
+    }
+    options.onProgress?.('write', Math.min(i + batchSize, ready.length), ready.length);
+  }
+
+  await options.similar?.jobsImported(summary.changedJobIds);
+  summary.ms = performance.now() - started;
+  return summary;
+}
+
+type Tx = Parameters<Parameters<Database['raw']['transaction']>[0]>[0];
+
+async function writeBatch(tx: Tx, source: string, batch: Ready[]): Promise<{ created: number[]; updated: number[] }> {
+  // Companies by name: created when new, their industry and rating filled in when the feed has them.
+  const byName = new Map<string, Ready['company']>();
+  for (const r of batch) if (r.company.id == null && !byName.has(r.company.name!)) byName.set(r.company.name!, r.company);
+  const companyIds = new Map<string, number>();
+  if (byName.size) {
+    const companies = [...byName.values()].map((c) => ({ name: c.name, external_ref: c.externalRef ?? null, industry: c.industry ?? null, rating: c.rating ?? null }));
+    await tx.query(
+      `INSERT INTO company (name, external_ref, industry, rating)
+       SELECT name, external_ref, industry, rating FROM jsonb_to_recordset($1::jsonb) AS x(name text, external_ref text, industry text, rating float8)
+       ON CONFLICT (name) DO UPDATE SET
+         industry = coalesce(EXCLUDED.industry, company.industry), rating = coalesce(EXCLUDED.rating, company.rating),
+         external_ref = coalesce(company.external_ref, EXCLUDED.external_ref), updated_at = now()
+       WHERE (company.industry, company.rating, company.external_ref) IS DISTINCT FROM
+             (coalesce(EXCLUDED.industry, company.industry), coalesce(EXCLUDED.rating, company.rating), coalesce(company.external_ref, EXCLUDED.external_ref))`,
+      [JSON.stringify(companies)],
+    );
+    for (const r of await tx.query<{ id: number; name: string }>('SELECT id, name FROM company WHERE name = ANY($1::text[])', [[...byName.keys()]])) {
+      companyIds.set(r.name, r.id);
+    }
+  }
+  const jobs = batch.map((r) => ({
+    external_id: r.externalId,
+    company_id: r.company.id ?? companyIds.get(r.company.name!),
+    title: r.job.title,
+    description: r.job.description,
+    location: r.job.location,
+    city: r.job.city,
+    state: r.job.state,
+    job_type: r.job.jobType,
+    salary_min: r.job.salaryMin,
+    salary_max: r.job.salaryMax,
+    remote: r.job.remote,
+    experience_level: r.job.experienceLevel,
+    skills: r.job.skills,
+    created_at: r.createdAt?.toISOString() ?? null,
+  }));
+  // Only rows whose content differs are updated, so "unchanged" is real and updated_at honest.
+  const written = await tx.query<{ id: number; created: boolean }>(
+    `INSERT INTO job (source, external_id, company_id, title, description, location, city, state, job_type, salary_min, salary_max,
+                      remote, experience_level, skills, created_at)
+     SELECT $2, external_id, company_id, title, description, location, city, state, job_type, salary_min, salary_max,
+            remote, experience_level, skills, coalesce(created_at, now())
+     FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, company_id int, title text, description text, location text,
+          city text, state text, job_type "JobType", salary_min int, salary_max int, remote bool,
+          experience_level "ExperienceLevel", skills text[], created_at timestamptz)
+     ON CONFLICT (source, external_id) DO UPDATE SET
+       company_id = EXCLUDED.company_id, title = EXCLUDED.title, description = EXCLUDED.description, location = EXCLUDED.location,
+       city = EXCLUDED.city, state = EXCLUDED.state, job_type = EXCLUDED.job_type, salary_min = EXCLUDED.salary_min,
+       salary_max = EXCLUDED.salary_max, remote = EXCLUDED.remote, experience_level = EXCLUDED.experience_level,
+       skills = EXCLUDED.skills, updated_at = now()
+     WHERE (job.company_id, job.title, job.description, job.location, job.city, job.state, job.job_type, job.salary_min,
+            job.salary_max, job.remote, job.experience_level, job.skills)
+       IS DISTINCT FROM (EXCLUDED.company_id, EXCLUDED.title, EXCLUDED.description, EXCLUDED.location, EXCLUDED.city,
+            EXCLUDED.state, EXCLUDED.job_type, EXCLUDED.salary_min, EXCLUDED.salary_max, EXCLUDED.remote,
+            EXCLUDED.experience_level, EXCLUDED.skills)
+     RETURNING id, (xmax = 0) AS created`,
+    [JSON.stringify(jobs), source],
+  );
+  return { created: written.filter((w) => w.created).map((w) => w.id), updated: written.filter((w) => !w.created).map((w) => w.id) };
+}

@@ -1,0 +1,67 @@
+import { forbidden, requireRole } from '../../auth/guards';
+import { badInput, parseId } from '../../errors';
+import { fromJobInput } from '../../ingest/formats/jsonl';
+import { runImport } from '../../ingest/pipeline';
+import type { FeedRow, ImportSummary } from '../../ingest/types';
+import { builder } from '../builder';
+import { jobFields } from './job';
+
+const MAX_ROWS = 1000;
+
+const JobInput = builder.inputType('JobInput', {
+  description: 'A posting for importJobs, validated like createJob. Postings are matched by `externalId` (or, without one, by their content) so importing again updates instead of duplicating.',
+  fields: (t) => ({
+    ...jobFields(true)(t),
+    companyId: t.id({ description: 'An existing company. ADMIN: this or companyName; EMPLOYER: omit (its own company).' }),
+    companyName: t.string({ description: 'ADMIN: the company by name, created if new.' }),
+    externalId: t.string({ description: 'Your id of the posting, unique among your imports.' }),
+  }),
+});
+
+const ImportReject = builder.objectRef<{ line: number; reason: string }>('ImportReject').implement({
+  fields: (t) => ({
+    index: t.int({ description: 'Position in `jobs`, from 0.', resolve: (r) => r.line - 1 }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
+const ImportResult = builder.objectRef<ImportSummary>('ImportResult').implement({
+  description: 'Every posting is counted once: created, updated, unchanged, merged (a repeat of an earlier one in the same call) or rejected.',
+  fields: (t) => ({
+    created: t.exposeInt('created'),
+    updated: t.exposeInt('updated'),
+    unchanged: t.exposeInt('unchanged'),
+    merged: t.exposeInt('merged'),
+    rejected: t.exposeInt('rejected'),
+    rejects: t.field({ type: [ImportReject], resolve: (s) => s.rejects }),
+    jobs: t.field({
+      type: ['Job'],
+      description: 'The jobs created or updated.',
+      resolve: async (s, _a, ctx) => (await ctx.loaders.job.loadMany(s.changedJobIds)).filter((j) => j != null && !(j instanceof Error)) as never,
+    }),
+  }),
+});
+
+builder.mutationField('importJobs', (t) =>
+  t.field({
+    type: ImportResult,
+    description: `EMPLOYER (its own company) or ADMIN: create or update up to ${MAX_ROWS} postings at once. Bad postings are rejected with their index and reason; the others are written.`,
+    args: { jobs: t.arg({ type: [JobInput], required: true }) },
+    resolve: async (_r, { jobs }, ctx) => {
+      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      if (jobs.length > MAX_ROWS) throw badInput(`\`jobs\` takes at most ${MAX_ROWS} postings, got ${jobs.length}`, 'jobs');
+      if (viewer.role === 'EMPLOYER') {
+        const foreign = jobs.findIndex((j) => j.companyName != null || (j.companyId != null && parseId(j.companyId, 'companyId') !== viewer.companyId));
+        if (foreign >= 0) throw forbidden(`import postings for another company (jobs[${foreign}])`);
+      }
+      const rows = (async function* (): AsyncGenerator<FeedRow> {
+        for (const [i, j] of jobs.entries()) {
+          yield fromJobInput(i + 1, viewer.role === 'EMPLOYER' ? { ...j, companyId: viewer.companyId } : j);
+        }
+      })();
+      // Each employer's externalIds are its own: another company's "42" is another posting.
+      const source = viewer.role === 'EMPLOYER' ? `api:company:${viewer.companyId}` : 'api:admin';
+      return runImport(ctx.db, rows, { source, similar: ctx.similar });
+    },
+  }),
+);

@@ -1,0 +1,15 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** The real job feeds (../shared/data/jobs beside the checkout); never copied into the repo. */
+export const FEEDS = resolve(__dirname, '../../../shared/data/jobs');
+export const GLASSDOOR = resolve(FEEDS, 'glassdoor-2020/jobs.csv');
+export const LINKEDIN = resolve(FEEDS, 'linkedin-2023');
+
+/** `describe` when the feeds are present; otherwise the block is skipped, saying why. */
+export function describeWithFeeds(name: string, fn: () => void) {
+  if (existsSync(GLASSDOOR) && existsSync(LINKEDIN)) return describe(name, fn);
+  // eslint-disable-next-line no-console
+  console.warn(`Skipping "${name}": the real job feeds are not at ${FEEDS}.`);
+  return describe.skip(name, fn);
+}
