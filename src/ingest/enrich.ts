@@ -22,7 +22,7 @@ const TITLE_LEVELS: [RegExp, Level][] = [
 ];
 
 /**
- * Seniority from, in order: the title's words, the feed's own level, then the years of
+ * Seniority from, in order: the title's words, the feed's coarse level, then the years of
  * experience the text asks for (0–1 ENTRY, 2–4 MID, 5–7 SENIOR, 8+ LEAD). Null when none says.
  */
 export function experienceLevel(title: string, description: string, feedLevel?: string | null): Level | null {
@@ -38,7 +38,7 @@ export function experienceLevel(title: string, description: string, feedLevel?: 
 
 const REMOTE = /\b(fully remote|100% remote|remote[- ](?:first|friendly|position|role|opportunity|work)|work(?:ing)? from home|wfh|telecommut\w*|remote within)\b/i;
 
-/** Remote when the feed says so, or the title or location says "remote", or the text offers it. */
-export function isRemote(title: string, location: string, description: string, feedFlag?: boolean | null): boolean {
-  return feedFlag === true || /\bremote\b/i.test(title) || /\bremote\b/i.test(location) || REMOTE.test(description);
+/** Remote when the title or location says "remote", or the text offers remote work. */
+export function isRemote(title: string, location: string, description: string): boolean {
+  return /\bremote\b/i.test(title) || /\bremote\b/i.test(location) || REMOTE.test(description);
 }

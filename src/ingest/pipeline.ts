@@ -33,21 +33,14 @@ function contentId(c: Candidate): string {
 
 /** Feed values plus what enrichment reads from the text, shaped for validation. */
 function enrich(c: Candidate) {
-  const title = typeof c.title === 'string' ? c.title : '';
-  const description = typeof c.description === 'string' ? c.description : '';
-  const location = typeof c.location === 'string' ? c.location : '';
+  const { company: _c, externalId: _e, createdAt: _d, levelHint, ...fields } = c;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const [title, description] = [text(c.title), text(c.description)];
   const feedSkills = Array.isArray(c.skills) ? c.skills.filter((s): s is string => typeof s === 'string') : [];
   return {
-    title: c.title,
-    description: c.description,
-    location: c.location,
-    city: c.city ?? null,
-    state: c.state ?? null,
-    jobType: c.jobType,
-    salaryMin: c.salaryMin ?? null,
-    salaryMax: c.salaryMax ?? null,
-    remote: isRemote(title, location, description, c.remote),
-    experienceLevel: experienceLevel(title, description, c.experienceLevel),
+    ...fields,
+    remote: c.remote ?? isRemote(title, text(c.location), description),
+    experienceLevel: c.experienceLevel ?? experienceLevel(title, description, levelHint),
     // Feed skills first; extracted ones fill up to the limit rather than fail the row.
     skills: [...new Set([...feedSkills.map((s) => s.trim()).filter(Boolean), ...extractSkills(`${title}\n${description}`)])].slice(0, LIMITS.skills),
   };

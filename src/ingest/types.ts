@@ -12,9 +12,11 @@ export interface Candidate {
   jobType: string;
   salaryMin?: number | null;
   salaryMax?: number | null;
-  /** What the feed says; enrichment also reads the text. */
+  /** Given explicitly (an API caller's choice): kept. Absent: read from the text. */
   remote?: boolean | null;
   experienceLevel?: string | null;
+  /** A feed's coarse level (LinkedIn's "Mid-Senior"): used when the title names none. */
+  levelHint?: string | null;
   skills?: string[];
   createdAt?: Date | null;
 }

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { FeedRow } from '../types';
+import type { Candidate, FeedRow } from '../types';
 
 /**
  * JSON Lines of JobInput (the importJobs mutation's input): one object a line, with
@@ -29,22 +29,13 @@ export function fromJobInput(line: number, value: unknown): FeedRow {
   const companyName = typeof v.companyName === 'string' ? v.companyName.trim() : '';
   if (!companyName && v.companyId == null) return { line, reason: 'needs companyName or companyId', record: value };
   if (v.companyId != null && !/^[1-9][0-9]{0,9}$/.test(String(v.companyId))) return { line, reason: 'companyId must be a positive integer', record: value };
+  const { companyId, companyName: _name, externalId, ...fields } = v;
   return {
     line,
     candidate: {
-      externalId: v.externalId == null ? undefined : String(v.externalId),
-      company: v.companyId != null ? { id: Number(v.companyId) } : { name: companyName },
-      title: v.title,
-      description: v.description,
-      location: v.location,
-      city: v.city ?? null,
-      state: v.state ?? null,
-      jobType: v.jobType,
-      salaryMin: v.salaryMin ?? null,
-      salaryMax: v.salaryMax ?? null,
-      remote: v.remote ?? null,
-      experienceLevel: v.experienceLevel ?? null,
-      skills: v.skills ?? [],
+      ...(fields as Omit<Candidate, 'company'>),
+      externalId: externalId == null ? undefined : String(externalId),
+      company: companyId != null ? { id: Number(companyId) } : { name: companyName },
     },
   };
 }

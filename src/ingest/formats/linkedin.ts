@@ -84,8 +84,9 @@ export async function* linkedin(dir: string): AsyncGenerator<FeedRow> {
         jobType,
         salaryMin: min,
         salaryMax: max,
-        remote: r.remote_allowed === '1' || r.remote_allowed === '1.0',
-        experienceLevel: level ? (LEVELS[level] ?? null) : null,
+        // Unflagged is not "on site": the text may still say remote.
+        remote: r.remote_allowed === '1' || r.remote_allowed === '1.0' ? true : null,
+        levelHint: level ? (LEVELS[level] ?? null) : null,
         skills,
       },
     };
