@@ -5,6 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
+import { ResponseCache } from '../src/cache/response-cache';
+import { openCacheStore } from '../src/cache/store';
+import { loadConfig } from '../src/config';
 import { FeedError } from '../src/ingest/csv';
 import { openFeed } from '../src/ingest/feeds';
 import { runImport } from '../src/ingest/pipeline';
@@ -45,11 +48,16 @@ withDatabase(async (db) => {
   const started = Date.now();
   let phase = '';
   const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000 });
+  // Gateways sharing Redis see the import at once; an in-memory cache lives in the gateway's
+  // own process, out of reach, and catches up within its TTLs.
+  const config = loadConfig();
+  const cache = config.REDIS_URL && config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, (m) => console.error(m)), config) : null;
   const summary = await runImport(db, rows, {
     source,
     dryRun: values['dry-run'],
     batchSize: Number(values['batch-size']),
     similar,
+    invalidate: cache ? (tags) => cache.invalidate(tags) : undefined,
     onProgress: (p, done, total) => {
       if (!bar) return;
       const speed = Math.round(done / Math.max((Date.now() - started) / 1000, 0.001));
@@ -63,6 +71,10 @@ withDatabase(async (db) => {
     },
   });
   bar?.stop();
+  if (cache && !(await cache.settle(10_000))) {
+    console.error('Warning: Redis was unreachable, so cached results were not invalidated: gateways may serve older results until their TTLs run out.');
+  }
+  await cache?.store.close();
   if (summary.rejects.length) {
     const file = values.rejects ?? `import-rejects-${source.replace(/[^\w.-]/g, '_')}.jsonl`;
     writeFileSync(file, summary.rejects.map((r) => JSON.stringify(r)).join('\n') + '\n');

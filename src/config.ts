@@ -22,6 +22,17 @@ const EnvSchema = z.object({
   SIMILAR_JOBS_REFRESH_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  CACHE_ENABLED: bool.default(true),
+  CACHE_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - only').default('chommie'),
+  CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
+  CACHE_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
+  CACHE_COMPRESS_BYTES: z.coerce.number().int().min(0).default(2048),
+  CACHE_TTL_PAGE_S: z.coerce.number().int().min(1).default(1800),
+  CACHE_TTL_SEARCH_S: z.coerce.number().int().min(1).default(900),
+  CACHE_TTL_LIST_S: z.coerce.number().int().min(1).default(900),
+  CACHE_TTL_TRENDING_S: z.coerce.number().int().min(1).default(3600),
+  CACHE_TTL_PRIVATE_S: z.coerce.number().int().min(1).default(300),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string };

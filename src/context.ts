@@ -1,4 +1,6 @@
 import type { Viewer } from './auth/viewer';
+import { RequestCacheState } from './cache/request-state';
+import type { ResponseCache } from './cache/response-cache';
 import type { Database } from './db/database';
 import { createLoaders, type Loaders } from './loaders';
 import type { SimilarJobsRefresher } from './similar/refresher';
@@ -6,12 +8,39 @@ import type { SimilarJobsRefresher } from './similar/refresher';
 export interface Context {
   db: Database;
   loaders: Loaders;
-  /** Null for anonymous requests. */
-  viewer: Viewer | null;
+  /**
+   * `auth.viewer`: who is asking, null for anonymous requests. Reading it makes the result
+   * private to this viewer. (A getter one level down: Yoga copies the context's own properties.)
+   */
+  readonly auth: { readonly viewer: Viewer | null };
   /** Keeps similar-jobs lists current after job writes. */
   similar: SimilarJobsRefresher;
+  /** What this request's result depends on, for the response cache. */
+  cache: RequestCacheState;
+  /** Makes cached results that read these tags stale everywhere; resolves before the response. */
+  invalidate(tags: Iterable<string>): Promise<void>;
 }
 
-export function createContext(db: Database, viewer: Viewer | null, similar: SimilarJobsRefresher): Context {
-  return { db, viewer, similar, loaders: createLoaders(db.prisma) };
+export interface Services {
+  db: Database;
+  similar: SimilarJobsRefresher;
+  responseCache: ResponseCache | null;
+}
+
+export function createContext(services: Services, viewer: Viewer | null): Context {
+  const cache = new RequestCacheState();
+  return {
+    db: services.db,
+    similar: services.similar,
+    loaders: createLoaders(services.db.prisma),
+    cache,
+    auth: {
+      // Whatever reads who is asking may differ between viewers: never share that result.
+      get viewer() {
+        cache.private = true;
+        return viewer;
+      },
+    },
+    invalidate: async (tags) => void (await services.responseCache?.invalidate(tags)),
+  };
 }

@@ -1,32 +1,32 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { viewerFromHeader } from './auth/viewer';
+import { useResponseCache } from './cache/plugin';
 import type { Config } from './config';
-import { createContext, type Context } from './context';
-import type { Database } from './db/database';
+import { createContext, type Context, type Services } from './context';
 import { EXAMPLE_QUERY } from './graphiql';
 import { useErrorCodes } from './plugins/error-codes';
 import { useSqlStats } from './plugins/sql-stats';
 import { schema } from './schema';
-import type { SimilarJobsRefresher } from './similar/refresher';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context>;
 
 /** The GraphQL endpoint at /graphql (GraphiQL for browsers), without an HTTP server of its own. */
-export function createGateway(
-  db: Database,
-  config: Pick<Config, 'SQL_STATS' | 'NODE_ENV' | 'JWT_SECRET'>,
-  similar: SimilarJobsRefresher,
-): Gateway {
+export function createGateway(services: Services, config: Pick<Config, 'SQL_STATS' | 'NODE_ENV' | 'JWT_SECRET'>): Gateway {
+  const viewerOf = (request: Request) => viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET);
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: ({ request }) => createContext(db, viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET), similar),
+    context: ({ request }) => createContext(services, viewerOf(request)),
     // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
     renderGraphiQL,
     graphiql: { title: 'Chommie Gateway', defaultQuery: EXAMPLE_QUERY },
     maskedErrors: { isDev: config.NODE_ENV === 'development' },
-    plugins: [useSqlStats(config.SQL_STATS), useErrorCodes()],
+    plugins: [
+      useSqlStats(config.SQL_STATS),
+      useErrorCodes(),
+      ...(services.responseCache ? [useResponseCache(services.responseCache, viewerOf, config.SQL_STATS)] : []),
+    ],
   });
 }

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { loadConfig, ConfigError } from './config';
 import { isEmpty, migrate, openConfiguredDatabase, seed } from './db/setup';
+import { openCacheStore } from './cache/store';
+import { ResponseCache } from './cache/response-cache';
 import { createGateway } from './gateway';
 import { SimilarJobsRefresher } from './similar/refresher';
 
@@ -21,7 +23,10 @@ async function main() {
     onError: (err) => console.error('similar-jobs refresh failed (will retry):', err),
   });
   refresher.start();
-  const server = createServer(createGateway(db, config, refresher));
+  const responseCache = config.CACHE_ENABLED
+    ? new ResponseCache(openCacheStore(config, (msg, err) => console.error(msg, err ?? '')), config, (msg, err) => console.error(msg, err ?? ''))
+    : null;
+  const server = createServer(createGateway({ db, similar: refresher, responseCache }, config));
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -30,6 +35,7 @@ async function main() {
   const stop = async () => {
     server.close();
     await refresher.stop();
+    await responseCache?.store.close();
     await db.close();
     process.exit(0);
   };

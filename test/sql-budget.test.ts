@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { countAtDriver } from './helpers/driver-count';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
 
 const HEADLINE = `{ jobs(first: 50) { edges { node { title company { name } applicationCount
@@ -7,37 +7,6 @@ const HEADLINE = `{ jobs(first: 50) { edges { node { title company { name } appl
 
 const suite = useGatewaySuite();
 const gql: typeof suite.gql = (...args) => suite.gql(...args);
-
-/** Counts statements where they reach the database driver, independently of extensions.sql. */
-async function countAtDriver<T>(fn: () => Promise<T>): Promise<{ result: T; driverStatements: number }> {
-  let driverStatements = 0;
-  const restore: (() => void)[] = [];
-  if (suite.db.driver.pool) {
-    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-    const original = proto.query;
-    proto.query = function (this: unknown, ...args: unknown[]) {
-      driverStatements += 1;
-      return original.apply(this, args);
-    };
-    restore.push(() => (proto.query = original));
-  }
-  if (suite.db.driver.pglite) {
-    const lite = suite.db.driver.pglite as unknown as Record<'query' | 'exec', (...a: unknown[]) => unknown>;
-    for (const method of ['query', 'exec'] as const) {
-      const original = lite[method];
-      lite[method] = function (this: unknown, ...args: unknown[]) {
-        driverStatements += 1;
-        return original.apply(this, args);
-      };
-      restore.push(() => (lite[method] = original));
-    }
-  }
-  try {
-    return { result: await fn(), driverStatements };
-  } finally {
-    restore.forEach((r) => r());
-  }
-}
 
 describe('SQL budget per request', () => {
   it('answers the headline page of 50 jobs with companies, counts and similar jobs in at most 6 statements', async () => {
@@ -67,7 +36,7 @@ describe('SQL budget per request', () => {
 
   it('counts honestly: extensions.sql.statements equals what reaches the driver', async () => {
     for (const query of [HEADLINE, '{ job(id: "3") { company { name jobCount jobs(first: 3) { totalCount edges { node { title } } } } } }', '{ trendingJobs { title applicationCount(days: 7) } }']) {
-      const { result, driverStatements } = await countAtDriver(() => gql(query));
+      const { result, driverStatements } = await countAtDriver(suite.db, () => gql(query));
       expect(result.errors).toBeUndefined();
       expect(result.extensions?.sql?.statements).toBe(driverStatements);
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { jobListTags } from '../cache/request-state';
 import type { Database } from '../db/database';
 import { CreateJob, LIMITS } from '../domain/job-input';
 import type { SimilarJobsRefresher } from '../similar/refresher';
@@ -14,7 +15,12 @@ export interface ImportOptions {
   onProgress?: (phase: 'read' | 'write', done: number, total?: number) => void;
   /** Queues similar-jobs refreshes for what changed; omitted, they are left to a later rebuild. */
   similar?: SimilarJobsRefresher;
+  /** Makes cached results stale: the tags of what changed, or everything for large imports. */
+  invalidate?: (tags: string[]) => Promise<void>;
 }
+
+/** Past this many changed jobs an import empties the response cache instead of listing tags. */
+const INVALIDATE_ALL_ABOVE = 500;
 
 interface Ready {
   line: number;
@@ -111,6 +117,7 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
   }
 
   const batchSize = options.batchSize ?? 500;
+  const changedTags: string[] = [];
   for (let i = 0; i < ready.length; i += batchSize) {
     const batch = ready.slice(i, i + batchSize);
     try {
@@ -121,6 +128,7 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
         summary.unchanged += batch.length - result.created.length - result.updated.length;
         if (options.dryRun) throw new DryRunRollback();
         summary.changedJobIds.push(...result.created, ...result.updated);
+        changedTags.push(...result.tags);
       });
     } catch (err) {
       if (!(err instanceof DryRunRollback)) throw err;
@@ -128,6 +136,9 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
     options.onProgress?.('write', Math.min(i + batchSize, ready.length), ready.length);
   }
 
+  if (summary.changedJobIds.length) {
+    await options.invalidate?.(summary.changedJobIds.length > INVALIDATE_ALL_ABOVE ? ['*'] : [...new Set([...changedTags, 'stats'])]);
+  }
   await options.similar?.jobsImported(summary.changedJobIds);
   summary.ms = performance.now() - started;
   return summary;
@@ -135,7 +146,7 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
 
 type Tx = Parameters<Parameters<Database['raw']['transaction']>[0]>[0];
 
-async function writeBatch(tx: Tx, source: string, batch: Ready[]): Promise<{ created: number[]; updated: number[] }> {
+async function writeBatch(tx: Tx, source: string, batch: Ready[]): Promise<{ created: number[]; updated: number[]; tags: string[] }> {
   // Companies by name: created when new, their industry and rating filled in when the feed has them.
   const byName = new Map<string, Ready['company']>();
   for (const r of batch) if (r.company.id == null && !byName.has(r.company.name!)) byName.set(r.company.name!, r.company);
@@ -173,7 +184,7 @@ async function writeBatch(tx: Tx, source: string, batch: Ready[]): Promise<{ cre
     created_at: r.createdAt?.toISOString() ?? null,
   }));
   // Only rows whose content differs are updated, so "unchanged" is real and updated_at honest.
-  const written = await tx.query<{ id: number; created: boolean }>(
+  const written = await tx.query<{ id: number; created: boolean; job_type: string; company_id: number }>(
     `INSERT INTO job (source, external_id, company_id, title, description, location, city, state, job_type, salary_min, salary_max,
                       remote, experience_level, skills, created_at)
      SELECT $2, external_id, company_id, title, description, location, city, state, job_type, salary_min, salary_max,
@@ -191,8 +202,12 @@ async function writeBatch(tx: Tx, source: string, batch: Ready[]): Promise<{ cre
        IS DISTINCT FROM (EXCLUDED.company_id, EXCLUDED.title, EXCLUDED.description, EXCLUDED.location, EXCLUDED.city,
             EXCLUDED.state, EXCLUDED.job_type, EXCLUDED.salary_min, EXCLUDED.salary_max, EXCLUDED.remote,
             EXCLUDED.experience_level, EXCLUDED.skills)
-     RETURNING id, (xmax = 0) AS created`,
+     RETURNING id, (xmax = 0) AS created, job_type::text, company_id`,
     [JSON.stringify(jobs), source],
   );
-  return { created: written.filter((w) => w.created).map((w) => w.id), updated: written.filter((w) => !w.created).map((w) => w.id) };
+  return {
+    created: written.filter((w) => w.created).map((w) => w.id),
+    updated: written.filter((w) => !w.created).map((w) => w.id),
+    tags: written.flatMap((w) => [`Job:${w.id}`, `Company:${w.company_id}`, ...jobListTags({ jobType: w.job_type, companyId: w.company_id })]),
+  };
 }

@@ -15,10 +15,10 @@ export const ApplicationStatusEnum = builder.enumType('ApplicationStatus', {
 
 /** An application is visible to its applicant, the employer of its job, and ADMIN. */
 export async function canSeeApplication(ctx: Context, app: Application): Promise<boolean> {
-  if (canSeeUser(ctx.viewer, app.userId)) return true;
-  if (ctx.viewer?.role !== 'EMPLOYER') return false;
+  if (canSeeUser(ctx.auth.viewer, app.userId)) return true;
+  if (ctx.auth.viewer?.role !== 'EMPLOYER') return false;
   const job = await ctx.loaders.job.load(app.jobId);
-  return job != null && canManageCompany(ctx.viewer, job.companyId);
+  return job != null && canManageCompany(ctx.auth.viewer, job.companyId);
 }
 
 builder.objectType('Application', {

@@ -47,7 +47,7 @@ builder.objectType('Job', {
       description: 'EMPLOYER of the job’s company or ADMIN: applications to this job, newest first. Others: null and FORBIDDEN.',
       args: applicationListArgs,
       resolve: (j, args, ctx) => {
-        if (!canManageCompany(ctx.viewer, j.companyId)) throw forbidden('see applications to another company’s job');
+        if (!canManageCompany(ctx.auth.viewer, j.companyId)) throw forbidden('see applications to another company’s job');
         return applicationPage(ctx, 'job', j.id, args);
       },
     }),

@@ -27,13 +27,19 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A job by id, open or closed; null if there is none.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => ctx.loaders.job.load(parseId(id)),
+    resolve: (_r, { id }, ctx) => {
+      ctx.cache.ttl('page');
+      return ctx.loaders.job.load(parseId(id));
+    },
   }),
   company: t.field({
     type: 'Company',
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, ctx) => ctx.loaders.company.load(parseId(id)),
+    resolve: (_r, { id }, ctx) => {
+      ctx.cache.ttl('page');
+      return ctx.loaders.company.load(parseId(id));
+    },
   }),
   jobs: t.field({
     type: 'JobConnection',
@@ -46,6 +52,12 @@ builder.queryFields((t) => ({
     },
     resolve: async (_r, args, ctx) => {
       const q = jobPageQuery(args);
+      // A new, changed or closed job can enter or leave only the lists its type and company match.
+      const { jobType, companyId, search } = args.filter ?? {};
+      if (jobType) ctx.cache.tag(`jobs:type:${jobType}`);
+      if (companyId) ctx.cache.tag(`jobs:company:${companyId}`);
+      if (!jobType && !companyId) ctx.cache.tag('jobs:all');
+      ctx.cache.ttl(search?.trim() ? 'search' : 'list');
       const rows = await ctx.db.prisma.$queryRawUnsafe<(JobRow & { _sort: unknown })[]>(q.sql, ...q.params);
       ctx.loaders.primeJobs(rows);
       return toConnection(rows, q.first, args.after, q.cursorOf, async () => {
@@ -63,6 +75,8 @@ builder.queryFields((t) => ({
     },
     resolve: async (_r, args, ctx) => {
       const days = checkRange(args.days ?? 7, 1, 365, 'days');
+      ctx.cache.tag('trending');
+      ctx.cache.ttl('trending');
       const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
       const rows = await ctx.db.prisma.$queryRawUnsafe<(JobRow & { _n: number })[]>(
         `SELECT ${JOB_COLUMNS}, t.n AS _n FROM (

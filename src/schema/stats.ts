@@ -97,7 +97,8 @@ builder.queryField('jobStats', (t) =>
     description: 'ANALYST or ADMIN: aggregate figures over the active jobs matching `filter`.',
     args: { filter: t.arg({ type: JobFilter }) },
     resolve: (_r, { filter }, ctx) => {
-      requireRole(ctx.viewer, 'ANALYST', 'ADMIN');
+      requireRole(ctx.auth.viewer, 'ANALYST', 'ADMIN');
+      ctx.cache.tag('stats');
       const p = new Params();
       const where = filterConditions(filter as JobFilterInput | null, p).join(' AND ');
       return { where, params: p.values };

@@ -19,13 +19,13 @@ builder.objectType('User', {
     email: t.string({
       nullable: true,
       description: 'Private: null with a FORBIDDEN error for anyone but the user and ADMIN.',
-      resolve: (u, _a, ctx) => (guard(ctx.viewer, u.id, 'email'), u.email),
+      resolve: (u, _a, ctx) => (guard(ctx.auth.viewer, u.id, 'email'), u.email),
     }),
     subscriptionPlan: t.field({
       type: SubscriptionPlanEnum,
       nullable: true,
       description: 'Private, like email.',
-      resolve: (u, _a, ctx) => (guard(ctx.viewer, u.id, 'plan'), u.subscriptionPlan),
+      resolve: (u, _a, ctx) => (guard(ctx.auth.viewer, u.id, 'plan'), u.subscriptionPlan),
     }),
     applications: t.field({
       type: 'ApplicationConnection',
@@ -33,7 +33,7 @@ builder.objectType('User', {
       description: 'Private, like email. Newest first.',
       args: applicationListArgs,
       resolve: (u, args, ctx) => {
-        guard(ctx.viewer, u.id, 'applications');
+        guard(ctx.auth.viewer, u.id, 'applications');
         return applicationPage(ctx, 'user', u.id, args);
       },
     }),
@@ -45,6 +45,6 @@ builder.queryField('me', (t) =>
     type: 'User',
     nullable: true,
     description: 'The signed-in user; UNAUTHENTICATED without a token.',
-    resolve: (_r, _a, ctx) => ctx.loaders.user.load(requireViewer(ctx.viewer).userId),
+    resolve: (_r, _a, ctx) => ctx.loaders.user.load(requireViewer(ctx.auth.viewer).userId),
   }),
 );

@@ -1,6 +1,7 @@
 import { signToken, type Role } from '../../src/auth/viewer';
 import type { Database } from '../../src/db/database';
 import { createGateway, type Gateway } from '../../src/gateway';
+import type { ResponseCache } from '../../src/cache/response-cache';
 import { SimilarJobsRefresher } from '../../src/similar/refresher';
 import { openTestDatabase, type TestDatabase } from './db';
 
@@ -24,10 +25,17 @@ export interface GqlOptions {
   authorization?: string;
 }
 
-export function testGateway(db: Database, config: { SQL_STATS?: boolean } = {}) {
+/**
+ * A gateway on `db`. The response cache is off unless a test asks for one: most tests write
+ * to the database directly, behind the cache's back.
+ */
+export function testGateway(db: Database, config: { SQL_STATS?: boolean; responseCache?: ResponseCache } = {}) {
   // Not started: tests drain it when they want background refreshes to have happened.
   const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
-  const gateway: Gateway = createGateway(db, { SQL_STATS: config.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET }, similar);
+  const gateway: Gateway = createGateway(
+    { db, similar, responseCache: config.responseCache ?? null },
+    { SQL_STATS: config.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET },
+  );
   const gql = async <T = any>(query: string, variables?: Record<string, unknown>, options: GqlOptions = {}): Promise<GqlResponse<T>> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);

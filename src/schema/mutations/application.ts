@@ -17,6 +17,7 @@ const notFound = (what: string) => userError('NOT_FOUND', `${what} does not exis
 async function moveStatus(ctx: Context, app: Application, to: ApplicationStatus): Promise<Application> {
   const { count } = await ctx.db.prisma.application.updateMany({ where: { id: app.id, status: app.status }, data: { status: to } });
   if (count === 0) throw userError('CONFLICT', `application ${app.id} changed while this request ran; read it again`);
+  await ctx.invalidate([`Application:${app.id}`, `User:${app.userId}`, `Job:${app.jobId}`, 'stats']);
   return ctx.db.prisma.application.findUniqueOrThrow({ where: { id: app.id } });
 }
 
@@ -32,16 +33,19 @@ builder.mutationFields((t) => ({
     description: 'SEEKER: apply to an active job, once. Applying again is CONFLICT.',
     args: { jobId: t.arg.id({ required: true }) },
     resolve: async (_r, args, ctx) => {
-      const viewer = requireRole(ctx.viewer, 'SEEKER');
+      const viewer = requireRole(ctx.auth.viewer, 'SEEKER');
       const jobId = parseId(args.jobId, 'jobId');
       try {
-        return await ctx.db.prisma.$transaction(async (tx) => {
+        const application = await ctx.db.prisma.$transaction(async (tx) => {
           // FOR SHARE: a concurrent closeJob waits for this application, or this sees it closed.
           const [job] = await tx.$queryRawUnsafe<{ is_active: boolean }[]>('SELECT is_active FROM job WHERE id = $1 FOR SHARE', jobId);
           if (!job) throw notFound(`job ${jobId}`);
           if (!job.is_active) throw userError('CONFLICT', `job ${jobId} is closed to applications`);
           return tx.application.create({ data: { jobId, userId: viewer.userId } });
         });
+        // The job's application counts, the applicant's list, trending and analyst figures changed.
+        await ctx.invalidate([`Job:${jobId}`, `User:${viewer.userId}`, 'trending', 'stats']);
+        return application;
       } catch (err) {
         if (isUniqueViolation(err)) throw userError('CONFLICT', `you have already applied to job ${jobId}`);
         if (isForeignKeyViolation(err)) throw userError('UNAUTHENTICATED', `the token's user ${viewer.userId} does not exist`);
@@ -54,7 +58,7 @@ builder.mutationFields((t) => ({
     description: 'The applicant withdraws an open application (SUBMITTED, REVIEWING, INTERVIEWING or OFFERED).',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, { id }, ctx) => {
-      const viewer = requireViewer(ctx.viewer);
+      const viewer = requireViewer(ctx.auth.viewer);
       const app = await loadApplication(ctx, id);
       if (app.userId !== viewer.userId) throw forbidden('withdraw another user’s application');
       if (!WITHDRAWABLE.includes(app.status)) throw userError('CONFLICT', `application ${app.id} is ${app.status} and can no longer be withdrawn`);
@@ -66,7 +70,7 @@ builder.mutationFields((t) => ({
     description: 'The employer of the job (or ADMIN) moves an application on: SUBMITTED → REVIEWING → INTERVIEWING → OFFERED → HIRED, or to REJECTED from any open status.',
     args: { id: t.arg.id({ required: true }), status: t.arg({ type: ApplicationStatusEnum, required: true }) },
     resolve: async (_r, { id, status }, ctx) => {
-      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const app = await loadApplication(ctx, id);
       const job = await ctx.loaders.job.load(app.jobId);
       if (!job || !canManageCompany(viewer, job.companyId)) throw forbidden('change applications to another company’s job');

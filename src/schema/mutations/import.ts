@@ -48,7 +48,7 @@ builder.mutationField('importJobs', (t) =>
     description: `EMPLOYER (its own company) or ADMIN: create or update up to ${MAX_ROWS} postings at once. Bad postings are rejected with their index and reason; the others are written.`,
     args: { jobs: t.arg({ type: [JobInput], required: true }) },
     resolve: async (_r, { jobs }, ctx) => {
-      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       if (jobs.length > MAX_ROWS) throw badInput(`\`jobs\` takes at most ${MAX_ROWS} postings, got ${jobs.length}`, 'jobs');
       if (viewer.role === 'EMPLOYER') {
         const foreign = jobs.findIndex((j) => j.companyName != null || (j.companyId != null && parseId(j.companyId, 'companyId') !== viewer.companyId));
@@ -61,7 +61,7 @@ builder.mutationField('importJobs', (t) =>
       })();
       // Each employer's externalIds are its own: another company's "42" is another posting.
       const source = viewer.role === 'EMPLOYER' ? `api:company:${viewer.companyId}` : 'api:admin';
-      return runImport(ctx.db, rows, { source, similar: ctx.similar });
+      return runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: ctx.invalidate });
     },
   }),
 );

@@ -1,5 +1,6 @@
 import { canManageCompany, forbidden, requireRole } from '../../auth/guards';
 import type { Viewer } from '../../auth/viewer';
+import { jobListTags } from '../../cache/request-state';
 import type { Context } from '../../context';
 import { checkSalaryOrder, CreateJob, parseInput, UpdateJob } from '../../domain/job-input';
 import { parseId, userError } from '../../errors';
@@ -45,10 +46,14 @@ async function loadManagedJob(ctx: Context, viewer: Viewer, id: string): Promise
 }
 
 /**
- * Similar-jobs lists follow a job write once it is committed: they are derived data, so a
- * failure to refresh them is logged and retried by the refresher, never undoes the write.
+ * After a committed job write: cached results holding the job (before and after) or its lists
+ * become stale, and similar-jobs lists follow. Those are derived data, so a failure to
+ * refresh them is logged and retried by the refresher, never undoes the write.
  */
-async function refreshSimilar(ctx: Context, job: Job): Promise<Job> {
+async function afterWrite(ctx: Context, job: Job, before?: Job): Promise<Job> {
+  const tags = [`Job:${job.id}`, `Company:${job.companyId}`, ...jobListTags(job), 'trending', 'stats'];
+  if (before) tags.push(`Company:${before.companyId}`, ...jobListTags(before));
+  await ctx.invalidate(tags);
   await ctx.similar.jobsChanged([job.id]).catch((err) => console.error(`similar jobs of job ${job.id} not refreshed:`, err));
   return job;
 }
@@ -59,14 +64,14 @@ builder.mutationFields((t) => ({
     description: 'EMPLOYER (for its company) or ADMIN: post a job.',
     args: { input: t.arg({ type: CreateJobInput, required: true }) },
     resolve: async (_r, { input }, ctx) => {
-      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const data = parseInput(CreateJob, input, 'input');
       checkSalaryOrder(data.salaryMin, data.salaryMax, 'input');
       const companyId = input.companyId != null ? parseId(input.companyId, 'input.companyId') : viewer.companyId;
       if (companyId == null) throw userError('BAD_USER_INPUT', '`input.companyId` is required', { argument: 'input.companyId' });
       if (!canManageCompany(viewer, companyId)) throw forbidden('post jobs for another company');
       if (!(await ctx.loaders.company.load(companyId))) throw userError('NOT_FOUND', `company ${companyId} does not exist`);
-      return refreshSimilar(ctx, await ctx.db.prisma.job.create({ data: { ...data, companyId } }));
+      return afterWrite(ctx, await ctx.db.prisma.job.create({ data: { ...data, companyId } }));
     },
   }),
   updateJob: t.field({
@@ -74,11 +79,11 @@ builder.mutationFields((t) => ({
     description: 'EMPLOYER of the job’s company or ADMIN: change a job. Search and similar jobs follow.',
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateJobInput, required: true }) },
     resolve: async (_r, { id, input }, ctx) => {
-      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const data = parseInput(UpdateJob, input, 'input');
       const job = await loadManagedJob(ctx, viewer, id);
       checkSalaryOrder(data.salaryMin === undefined ? job.salaryMin : data.salaryMin, data.salaryMax === undefined ? job.salaryMax : data.salaryMax, 'input');
-      return refreshSimilar(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data }));
+      return afterWrite(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data }), job);
     },
   }),
   closeJob: t.field({
@@ -86,10 +91,10 @@ builder.mutationFields((t) => ({
     description: 'EMPLOYER of the job’s company or ADMIN: close a job (it leaves lists and search). Closing a closed job changes nothing.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, { id }, ctx) => {
-      const viewer = requireRole(ctx.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const job = await loadManagedJob(ctx, viewer, id);
       if (!job.isActive) return job;
-      return refreshSimilar(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data: { isActive: false } }));
+      return afterWrite(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data: { isActive: false } }), job);
     },
   }),
 }));

@@ -1,0 +1,185 @@
+import type { ResponseCache } from '../src/cache/response-cache';
+import { countAtDriver } from './helpers/driver-count';
+import { hasRedisServer, makeCache, OwnRedis } from './helpers/cache';
+import { openTestDatabase, type TestDatabase } from './helpers/db';
+import { testGateway, tokenFor, type GqlOptions } from './helpers/gateway';
+
+const HEADLINE = `{ jobs(first: 50) { edges { node { id title company { name } applicationCount
+  similarJobs(first: 5) { title company { name } } } } } }`;
+
+let db: TestDatabase;
+const caches: ResponseCache[] = [];
+const cached = async (redisUrl?: string, prefix?: string, timeoutMs?: number) => {
+  const cache = makeCache(redisUrl, prefix, timeoutMs);
+  caches.push(cache);
+  await cache.store.ready();
+  return { cache, ...testGateway(db, { responseCache: cache }) };
+};
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+});
+afterAll(async () => {
+  for (const c of caches) {
+    await Promise.race([c.store.keyv.clear().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    await c.store.close();
+  }
+  await db.destroy();
+});
+
+/** The response body as sent, without `extensions` (which say hit or miss). */
+async function rawBody(gateway: ReturnType<typeof testGateway>['gateway'], query: string, options: GqlOptions = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const text = await (await gateway.fetch('http://gateway.test/graphql', { method: 'POST', headers, body: JSON.stringify({ query }) })).text();
+  return text.replace(/,"extensions":\{.*\}\}$/, '}');
+}
+
+describe(`response cache (${process.env.REDIS_URL ? 'Redis' : 'in memory'})`, () => {
+  it('serves a repeated headline query from the cache with no SQL, byte-identical to the executed one', async () => {
+    const { gql, gateway } = await cached(process.env.REDIS_URL);
+    const first = await gql(HEADLINE);
+    expect(first.extensions).toMatchObject({ responseCache: { hit: false } });
+    expect(first.extensions?.sql?.statements).toBeGreaterThan(0);
+    const second = await gql(HEADLINE);
+    expect(second.extensions).toMatchObject({ responseCache: { hit: true }, sql: { statements: 0 } });
+    expect(second.data).toEqual(first.data);
+    const executed = await rawBody(testGateway(db).gateway, HEADLINE);
+    expect(await rawBody(gateway, HEADLINE)).toBe(executed);
+    expect(executed.length).toBeGreaterThan(5000); // large enough to be stored compressed
+  });
+
+  it('shows a write in the very next read: applyToJob and updateJob', async () => {
+    const { gql } = await cached(process.env.REDIS_URL);
+    const warm = await gql(HEADLINE);
+    const job = warm.data.jobs.edges[0].node;
+    expect((await gql(HEADLINE)).extensions?.responseCache).toEqual({ hit: true });
+    const user = await db.prisma.user.findFirstOrThrow({ where: { applications: { none: { jobId: Number(job.id) } } } });
+    const applied = await gql(`mutation { applyToJob(jobId: "${job.id}") { id } }`, {}, { token: tokenFor(user.id, 'SEEKER') });
+    expect(applied.errors).toBeUndefined();
+    const after = await gql(HEADLINE);
+    expect(after.extensions?.responseCache).toEqual({ hit: false });
+    expect(after.data.jobs.edges[0].node.applicationCount).toBe(job.applicationCount + 1);
+
+    const full = await db.prisma.job.findUniqueOrThrow({ where: { id: Number(job.id) } });
+    await gql(`mutation { updateJob(id: "${job.id}", input: { title: "Renamed In Cache Test" }) { id } }`, {}, { token: tokenFor(1, 'EMPLOYER', full.companyId) });
+    expect((await gql(HEADLINE)).data.jobs.edges[0].node.title).toBe('Renamed In Cache Test');
+  });
+
+  it('purges only the lists a new job can enter', async () => {
+    const { gql } = await cached(process.env.REDIS_URL);
+    const LIST = (type: string) => `{ jobs(first: 100, filter: { jobType: ${type} }) { totalCount } }`;
+    const contracts = (await gql(LIST('CONTRACT'))).data.jobs.totalCount;
+    await gql(LIST('INTERNSHIP'));
+    expect((await gql(LIST('CONTRACT'))).extensions?.responseCache).toEqual({ hit: true });
+    const created = await gql(
+      'mutation { createJob(input: { title: "Cache Contractor", description: "Short gig.", location: "Austin, TX", jobType: CONTRACT }) { id } }',
+      {},
+      { token: tokenFor(1, 'EMPLOYER', 2) },
+    );
+    expect(created.errors).toBeUndefined();
+    const after = await gql(LIST('CONTRACT'));
+    expect(after).toMatchObject({ data: { jobs: { totalCount: contracts + 1 } }, extensions: { responseCache: { hit: false } } });
+    expect((await gql(LIST('INTERNSHIP'))).extensions?.responseCache).toEqual({ hit: true });
+  });
+
+  it('never shows one viewer’s private data to another, while sharing public results', async () => {
+    const { gql } = await cached(process.env.REDIS_URL);
+    const ME = '{ me { id email } }';
+    const [a, b] = await db.prisma.user.findMany({ take: 2, orderBy: { id: 'asc' } });
+    const asA = { token: tokenFor(a.id, 'SEEKER') };
+    const asB = { token: tokenFor(b.id, 'SEEKER') };
+    expect((await gql(ME, {}, asA)).data.me).toEqual({ id: String(a.id), email: a.email });
+    expect((await gql(ME, {}, asA)).extensions?.responseCache).toEqual({ hit: true });
+    const other = await gql(ME, {}, asB);
+    expect(other.data.me).toEqual({ id: String(b.id), email: b.email });
+    expect(JSON.stringify(other)).not.toContain(a.email);
+    const anonymous = await gql(ME);
+    expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(JSON.stringify(anonymous)).not.toContain(a.email);
+    // Analyst figures are role-dependent: cached per viewer, refused to others.
+    const STATS = '{ jobStats { total } }';
+    expect((await gql(STATS, {}, { token: tokenFor(9, 'ANALYST') })).data.jobStats.total).toBeGreaterThan(0);
+    expect((await gql(STATS, {}, asA)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // A public query is one entry, whoever asked first.
+    await gql('{ job(id: "3") { title } }', {}, asA);
+    expect((await gql('{ job(id: "3") { title } }', {}, asB)).extensions?.responseCache).toEqual({ hit: true });
+    expect((await gql('{ job(id: "3") { title } }')).extensions?.responseCache).toEqual({ hit: true });
+  });
+
+  it('never answers a bad token from the cache', async () => {
+    const { gql } = await cached(process.env.REDIS_URL);
+    await gql('{ job(id: "4") { title } }');
+    const res = await gql('{ job(id: "4") { title } }', {}, { authorization: 'Bearer tampered.token.here' });
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('runs 100 identical concurrent cold requests once', async () => {
+    const { gql, cache } = await cached(process.env.REDIS_URL);
+    const Q = '{ jobs(first: 30, filter: { remote: true }) { totalCount edges { node { title company { name } } } } }';
+    const single = await countAtDriver(db, () => testGateway(db).gql(Q));
+    const { result, driverStatements } = await countAtDriver(db, () => Promise.all(Array.from({ length: 100 }, () => gql(Q))));
+    expect(result.every((r) => JSON.stringify(r.data) === JSON.stringify(single.result.data))).toBe(true);
+    expect(driverStatements).toBe(single.driverStatements);
+    expect(cache.stats().coalesced).toBe(99);
+  });
+
+  it('does not share mutations between concurrent identical requests', async () => {
+    const { gql } = await cached(process.env.REDIS_URL);
+    const job = await db.prisma.job.findFirstOrThrow({ where: { isActive: true, applications: { none: { userId: 77 } } } });
+    const results = await Promise.all([1, 2].map(() => gql(`mutation { applyToJob(jobId: "${job.id}") { id } }`, {}, { token: tokenFor(77, 'SEEKER') })));
+    expect(results.filter((r) => r.errors?.[0].extensions?.code === 'CONFLICT')).toHaveLength(1);
+  });
+});
+
+const describeRedis = hasRedisServer() ? describe : describe.skip;
+if (!hasRedisServer()) console.warn('Skipping the Redis failure tests: no /usr/bin/redis-server on this machine.');
+
+describeRedis('response cache on a Redis that fails', () => {
+  const redis = new OwnRedis();
+  beforeAll(() => redis.start());
+  afterAll(() => redis.kill());
+
+  it('is shared by two gateway instances: a write on one is seen on the other', async () => {
+    const prefix = `shared-${Date.now()}`;
+    const a = await cached(redis.url, prefix);
+    const b = await cached(redis.url, prefix);
+    const Q = '{ job(id: "5") { title applicationCount } }';
+    const before = await a.gql(Q);
+    expect((await b.gql(Q)).extensions?.responseCache).toEqual({ hit: true });
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id: 5 } });
+    await a.gql('mutation { updateJob(id: "5", input: { title: "Seen Everywhere" }) { id } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+    const seen = await b.gql(Q);
+    expect(seen.data.job.title).toBe('Seen Everywhere');
+    expect(seen.data.job.applicationCount).toBe(before.data.job.applicationCount);
+  });
+
+  it('keeps serving while Redis is dead, resumes when it returns, and lets no stale entry survive a write made meanwhile', async () => {
+    const { gql, cache } = await cached(redis.url, `outage-${Date.now()}`, 200);
+    const Q = '{ job(id: "6") { title } }';
+    const original = (await gql(Q)).data.job.title;
+    expect((await gql(Q)).extensions?.responseCache).toEqual({ hit: true });
+
+    await redis.kill();
+    const during = await gql(Q);
+    expect(during.data.job.title).toBe(original);
+    expect(during.extensions?.responseCache).toEqual({ hit: false });
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id: 6 } });
+    const write = await gql('mutation { updateJob(id: "6", input: { title: "Changed During Outage" }) { title } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+    expect(write.data.updateJob.title).toBe('Changed During Outage');
+    expect(cache.stats()).toMatchObject({ degraded: true });
+    expect(cache.stats().errors).toBeGreaterThan(0);
+
+    await redis.start(); // with its data: the entry cached before the outage is back in Redis
+    let after;
+    for (let i = 0; i < 50; i++) {
+      after = await gql(Q);
+      expect(after.data.job.title).toBe('Changed During Outage');
+      if (after.extensions?.responseCache && (after.extensions.responseCache as { hit: boolean }).hit) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(after!.extensions?.responseCache).toEqual({ hit: true });
+    expect(cache.stats().degraded).toBe(false);
+  });
+});
