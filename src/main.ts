@@ -26,6 +26,7 @@ async function main() {
   const responseCache = config.CACHE_ENABLED
     ? new ResponseCache(openCacheStore(config, (msg, err) => console.error(msg, err ?? '')), config, (msg, err) => console.error(msg, err ?? ''))
     : null;
+  console.log(responseCache ? `Response cache: ${responseCache.store.kind === 'redis' ? 'Redis' : 'in memory'}` : 'Response cache: off');
   const server = createServer(createGateway({ db, similar: refresher, responseCache }, config));
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
