@@ -1,0 +1,60 @@
+// An integrator's program: typed operations generated from our schema (client/generated/),
+// sent with nothing but fetch. Run it against a gateway:
+//   GATEWAY_URL=http://localhost:4000/graphql npx tsx examples/integrator.ts [search words]
+// With TOKEN set (npm run token -- --user 3 --role SEEKER) it also lists your applications.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { JobPageDocument, JobSearchDocument, MyApplicationsDocument, TrendingDocument } from '../client/generated/graphql';
+
+const url = process.env.GATEWAY_URL ?? 'http://localhost:4000/graphql';
+
+class GraphQLRequestError extends Error {
+  constructor(readonly errors: { message: string; extensions?: { code?: string } }[]) {
+    super(errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '));
+  }
+}
+
+/** One operation, typed end to end: variables checked at compile time, result typed. */
+async function request<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      ...(process.env.TOKEN ? { authorization: `Bearer ${process.env.TOKEN}` } : {}),
+    },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await response.json()) as { data?: Result; errors?: GraphQLRequestError['errors'] };
+  if (body.errors?.length || !body.data) throw new GraphQLRequestError(body.errors ?? [{ message: `HTTP ${response.status}` }]);
+  return body.data;
+}
+
+async function main() {
+  const search = process.argv.slice(2).join(' ') || 'python';
+  const { jobs } = await request(JobSearchDocument, { search, first: 5 });
+  console.log(`${jobs.totalCount} jobs match "${search}"`);
+  for (const { node } of jobs.edges) {
+    const pay = node.salaryMin != null ? ` ($${node.salaryMin.toLocaleString('en-US')}–${node.salaryMax?.toLocaleString('en-US') ?? '?'})` : '';
+    console.log(`- ${node.title} at ${node.company.name}, ${node.location}${pay}`);
+  }
+  const first = jobs.edges[0]?.node;
+  if (first) {
+    const { job } = await request(JobPageDocument, { id: first.id });
+    if (job) {
+      console.log(`\n${job.title}: ${job.applicationCount} applications (${job.recentApplications} this week). Similar:`);
+      for (const s of job.similarJobs) console.log(`- ${s.title} at ${s.company.name}`);
+    }
+  }
+  const { trendingJobs } = await request(TrendingDocument, { days: 7, first: 3 });
+  console.log(`\nTrending: ${trendingJobs.map((j) => `${j.title} (${j.applicationCount})`).join(', ')}`);
+  if (process.env.TOKEN) {
+    const { me } = await request(MyApplicationsDocument, { first: 5 });
+    console.log(`\n${me?.name}: ${me?.applications?.totalCount ?? 0} applications`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof GraphQLRequestError ? `The gateway said: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { testGateway, tokenFor, useGatewaySuite } from './helpers/gateway';
+
+const suite = useGatewaySuite();
+const root = join(__dirname, '..');
+
+describe('generated client', () => {
+  it('is up to date with the schema and the operations (run `npm run codegen` when this fails)', async () => {
+    // Code Generator's CLI is ESM that Jest cannot load: ask it in a process of its own.
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/codegen-check.ts')], {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }).catch((err) => err as { stdout: string });
+    const { checked, stale } = JSON.parse(stdout) as { checked: string[]; stale: string[] };
+    expect(checked).toEqual(expect.arrayContaining(['schema.graphql', 'client/generated/graphql.ts', 'client/generated/persisted-documents.json']));
+    expect(stale).toEqual([]);
+  }, 60_000);
+
+  it('lists every example operation in the persisted-documents manifest, keyed by its hash', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'client/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
+    const names = Object.values(manifest).map((doc) => /^(?:query|mutation) (\w+)/.exec(doc)?.[1]);
+    expect(names.sort()).toEqual(['ApplyToJob', 'JobPage', 'JobSearch', 'MyApplications', 'Trending']);
+    expect(Object.keys(manifest).every((k) => /^sha256:[0-9a-f]{64}$/.test(k))).toBe(true);
+  });
+});
+
+describe('the example integrator program', () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer(testGateway(suite.db).gateway);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('prints real results from a live gateway, with the generated types', async () => {
+    const user = await suite.db.prisma.user.findFirstOrThrow({ where: { applications: { some: {} } } });
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'examples/integrator.ts'), 'engineer'], {
+      env: { ...process.env, NODE_OPTIONS: '', GATEWAY_URL: url, TOKEN: tokenFor(user.id, 'SEEKER') },
+    });
+    const total = await suite.gql('{ jobs(filter: { search: "engineer" }) { totalCount } }');
+    expect(stdout).toContain(`${total.data.jobs.totalCount} jobs match "engineer"`);
+    const newest = await suite.gql('{ jobs(first: 1, orderBy: RELEVANCE, filter: { search: "engineer" }) { edges { node { title company { name } } } } }');
+    const top = newest.data.jobs.edges[0].node;
+    expect(stdout).toContain(`- ${top.title} at ${top.company.name}`);
+    expect(stdout).toMatch(/Similar:\n- .+ at .+/);
+    expect(stdout).toMatch(/Trending: .+ \(\d+\)/);
+    expect(stdout).toContain(`${user.name}: ${await suite.db.prisma.application.count({ where: { userId: user.id } })} applications`);
+  }, 60_000);
+});

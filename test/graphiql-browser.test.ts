@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { testGateway, useGatewaySuite } from './helpers/gateway';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(__dirname, '../.test-results/graphiql.png');
+const suite = useGatewaySuite();
+
+const describeBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+if (!existsSync(CHROMIUM)) console.warn(`Skipping the GraphiQL browser test: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium).`);
+
+describeBrowser('GraphiQL in a real browser', () => {
+  let server: Server;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = createServer(testGateway(suite.db).gateway);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // Flags: no sandbox as root; no background traffic (this machine has no internet).
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('opens GraphiQL, runs the example query and shows a job title in the result pane', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
+    await page.locator('.graphiql-execute-button').click({ timeout: 30_000 });
+    const newest = await suite.gql('{ jobs(first: 1) { edges { node { title } } } }');
+    const title: string = newest.data.jobs.edges[0].node.title;
+    await page.locator('.result-window').getByText(title, { exact: false }).first().waitFor({ timeout: 30_000 });
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect((await page.locator('.result-window').innerText()).replace(/\u00a0/g, ' ')).toContain(title);
+    // Everything the page loaded came from the gateway itself.
+    // (blob: URLs are the page's own web workers.)
+    expect(requests.filter((u) => !/^(blob:)?http:\/\/127\.0\.0\.1:/.test(u) && !u.startsWith('data:'))).toEqual([]);
+    expect(requests.length).toBeGreaterThan(3);
+  }, 90_000);
+});
