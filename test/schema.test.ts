@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema, lexicographicSortSchema, parse, print, printSchema, visit } from 'graphql';
+import { buildSchema, isInputObjectType, isObjectType, lexicographicSortSchema, parse, print, printSchema, visit } from 'graphql';
 import { schema } from '../src/schema';
 
 const normalise = (s: Parameters<typeof lexicographicSortSchema>[0]) => printSchema(lexicographicSortSchema(s));
@@ -26,5 +26,22 @@ describe('schema.graphql', () => {
     ]) {
       expect(sdl).toContain(piece);
     }
+  });
+});
+
+describe('schema documentation', () => {
+  it('describes every type, field and argument, and gives every deprecation a reason', () => {
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
+      if (!type.description) missing.push(type.name);
+      if (!isObjectType(type) && !isInputObjectType(type)) continue;
+      for (const field of Object.values(type.getFields())) {
+        if (!field.description) missing.push(`${type.name}.${field.name}`);
+        if (field.deprecationReason === '') missing.push(`${type.name}.${field.name} (deprecation reason)`);
+        for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

@@ -24,9 +24,10 @@ export async function canSeeApplication(ctx: Context, app: Application): Promise
 builder.objectType('Application', {
   description: 'A user’s application to a job. Visible to the applicant, the employer of the job and ADMIN.',
   fields: (t) => ({
-    id: t.id({ resolve: (a) => String(a.id) }),
+    id: t.id({ description: 'Stable id of the application.', resolve: (a) => String(a.id) }),
     job: t.field({
       type: 'Job',
+      description: 'The job applied to (also once it is closed).',
       resolve: async (a, _args, ctx) => {
         const job = await ctx.loaders.job.load(a.jobId);
         if (!job) throw userError('NOT_FOUND', `job ${a.jobId} of application ${a.id} is missing`);
@@ -42,9 +43,9 @@ builder.objectType('Application', {
         return user;
       },
     }),
-    status: t.field({ type: ApplicationStatusEnum, resolve: (a) => a.status }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    status: t.field({ type: ApplicationStatusEnum, description: 'Where the application stands.', resolve: (a) => a.status }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user applied.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the status last changed.' }),
   }),
 });
 
@@ -53,7 +54,7 @@ builder.queryField('application', (t) =>
     type: 'Application',
     nullable: true,
     description: 'An application by id: null if there is none, FORBIDDEN if it is not yours to see.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Id of the application.' }) },
     resolve: async (_r, { id }, ctx) => {
       const app = await ctx.loaders.application.load(parseId(id));
       if (app && !(await canSeeApplication(ctx, app))) throw forbidden('see this application');
@@ -65,8 +66,8 @@ builder.queryField('application', (t) =>
 /** Arguments of the application lists (`User.applications`, `Job.applications`). */
 export const applicationListArgs = builder.args((t) => ({
   first: t.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
-  after: t.string(),
-  status: t.field({ type: ApplicationStatusEnum }),
+  after: t.string({ description: '`pageInfo.endCursor` of the previous page.' }),
+  status: t.field({ type: ApplicationStatusEnum, description: 'Only applications in this status.' }),
 }));
 
 /** A page of a user's or a job's applications, newest first; access is checked by the caller. */

@@ -7,17 +7,17 @@ import { toConnection } from './connection';
 builder.objectType('Company', {
   description: 'An employer.',
   fields: (t) => ({
-    id: t.id({ resolve: (c) => String(c.id) }),
-    name: t.exposeString('name'),
-    industry: t.exposeString('industry', { nullable: true }),
-    rating: t.exposeFloat('rating', { nullable: true }),
+    id: t.id({ description: 'Stable id of the company.', resolve: (c) => String(c.id) }),
+    name: t.exposeString('name', { description: 'Company name (unique).' }),
+    industry: t.exposeString('industry', { nullable: true, description: 'Industry, when known.' }),
+    rating: t.exposeFloat('rating', { nullable: true, description: 'Employee rating from 1 to 5, when known.' }),
     jobCount: t.int({ description: 'Active jobs of this company.', resolve: (c, _a, ctx) => ctx.loaders.companyJobCount.load(c.id) }),
     jobs: t.field({
       type: 'JobConnection',
       description: 'Active jobs of this company, newest first.',
       args: {
         first: t.arg.int({ required: false, defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
-        after: t.arg.string({ required: false }),
+        after: t.arg.string({ required: false, description: '`pageInfo.endCursor` of the previous page.' }),
       },
       resolve: async (c, { first, after }, ctx) => {
         const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');

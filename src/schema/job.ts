@@ -9,11 +9,12 @@ import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 builder.objectType('Job', {
   description: 'A job posting.',
   fields: (t) => ({
-    id: t.id({ resolve: (j) => String(j.id) }),
-    title: t.exposeString('title'),
-    description: t.exposeString('description'),
+    id: t.id({ description: 'Stable id of the job.', resolve: (j) => String(j.id) }),
+    title: t.exposeString('title', { description: 'Job title, as posted.' }),
+    description: t.exposeString('description', { description: 'Full text of the posting (plain text, may contain line breaks).' }),
     company: t.field({
       type: 'Company',
+      description: 'The employer.',
       resolve: async (j, _args, ctx) => {
         const company = await ctx.loaders.company.load(j.companyId);
         // A foreign key guarantees it; failing loudly beats a silent null in a non-null field.
@@ -22,17 +23,17 @@ builder.objectType('Job', {
       },
     }),
     location: t.exposeString('location', { description: 'Display location, e.g. "Austin, TX" or "Remote (Boston, MA)".' }),
-    city: t.exposeString('city', { nullable: true }),
-    state: t.exposeString('state', { nullable: true }),
-    jobType: t.field({ type: JobTypeEnum, resolve: (j) => j.jobType }),
+    city: t.exposeString('city', { nullable: true, description: 'City, when the posting gives one.' }),
+    state: t.exposeString('state', { nullable: true, description: 'US state code, when the posting gives one.' }),
+    jobType: t.field({ type: JobTypeEnum, description: 'How the job is employed.', resolve: (j) => j.jobType }),
     salaryMin: t.exposeInt('salaryMin', { nullable: true, description: 'Yearly, USD.' }),
     salaryMax: t.exposeInt('salaryMax', { nullable: true, description: 'Yearly, USD.' }),
-    remote: t.exposeBoolean('remote'),
-    experienceLevel: t.field({ type: ExperienceLevelEnum, nullable: true, resolve: (j) => j.experienceLevel }),
-    skills: t.exposeStringList('skills'),
+    remote: t.exposeBoolean('remote', { description: 'Whether the job can be done remotely.' }),
+    experienceLevel: t.field({ type: ExperienceLevelEnum, nullable: true, description: 'Seniority asked for; null when unknown.', resolve: (j) => j.experienceLevel }),
+    skills: t.exposeStringList('skills', { description: 'Skills named by the posting, most relevant first.' }),
     isActive: t.exposeBoolean('isActive', { description: 'False once the job is closed.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was posted.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the job last changed.' }),
     applicationCount: t.int({
       description: 'Applications to this job: all time, or created within the last `days` days.',
       args: { days: t.arg.int({ required: false, description: '1 to 3650.' }) },
@@ -54,7 +55,7 @@ builder.objectType('Job', {
     similarJobs: t.field({
       type: ['Job'],
       description: `Other active jobs most like this one (title, skills, description), best first; at most ${SIMILAR_PER_JOB}.`,
-      args: { first: t.arg.int({ required: false, defaultValue: 5 }) },
+      args: { first: t.arg.int({ required: false, defaultValue: 5, description: '1 to 10.' }) },
       resolve: async (j, { first }, ctx) => {
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
         return (await ctx.loaders.similarJobs.load(j.id)).slice(0, n);

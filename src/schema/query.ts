@@ -13,11 +13,11 @@ export const JobFilter = builder.inputType('JobFilter', {
       description: 'Full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). At most 200 characters.',
     }),
     location: t.string({ description: 'City or state (exact, any case), or the start of the display location ("San Fran", "Remote").' }),
-    jobType: t.field({ type: JobTypeEnum }),
+    jobType: t.field({ type: JobTypeEnum, description: 'Only jobs of this type.' }),
     salaryMin: t.int({ description: 'Jobs whose yearly salary range reaches at least this. Jobs without salary are excluded.' }),
     salaryMax: t.int({ description: 'Jobs whose yearly salary range starts at most at this. Jobs without salary are excluded.' }),
-    remote: t.boolean(),
-    companyId: t.id(),
+    remote: t.boolean({ description: 'Only remote jobs (true) or only on-site ones (false).' }),
+    companyId: t.id({ description: 'Only jobs of this company.' }),
   }),
 });
 
@@ -26,7 +26,7 @@ builder.queryFields((t) => ({
     type: 'Job',
     nullable: true,
     description: 'A job by id, open or closed; null if there is none.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
     resolve: (_r, { id }, ctx) => {
       ctx.cache.ttl('page');
       return ctx.loaders.job.load(parseId(id));
@@ -35,7 +35,8 @@ builder.queryFields((t) => ({
   company: t.field({
     type: 'Company',
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    description: 'A company by id; null if there is none.',
+    args: { id: t.arg.id({ required: true, description: 'Id of the company.' }) },
     resolve: (_r, { id }, ctx) => {
       ctx.cache.ttl('page');
       return ctx.loaders.company.load(parseId(id));
@@ -45,8 +46,8 @@ builder.queryFields((t) => ({
     type: 'JobConnection',
     description: `Active jobs, filtered and ordered, by pages of at most ${MAX_PAGE} (cursor pagination).`,
     args: {
-      filter: t.arg({ type: JobFilter }),
-      orderBy: t.arg({ type: JobOrderEnum, defaultValue: 'NEWEST' }),
+      filter: t.arg({ type: JobFilter, description: 'Conditions the jobs must meet; all jobs without it.' }),
+      orderBy: t.arg({ type: JobOrderEnum, defaultValue: 'NEWEST', description: 'Order of the list.' }),
       first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
       after: t.arg.string({ description: '`pageInfo.endCursor` of the previous page.' }),
     },

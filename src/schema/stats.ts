@@ -11,21 +11,26 @@ interface StatsScope {
 }
 
 const Bucket = builder.objectRef<{ key: string; count: number }>('Bucket').implement({
-  fields: (t) => ({ key: t.exposeString('key'), count: t.exposeInt('count') }),
+  description: 'A count of jobs sharing a key.',
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'What the jobs share (a job type, a place).' }),
+    count: t.exposeInt('count', { description: 'How many jobs.' }),
+  }),
 });
 const DayCount = builder.objectRef<{ day: string; count: number }>('DayCount').implement({
-  fields: (t) => ({ day: t.exposeString('day', { description: 'YYYY-MM-DD (UTC).' }), count: t.exposeInt('count') }),
+  description: 'A count for one day.',
+  fields: (t) => ({ day: t.exposeString('day', { description: 'YYYY-MM-DD (UTC).' }), count: t.exposeInt('count', { description: 'How many on that day.' }) }),
 });
 type Percentiles = { p10: number; p25: number; p50: number; p75: number; p90: number; sampleSize: number };
 const SalaryPercentiles = builder.objectRef<Percentiles>('SalaryPercentiles').implement({
   description: 'Percentiles of the midpoints of the jobs’ yearly salary ranges (jobs with a salary only).',
   fields: (t) => ({
-    p10: t.exposeFloat('p10'),
-    p25: t.exposeFloat('p25'),
-    p50: t.exposeFloat('p50'),
-    p75: t.exposeFloat('p75'),
-    p90: t.exposeFloat('p90'),
-    sampleSize: t.exposeInt('sampleSize'),
+    p10: t.exposeFloat('p10', { description: '10th percentile, yearly USD.' }),
+    p25: t.exposeFloat('p25', { description: '25th percentile, yearly USD.' }),
+    p50: t.exposeFloat('p50', { description: 'Median, yearly USD.' }),
+    p75: t.exposeFloat('p75', { description: '75th percentile, yearly USD.' }),
+    p90: t.exposeFloat('p90', { description: '90th percentile, yearly USD.' }),
+    sampleSize: t.exposeInt('sampleSize', { description: 'Jobs with a salary among those matched.' }),
   }),
 });
 
@@ -33,11 +38,13 @@ const JobStats = builder.objectRef<StatsScope>('JobStats').implement({
   description: 'Aggregates over the active jobs matching a filter. Each field is one SQL statement.',
   fields: (t) => ({
     total: t.int({
+      description: 'Active jobs matching the filter.',
       resolve: async (s, _a, ctx) =>
         (await ctx.db.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM job j WHERE ${s.where}`, ...s.params))[0].n,
     }),
     byJobType: t.field({
       type: [Bucket],
+      description: 'Matching jobs per job type, most first.',
       resolve: (s, _a, ctx) =>
         ctx.db.prisma.$queryRawUnsafe<{ key: string; count: number }[]>(
           `SELECT j.job_type::text AS key, count(*)::int AS count FROM job j WHERE ${s.where} GROUP BY 1 ORDER BY 2 DESC, 1`,
@@ -95,7 +102,7 @@ builder.queryField('jobStats', (t) =>
   t.field({
     type: JobStats,
     description: 'ANALYST or ADMIN: aggregate figures over the active jobs matching `filter`.',
-    args: { filter: t.arg({ type: JobFilter }) },
+    args: { filter: t.arg({ type: JobFilter, description: 'Which active jobs to count; all without it.' }) },
     resolve: (_r, { filter }, ctx) => {
       requireRole(ctx.auth.viewer, 'ANALYST', 'ADMIN');
       ctx.cache.tag('stats');

@@ -4,7 +4,7 @@ import { SubscriptionPlan } from '../generated/prisma/enums';
 import { builder } from './builder';
 import { applicationListArgs, applicationPage } from './application';
 
-const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { values: Object.values(SubscriptionPlan) });
+const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { description: 'What a user pays for.', values: Object.values(SubscriptionPlan) });
 
 /** Private fields: the user and ADMIN see them; anyone else gets null and a FORBIDDEN error. */
 function guard(viewer: Viewer | null, userId: number, what: string): void {
@@ -14,8 +14,8 @@ function guard(viewer: Viewer | null, userId: number, what: string): void {
 builder.objectType('User', {
   description: 'A person using the platform. Email, plan and applications are private to the user and ADMIN.',
   fields: (t) => ({
-    id: t.id({ resolve: (u) => String(u.id) }),
-    name: t.exposeString('name'),
+    id: t.id({ description: 'Stable id of the user.', resolve: (u) => String(u.id) }),
+    name: t.exposeString('name', { description: 'Display name.' }),
     email: t.string({
       nullable: true,
       description: 'Private: null with a FORBIDDEN error for anyone but the user and ADMIN.',

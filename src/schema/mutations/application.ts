@@ -31,7 +31,7 @@ builder.mutationFields((t) => ({
   applyToJob: t.field({
     type: 'Application',
     description: 'SEEKER: apply to an active job, once. Applying again is CONFLICT.',
-    args: { jobId: t.arg.id({ required: true }) },
+    args: { jobId: t.arg.id({ required: true, description: 'Id of the job.' }) },
     resolve: async (_r, args, ctx) => {
       const viewer = requireRole(ctx.auth.viewer, 'SEEKER');
       const jobId = parseId(args.jobId, 'jobId');
@@ -56,7 +56,7 @@ builder.mutationFields((t) => ({
   withdrawApplication: t.field({
     type: 'Application',
     description: 'The applicant withdraws an open application (SUBMITTED, REVIEWING, INTERVIEWING or OFFERED).',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Id of the application.' }) },
     resolve: async (_r, { id }, ctx) => {
       const viewer = requireViewer(ctx.auth.viewer);
       const app = await loadApplication(ctx, id);
@@ -68,7 +68,10 @@ builder.mutationFields((t) => ({
   updateApplicationStatus: t.field({
     type: 'Application',
     description: 'The employer of the job (or ADMIN) moves an application on: SUBMITTED → REVIEWING → INTERVIEWING → OFFERED → HIRED, or to REJECTED from any open status.',
-    args: { id: t.arg.id({ required: true }), status: t.arg({ type: ApplicationStatusEnum, required: true }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'Id of the application.' }),
+      status: t.arg({ type: ApplicationStatusEnum, required: true, description: 'The new status.' }),
+    },
     resolve: async (_r, { id, status }, ctx) => {
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const app = await loadApplication(ctx, id);

@@ -19,21 +19,22 @@ const JobInput = builder.inputType('JobInput', {
 });
 
 const ImportReject = builder.objectRef<{ line: number; reason: string }>('ImportReject').implement({
+  description: 'A posting that was not imported, and why.',
   fields: (t) => ({
     index: t.int({ description: 'Position in `jobs`, from 0.', resolve: (r) => r.line - 1 }),
-    reason: t.exposeString('reason'),
+    reason: t.exposeString('reason', { description: 'What is wrong with it.' }),
   }),
 });
 
 const ImportResult = builder.objectRef<ImportSummary>('ImportResult').implement({
   description: 'Every posting is counted once: created, updated, unchanged, merged (a repeat of an earlier one in the same call) or rejected.',
   fields: (t) => ({
-    created: t.exposeInt('created'),
-    updated: t.exposeInt('updated'),
-    unchanged: t.exposeInt('unchanged'),
-    merged: t.exposeInt('merged'),
-    rejected: t.exposeInt('rejected'),
-    rejects: t.field({ type: [ImportReject], resolve: (s) => s.rejects }),
+    created: t.exposeInt('created', { description: 'New jobs.' }),
+    updated: t.exposeInt('updated', { description: 'Existing jobs whose content changed.' }),
+    unchanged: t.exposeInt('unchanged', { description: 'Existing jobs already as given.' }),
+    merged: t.exposeInt('merged', { description: 'Repeats of an earlier posting of the same call.' }),
+    rejected: t.exposeInt('rejected', { description: 'Postings not imported (see rejects).' }),
+    rejects: t.field({ type: [ImportReject], description: 'Each rejected posting with its reason.', resolve: (s) => s.rejects }),
     jobs: t.field({
       type: ['Job'],
       description: 'The jobs created or updated.',
@@ -46,7 +47,7 @@ builder.mutationField('importJobs', (t) =>
   t.field({
     type: ImportResult,
     description: `EMPLOYER (its own company) or ADMIN: create or update up to ${MAX_ROWS} postings at once. Bad postings are rejected with their index and reason; the others are written.`,
-    args: { jobs: t.arg({ type: [JobInput], required: true }) },
+    args: { jobs: t.arg({ type: [JobInput], required: true, description: 'The postings, at most 1,000.' }) },
     resolve: async (_r, { jobs }, ctx) => {
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       if (jobs.length > MAX_ROWS) throw badInput(`\`jobs\` takes at most ${MAX_ROWS} postings, got ${jobs.length}`, 'jobs');

@@ -12,17 +12,17 @@ type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T
 
 // Shared by the create and update inputs; only whether the core fields are required differs.
 export const jobFields = (required: boolean) => (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => ({
-  title: t.string({ required }),
-  description: t.string({ required }),
+  title: t.string({ required, description: 'Job title, 1 to 200 characters.' }),
+  description: t.string({ required, description: 'Full text of the posting, 1 to 20,000 characters.' }),
   location: t.string({ required, description: 'Display location, e.g. "Austin, TX".' }),
-  city: t.string(),
-  state: t.string(),
-  jobType: t.field({ type: JobTypeEnum, required }),
+  city: t.string({ description: 'City, if any.' }),
+  state: t.string({ description: 'US state code, if any.' }),
+  jobType: t.field({ type: JobTypeEnum, required, description: 'How the job is employed.' }),
   salaryMin: t.int({ description: 'Yearly, USD; null for unknown.' }),
   salaryMax: t.int({ description: 'Yearly, USD; null for unknown.' }),
-  remote: t.boolean(),
-  experienceLevel: t.field({ type: ExperienceLevelEnum }),
-  skills: t.stringList(),
+  remote: t.boolean({ description: 'Whether the job can be done remotely (default false; read from the text on import).' }),
+  experienceLevel: t.field({ type: ExperienceLevelEnum, description: 'Seniority asked for (read from the text on import when omitted).' }),
+  skills: t.stringList({ description: 'Skills, at most 50 of up to 60 characters.' }),
 });
 
 const CreateJobInput = builder.inputType('CreateJobInput', {
@@ -62,7 +62,7 @@ builder.mutationFields((t) => ({
   createJob: t.field({
     type: 'Job',
     description: 'EMPLOYER (for its company) or ADMIN: post a job.',
-    args: { input: t.arg({ type: CreateJobInput, required: true }) },
+    args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The posting.' }) },
     resolve: async (_r, { input }, ctx) => {
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const data = parseInput(CreateJob, input, 'input');
@@ -77,7 +77,10 @@ builder.mutationFields((t) => ({
   updateJob: t.field({
     type: 'Job',
     description: 'EMPLOYER of the job’s company or ADMIN: change a job. Search and similar jobs follow.',
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateJobInput, required: true }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'Id of the job.' }),
+      input: t.arg({ type: UpdateJobInput, required: true, description: 'The changes.' }),
+    },
     resolve: async (_r, { id, input }, ctx) => {
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const data = parseInput(UpdateJob, input, 'input');
@@ -89,7 +92,7 @@ builder.mutationFields((t) => ({
   closeJob: t.field({
     type: 'Job',
     description: 'EMPLOYER of the job’s company or ADMIN: close a job (it leaves lists and search). Closing a closed job changes nothing.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
     resolve: async (_r, { id }, ctx) => {
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const job = await loadManagedJob(ctx, viewer, id);
