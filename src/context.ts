@@ -17,6 +17,8 @@ export interface Context {
   similar: SimilarJobsRefresher;
   /** What this request's result depends on, for the response cache. */
   cache: RequestCacheState;
+  /** Query cost budget of this request (QUERY_MAX_COST). */
+  limits: { cost: number };
   /** Makes cached results that read these tags stale everywhere; resolves before the response. */
   invalidate(tags: Iterable<string>): Promise<void>;
 }
@@ -27,13 +29,14 @@ export interface Services {
   responseCache: ResponseCache | null;
 }
 
-export function createContext(services: Services, viewer: Viewer | null): Context {
+export function createContext(services: Services, viewer: Viewer | null, limits: Context['limits']): Context {
   const cache = new RequestCacheState();
   return {
     db: services.db,
     similar: services.similar,
     loaders: createLoaders(services.db.prisma),
     cache,
+    limits,
     auth: {
       // Whatever reads who is asking may differ between viewers: never share that result.
       get viewer() {

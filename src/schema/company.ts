@@ -1,7 +1,7 @@
 import { checkRange } from '../errors';
 import { companyJobCursor } from '../loaders';
 import { MAX_PAGE } from '../queries/jobs';
-import { builder } from './builder';
+import { builder, listCost } from './builder';
 import { toConnection } from './connection';
 
 builder.objectType('Company', {
@@ -15,6 +15,7 @@ builder.objectType('Company', {
     jobs: t.field({
       type: 'JobConnection',
       description: 'Active jobs of this company, newest first.',
+      complexity: listCost(2, 20),
       args: {
         first: t.arg.int({ required: false, defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
         after: t.arg.string({ required: false, description: '`pageInfo.endCursor` of the previous page.' }),

@@ -3,7 +3,7 @@ import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange } from '../errors';
 import { applicationListArgs, applicationPage } from './application';
 import { SIMILAR_PER_JOB } from '../similar/sql';
-import { builder } from './builder';
+import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 
 builder.objectType('Job', {
@@ -46,6 +46,7 @@ builder.objectType('Job', {
       type: 'ApplicationConnection',
       nullable: true,
       description: 'EMPLOYER of the job’s company or ADMIN: applications to this job, newest first. Others: null and FORBIDDEN.',
+      complexity: listCost(2, 20),
       args: applicationListArgs,
       resolve: (j, args, ctx) => {
         if (!canManageCompany(ctx.auth.viewer, j.companyId)) throw forbidden('see applications to another company’s job');
@@ -55,6 +56,8 @@ builder.objectType('Job', {
     similarJobs: t.field({
       type: ['Job'],
       description: `Other active jobs most like this one (title, skills, description), best first; at most ${SIMILAR_PER_JOB}.`,
+      // Precomputed, but still a join per page of jobs: weigh it above a plain field.
+      complexity: listCost(5, 5, SIMILAR_PER_JOB),
       args: { first: t.arg.int({ required: false, defaultValue: 5, description: '1 to 10.' }) },
       resolve: async (j, { first }, ctx) => {
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');

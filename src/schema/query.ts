@@ -2,7 +2,7 @@ import { checkRange, parseId } from '../errors';
 import type { JobRow } from '../queries/columns';
 import { jobPageQuery, MAX_PAGE } from '../queries/jobs';
 import { JOB_COLUMNS } from '../queries/columns';
-import { builder } from './builder';
+import { builder, listCost } from './builder';
 import { toConnection } from './connection';
 import { JobOrderEnum, JobTypeEnum } from './enums';
 
@@ -45,6 +45,7 @@ builder.queryFields((t) => ({
   jobs: t.field({
     type: 'JobConnection',
     description: `Active jobs, filtered and ordered, by pages of at most ${MAX_PAGE} (cursor pagination).`,
+    complexity: listCost(2, 20),
     args: {
       filter: t.arg({ type: JobFilter, description: 'Conditions the jobs must meet; all jobs without it.' }),
       orderBy: t.arg({ type: JobOrderEnum, defaultValue: 'NEWEST', description: 'Order of the list.' }),
@@ -70,6 +71,7 @@ builder.queryFields((t) => ({
   trendingJobs: t.field({
     type: ['Job'],
     description: 'Active jobs with the most applications created in the last `days` days.',
+    complexity: listCost(5, 20),
     args: {
       days: t.arg.int({ defaultValue: 7, description: '1 to 365.' }),
       first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),

@@ -1,7 +1,7 @@
 import { canSeeUser, forbidden, requireViewer } from '../auth/guards';
 import type { Viewer } from '../auth/viewer';
 import { SubscriptionPlan } from '../generated/prisma/enums';
-import { builder } from './builder';
+import { builder, listCost } from './builder';
 import { applicationListArgs, applicationPage } from './application';
 
 const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { description: 'What a user pays for.', values: Object.values(SubscriptionPlan) });
@@ -31,6 +31,7 @@ builder.objectType('User', {
       type: 'ApplicationConnection',
       nullable: true,
       description: 'Private, like email. Newest first.',
+      complexity: listCost(2, 20),
       args: applicationListArgs,
       resolve: (u, args, ctx) => {
         guard(ctx.auth.viewer, u.id, 'applications');

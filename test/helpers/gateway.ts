@@ -1,5 +1,6 @@
 import { signToken, type Role } from '../../src/auth/viewer';
 import type { Database } from '../../src/db/database';
+import { loadConfig } from '../../src/config';
 import { createGateway, type Gateway } from '../../src/gateway';
 import type { ResponseCache } from '../../src/cache/response-cache';
 import { SimilarJobsRefresher } from '../../src/similar/refresher';
@@ -34,7 +35,7 @@ export function testGateway(db: Database, config: { SQL_STATS?: boolean; respons
   const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
   const gateway: Gateway = createGateway(
     { db, similar, responseCache: config.responseCache ?? null },
-    { SQL_STATS: config.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET },
+    { ...loadConfig({}), SQL_STATS: config.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET },
   );
   const gql = async <T = any>(query: string, variables?: Record<string, unknown>, options: GqlOptions = {}): Promise<GqlResponse<T>> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -1,0 +1,93 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context, Services } from '../context';
+
+/**
+ * Prometheus metrics of one gateway process: request duration by operation, errors by code,
+ * SQL statements and time per request, the response cache's counters, the database pool,
+ * and Node's own (event-loop lag, memory, GC) from prom-client's default collectors.
+ */
+export function createMetrics(services: Services) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'GraphQL operations by name and type, from parameters to result (cache hits included).',
+    labelNames: ['operation', 'type', 'cache'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const errors = new Counter({ name: 'graphql_errors_total', help: 'GraphQL errors by extensions.code.', labelNames: ['code'], registers: [registry] });
+  const statements = new Histogram({
+    name: 'graphql_sql_statements',
+    help: 'SQL statements sent per executed request.',
+    buckets: [0, 1, 2, 3, 4, 6, 10, 20, 50],
+    registers: [registry],
+  });
+  const sqlSeconds = new Histogram({ name: 'graphql_sql_seconds', help: 'Database time per executed request.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [registry] });
+  const cache = services.responseCache;
+  for (const [key, help] of [
+    ['hits', 'Response cache hits.'],
+    ['misses', 'Response cache misses.'],
+    ['stores', 'Results stored in the response cache.'],
+    ['coalesced', 'Requests that shared an identical in-flight execution.'],
+    ['invalidations', 'Invalidations (one per write).'],
+    ['errors', 'Failed or timed-out cache store operations.'],
+    ['evictions', 'Entries evicted from the in-memory cache.'],
+  ] as const) {
+    new Gauge({ name: `response_cache_${key}`, help, registers: [registry], collect() { this.set(cache ? cache.stats()[key] : 0); } });
+  }
+  new Gauge({ name: 'response_cache_hit_ratio', help: 'Hits / lookups since start.', registers: [registry], collect() { this.set(cache?.stats().hitRate ?? 0); } });
+  new Gauge({ name: 'response_cache_degraded', help: '1 while the cache store is failing.', registers: [registry], collect() { this.set(cache?.stats().degraded ? 1 : 0); } });
+  const pool = services.db.driver.pool;
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool connections by state (total, idle, waiting clients).',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.set({ state: 'total' }, pool?.totalCount ?? 0);
+      this.set({ state: 'idle' }, pool?.idleCount ?? 0);
+      this.set({ state: 'waiting' }, pool?.waitingCount ?? 0);
+    },
+  });
+
+  const started = new WeakMap<Request, { at: number; operation: string; type: string }>();
+  // Operation names come from clients: bound the label's values, or metrics grow without end.
+  const names = new Set<string>();
+  const operationLabel = (name: string | undefined) => {
+    if (!name) return 'anonymous';
+    if (names.has(name)) return name;
+    if (names.size >= 200) return 'other';
+    names.add(name);
+    return name;
+  };
+  const plugin: Plugin<Context> = {
+    // Registered before the response cache, whose hits end the request in their onParams.
+    onParams({ params, request }) {
+      const declared = /^\s*(query|mutation|subscription)\s+([A-Za-z_]\w{0,63})/.exec(params.query ?? '');
+      started.set(request, {
+        at: performance.now(),
+        operation: operationLabel(params.operationName ?? declared?.[2]),
+        type: declared?.[1] === 'mutation' ? 'mutation' : 'query',
+      });
+    },
+    onResultProcess({ request, result }) {
+      const s = started.get(request);
+      if (!s || Array.isArray(result) || Symbol.asyncIterator in (result as object)) return;
+      const r = result as ExecutionResult;
+      // A hit carries responseCache.hit already; an executed result gets it after this hook.
+      const hit = (r.extensions?.responseCache as { hit?: boolean } | undefined)?.hit === true;
+      const cacheLabel = !cache || s.type === 'mutation' ? 'none' : hit ? 'hit' : 'miss';
+      duration.observe({ operation: s.operation, type: s.type, cache: cacheLabel }, (performance.now() - s.at) / 1000);
+      for (const e of r.errors ?? []) errors.inc({ code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+      const sql = r.extensions?.sql as { statements: number; ms: number } | undefined;
+      if (sql && !hit) {
+        statements.observe(sql.statements);
+        sqlSeconds.observe(sql.ms / 1000);
+      }
+    },
+  };
+  return { registry, plugin };
+}
