@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   QUERY_MAX_TOKENS: z.coerce.number().int().min(10).default(3000),
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   QUERY_MAX_COST: z.coerce.number().int().min(1).default(5000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(1000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   CACHE_ENABLED: bool.default(true),
   CACHE_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - only').default('chommie'),
   CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),

@@ -27,6 +27,8 @@ export interface Services {
   db: Database;
   similar: SimilarJobsRefresher;
   responseCache: ResponseCache | null;
+  /** Set when the process is stopping: /ready then says so, so load balancers move away. */
+  lifecycle?: { stopping: boolean };
 }
 
 export function createContext(services: Services, viewer: Viewer | null, limits: Context['limits']): Context {

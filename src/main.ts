@@ -27,21 +27,35 @@ async function main() {
     ? new ResponseCache(openCacheStore(config, (msg, err) => console.error(msg, err ?? '')), config, (msg, err) => console.error(msg, err ?? ''))
     : null;
   console.log(responseCache ? `Response cache: ${responseCache.store.kind === 'redis' ? 'Redis' : 'in memory'}` : 'Response cache: off');
-  const server = createServer(createGateway({ db, similar: refresher, responseCache }, config));
+  const lifecycle = { stopping: false };
+  const server = createServer(createGateway({ db, similar: refresher, responseCache, lifecycle }, config));
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     console.log(`Chommie Gateway ready: http://localhost:${port}/graphql (GraphiQL in a browser)`);
   });
-  const stop = async () => {
-    server.close();
+  // Graceful stop: /ready turns 503 and requests keep being served for SHUTDOWN_GRACE_MS (so a
+  // load balancer moves away and requests already on the wire are read), then new connections
+  // are refused and in-flight requests finish (bounded), then the refresher, cache and pool
+  // close, and the process exits 0.
+  const stop = async (signal: string) => {
+    if (lifecycle.stopping) return;
+    lifecycle.stopping = true;
+    console.log(`${signal}: finishing in-flight requests (at most ${config.SHUTDOWN_GRACE_MS + config.SHUTDOWN_TIMEOUT_MS} ms)…`);
+    await new Promise((r) => setTimeout(r, config.SHUTDOWN_GRACE_MS));
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+    await drained;
+    clearTimeout(force);
     await refresher.stop();
     await responseCache?.store.close();
     await db.close();
+    console.log('Stopped.');
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((err) => {

@@ -14,7 +14,7 @@ const dataDir = tempDir('chommie-start');
 let output = '';
 
 beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_OPTIONS: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_OPTIONS: '', SHUTDOWN_GRACE_MS: '300' };
   delete env.DATABASE_URL;
   if (pgUrl()) {
     db = await openTestDatabase();
@@ -22,7 +22,8 @@ beforeAll(async () => {
     url.pathname = `/${(await db.raw.query<{ d: string }>('SELECT current_database() AS d'))[0].d}`;
     env.DATABASE_URL = url.toString();
   }
-  child = spawn(process.execPath, [join(__dirname, '../node_modules/tsx/dist/cli.mjs'), join(__dirname, '../src/main.ts')], { env });
+  // As npm start runs it: tsx as a loader in this one process, so signals reach the gateway itself.
+  child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../src/main.ts')], { env, cwd: join(__dirname, '..') });
   base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 90_000);
     const onData = (chunk: Buffer) => {
@@ -77,9 +78,26 @@ describe('the gateway as started by npm start', () => {
     expect(((await next.json()) as any).data.job.id).toBe('1');
   });
 
-  it('stops cleanly on SIGTERM', async () => {
+  it('finishes a request in flight on SIGTERM, then exits 0', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const query = '{ jobs(first: 100, filter: { search: "engineer or developer or manager" }, orderBy: RELEVANCE) { totalCount edges { node { title company { name jobCount } applicationCount(days: 30) similarJobs(first: 10) { title company { name } } } } } }';
+    const inFlight = fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGTERM');
+    // Within the grace period: still answering, but no longer ready (the event loop may first
+    // finish the query in flight, so ask until it says so).
+    let ready = 200;
+    for (let i = 0; i < 20 && ready === 200; i++) {
+      ready = (await fetch(`${base}/ready`)).status;
+      if (ready === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ready).toBe(503);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.jobs.edges.length).toBeGreaterThan(0);
     expect(await exited).toBe(0);
+    expect(output).toMatch(/SIGTERM: finishing in-flight requests[\s\S]*Stopped\./);
   });
 });

@@ -25,6 +25,7 @@ export function useOpsEndpoints(services: Services, registry: Registry): Plugin 
       const json = (body: unknown, status = 200) => new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
       if (url.pathname === '/metrics') return endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
       if (url.pathname !== '/ready') return;
+      if (services.lifecycle?.stopping) return endResponse(json({ status: 'stopping' }, 503));
       const cache = services.responseCache?.stats();
       const report: Record<string, unknown> = { cache: cache ? (cache.degraded ? `${cache.store} (degraded: serving uncached)` : cache.store) : 'off' };
       try {
