@@ -7,6 +7,16 @@ export function userError(code: ErrorCode, message: string, extra: Record<string
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
 
+/**
+ * A row a foreign key guarantees (a job's company, an application's job). Missing, the data is
+ * broken: fail loudly (masked as an internal error) rather than null a non-null field.
+ */
+export async function required<T>(row: Promise<T | null>, what: string): Promise<T> {
+  const value = await row;
+  if (value == null) throw new GraphQLError(`${what} is missing`);
+  return value;
+}
+
 export const badInput = (message: string, argument?: string) =>
   userError('BAD_USER_INPUT', message, argument ? { argument } : {});
 

@@ -1,6 +1,6 @@
 import { canManageCompany, canSeeUser, forbidden } from '../auth/guards';
 import type { Context } from '../context';
-import { checkRange, parseId, userError } from '../errors';
+import { checkRange, parseId, required } from '../errors';
 import type { Application } from '../generated/prisma/client';
 import { ApplicationStatus } from '../generated/prisma/enums';
 import { applicationCursor } from '../loaders';
@@ -28,20 +28,12 @@ builder.objectType('Application', {
     job: t.field({
       type: 'Job',
       description: 'The job applied to (also once it is closed).',
-      resolve: async (a, _args, ctx) => {
-        const job = await ctx.loaders.job.load(a.jobId);
-        if (!job) throw userError('NOT_FOUND', `job ${a.jobId} of application ${a.id} is missing`);
-        return job;
-      },
+      resolve: (a, _args, ctx) => required(ctx.loaders.job.load(a.jobId), `job ${a.jobId} of application ${a.id}`),
     }),
     user: t.field({
       type: 'User',
       description: 'The applicant (their private fields stay private).',
-      resolve: async (a, _args, ctx) => {
-        const user = await ctx.loaders.user.load(a.userId);
-        if (!user) throw userError('NOT_FOUND', `user ${a.userId} of application ${a.id} is missing`);
-        return user;
-      },
+      resolve: (a, _args, ctx) => required(ctx.loaders.user.load(a.userId), `user ${a.userId} of application ${a.id}`),
     }),
     status: t.field({ type: ApplicationStatusEnum, description: 'Where the application stands.', resolve: (a) => a.status }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user applied.' }),

@@ -1,6 +1,5 @@
-import { GraphQLError } from 'graphql';
 import { canManageCompany, forbidden } from '../auth/guards';
-import { checkRange } from '../errors';
+import { checkRange, required } from '../errors';
 import { applicationListArgs, applicationPage } from './application';
 import { SIMILAR_PER_JOB } from '../similar/sql';
 import { builder, listCost } from './builder';
@@ -15,12 +14,7 @@ builder.objectType('Job', {
     company: t.field({
       type: 'Company',
       description: 'The employer.',
-      resolve: async (j, _args, ctx) => {
-        const company = await ctx.loaders.company.load(j.companyId);
-        // A foreign key guarantees it; failing loudly beats a silent null in a non-null field.
-        if (!company) throw new GraphQLError(`company ${j.companyId} of job ${j.id} is missing`);
-        return company;
-      },
+      resolve: (j, _args, ctx) => required(ctx.loaders.company.load(j.companyId), `company ${j.companyId} of job ${j.id}`),
     }),
     location: t.exposeString('location', { description: 'Display location, e.g. "Austin, TX" or "Remote (Boston, MA)".' }),
     city: t.exposeString('city', { nullable: true, description: 'City, when the posting gives one.' }),
