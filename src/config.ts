@@ -40,9 +40,20 @@ const EnvSchema = z.object({
   CACHE_TTL_LIST_S: z.coerce.number().int().min(1).default(900),
   CACHE_TTL_TRENDING_S: z.coerce.number().int().min(1).default(3600),
   CACHE_TTL_PRIVATE_S: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(1).default(60_000),
+  RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  // Unset: on in production, off elsewhere.
+  TRUSTED_DOCUMENTS: bool.optional(),
+  APQ_ENABLED: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLOW_REQUEST_MS: z.coerce.number().int().min(1).default(1000),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
-export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string };
+export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string; TRUSTED_DOCUMENTS: boolean };
 
 /** Signs dev tokens when JWT_SECRET is unset outside production: never accept it in production. */
 export const DEV_JWT_SECRET = 'chommie-development-secret-not-for-production';
@@ -58,8 +69,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  if (!parsed.data.JWT_SECRET && parsed.data.NODE_ENV === 'production') {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
-  }
-  return { ...parsed.data, JWT_SECRET: parsed.data.JWT_SECRET ?? DEV_JWT_SECRET };
+  const d = parsed.data;
+  const problems = [
+    !d.JWT_SECRET && d.NODE_ENV === 'production' && 'JWT_SECRET: required when NODE_ENV=production',
+    d.RATE_LIMIT_ENABLED && d.RATE_LIMIT_POINTS < d.QUERY_MAX_COST && `RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST (${d.QUERY_MAX_COST}), or the costliest allowed query could never run`,
+  ].filter(Boolean);
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { ...d, JWT_SECRET: d.JWT_SECRET ?? DEV_JWT_SECRET, TRUSTED_DOCUMENTS: d.TRUSTED_DOCUMENTS ?? d.NODE_ENV === 'production' };
 }

@@ -2,7 +2,10 @@ import type { Viewer } from './auth/viewer';
 import { RequestCacheState } from './cache/request-state';
 import type { ResponseCache } from './cache/response-cache';
 import type { Database } from './db/database';
+import type { SqlStats } from './db/sql-stats';
 import { createLoaders, type Loaders } from './loaders';
+import type { Logger } from './log';
+import type { RateLimiter } from './ops/rate-limit';
 import type { SimilarJobsRefresher } from './similar/refresher';
 
 export interface Context {
@@ -17,6 +20,8 @@ export interface Context {
   similar: SimilarJobsRefresher;
   /** What this request's result depends on, for the response cache. */
   cache: RequestCacheState;
+  /** SQL this request's execution sent (set when it executes; logs and metrics read it). */
+  sqlStats?: SqlStats;
   /** Query cost budget of this request (QUERY_MAX_COST). */
   limits: { cost: number };
   /** Makes cached results that read these tags stale everywhere; resolves before the response. */
@@ -29,14 +34,18 @@ export interface Services {
   responseCache: ResponseCache | null;
   /** Set when the process is stopping: /ready then says so, so load balancers move away. */
   lifecycle?: { stopping: boolean };
+  /** Per-client budgets (off when absent). */
+  rateLimiter?: RateLimiter | null;
+  /** Request and error logs (none when absent, as in most tests). */
+  log?: Logger;
 }
 
-export function createContext(services: Services, viewer: Viewer | null, limits: Context['limits']): Context {
+export function createContext(services: Services, viewer: Viewer | null, limits: Context['limits'], onBatch?: (loader: string, size: number) => void): Context {
   const cache = new RequestCacheState();
   return {
     db: services.db,
     similar: services.similar,
-    loaders: createLoaders(services.db.prisma),
+    loaders: createLoaders(services.db.prisma, onBatch),
     cache,
     limits,
     auth: {

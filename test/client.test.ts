@@ -34,13 +34,14 @@ describe('the example integrator program', () => {
   let server: Server;
   let url: string;
   beforeAll(async () => {
-    server = createServer(testGateway(suite.db).gateway);
+    // As in production: trusted documents only, so the program must send manifest ids.
+    server = createServer(testGateway(suite.db, { config: { TRUSTED_DOCUMENTS: true } }).gateway);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('prints real results from a live gateway, with the generated types', async () => {
+  it('prints real results from a live trusted-documents gateway, with the generated types', async () => {
     const user = await suite.db.prisma.user.findFirstOrThrow({ where: { applications: { some: {} } } });
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'examples/integrator.ts'), 'engineer'], {

@@ -79,4 +79,14 @@ describe('operations endpoints', () => {
     expect([...after.keys()].some((k) => k.startsWith('db_pool_connections{state="total"}'))).toBe(true);
     await cache.store.close();
   });
+
+  it('/metrics shows DataLoader batch sizes: a page of 20 jobs loads its companies in one batch', async () => {
+    const { gateway, gql } = testGateway(db);
+    const res = await gql('{ jobs(first: 20) { edges { node { company { name } } } } }');
+    const companies = new Set(res.data.jobs.edges.map((e: any) => e.company?.name ?? e.node.company.name)).size;
+    const after = parseMetrics((await get(gateway, '/metrics')).text);
+    expect(after.get('dataloader_batch_size_count{loader="company"}')).toBe(1);
+    // The batch held every distinct company of the page at once.
+    expect(after.get('dataloader_batch_size_sum{loader="company"}')).toBe(companies);
+  });
 });

@@ -1,20 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { EXAMPLE_QUERY } from '../src/graphiql';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
+import { startGateway, type GatewayProcess } from './helpers/process';
 import { pgUrl, tempDir } from './helpers/template';
 
 // Starts the gateway the way `npm start` does: on PostgreSQL when the suite runs against it,
 // else on a brand-new embedded data directory (which it must create, migrate and seed itself).
+let gateway: GatewayProcess;
 let child: ChildProcess;
 let base: string;
 let db: TestDatabase | undefined;
 const dataDir = tempDir('chommie-start');
-let output = '';
 
 beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_OPTIONS: '', SHUTDOWN_GRACE_MS: '300' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '300' };
   delete env.DATABASE_URL;
   if (pgUrl()) {
     db = await openTestDatabase();
@@ -22,22 +22,8 @@ beforeAll(async () => {
     url.pathname = `/${(await db.raw.query<{ d: string }>('SELECT current_database() AS d'))[0].d}`;
     env.DATABASE_URL = url.toString();
   }
-  // As npm start runs it: tsx as a loader in this one process, so signals reach the gateway itself.
-  child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../src/main.ts')], { env, cwd: join(__dirname, '..') });
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = output.match(/ready: (http:\/\/localhost:\d+)\/graphql/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${output}`)));
-  });
+  gateway = await startGateway(env);
+  ({ child, base } = gateway);
 }, 120_000);
 
 afterAll(async () => {
@@ -79,7 +65,6 @@ describe('the gateway as started by npm start', () => {
   });
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const query = '{ jobs(first: 100, filter: { search: "engineer or developer or manager" }, orderBy: RELEVANCE) { totalCount edges { node { title company { name jobCount } applicationCount(days: 30) similarJobs(first: 10) { title company { name } } } } } }';
     const inFlight = fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     await new Promise((r) => setTimeout(r, 10));
@@ -97,7 +82,7 @@ describe('the gateway as started by npm start', () => {
     const body = (await res.json()) as any;
     expect(body.errors).toBeUndefined();
     expect(body.data.jobs.edges.length).toBeGreaterThan(0);
-    expect(await exited).toBe(0);
-    expect(output).toMatch(/SIGTERM: finishing in-flight requests[\s\S]*Stopped\./);
+    expect(await gateway.exited).toBe(0);
+    expect(gateway.output()).toMatch(/SIGTERM: finishing in-flight requests[\s\S]*"msg":"stopped"/);
   });
 });

@@ -5,6 +5,8 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable, Transacti
 export interface SqlStats {
   statements: number;
   ms: number;
+  /** The longest statement, for the slow-request log. */
+  slowest?: { ms: number; sql: string };
 }
 
 const current = new AsyncLocalStorage<SqlStats>();
@@ -36,8 +38,10 @@ function counted<Q extends SqlQueryable>(target: Q, extra: Partial<Record<Proper
           return await fn(...args);
         } finally {
           if (stats) {
+            const ms = performance.now() - start;
             stats.statements += 1;
-            stats.ms += performance.now() - start;
+            stats.ms += ms;
+            if (ms > (stats.slowest?.ms ?? -1)) stats.slowest = { ms, sql: (args[0] as { sql?: string } | undefined)?.sql ?? '' };
           }
         }
       };

@@ -12,39 +12,42 @@ const APPLICATION_COLUMNS = `a.id, a.job_id AS "jobId", a.user_id AS "userId", a
   a.created_at AS "createdAt", a.updated_at AS "updatedAt"`;
 
 /**
- * A loader per distinct argument list (a `days` window, a page size and cursor): loads with
- * the same arguments batch together, loads with different ones cannot share a statement.
- */
-function keyedLoaders<A extends unknown[], V>(batch: (...args: A) => DataLoader.BatchLoadFn<number, V>) {
-  const loaders = new Map<string, DataLoader<number, V>>();
-  return (...args: A): DataLoader<number, V> => {
-    const key = JSON.stringify(args);
-    let loader = loaders.get(key);
-    if (!loader) {
-      loader = new DataLoader(batch(...args));
-      loaders.set(key, loader);
-    }
-    return loader;
-  };
-}
-
-/**
  * Per-request loaders: each collapses the per-object calls of one execution tick into one SQL
  * statement. They cache by key for the life of one request only, so nothing is shared
  * across requests or viewers.
  */
-export function createLoaders(prisma: PrismaClient) {
+export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, size: number) => void) {
+  const loader = <V>(name: string, batch: DataLoader.BatchLoadFn<number, V>) =>
+    new DataLoader<number, V>(onBatch ? (ids) => (onBatch(name, ids.length), batch(ids)) : batch);
+
+  /**
+   * A loader per distinct argument list (a `days` window, a page size and cursor): loads with
+   * the same arguments batch together, loads with different ones cannot share a statement.
+   */
+  const keyedLoaders = <A extends unknown[], V>(name: string, batch: (...args: A) => DataLoader.BatchLoadFn<number, V>) => {
+    const loaders = new Map<string, DataLoader<number, V>>();
+    return (...args: A): DataLoader<number, V> => {
+      const key = JSON.stringify(args);
+      let found = loaders.get(key);
+      if (!found) {
+        found = loader(name, batch(...args));
+        loaders.set(key, found);
+      }
+      return found;
+    };
+  };
+
   const byId = <T extends { id: number }>(ids: readonly number[], rows: T[]) => {
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   };
 
-  const job = new DataLoader<number, JobRow | null>(async (ids) =>
+  const job = loader<JobRow | null>('job', async (ids) =>
     byId(ids, await prisma.job.findMany({ where: { id: { in: [...ids] } } })),
   );
   const primeJobs = (rows: JobRow[]) => rows.forEach((r) => job.prime(r.id, r));
 
-  const company = new DataLoader<number, Company | null>(async (ids) =>
+  const company = loader<Company | null>('company', async (ids) =>
     byId(ids, await prisma.company.findMany({ where: { id: { in: [...ids] } } })),
   );
 
@@ -60,15 +63,15 @@ export function createLoaders(prisma: PrismaClient) {
       return ids.map((id) => map.get(id) ?? 0);
     };
 
-  const companyJobCount = new DataLoader(countsBy('job', 'company_id', 'AND is_active'));
+  const companyJobCount = loader('companyJobCount', countsBy('job', 'company_id', 'AND is_active'));
 
   // One loader per distinct `days` argument: a batch shares its time window.
-  const applicationCount = keyedLoaders((days: number | null) =>
+  const applicationCount = keyedLoaders('applicationCount', (days: number | null) =>
     countsBy('application', 'job_id', days == null ? '' : `AND created_at >= now() - make_interval(days => ${Number(days)})`),
   );
 
   // Materialized lists; closed jobs are dropped here, at read time.
-  const similarJobs = new DataLoader<number, JobRow[]>(async (ids) => {
+  const similarJobs = loader<JobRow[]>('similarJobs', async (ids) => {
     const rows = await prisma.$queryRawUnsafe<(JobRow & { _source: number })[]>(
       `SELECT s.job_id AS _source, ${JOB_COLUMNS}
        FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
@@ -93,10 +96,11 @@ export function createLoaders(prisma: PrismaClient) {
     columns: string;
     parentColumn: string;
     parentOf: (row: T) => number;
+    name: string;
     cursorName: string;
     extra?: (args: unknown[]) => string;
   }) =>
-    keyedLoaders((first: number, after: string | null, ...filters: unknown[]) => {
+    keyedLoaders(spec.name, (first: number, after: string | null, ...filters: unknown[]) => {
       const cursor = after == null ? null : decodeCursor(after, spec.cursorName);
       return async (ids: readonly number[]): Promise<Page<T>[]> => {
         const x = spec.alias;
@@ -128,6 +132,7 @@ export function createLoaders(prisma: PrismaClient) {
     columns: JOB_COLUMNS,
     parentColumn: 'company_id',
     parentOf: (r) => r.companyId,
+    name: 'companyJobs',
     cursorName: COMPANY_JOBS,
   });
 
@@ -140,20 +145,21 @@ export function createLoaders(prisma: PrismaClient) {
       columns: APPLICATION_COLUMNS,
       parentColumn,
       parentOf: (r) => (parentColumn === 'user_id' ? r.userId : r.jobId),
+      name: parentColumn === 'user_id' ? 'userApplications' : 'jobApplications',
       cursorName: APPLICATIONS,
       extra: byStatus,
     });
   const userApplications = applicationPages('user_id');
   const jobApplications = applicationPages('job_id');
   const applicationTotals = (parentColumn: 'user_id' | 'job_id') =>
-    keyedLoaders((status: string | null) =>
+    keyedLoaders(`${parentColumn === 'user_id' ? 'user' : 'job'}ApplicationCount`, (status: string | null) =>
       status == null ? countsBy('application', parentColumn, '') : countsBy('application', parentColumn, 'AND status = $2::"ApplicationStatus"', status),
     );
 
-  const user = new DataLoader<number, User | null>(async (ids) =>
+  const user = loader<User | null>('user', async (ids) =>
     byId(ids, await prisma.user.findMany({ where: { id: { in: [...ids] } } })),
   );
-  const application = new DataLoader<number, Application | null>(async (ids) =>
+  const application = loader<Application | null>('application', async (ids) =>
     byId(ids, await prisma.application.findMany({ where: { id: { in: [...ids] } } })),
   );
 

@@ -1,16 +1,21 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context';
+import { describeOperation } from './operation';
 
 /**
  * Prometheus metrics of one gateway process: request duration by operation, errors by code,
- * SQL statements and time per request, the response cache's counters, the database pool,
+ * SQL statements and time per request, DataLoader batch sizes, the response cache's and the
+ * rate limiter's counters, the database pool,
  * and Node's own (event-loop lag, memory, GC) from prom-client's default collectors.
  */
 export function createMetrics(services: Services) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // With --workers, the primary sums every worker's registry for METRICS_PORT (see cluster.ts).
+  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
   const duration = new Histogram({
     name: 'graphql_request_duration_seconds',
     help: 'GraphQL operations by name and type, from parameters to result (cache hits included).',
@@ -26,6 +31,16 @@ export function createMetrics(services: Services) {
     registers: [registry],
   });
   const sqlSeconds = new Histogram({ name: 'graphql_sql_seconds', help: 'Database time per executed request.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [registry] });
+  const batches = new Histogram({
+    name: 'dataloader_batch_size',
+    help: 'Keys per DataLoader batch (one SQL statement each), by loader.',
+    labelNames: ['loader'],
+    buckets: [1, 2, 5, 10, 20, 50, 100, 250, 500],
+    registers: [registry],
+  });
+  const limiter = services.rateLimiter;
+  new Gauge({ name: 'rate_limited_requests', help: 'Requests refused with 429 since start.', registers: [registry], collect() { this.set(limiter?.counts.limited ?? 0); } });
+  new Gauge({ name: 'rate_limit_store_errors', help: 'Rate-limit checks let through because the store (Redis) failed.', registers: [registry], collect() { this.set(limiter?.counts.storeErrors ?? 0); } });
   const cache = services.responseCache;
   for (const [key, help] of [
     ['hits', 'Response cache hits.'],
@@ -66,12 +81,8 @@ export function createMetrics(services: Services) {
   const plugin: Plugin<Context> = {
     // Registered before the response cache, whose hits end the request in their onParams.
     onParams({ params, request }) {
-      const declared = /^\s*(query|mutation|subscription)\s+([A-Za-z_]\w{0,63})/.exec(params.query ?? '');
-      started.set(request, {
-        at: performance.now(),
-        operation: operationLabel(params.operationName ?? declared?.[2]),
-        type: declared?.[1] === 'mutation' ? 'mutation' : 'query',
-      });
+      const op = describeOperation(params);
+      started.set(request, { at: performance.now(), operation: operationLabel(op.name), type: op.type });
     },
     onResultProcess({ request, result }) {
       const s = started.get(request);
@@ -89,5 +100,6 @@ export function createMetrics(services: Services) {
       }
     },
   };
-  return { registry, plugin };
+  const onBatch = (loader: string, size: number) => batches.observe({ loader }, size);
+  return { registry, plugin, onBatch };
 }

@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context';
 import { runWithSqlStats, type SqlStats } from '../db/sql-stats';
 
 /**
@@ -6,10 +7,11 @@ import { runWithSqlStats, type SqlStats } from '../db/sql-stats';
  * sent through Prisma and its total time. Execution runs inside the request's counter, so
  * concurrent requests never mix their counts.
  */
-export function useSqlStats(enabled: boolean): Plugin {
+export function useSqlStats(enabled: boolean): Plugin<Context> {
   return {
-    onExecute({ executeFn, setExecuteFn }) {
+    onExecute({ args, executeFn, setExecuteFn }) {
       const stats: SqlStats = { statements: 0, ms: 0 };
+      (args.contextValue as unknown as Context).sqlStats = stats;
       setExecuteFn((args) => runWithSqlStats(stats, () => executeFn(args)));
       if (!enabled) return;
       return {

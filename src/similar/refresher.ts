@@ -1,8 +1,9 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import { AFFECTED_BY_CHANGE, DELETE_KEYWORDS, DELETE_SIMILAR, REPLACE_KEYWORDS, REPLACE_SIMILAR } from './sql';
 
+// A chunk of 500 takes seconds on a loaded machine: Prisma's default 5 s would abort it.
 const replace = (remove: string, insert: string) => (prisma: PrismaClient, ids: number[]) =>
-  prisma.$transaction([prisma.$executeRawUnsafe(remove, ids), prisma.$executeRawUnsafe(insert, ids)]);
+  prisma.$transaction([prisma.$executeRawUnsafe(remove, ids), prisma.$executeRawUnsafe(insert, ids)], { timeout: 120_000 });
 const replaceKeywords = replace(DELETE_KEYWORDS, REPLACE_KEYWORDS);
 const replaceSimilar = replace(DELETE_SIMILAR, REPLACE_SIMILAR);
 

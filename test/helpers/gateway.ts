@@ -1,7 +1,9 @@
 import { signToken, type Role } from '../../src/auth/viewer';
 import type { Database } from '../../src/db/database';
 import { loadConfig } from '../../src/config';
-import { createGateway, type Gateway } from '../../src/gateway';
+import { createGateway, type Gateway, type GatewayConfig } from '../../src/gateway';
+import type { Logger } from '../../src/log';
+import type { RateLimiter } from '../../src/ops/rate-limit';
 import type { ResponseCache } from '../../src/cache/response-cache';
 import { SimilarJobsRefresher } from '../../src/similar/refresher';
 import { openTestDatabase, type TestDatabase } from './db';
@@ -10,8 +12,9 @@ export interface GqlResponse<T = any> {
   data?: T;
   errors?: { message: string; extensions?: { code?: string; [k: string]: unknown } }[];
   extensions?: { sql?: { statements: number; ms: number }; [k: string]: unknown };
-  /** The HTTP status, added by the helper. */
+  /** The HTTP status and headers, added by the helper. */
   status: number;
+  headers: Headers;
 }
 
 export const TEST_JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
@@ -24,25 +27,31 @@ export interface GqlOptions {
   /** A signed token, or a whole Authorization header with `authorization`. */
   token?: string;
   authorization?: string;
+  headers?: Record<string, string>;
+  /** Sent instead of `{ query, variables }` (documentId, APQ extensions). */
+  body?: Record<string, unknown>;
 }
 
 /**
  * A gateway on `db`. The response cache is off unless a test asks for one: most tests write
  * to the database directly, behind the cache's back.
  */
-export function testGateway(db: Database, config: { SQL_STATS?: boolean; responseCache?: ResponseCache } = {}) {
+export function testGateway(
+  db: Database,
+  options: { SQL_STATS?: boolean; responseCache?: ResponseCache; rateLimiter?: RateLimiter; log?: Logger; config?: Partial<GatewayConfig> } = {},
+) {
   // Not started: tests drain it when they want background refreshes to have happened.
   const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
   const gateway: Gateway = createGateway(
-    { db, similar, responseCache: config.responseCache ?? null },
-    { ...loadConfig({}), SQL_STATS: config.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET },
+    { db, similar, responseCache: options.responseCache ?? null, rateLimiter: options.rateLimiter, log: options.log },
+    { ...loadConfig({}), SQL_STATS: options.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ...options.config },
   );
   const gql = async <T = any>(query: string, variables?: Record<string, unknown>, options: GqlOptions = {}): Promise<GqlResponse<T>> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
     if (authorization) headers.authorization = authorization;
-    const res = await gateway.fetch('http://gateway.test/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    return { ...((await res.json()) as object), status: res.status } as GqlResponse<T>;
+    const res = await gateway.fetch('http://gateway.test/graphql', { method: 'POST', headers, body: JSON.stringify(options.body ?? { query, variables }) });
+    return { ...((await res.json()) as object), status: res.status, headers: res.headers } as GqlResponse<T>;
   };
   return { gateway, gql, similar };
 }

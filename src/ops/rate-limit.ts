@@ -1,0 +1,75 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { IncomingMessage } from 'node:http';
+import type { Config } from '../config';
+import type { RedisConnection } from '../redis';
+
+export type RateLimitConfig = Pick<Config, 'RATE_LIMIT_POINTS' | 'RATE_LIMIT_WINDOW_S' | 'TRUST_PROXY_HOPS' | 'CACHE_PREFIX'>;
+
+export type Verdict = { allowed: true } | { allowed: false; retryAfterS: number };
+
+/**
+ * A fixed window of RATE_LIMIT_POINTS query-cost points per client per RATE_LIMIT_WINDOW_S.
+ * In Redis when one is given (every instance draws on the same budget), else in this process.
+ * If Redis fails, the request is let through and counted in `storeErrors`: a limiter
+ * outage must not become a gateway outage.
+ */
+export class RateLimiter {
+  readonly kind: 'memory' | 'redis';
+  private readonly limiter: RateLimiterAbstract;
+  readonly counts = { limited: 0, storeErrors: 0 };
+  private failing = false;
+
+  constructor(
+    private readonly config: RateLimitConfig,
+    private readonly redis: RedisConnection | null,
+    private readonly log: (msg: string, err?: unknown) => void,
+  ) {
+    const options = { points: config.RATE_LIMIT_POINTS, duration: config.RATE_LIMIT_WINDOW_S, keyPrefix: `${config.CACHE_PREFIX}:rl` };
+    this.kind = redis ? 'redis' : 'memory';
+    this.limiter = redis ? new RateLimiterRedis({ ...options, storeClient: redis.client, useRedisPackage: true }) : new RateLimiterMemory(options);
+  }
+
+  /** Spends `points` of `client`'s budget. */
+  async take(client: string, points: number): Promise<Verdict> {
+    if (points <= 0) return { allowed: true };
+    try {
+      await this.limiter.consume(client, points);
+      this.failing = false;
+      return { allowed: true };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        this.counts.limited += 1;
+        return { allowed: false, retryAfterS: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+      }
+      // Said once per outage, counted every time.
+      if (!this.failing) this.log('rate limiter: store failed, letting requests through until it recovers', err);
+      this.failing = true;
+      this.counts.storeErrors += 1;
+      return { allowed: true };
+    }
+  }
+
+  /**
+   * Who is asking: the viewer when signed in, else the address. Behind TRUST_PROXY_HOPS
+   * proxies the address is the one the outermost trusted proxy saw, read from the right of
+   * X-Forwarded-For (entries further left are whatever the client chose to send).
+   */
+  clientOf(request: Request, req: IncomingMessage | undefined, userId: number | null): string {
+    if (userId !== null) return `u:${userId}`;
+    const hops = this.config.TRUST_PROXY_HOPS;
+    if (hops > 0) {
+      const chain = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (chain.length) return `ip:${chain[Math.max(0, chain.length - hops)]}`;
+    }
+    return `ip:${req?.socket?.remoteAddress ?? 'unknown'}`;
+  }
+
+  /** Resolves once the store accepts commands (until then, requests are let through). */
+  ready(): Promise<void> {
+    return this.redis?.ready() ?? Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return this.redis?.close() ?? Promise.resolve();
+  }
+}

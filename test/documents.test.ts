@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { readManifest } from '../src/plugins/documents';
+import { openTestDatabase, type TestDatabase } from './helpers/db';
+import { testGateway, tokenFor } from './helpers/gateway';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await openTestDatabase();
+});
+afterAll(() => db.destroy());
+
+const manifest = readManifest();
+const [trendingId] = Object.entries(manifest).find(([, doc]) => doc.startsWith('query Trending'))!;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const apq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+
+describe('trusted documents (the production default)', () => {
+  let gql: ReturnType<typeof testGateway>['gql'];
+  beforeAll(() => {
+    ({ gql } = testGateway(db, { config: { TRUSTED_DOCUMENTS: true } }));
+  });
+
+  it('runs a manifest operation by documentId or by its APQ hash', async () => {
+    const byId = await gql('', undefined, { body: { documentId: trendingId, variables: { days: 30, first: 3 } } });
+    expect(byId.errors).toBeUndefined();
+    expect(byId.data.trendingJobs.length).toBeGreaterThan(0);
+    const byHash = await gql('', undefined, { body: { extensions: apq(trendingId.slice('sha256:'.length)), variables: { days: 30, first: 3 } } });
+    expect(byHash.data).toEqual(byId.data);
+  });
+
+  it('refuses any other query, and ids outside the manifest', async () => {
+    const arbitrary = await gql('{ jobs(first: 1) { totalCount } }');
+    expect(arbitrary.status).toBe(400);
+    expect(arbitrary.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    expect(arbitrary.data).toBeUndefined();
+    const unknown = await gql('', undefined, { body: { documentId: `sha256:${sha256('{ __typename }')}` } });
+    expect(unknown.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('cannot be widened by registering a query through APQ', async () => {
+    const query = '{ jobs(first: 1) { totalCount } }';
+    const register = await gql('', undefined, { body: { query, extensions: apq(sha256(query)) } });
+    expect(register.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    const use = await gql('', undefined, { body: { extensions: apq(sha256(query)) } });
+    expect(use.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('lets analysts and admins send any query (GraphiQL), but not seekers or bad tokens', async () => {
+    const query = '{ jobs(first: 1) { totalCount } }';
+    expect((await gql(query, undefined, { token: tokenFor(1, 'ANALYST') })).data.jobs.totalCount).toBeGreaterThan(0);
+    expect((await gql(query, undefined, { token: tokenFor(1, 'ADMIN') })).errors).toBeUndefined();
+    expect((await gql(query, undefined, { token: tokenFor(1, 'SEEKER') })).errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    expect((await gql(query, undefined, { authorization: 'Bearer forged' })).status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe('automatic persisted queries (outside trusted mode)', () => {
+  it('registers a query by hash once, then runs it by hash alone', async () => {
+    const { gql } = testGateway(db, { config: { TRUSTED_DOCUMENTS: false } });
+    const query = `{ job(id: "2") { id title } } # ${Math.random()}`;
+    const hash = sha256(query);
+    const unknown = await gql('', undefined, { body: { extensions: apq(hash) } });
+    expect(unknown.errors?.[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    const registered = await gql('', undefined, { body: { query, extensions: apq(hash) } });
+    expect(registered.data.job.id).toBe('2');
+    const byHash = await gql('', undefined, { body: { extensions: apq(hash) } });
+    expect(byHash.data).toEqual(registered.data);
+  });
+
+  it('refuses a hash that is not the query’s, and stores nothing for it', async () => {
+    const { gql } = testGateway(db, { config: { TRUSTED_DOCUMENTS: false } });
+    const wrong = sha256('something else');
+    const mismatch = await gql('', undefined, { body: { query: '{ job(id: "2") { id } }', extensions: apq(wrong) } });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_MISMATCH');
+    expect((await gql('', undefined, { body: { extensions: apq(wrong) } })).errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('still accepts plain queries and manifest ids', async () => {
+    const { gql } = testGateway(db, { config: { TRUSTED_DOCUMENTS: false } });
+    expect((await gql('{ job(id: "1") { id } }')).data.job.id).toBe('1');
+    expect((await gql('', undefined, { body: { documentId: trendingId, variables: { days: 30, first: 1 } } })).data.trendingJobs).toHaveLength(1);
+  });
+});
