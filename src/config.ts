@@ -50,6 +50,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SLOW_REQUEST_MS: z.coerce.number().int().min(1).default(1000),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  // Benchmark baseline only: every DataLoader load becomes its own statement (N+1).
+  LOADER_BATCHING: bool.default(true),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 

@@ -38,6 +38,8 @@ export interface Services {
   rateLimiter?: RateLimiter | null;
   /** Request and error logs (none when absent, as in most tests). */
   log?: Logger;
+  /** False only for the benchmark's naive baseline (LOADER_BATCHING=false). */
+  batching?: boolean;
 }
 
 export function createContext(services: Services, viewer: Viewer | null, limits: Context['limits'], onBatch?: (loader: string, size: number) => void): Context {
@@ -45,7 +47,7 @@ export function createContext(services: Services, viewer: Viewer | null, limits:
   return {
     db: services.db,
     similar: services.similar,
-    loaders: createLoaders(services.db.prisma, onBatch),
+    loaders: createLoaders(services.db.prisma, onBatch, services.batching ?? true),
     cache,
     limits,
     auth: {

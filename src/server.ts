@@ -34,7 +34,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     : null;
   log.info({ cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS }, 'gateway configured');
   const lifecycle = { stopping: false };
-  const gateway = createGateway({ db, similar: refresher, responseCache, rateLimiter, lifecycle, log }, config);
+  const gateway = createGateway({ db, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
   const worker = cluster.worker?.id;
   const server = createServer((req, res) => {
     if (worker) res.setHeader('x-gateway-worker', String(worker));

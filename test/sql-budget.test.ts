@@ -56,4 +56,13 @@ describe('SQL budget per request', () => {
     expect(res.data.job.title).toEqual(expect.any(String));
     expect(res.extensions?.sql).toBeUndefined();
   });
+
+  it('issues one statement per field without batching (the benchmark’s naive baseline), with the same data', async () => {
+    const naive = await testGateway(suite.db, { batching: false }).gql(HEADLINE);
+    const batched = await gql(HEADLINE);
+    expect(naive.data).toEqual(batched.data);
+    // The list, then per job its company, its count and its similar jobs, and each similar job's company.
+    const similar = batched.data.jobs.edges.reduce((n: number, e: any) => n + e.node.similarJobs.length, 0);
+    expect(naive.extensions!.sql!.statements).toBe(1 + 50 * 3 + similar);
+  });
 });

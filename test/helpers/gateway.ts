@@ -38,12 +38,12 @@ export interface GqlOptions {
  */
 export function testGateway(
   db: Database,
-  options: { SQL_STATS?: boolean; responseCache?: ResponseCache; rateLimiter?: RateLimiter; log?: Logger; config?: Partial<GatewayConfig> } = {},
+  options: { SQL_STATS?: boolean; responseCache?: ResponseCache; rateLimiter?: RateLimiter; log?: Logger; batching?: boolean; config?: Partial<GatewayConfig> } = {},
 ) {
   // Not started: tests drain it when they want background refreshes to have happened.
   const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
   const gateway: Gateway = createGateway(
-    { db, similar, responseCache: options.responseCache ?? null, rateLimiter: options.rateLimiter, log: options.log },
+    { db, similar, responseCache: options.responseCache ?? null, rateLimiter: options.rateLimiter, log: options.log, batching: options.batching },
     { ...loadConfig({}), SQL_STATS: options.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ...options.config },
   );
   const gql = async <T = any>(query: string, variables?: Record<string, unknown>, options: GqlOptions = {}): Promise<GqlResponse<T>> => {

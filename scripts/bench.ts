@@ -1,0 +1,209 @@
+// npm run bench — load benchmark of the gateway on real PostgreSQL (and Redis when REDIS_URL is
+// set): naive, batched and cached modes side by side, floors, and PostGraphile as a peer.
+// Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.json. See docs/BENCHMARKS.md.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { datasetSize, ensureDataset } from './bench/dataset';
+import { load, metrics, once, type LoadResult } from './bench/load';
+import { bareHttp, gateway, type Served } from './bench/processes';
+import { startPeer, PEER_QUERIES } from './bench/peer';
+import { markdown, targets, type Results, type Row } from './bench/report';
+import { loadPools, scenarios, TYPENAME } from './bench/scenarios';
+
+const { values: args } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '100' },
+    fresh: { type: 'boolean', default: false },
+    'no-peer': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(__dirname, '..', 'docs') },
+  },
+});
+const seconds = Number(args.seconds);
+const warmup = Number(args.warmup);
+const connections = Number(args.connections);
+const say = (msg: string) => console.log(msg);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const JWT_SECRET = 'benchmark-secret-of-at-least-thirty-two-chars';
+const MODES = {
+  naive: { LOADER_BATCHING: 'false', CACHE_ENABLED: 'false' },
+  batched: { CACHE_ENABLED: 'false' },
+  cached: { CACHE_ENABLED: 'true' },
+} as const;
+type Mode = keyof typeof MODES;
+
+async function main() {
+  const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const size = datasetSize(Number(args.jobs));
+  const dbUrl = await ensureDataset(server, size, args.fresh, say);
+  const pools = await loadPools(dbUrl, JWT_SECRET);
+  const { list, hotJobPages, applyTo, pick } = scenarios(pools);
+  const common = {
+    DATABASE_URL: dbUrl,
+    NODE_ENV: 'production',
+    TRUSTED_DOCUMENTS: 'false',
+    JWT_SECRET,
+    RATE_LIMIT_ENABLED: 'false',
+    LOG_LEVEL: 'warn',
+    CACHE_PREFIX: `bench-${Date.now().toString(36)}`,
+    SEED_ON_EMPTY: 'false',
+  };
+  say(`starting gateways (naive, batched, cached${process.env.REDIS_URL ? ' on Redis' : ' in memory'}) and the bare HTTP floor…`);
+  const served: Served[] = [];
+  const gw = {} as Record<Mode, Served>;
+  try {
+    let port = 4101;
+    for (const mode of Object.keys(MODES) as Mode[]) served.push((gw[mode] = await gateway(mode, port++, { ...common, ...MODES[mode] })));
+    const bare = await bareHttp(port++);
+    served.push(bare);
+
+    const rows: Row[] = [];
+    const cell = async (scenario: string, mode: string, url: string, next: () => { body: string; token?: string }, conns = connections): Promise<LoadResult> => {
+      await load(url, next, conns, warmup);
+      const r = await load(url, next, conns, seconds);
+      say(`  ${scenario.padEnd(10)} ${mode.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}`);
+      return r;
+    };
+
+    let mixedCache = { hitRate: 0, staleChecks: 0, stale: 0 };
+    for (const s of list) {
+      for (const mode of Object.keys(MODES) as Mode[]) {
+        const url = gw[mode].url;
+        const sample = () => once(url, s.name === 'mixed' ? list[0].next() : s.next());
+        const first = await sample();
+        await load(url, s.next, connections, warmup);
+        const sql = mode === 'cached' ? (await sample()).extensions?.sql?.statements : first.extensions?.sql?.statements;
+        const before = await metrics(url);
+        let running = true;
+        const probe = s.name === 'mixed' && mode === 'cached' ? staleness(url, dbUrl, hotJobPages, applyTo, pick, () => running) : null;
+        const r = await load(url, s.next, connections, seconds);
+        running = false;
+        const after = await metrics(url);
+        const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+        const lookups = delta('response_cache_hits') + delta('response_cache_misses');
+        rows.push({
+          scenario: s.name,
+          mode,
+          sql: s.name === 'mixed' ? null : (sql ?? null),
+          sqlAvg: r.requests ? delta('graphql_sql_statements_sum') / r.requests : null,
+          ...r,
+          cacheHitRate: mode === 'cached' && lookups ? delta('response_cache_hits') / lookups : null,
+        });
+        say(`  ${s.name.padEnd(10)} ${mode.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  SQL ${sql ?? '–'}`);
+        if (probe) {
+          const p = await probe;
+          mixedCache = { hitRate: rows.at(-1)!.cacheHitRate ?? 0, staleChecks: p.checks, stale: p.stale };
+        }
+      }
+    }
+
+    say('floors:');
+    const floors = {
+      yogaTypename: await cell('typename', 'yoga', gw.batched.url, () => ({ body: JSON.stringify({ query: TYPENAME }) })),
+      bareHttp: await cell('typename', 'bare http', bare.url, () => ({ body: JSON.stringify({ query: TYPENAME }) })),
+    };
+
+    say('1,000 connections, mixed traffic, cached:');
+    const mixed = list.find((s) => s.name === 'mixed')!;
+    const sampled = { poolTotal: 0, poolInUse: 0, rssBytes: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const m = await metrics(gw.cached.url).catch(() => new Map<string, number>());
+        const total = m.get('db_pool_connections{state="total"}') ?? 0;
+        sampled.poolTotal = Math.max(sampled.poolTotal, total);
+        sampled.poolInUse = Math.max(sampled.poolInUse, total - (m.get('db_pool_connections{state="idle"}') ?? 0));
+        sampled.rssBytes = Math.max(sampled.rssBytes, m.get('process_resident_memory_bytes') ?? 0);
+        await sleep(250);
+      }
+    })();
+    const thousand = await cell('mixed', 'cached x1000', gw.cached.url, mixed.next, 1000);
+    sampling = false;
+    await sampler;
+
+    let peer: Results['peer'] = null;
+    if (!args['no-peer']) {
+      say('peer: PostGraphile v5 on the same database…');
+      try {
+        const p = await startPeer(dbUrl, port++);
+        served.push(p);
+        peer = {
+          headline: await cell('headline', 'postgraphile', p.url, () => ({ body: JSON.stringify({ query: PEER_QUERIES.headline }) })),
+          jobPage: await cell('job page', 'postgraphile', p.url, () => ({ body: JSON.stringify({ query: PEER_QUERIES.jobPage, variables: { id: pick(pools.ids) } }) })),
+        };
+      } catch (err) {
+        say(`  peer not measured: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+
+    const pgVersion = await pgServerVersion(dbUrl);
+    const results: Results = {
+      when: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: pgVersion, cache: process.env.REDIS_URL ? 'Redis' : 'in memory' },
+      dataset: { ...size, database: new URL(dbUrl).pathname.slice(1) },
+      settings: { seconds, warmup, connections },
+      rows,
+      floors,
+      thousand: { ...thousand, ...sampled },
+      mixed: mixedCache,
+      peer,
+    };
+    const checks = targets(results);
+    console.log('');
+    for (const t of checks) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
+    writeFileSync(join(args.out, 'benchmarks.json'), `${JSON.stringify({ ...results, targets: checks }, null, 2)}\n`);
+    writeFileSync(join(args.out, 'BENCHMARKS.md'), markdown(results, checks));
+    say(`\nwrote ${join(args.out, 'BENCHMARKS.md')} and benchmarks.json`);
+  } finally {
+    await Promise.all(served.map((s) => s.stop()));
+  }
+}
+
+/**
+ * Zero stale reads, checked rather than assumed: while the mixed load runs, read a hot job
+ * page (so it is cached), apply to that job, count its applications in the database, and
+ * read the page again through the gateway: it must show at least that count.
+ */
+async function staleness(url: string, dbUrl: string, pages: string[], applyTo: (id: string) => { body: string; token?: string }, pick: <T>(xs: T[]) => T, running: () => boolean) {
+  const db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+  let checks = 0;
+  let stale = 0;
+  try {
+    while (running()) {
+      const page = pick(pages);
+      const id = JSON.parse(page).variables.id as string;
+      await once(url, { body: page });
+      const applied = await once(url, applyTo(id));
+      if (applied.errors) continue; // this seeker had applied already
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM application WHERE job_id = $1', [Number(id)]);
+      const seen = await once(url, { body: page });
+      checks += 1;
+      if (!(seen.data?.job?.applicationCount >= rows[0].n)) stale += 1;
+      await sleep(100);
+    }
+  } finally {
+    await db.end();
+  }
+  return { checks, stale };
+}
+
+async function pgServerVersion(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const v = (await c.query<{ v: string }>('SHOW server_version')).rows[0].v;
+  await c.end();
+  return v;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

