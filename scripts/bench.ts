@@ -64,9 +64,12 @@ async function main() {
     served.push(bare);
 
     const rows: Row[] = [];
+    const settle = idle(dbUrl, Object.values(gw).map((g) => g.url));
     const cell = async (scenario: string, mode: string, url: string, next: () => { body: string; token?: string }, conns = connections): Promise<LoadResult> => {
       await load(url, next, conns, warmup);
+      await settle();
       const r = await load(url, next, conns, seconds);
+      await settle();
       say(`  ${scenario.padEnd(10)} ${mode.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}`);
       return r;
     };
@@ -78,12 +81,14 @@ async function main() {
         const sample = () => once(url, s.name === 'mixed' ? list[0].next() : s.next());
         const first = await sample();
         await load(url, s.next, connections, warmup);
+        await settle();
         const sql = mode === 'cached' ? (await sample()).extensions?.sql?.statements : first.extensions?.sql?.statements;
         const before = await metrics(url);
         let running = true;
         const probe = s.name === 'mixed' && mode === 'cached' ? staleness(url, dbUrl, hotJobPages, applyTo, pick, () => running) : null;
         const r = await load(url, s.next, connections, seconds);
         running = false;
+        await settle();
         const after = await metrics(url);
         const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
         const lookups = delta('response_cache_hits') + delta('response_cache_misses');
@@ -193,6 +198,30 @@ async function staleness(url: string, dbUrl: string, pages: string[], applyTo: (
     await db.end();
   }
   return { checks, stale };
+}
+
+/**
+ * Waits until every gateway has answered every request and the database runs nothing for
+ * the benchmark: a gateway keeps working through requests the load generator gave up on (the
+ * naive one for many seconds), and that work must not be billed to the next cell.
+ */
+function idle(dbUrl: string, gateways: string[]) {
+  const name = new URL(dbUrl).pathname.slice(1);
+  return async () => {
+    const c = new pg.Client({ connectionString: dbUrl });
+    await c.connect();
+    try {
+      for (let quiet = 0, i = 0; quiet < 2 && i < 1200; i++) {
+        const { rows } = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()", [name]);
+        // Our own /metrics request is in flight while it is answered.
+        const busy = await Promise.all(gateways.map(async (g) => ((await metrics(g)).get('http_requests_in_flight') ?? 0) > 1));
+        quiet = rows[0].n === 0 && !busy.some(Boolean) ? quiet + 1 : 0;
+        await sleep(100);
+      }
+    } finally {
+      await c.end();
+    }
+  };
 }
 
 async function pgServerVersion(url: string): Promise<string> {

@@ -1,6 +1,8 @@
-import type { ResponseCache } from '../src/cache/response-cache';
+import { ResponseCache } from '../src/cache/response-cache';
+import { openCacheStore } from '../src/cache/store';
+import { loadConfig } from '../src/config';
 import { countAtDriver } from './helpers/driver-count';
-import { hasRedisServer, makeCache, OwnRedis } from './helpers/cache';
+import { hasRedisServer, makeCache, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { testGateway, tokenFor, type GqlOptions } from './helpers/gateway';
 
@@ -181,5 +183,23 @@ describeRedis('response cache on a Redis that fails', () => {
     }
     expect(after!.extensions?.responseCache).toEqual({ hit: true });
     expect(cache.stats().degraded).toBe(false);
+  });
+});
+
+describe('the in-memory cache under eviction pressure', () => {
+  it('never serves an entry whose invalidation was evicted from the LRU', async () => {
+    const config = { ...loadConfig({}), CACHE_MAX_ENTRIES: 4 };
+    const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet);
+    const at = Date.now() - 10;
+    await cache.invalidate(['Job:1']);
+    // As when a write lands between an execution's freshness check and its store: the stale
+    // entry is stored after (so is newer in the LRU than) the version that makes it stale.
+    await cache.store.keyv.set('r:op', { at, tags: ['*', 'Job:1'], data: { title: 'old' } });
+    for (let i = 0; i < 3; i++) await cache.store.keyv.set(`r:filler${i}`, { at, tags: ['*'], data: {} });
+    expect(await cache.store.keyv.get('t:Job:1')).toBeUndefined(); // the version is gone…
+    expect(await cache.get('op', 'anonymous')).toBeUndefined(); // …and the entry is still not served
+    // Entries newer than every forgotten version are served as before.
+    await cache.set('fresh', 'anonymous', { data: { title: 'new' }, at: Date.now(), tags: ['Job:1'], private: false, ttlMs: 60_000 });
+    expect(await cache.get('fresh', 'anonymous')).toEqual({ data: { title: 'new' } });
   });
 });

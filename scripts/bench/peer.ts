@@ -14,16 +14,18 @@ const CLI = join(root, 'node_modules', 'postgraphile', 'dist', 'cli-run.js');
  */
 const SIMILAR_FUNCTION = `CREATE OR REPLACE FUNCTION job_similar_jobs(j job) RETURNS SETOF job LANGUAGE sql STABLE AS $$
   SELECT s2.* FROM job_similar s JOIN job s2 ON s2.id = s.similar_id AND s2.is_active
-  WHERE s.job_id = j.id ORDER BY s.rank $$`;
+  WHERE s.job_id = j.id ORDER BY s.rank $$;
+  -- PostGraphile offers conditions on indexed columns only; is_active's indexes are partial.
+  COMMENT ON COLUMN job.is_active IS '@behavior +filterBy'`;
 
 /** The headline and job page, asked of PostGraphile's generated schema (amber preset). */
 export const PEER_QUERIES = {
-  headline: `{ allJobs(first: 50, orderBy: CREATED_AT_DESC, condition: { isActive: true }) { nodes { id title
+  headline: `{ allJobs(first: 50, orderBy: CREATED_AT_DESC, condition: { isActive: true }) { nodes { rowId title
     companyByCompanyId { name } applicationsByJobId { totalCount }
     similarJobs(first: 5) { nodes { title companyByCompanyId { name } } } } } }`,
-  jobPage: `query JobPage($id: Int!) { jobById(id: $id) { id title description location salaryMin salaryMax
-    companyByCompanyId { id name } applicationsByJobId { totalCount }
-    similarJobs(first: 5) { nodes { id title companyByCompanyId { name } } } } }`,
+  jobPage: `query JobPage($id: Int!) { jobByRowId(rowId: $id) { rowId title description location salaryMin salaryMax
+    companyByCompanyId { rowId name } applicationsByJobId { totalCount }
+    similarJobs(first: 5) { nodes { rowId title companyByCompanyId { name } } } } }`,
 };
 
 export async function startPeer(dbUrl: string, port: number): Promise<Served> {

@@ -10,15 +10,22 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts `command`, resolving once its output matches `ready` (or failing with that output). */
-export function serve(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, url: string, ready: RegExp, timeoutMs = 120_000): Promise<Served> {
+/**
+ * Starts `command`, resolving once its output matches `ready`, or once `ready` (a path) answers
+ * 200; failing with its output if it exits or takes longer than `timeoutMs`.
+ */
+export function serve(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, url: string, ready: RegExp | string, timeoutMs = 120_000): Promise<Served> {
   const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-3000)}`)), timeoutMs);
+    const poll = setInterval(() => {
+      if (typeof ready === 'string') void fetch(`${url}${ready}`).then((r) => r.ok && onData(Buffer.from('')), () => undefined);
+    }, 200);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (ready.test(output)) {
+      if (typeof ready === 'string' ? chunk.length === 0 : ready.test(output)) {
+        clearInterval(poll);
         clearTimeout(timer);
         child.stdout!.off('data', onData);
         child.stderr!.off('data', onData);
@@ -41,13 +48,16 @@ export function serve(name: string, command: string, args: string[], env: NodeJS
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output.slice(-3000)}`)));
+    child.once('exit', (code) => {
+      clearInterval(poll);
+      reject(new Error(`${name} exited with ${code}:\n${output.slice(-3000)}`));
+    });
   });
 }
 
 /** The gateway as `npm start` runs it, on `port`, with `env` on top of the benchmark's settings. */
 export function gateway(name: string, port: number, env: NodeJS.ProcessEnv): Promise<Served> {
-  return serve(name, process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, /ready: http/);
+  return serve(name, process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, '/ready');
 }
 
 /** The floor: a Node HTTP server that answers every request with a fixed small JSON body. */

@@ -166,6 +166,7 @@ export class ResponseCache {
 
   /** True while every tag of the entry is older than it. */
   private async fresh(entry: Entry): Promise<boolean> {
+    if (entry.at <= this.store.forgottenBefore()) return false;
     const versions = await this.io(this.store.keyv.getMany<number>(entry.tags.map((t) => `t:${t}`)));
     return versions.every((v) => v == null || v < entry.at);
   }

@@ -9,6 +9,11 @@ export interface CacheStore {
   keyv: Keyv;
   /** LRU evictions (memory) — Redis evicts by its own policy. */
   evictions(): number;
+  /**
+   * The newest tag version this store has evicted (0 if none): an entry older than it may
+   * depend on a forgotten invalidation, so it must not be served.
+   */
+  forgottenBefore(): number;
   /** Called whenever the store (re)connects; the in-memory store never disconnects. */
   onReady(listener: () => void): void;
   /** Resolves once the store first accepts commands (until then the cache is bypassed). */
@@ -25,11 +30,18 @@ export type StoreConfig = Pick<Config, 'REDIS_URL' | 'CACHE_PREFIX' | 'CACHE_MAX
 export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unknown) => void): CacheStore {
   if (!config.REDIS_URL) {
     let evicted = 0;
-    const keyv = memoryKeyv(config.CACHE_MAX_ENTRIES, config.CACHE_MAX_BYTES, () => (evicted += 1));
+    let forgotten = 0;
+    const keyv = memoryKeyv(config.CACHE_MAX_ENTRIES, config.CACHE_MAX_BYTES, (value) => {
+      evicted += 1;
+      // Tag versions are the only numbers stored (results are objects).
+      const version = (JSON.parse(value) as { value?: unknown }).value;
+      if (typeof version === 'number') forgotten = Math.max(forgotten, version);
+    });
     return {
       kind: 'memory',
       keyv,
       evictions: () => evicted,
+      forgottenBefore: () => forgotten,
       onReady: () => undefined,
       ready: async () => undefined,
       close: () => keyv.clear(),
@@ -41,6 +53,8 @@ export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unk
     kind: 'redis',
     keyv: new Keyv({ store: adapter, throwOnErrors: true, useKeyPrefix: false }),
     evictions: () => 0,
+    // Redis is run with volatile-ttl (docs/DEPLOYMENT.md): results, which expire sooner, go first.
+    forgottenBefore: () => 0,
     onReady: redis.onReady,
     ready: redis.ready,
     close: redis.close,
@@ -48,12 +62,12 @@ export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unk
 }
 
 /** Keyv over a bounded in-process LRU (entries and bytes). */
-export function memoryKeyv(maxEntries: number, maxBytes: number, onEvict?: () => void): Keyv {
+export function memoryKeyv(maxEntries: number, maxBytes: number, onEvict?: (value: string) => void): Keyv {
   const lru = new LRUCache<string, string>({
     max: maxEntries,
     maxSize: maxBytes,
     sizeCalculation: (v) => Math.max(1, v.length),
-    dispose: (_v, _k, reason) => void (reason === 'evict' && onEvict?.()),
+    dispose: (v, _k, reason) => void (reason === 'evict' && onEvict?.(v)),
   });
   // Keyv keeps expiry in the value; LRUCache's set() takes options, not Keyv's ttl argument.
   const store = { get: (k: string) => lru.get(k), set: (k: string, v: string) => void lru.set(k, v), delete: (k: string) => lru.delete(k), clear: () => lru.clear(), has: (k: string) => lru.has(k) };

@@ -71,16 +71,20 @@ export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, s
     countsBy('application', 'job_id', days == null ? '' : `AND created_at >= now() - make_interval(days => ${Number(days)})`),
   );
 
-  // Materialized lists; closed jobs are dropped here, at read time.
-  const similarJobs = loader<JobRow[]>('similarJobs', async (ids) => {
-    const rows = await prisma.$queryRawUnsafe<(JobRow & { _source: number })[]>(
-      `SELECT s.job_id AS _source, ${JOB_COLUMNS}
-       FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
-       WHERE s.job_id = ANY($1::int[]) ORDER BY s.job_id, s.rank`,
+  // Materialized lists; closed jobs are dropped here, at read time. Only the `first` a request
+  // asks for are read: the other rows would cost a full job row each (descriptions included).
+  const similarJobs = keyedLoaders('similarJobs', (first: number) => async (ids: readonly number[]) => {
+    const rows = await prisma.$queryRawUnsafe<(JobRow & { _source: number; _n: number })[]>(
+      `SELECT * FROM (
+         SELECT s.job_id AS _source, row_number() OVER (PARTITION BY s.job_id ORDER BY s.rank)::int AS _n, ${JOB_COLUMNS}
+         FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
+         WHERE s.job_id = ANY($1::int[])
+       ) t WHERE _n <= $2 ORDER BY _source, _n`,
       [...ids],
+      first,
     );
     const lists = new Map<number, JobRow[]>(ids.map((id) => [id, []]));
-    for (const { _source, ...row } of rows) lists.get(_source)?.push(row);
+    for (const { _source, _n, ...row } of rows) lists.get(_source)?.push(row);
     primeJobs(rows);
     return ids.map((id) => lists.get(id) ?? []);
   });

@@ -78,7 +78,14 @@ export function createMetrics(services: Services) {
     names.add(name);
     return name;
   };
+  const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests received and not yet answered.', registers: [registry] });
   const plugin: Plugin<Context> = {
+    onRequest() {
+      inFlight.inc();
+    },
+    onResponse() {
+      inFlight.dec();
+    },
     // Registered before the response cache, whose hits end the request in their onParams.
     onParams({ params, request }) {
       const op = describeOperation(params);

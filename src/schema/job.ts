@@ -55,7 +55,7 @@ builder.objectType('Job', {
       args: { first: t.arg.int({ required: false, defaultValue: 5, description: '1 to 10.' }) },
       resolve: async (j, { first }, ctx) => {
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
-        return (await ctx.loaders.similarJobs.load(j.id)).slice(0, n);
+        return ctx.loaders.similarJobs(n).load(j.id);
       },
     }),
   }),
