@@ -136,7 +136,7 @@ async function main() {
     if (!args['no-peer']) {
       say('peer: PostGraphile v5 on the same database…');
       try {
-        const p = await startPeer(dbUrl, port++);
+        const p = await startPeer(dbUrl, port++, say);
         served.push(p);
         peer = {
           headline: await cell('headline', 'postgraphile', p.url, () => ({ body: JSON.stringify({ query: PEER_QUERIES.headline }) })),

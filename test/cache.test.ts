@@ -203,3 +203,22 @@ describe('the in-memory cache under eviction pressure', () => {
     expect(await cache.get('fresh', 'anonymous')).toEqual({ data: { title: 'new' } });
   });
 });
+
+describe('repeated hits', () => {
+  it('reuse this instance’s checked copy until any invalidation anywhere, then check again', async () => {
+    const cache = makeCache();
+    const tagReads = jest.spyOn(cache.store.keyv, 'getMany');
+    await cache.set('op', 'anonymous', { data: { title: 'old' }, at: Date.now() - 5, tags: ['Job:1'], private: false, ttlMs: 60_000 });
+    const checksAfterSet = tagReads.mock.calls.length;
+    expect(await cache.get('op', 'anonymous')).toEqual({ data: { title: 'old' } });
+    expect(tagReads.mock.calls.length).toBe(checksAfterSet + 1); // the first hit checks the tags
+    expect(await cache.get('op', 'anonymous')).toEqual({ data: { title: 'old' } });
+    expect(tagReads.mock.calls.length).toBe(checksAfterSet + 1); // the second does not
+    await cache.invalidate(['Job:2']);
+    expect(await cache.get('op', 'anonymous')).toEqual({ data: { title: 'old' } }); // checked again: still fresh
+    expect(tagReads.mock.calls.length).toBe(checksAfterSet + 2);
+    await cache.invalidate(['Job:1']);
+    expect(await cache.get('op', 'anonymous')).toBeUndefined();
+    await cache.store.close();
+  });
+});

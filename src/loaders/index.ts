@@ -48,6 +48,12 @@ export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, s
   );
   const primeJobs = (rows: JobRow[]) => rows.forEach((r) => job.prime(r.id, r));
 
+  const jobDescription = loader<string>('jobDescription', async (ids) => {
+    const rows = await prisma.$queryRawUnsafe<{ id: number; description: string }[]>('SELECT id, description FROM job WHERE id = ANY($1::int[])', [...ids]);
+    const map = new Map(rows.map((r) => [r.id, r.description]));
+    return ids.map((id) => map.get(id) ?? new Error(`job ${id} is missing`));
+  });
+
   const company = loader<Company | null>('company', async (ids) =>
     byId(ids, await prisma.company.findMany({ where: { id: { in: [...ids] } } })),
   );
@@ -170,6 +176,7 @@ export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, s
 
   return {
     job,
+    jobDescription,
     primeJobs,
     company,
     companyJobCount,

@@ -10,7 +10,10 @@ builder.objectType('Job', {
   fields: (t) => ({
     id: t.id({ description: 'Stable id of the job.', resolve: (j) => String(j.id) }),
     title: t.exposeString('title', { description: 'Job title, as posted.' }),
-    description: t.exposeString('description', { description: 'Full text of the posting (plain text, may contain line breaks).' }),
+    description: t.string({
+      description: 'Full text of the posting (plain text, may contain line breaks).',
+      resolve: (j, _args, ctx) => j.description ?? ctx.loaders.jobDescription.load(j.id),
+    }),
     company: t.field({
       type: 'Company',
       description: 'The employer.',
