@@ -101,7 +101,9 @@ async function main() {
           mode,
           connections: conns,
           sql: s.name === 'mixed' ? null : (sql ?? null),
-          sqlAvg: r.requests ? delta('graphql_sql_statements_sum') / r.requests : null,
+          // Per request answered in the cell (executions and cache hits), from the gateway's own
+          // metrics: autocannon's count leaves out requests still running when the cell ends.
+          sqlAvg: delta('graphql_sql_statements_count') + delta('response_cache_hits') ? delta('graphql_sql_statements_sum') / (delta('graphql_sql_statements_count') + delta('response_cache_hits')) : null,
           ...r,
           cacheHitRate: mode === 'cached' && lookups ? delta('response_cache_hits') / lookups : null,
         });
@@ -155,7 +157,7 @@ async function main() {
     const pgVersion = await pgServerVersion(dbUrl);
     const results: Results = {
       when: new Date().toISOString(),
-      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: pgVersion, cache: process.env.REDIS_URL ? 'Redis' : 'in memory' },
       dataset: { ...size, database: new URL(dbUrl).pathname.slice(1) },
       settings: { seconds, warmup, connections },
@@ -232,7 +234,7 @@ function idle(dbUrl: string, gateways: string[]) {
 async function pgServerVersion(url: string): Promise<string> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  const v = (await c.query<{ v: string }>('SHOW server_version')).rows[0].v;
+  const v = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v;
   await c.end();
   return v;
 }

@@ -7,7 +7,7 @@ import { pgUrl, uniqueName, withDatabase } from './helpers/template';
 // (CI's second pass sets TEST_DATABASE_URL and REDIS_URL).
 const shared = pgUrl() && process.env.REDIS_URL;
 const describeShared = shared ? describe : describe.skip;
-if (!shared) console.warn('cluster.test.ts skipped: it needs TEST_DATABASE_URL and REDIS_URL (several processes cannot share an embedded database)');
+if (!shared) console.warn('cluster.test.ts: the two-worker tests are skipped: they need TEST_DATABASE_URL and REDIS_URL (several processes cannot share an embedded database)');
 
 let db: TestDatabase;
 let gateway: GatewayProcess;
@@ -70,5 +70,13 @@ describeShared('npm start -- --workers 2', () => {
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
     expect(gateway.output()).toContain('all workers stopped');
+  });
+});
+
+describe('--workers on the embedded database', () => {
+  it('is refused with a clear message, exit code 1', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
+    delete env.DATABASE_URL;
+    await expect(startGateway(env, ['--workers', '2'])).rejects.toThrow(/exited with 1[\s\S]*--workers\/WEB_CONCURRENCY above 1 needs DATABASE_URL/);
   });
 });

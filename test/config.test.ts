@@ -22,4 +22,16 @@ describe('configuration from the environment', () => {
       /PORT[\s\S]*DATABASE_URL: must start with postgres: or postgresql:\/\/[\s\S]*DATABASE_POOL_SIZE[\s\S]*SQL_STATS/,
     );
   });
+
+  it('turns trusted documents on in production unless told otherwise', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({}).TRUSTED_DOCUMENTS).toBe(false);
+    expect(loadConfig({ ...secret, NODE_ENV: 'production' }).TRUSTED_DOCUMENTS).toBe(true);
+    expect(loadConfig({ ...secret, NODE_ENV: 'production', TRUSTED_DOCUMENTS: 'false' }).TRUSTED_DOCUMENTS).toBe(false);
+  });
+
+  it('refuses a rate-limit budget smaller than the costliest allowed query, with the production secret check', () => {
+    expect(() => loadConfig({ RATE_LIMIT_POINTS: '100', NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required[\s\S]*RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST \(5000\)/);
+    expect(loadConfig({ RATE_LIMIT_POINTS: '100', RATE_LIMIT_ENABLED: 'false' }).RATE_LIMIT_POINTS).toBe(100);
+  });
 });
