@@ -1,7 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { viewerFromHeader } from './auth/viewer';
+import { createFastPath } from './cache/fast-path';
 import { useResponseCache } from './cache/plugin';
 import { memoryKeyv } from './cache/store';
 import type { Config } from './config';
@@ -17,7 +19,10 @@ import { createMetrics } from './ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
 import { schema } from './schema';
 
-export type Gateway = YogaServerInstance<Record<string, unknown>, Context>;
+export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
+  /** The Node request handler: cache hits answered before Yoga, everything else by Yoga. */
+  serveNode(req: IncomingMessage, res: ServerResponse): void;
+};
 
 /** The GraphQL endpoint at /graphql (GraphiQL for browsers), without an HTTP server of its own. */
 const tabs = graphiqlTabs();
@@ -49,8 +54,9 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       return false;
     }
   };
+  const manifest = readManifest();
   const apqStore = config.APQ_ENABLED ? (services.responseCache?.store.keyv ?? memoryKeyv(10_000, 16 * 1024 * 1024)) : null;
-  return createYoga<Record<string, unknown>, Context>({
+  const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -73,7 +79,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     plugins: [
       useOpsEndpoints(services, metrics.registry),
       // Documents by id first: everything after reads the query text.
-      ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest: readManifest(), apqStore }),
+      ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore }),
       ...(services.log ? [useRequestLog(services.log, config.SLOW_REQUEST_MS)] : []),
       metrics.plugin,
       ...(services.rateLimiter ? [useRateLimit(services.rateLimiter, viewerOf)] : []),
@@ -83,4 +89,28 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       ...(services.responseCache ? [useResponseCache(services.responseCache, viewerOf, config.SQL_STATS)] : []),
     ],
   });
+  const fastPath = services.responseCache
+    ? createFastPath({
+        cache: services.responseCache,
+        viewerOf: (authorization) => viewerFromHeader(authorization, config.JWT_SECRET),
+        manifest,
+        trusted: config.TRUSTED_DOCUMENTS,
+        limiter: services.rateLimiter ?? null,
+        sqlStats: config.SQL_STATS,
+        onHit: ({ operation, requestId, ms }) => {
+          metrics.onFastHit(operation, ms / 1000);
+          services.log?.info({ reqId: requestId, operation: operation ?? 'anonymous', type: 'query', status: 200, ms: Math.round(ms * 100) / 100, cache: 'hit' }, 'graphql request');
+        },
+      })
+    : null;
+  const serveNode = (req: IncomingMessage, res: ServerResponse) => {
+    if (!fastPath) return void yoga(req, res);
+    fastPath(req, res).then(
+      (answered) => void (answered || yoga(req, res)),
+      // Only a broken connection gets here (store errors count as misses): Yoga can still
+      // answer when the body was read, else there is nobody left to answer.
+      () => void (res.headersSent || (req as { body?: unknown }).body === undefined ? res.destroy() : yoga(req, res)),
+    );
+  };
+  return Object.assign(yoga, { serveNode });
 }

@@ -38,7 +38,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   const worker = cluster.worker?.id;
   const server = createServer((req, res) => {
     if (worker) res.setHeader('x-gateway-worker', String(worker));
-    return gateway(req, res);
+    gateway.serveNode(req, res);
   });
   server.listen(config.PORT, config.HOST, () => {
     const address = server.address();

@@ -18,7 +18,7 @@ interface Pending {
 const operationTypes = new LRUCache<string, string>({ max: 2000 });
 
 /** "query", "mutation", … of the operation a request runs; null when it does not parse. */
-function operationType(query: string, operationName?: string | null): string | null {
+export function operationType(query: string, operationName?: string | null): string | null {
   const key = `${operationName ?? ''}\u0000${query}`;
   let type = operationTypes.get(key);
   if (type === undefined) {
@@ -39,13 +39,26 @@ function operationType(query: string, operationName?: string | null): string | n
  * the tags they read (see RequestCacheState, tagEntities) and are cached per viewer when
  * they read the viewer. Mutations are never cached or shared.
  */
+/** The cache keys of a request: the operation with its variables, and who is asking. */
+export function cacheKeys(query: string, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined, viewer: Viewer | null) {
+  // No variables and `{}` are the same request.
+  const vars = variables && Object.keys(variables).length ? variables : null;
+  return {
+    opKey: createHash('sha256').update(JSON.stringify([query, vars, operationName ?? null])).digest('base64url'),
+    viewerKey: viewer ? `${viewer.userId}:${viewer.role}:${viewer.companyId ?? ''}` : 'anonymous',
+  };
+}
+
+/** Set on a Node request whose cache lookup the fast path (fast-path.ts) already missed. */
+export const LOOKED_UP = Symbol('response cache looked up');
+
 export function useResponseCache(cache: ResponseCache, viewerOf: (request: Request) => Viewer | null, sqlStats: boolean): Plugin<Context> {
   const inFlight = new Map<string, Promise<ExecutionResult>>();
   const pending = new WeakMap<Request, Pending>();
   const extensions = (hit: boolean) => ({ ...(sqlStats && hit ? { sql: { statements: 0, ms: 0 } } : {}), responseCache: { hit } });
 
   return {
-    async onParams({ params, request, setResult }) {
+    async onParams({ params, request, setResult, context }) {
       if (!params.query || operationType(params.query, params.operationName) !== 'query') return;
       let viewer: Viewer | null;
       try {
@@ -53,12 +66,10 @@ export function useResponseCache(cache: ResponseCache, viewerOf: (request: Reque
       } catch {
         return; // A bad token gets its 401 from the normal path, never a cached answer.
       }
-      const viewerKey = viewer ? `${viewer.userId}:${viewer.role}:${viewer.companyId ?? ''}` : 'anonymous';
-      // No variables and `{}` are the same request.
-      const variables = params.variables && Object.keys(params.variables).length ? params.variables : null;
-      const opKey = createHash('sha256').update(JSON.stringify([params.query, variables, params.operationName ?? null])).digest('base64url');
+      const { opKey, viewerKey } = cacheKeys(params.query, params.variables, params.operationName, viewer);
       const at = Date.now();
-      const hit = await cache.get(opKey, viewerKey);
+      const lookedUp = (context as { req?: Record<symbol, unknown> }).req?.[LOOKED_UP] === opKey;
+      const hit = lookedUp ? undefined : await cache.get(opKey, viewerKey);
       if (hit) {
         setResult({ data: hit.data as Record<string, unknown>, extensions: extensions(true) });
         return;

@@ -41,6 +41,20 @@ const TAG_TTL_MARGIN_MS = 3_600_000;
 
 class Timeout extends Error {}
 
+/** A cached result, as data and as JSON text, each made from the other once, when first asked. */
+class Cached {
+  constructor(
+    private value?: unknown,
+    private text?: string,
+  ) {}
+  data(): unknown {
+    return (this.value ??= JSON.parse(this.text!));
+  }
+  json(): string {
+    return (this.text ??= JSON.stringify(this.value));
+  }
+}
+
 /**
  * The response cache's storage rules over a Keyv store. Invalidation is by versioned tags:
  * an entry records when its execution started and the tags (entities, lists) it read; a
@@ -63,7 +77,7 @@ export class ResponseCache {
    * while LAST still has that value no invalidation has happened anywhere since, so the copy
    * is still fresh and a hit costs one small read instead of the entry and all its tags.
    */
-  private readonly local = new LRUCache<string, { at: number; exp: number; last: string; data: unknown }>({ max: 2000 });
+  private readonly local = new LRUCache<string, { at: number; exp: number; last: string; result: Cached }>({ max: 2000 });
 
   constructor(
     readonly store: CacheStore,
@@ -84,6 +98,16 @@ export class ResponseCache {
    * shared by all viewers; an operation once seen to read viewer data is looked up per viewer.
    */
   async get(opKey: string, viewerKey: string): Promise<{ data: unknown } | undefined> {
+    const found = await this.lookup(opKey, viewerKey);
+    return found && { data: found.data() };
+  }
+
+  /** The same, as the JSON text of the data (what a response body holds). */
+  async getJson(opKey: string, viewerKey: string): Promise<string | undefined> {
+    return (await this.lookup(opKey, viewerKey))?.json();
+  }
+
+  private async lookup(opKey: string, viewerKey: string): Promise<Cached | undefined> {
     if (this.pendingFlush) {
       void this.flushIfPending();
       return this.miss();
@@ -97,7 +121,7 @@ export class ResponseCache {
       const known = this.local.get(opKey) ?? this.local.get(`${opKey}|${viewerKey}`);
       if (known && known.last === last && known.exp > now && known.at > this.store.forgottenBefore()) {
         this.counters.hits += 1;
-        return { data: known.data };
+        return known.result;
       }
       let key = opKey;
       let entry = await this.io(this.store.keyv.get<Entry>(`r:${opKey}`));
@@ -107,10 +131,10 @@ export class ResponseCache {
       }
       if (!entry || !(await this.fresh(entry))) return this.miss();
       this.counters.hits += 1;
-      const data = entry.z ? JSON.parse(inflateRawSync(Buffer.from(entry.z, 'base64')).toString('utf8')) : entry.data;
+      const result = entry.z ? new Cached(undefined, inflateRawSync(Buffer.from(entry.z, 'base64')).toString('utf8')) : new Cached(entry.data);
       // LAST was read before the tags: a write after that changes LAST, and the copy is dropped.
-      if (entry.exp) this.local.set(key, { at: entry.at, exp: entry.exp, last, data });
-      return { data };
+      if (entry.exp) this.local.set(key, { at: entry.at, exp: entry.exp, last, result });
+      return result;
     } catch (err) {
       this.failed('read', err);
       return this.miss();

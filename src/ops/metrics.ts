@@ -108,5 +108,7 @@ export function createMetrics(services: Services) {
     },
   };
   const onBatch = (loader: string, size: number) => batches.observe({ loader }, size);
-  return { registry, plugin, onBatch };
+  /** A cache hit answered before Yoga (cache/fast-path.ts). */
+  const onFastHit = (operation: string | undefined, seconds: number) => duration.observe({ operation: operationLabel(operation), type: 'query', cache: 'hit' }, seconds);
+  return { registry, plugin, onBatch, onFastHit };
 }

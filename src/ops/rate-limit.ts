@@ -54,11 +54,11 @@ export class RateLimiter {
    * proxies the address is the one the outermost trusted proxy saw, read from the right of
    * X-Forwarded-For (entries further left are whatever the client chose to send).
    */
-  clientOf(request: Request, req: IncomingMessage | undefined, userId: number | null): string {
+  clientOf(forwardedFor: string | null | undefined, req: IncomingMessage | undefined, userId: number | null): string {
     if (userId !== null) return `u:${userId}`;
     const hops = this.config.TRUST_PROXY_HOPS;
     if (hops > 0) {
-      const chain = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const chain = (forwardedFor ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       if (chain.length) return `ip:${chain[Math.max(0, chain.length - hops)]}`;
     }
     return `ip:${req?.socket?.remoteAddress ?? 'unknown'}`;

@@ -26,7 +26,7 @@ export function useRateLimit(limiter: RateLimiter, viewerOf: (request: Request) 
       } catch {
         // A bad token is refused later with 401; meanwhile it is charged to its address.
       }
-      const client = limiter.clientOf(request, (context as { req?: IncomingMessage }).req, userId);
+      const client = limiter.clientOf(request.headers.get('x-forwarded-for'), (context as { req?: IncomingMessage }).req, userId);
       clients.set(request, client);
       const verdict = await limiter.take(client, 1);
       if (!verdict.allowed) throw rateLimited(verdict);
