@@ -59,9 +59,12 @@ async function main() {
   };
   say(`starting gateways (naive, batched, cached${process.env.REDIS_URL ? ' on Redis' : ' in memory'}) and the bare HTTP floor…`);
   const served: Served[] = [];
+  // Interrupted, take the servers down too: left running they would hold their ports.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(served.map((s) => s.stop())).then(() => process.exit(130)));
   const gw = {} as Record<Mode, Served>;
   try {
-    let port = 4101;
+    // Ports of our own, clear of a gateway a developer may be running on 4000.
+    let port = 20_000 + Math.floor(Math.random() * 10_000); // below the ephemeral range (32768+)
     for (const mode of Object.keys(MODES) as Mode[]) served.push((gw[mode] = await gateway(mode, port++, { ...common, ...MODES[mode] })));
     const bare = await bareHttp(port++);
     served.push(bare);
