@@ -146,18 +146,18 @@ Profiled with \`node --cpu-prof\` while writing this benchmark:
   similar jobs asked for already cut the rows a headline reads from 550 wide ones to 300 narrow
   ones; going further means planning queries ourselves (join-monster or grafast style), a
   change of architecture rather than a tuning.
-- **Cache hits run inside Yoga's pipeline, on purpose:** rate limits, request ids, logs,
-  metrics and content negotiation apply to them as to every request. A hit is answered from
-  a local copy revalidated by one small read (see the README, "Response cache"), so it costs
-  what Yoga's own request handling costs plus serialising the ~8 KB result: close to the
-  \`{ __typename }\` floor, not half of it. Answering hits at the raw HTTP layer could reach
-  the 2x, but would bypass those controls.
-- **p99 under 20 ms at 100 connections** needs some 5,000 req/s (100 requests in flight / 20 ms,
-  Little's law), while on these 2 cores, shared with the load generator, the bare Node HTTP
-  floor is the number above.
-- **RSS at 1,000 connections** includes the TypeScript loader (\`npm start\` runs tsx) and the
-  in-memory cache (bounded by \`CACHE_MAX_BYTES\`, 64 MiB by default) after every scenario
-  of the run filled it.
+- **Cache hits skip the GraphQL pipeline** (\`src/cache/fast-path.ts\`). What is left of a hit
+  is the parse of the request body, one small cache read (in Redis when it is set), the write
+  of the stored JSON text, and what every request gets: the rate-limit charge, a request id,
+  metrics and a log line. That work is the distance between the cached rows and the bare Node
+  HTTP floor.
+- **p99 under 20 ms at 100 connections:** with 100 requests always in flight, the mean latency
+  is 100 / throughput (Little's law), so a p99 under 20 ms needs well over 5,000 req/s on these
+  2 cores, which the gateway shares with the load generator and the database.
+- **RSS at 1,000 connections** is the gateway process after every scenario of the run: the
+  TypeScript loader (\`npm start\` runs tsx), the cache's local copies of checked entries (at
+  most 2,000, and with no Redis the whole cache, bounded by \`CACHE_MAX_BYTES\`), and the
+  sockets and request buffers of 1,000 clients. Not yet profiled further.
 
 ## Rerun
 
