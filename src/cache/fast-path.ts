@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Viewer } from '../auth/viewer';
 import { describeOperation } from '../ops/operation';
 import type { RateLimiter } from '../ops/rate-limit';
+import { REQUEST_ID } from '../plugins/request-log';
 import { cacheKeys, LOOKED_UP, operationType } from './plugin';
 import type { ResponseCache } from './response-cache';
 
@@ -20,7 +21,6 @@ export interface FastPathOptions {
 }
 
 const MAX_BODY = 1024 * 1024;
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const PARAMS = new Set(['query', 'variables', 'operationName', 'extensions', 'documentId']);
 
 /** The response type Yoga would choose: the first acceptable one listed; undefined if none. */

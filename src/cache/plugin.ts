@@ -32,13 +32,6 @@ export function operationType(query: string, operationName?: string | null): str
   return type || null;
 }
 
-/**
- * The response cache in front of the executor. A hit is answered from the request's
- * parameters, before parsing, validation and execution. Identical queries of one viewer in
- * flight at once run once and share the result (stampede control). Results are stored with
- * the tags they read (see RequestCacheState, tagEntities) and are cached per viewer when
- * they read the viewer. Mutations are never cached or shared.
- */
 /** The cache keys of a request: the operation with its variables, and who is asking. */
 export function cacheKeys(query: string, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined, viewer: Viewer | null) {
   // No variables and `{}` are the same request.
@@ -52,6 +45,13 @@ export function cacheKeys(query: string, variables: Record<string, unknown> | nu
 /** Set on a Node request whose cache lookup the fast path (fast-path.ts) already missed. */
 export const LOOKED_UP = Symbol('response cache looked up');
 
+/**
+ * The response cache in front of the executor. A hit is answered from the request's
+ * parameters, before parsing, validation and execution. Identical queries of one viewer in
+ * flight at once run once and share the result (stampede control). Results are stored with
+ * the tags they read (see RequestCacheState, tagEntities) and are cached per viewer when
+ * they read the viewer. Mutations are never cached or shared.
+ */
 export function useResponseCache(cache: ResponseCache, viewerOf: (request: Request) => Viewer | null, sqlStats: boolean): Plugin<Context> {
   const inFlight = new Map<string, Promise<ExecutionResult>>();
   const pending = new WeakMap<Request, Pending>();

@@ -15,7 +15,8 @@ interface Entry {
   errors?: string[];
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** A caller's X-Request-Id is kept when it looks like one. */
+export const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * One JSON line per GraphQL request: request id (the caller's X-Request-Id when it sends a
