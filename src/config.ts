@@ -4,6 +4,9 @@ const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
+/** An integer variable: at least `min` (and at most `max`), `fallback` when unset. */
+const int = (min: number, fallback: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
+
 const url = (protocols: string[]) =>
   z
     .string()
@@ -11,45 +14,45 @@ const url = (protocols: string[]) =>
     .refine((u) => protocols.includes(new URL(u).protocol), `must start with ${protocols.join(' or ')}//`);
 
 const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: int(0, 4000, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  DATABASE_POOL_SIZE: int(1, 10, 100),
   DATA_DIR: z.string().min(1).default('.data'),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   SQL_STATS: bool.default(true),
   SEED_ON_EMPTY: bool.default(true),
-  SIMILAR_JOBS_REFRESH_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  SIMILAR_JOBS_REFRESH_MS: int(10, 1000, 3_600_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  QUERY_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
-  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(20),
-  QUERY_MAX_TOKENS: z.coerce.number().int().min(10).default(3000),
-  QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(20),
-  QUERY_MAX_COST: z.coerce.number().int().min(1).default(5000),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(1000),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  QUERY_MAX_DEPTH: int(1, 12),
+  QUERY_MAX_ALIASES: int(0, 20),
+  QUERY_MAX_TOKENS: int(10, 3000),
+  QUERY_MAX_DIRECTIVES: int(0, 20),
+  QUERY_MAX_COST: int(1, 5000),
+  SHUTDOWN_GRACE_MS: int(0, 1000),
+  SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
   CACHE_ENABLED: bool.default(true),
   CACHE_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - only').default('chommie'),
-  CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
-  CACHE_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
-  CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
-  CACHE_COMPRESS_BYTES: z.coerce.number().int().min(0).default(2048),
-  CACHE_TTL_PAGE_S: z.coerce.number().int().min(1).default(1800),
-  CACHE_TTL_SEARCH_S: z.coerce.number().int().min(1).default(900),
-  CACHE_TTL_LIST_S: z.coerce.number().int().min(1).default(900),
-  CACHE_TTL_TRENDING_S: z.coerce.number().int().min(1).default(3600),
-  CACHE_TTL_PRIVATE_S: z.coerce.number().int().min(1).default(300),
+  CACHE_MAX_ENTRIES: int(1, 10_000),
+  CACHE_MAX_BYTES: int(1024, 64 * 1024 * 1024),
+  CACHE_TIMEOUT_MS: int(1, 250, 10_000),
+  CACHE_COMPRESS_BYTES: int(0, 2048),
+  CACHE_TTL_PAGE_S: int(1, 1800),
+  CACHE_TTL_SEARCH_S: int(1, 900),
+  CACHE_TTL_LIST_S: int(1, 900),
+  CACHE_TTL_TRENDING_S: int(1, 3600),
+  CACHE_TTL_PRIVATE_S: int(1, 300),
   RATE_LIMIT_ENABLED: bool.default(true),
-  RATE_LIMIT_POINTS: z.coerce.number().int().min(1).default(60_000),
-  RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
-  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  RATE_LIMIT_POINTS: int(1, 60_000),
+  RATE_LIMIT_WINDOW_S: int(1, 60, 86_400),
+  TRUST_PROXY_HOPS: int(0, 0, 10),
   // Unset: on in production, off elsewhere.
   TRUSTED_DOCUMENTS: bool.optional(),
   APQ_ENABLED: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SLOW_REQUEST_MS: z.coerce.number().int().min(1).default(1000),
-  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  SLOW_REQUEST_MS: int(1, 1000),
+  WEB_CONCURRENCY: int(1, 1, 64),
   // Benchmark baseline only: every DataLoader load becomes its own statement (N+1).
   LOADER_BATCHING: bool.default(true),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),

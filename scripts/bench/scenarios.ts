@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { signToken } from '../../src/auth/viewer';
+import { rng } from '../../src/db/seed';
 
 export const HEADLINE = `query Headline { jobs(first: 50) { edges { node { id title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;
@@ -24,17 +25,6 @@ export interface Scenario {
 
 const body = (query: string, variables?: Record<string, unknown>) => JSON.stringify(variables ? { query, variables } : { query });
 
-/** Deterministic draws, so two runs send the same traffic. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** What the scenarios draw from: ids, search terms taken from the data's own titles, places, seekers. */
 export async function loadPools(url: string, jwtSecret: string) {
   const c = new pg.Client({ connectionString: url });
@@ -55,8 +45,8 @@ export async function loadPools(url: string, jwtSecret: string) {
 export type Pools = Awaited<ReturnType<typeof loadPools>>;
 
 export function scenarios(p: Pools, seed = 1) {
-  const r = rng(seed);
-  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  // Deterministic draws, so two runs send the same traffic.
+  const { next: r, pick } = rng(seed);
   const search = () => ({
     search: pick(p.terms),
     ...(r() < 0.3 ? { location: pick(p.places) } : {}),

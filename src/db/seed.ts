@@ -15,7 +15,7 @@ const PLANS = ['FREE', 'FREE', 'BASIC', 'PREMIUM', 'ENTERPRISE'];
 const DAY = 86_400_000;
 
 /** mulberry32: a tiny deterministic PRNG, so every seed of the same size is the same data. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
