@@ -10,7 +10,7 @@ import { openCacheStore } from '../src/cache/store';
 import { loadConfig } from '../src/config';
 import { FeedError } from '../src/ingest/csv';
 import { openFeed } from '../src/ingest/feeds';
-import { runImport } from '../src/ingest/pipeline';
+import { ImportInterrupted, runImport } from '../src/ingest/pipeline';
 import { SimilarJobsRefresher } from '../src/similar/refresher';
 import { withDatabase } from './with-database';
 
@@ -69,7 +69,17 @@ withDatabase(async (db) => {
       if (total) bar.setTotal(total);
       bar.update(done, { speed });
     },
+  }).catch(async (err) => {
+    bar?.stop();
+    if (cache && !(await cache.settle(10_000))) console.error('Warning: Redis was unreachable, so cached results were not invalidated.');
+    await cache?.store.close();
+    if (!(err instanceof ImportInterrupted)) throw err;
+    // Whole batches are committed, invalidated and queued for similar jobs; say how to finish.
+    console.error(err.message);
+    process.exitCode = 1;
+    return null;
   });
+  if (!summary) return;
   bar?.stop();
   if (cache && !(await cache.settle(10_000))) {
     console.error('Warning: Redis was unreachable, so cached results were not invalidated: gateways may serve older results until their TTLs run out.');

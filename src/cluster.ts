@@ -4,6 +4,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config';
 import { migrate, openConfiguredDatabase } from './db/setup';
 import type { Logger } from './log';
+import { assertPortFree, stopWhenOrphaned } from './server';
 
 /**
  * `--workers N`: N gateway processes sharing the port (node:cluster). They share nothing in
@@ -12,6 +13,7 @@ import type { Logger } from './log';
  * graceful stop, and (with METRICS_PORT) serves all workers' metrics summed.
  */
 export async function runPrimary(config: Config, log: Logger, workers: number): Promise<void> {
+  await assertPortFree(config.PORT, config.HOST);
   // Once, before any worker opens a pool: workers then find nothing to apply.
   const db = await openConfiguredDatabase(config);
   const { applied } = await migrate(db.raw);
@@ -55,4 +57,5 @@ export async function runPrimary(config: Config, log: Logger, workers: number): 
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  stopWhenOrphaned(() => stop('SIGTERM'));
 }

@@ -32,6 +32,8 @@ const EnvSchema = z.object({
   QUERY_MAX_COST: int(1, 5000),
   SHUTDOWN_GRACE_MS: int(0, 1000),
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
+  // A 1,000-posting importJobs with 3,000-character descriptions is 3.3 MB.
+  MAX_BODY_BYTES: int(1024, 8 * 1024 * 1024, 1024 * 1024 * 1024),
   CACHE_ENABLED: bool.default(true),
   CACHE_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - only').default('chommie'),
   CACHE_MAX_ENTRIES: int(1, 10_000),

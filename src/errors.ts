@@ -20,11 +20,20 @@ export async function required<T>(row: Promise<T | null>, what: string): Promise
 export const badInput = (message: string, argument?: string) =>
   userError('BAD_USER_INPUT', message, argument ? { argument } : {});
 
+/** Ids are PostgreSQL int4: anything larger must be refused before it reaches SQL. */
+export const INT4_MAX = 2_147_483_647;
+
+/** The id a value spells (a positive int4, digits only), or null. */
+export function toId(value: unknown): number | null {
+  const s = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
+  const n = /^[1-9][0-9]{0,9}$/.test(s) ? Number(s) : NaN;
+  return n <= INT4_MAX ? n : null;
+}
+
 /** Parses a GraphQL ID of one of our rows (a positive int4), or says clearly why not. */
 export function parseId(id: string | number, argument = 'id'): number {
-  const s = String(id);
-  const n = /^[1-9][0-9]{0,9}$/.test(s) ? Number(s) : NaN;
-  if (!(n <= 2_147_483_647)) throw badInput(`\`${argument}\` must be a job-platform id (a positive integer), got ${JSON.stringify(s.slice(0, 40))}`, argument);
+  const n = toId(id);
+  if (n == null) throw badInput(`\`${argument}\` must be a job-platform id (a positive integer), got ${JSON.stringify(String(id).slice(0, 40))}`, argument);
   return n;
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphQLError } from 'graphql';
+import { Readable } from 'node:stream';
+import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { viewerFromHeader } from './auth/viewer';
@@ -8,6 +9,7 @@ import { useResponseCache } from './cache/plugin';
 import { memoryKeyv } from './cache/store';
 import type { Config } from './config';
 import { createContext, type Context, type Services } from './context';
+import { isConnectionError } from './db/connection-errors';
 import { EXAMPLE_QUERY, graphiqlTabs } from './graphiql';
 import { useDocuments, readManifest } from './plugins/documents';
 import { useErrorCodes } from './plugins/error-codes';
@@ -20,7 +22,7 @@ import { useSqlStats } from './plugins/sql-stats';
 import { schema } from './schema';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
-  /** The Node request handler: cache hits answered before Yoga, everything else by Yoga. */
+  /** The Node request handler: bodies read (bounded), cache hits answered before Yoga, everything else by Yoga. */
   serveNode(req: IncomingMessage, res: ServerResponse): void;
 };
 
@@ -40,7 +42,51 @@ export type GatewayConfig = Pick<
   | 'TRUSTED_DOCUMENTS'
   | 'APQ_ENABLED'
   | 'SLOW_REQUEST_MS'
+  | 'MAX_BODY_BYTES'
 >;
+
+/** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length']) > limit) return resolve(null);
+    let chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData).pause();
+      chunks = [];
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+    req.on('close', () => reject(new Error('connection closed before the body ended')));
+  });
+}
+
+// Closing a connection with input unread resets it, and the reset can discard the 413 before
+// the client has read it. So, like nginx's lingering close, what still arrives is read and
+// dropped for a moment first: at most this long and this much.
+const LINGER_MS = 2000;
+const LINGER_BYTES = 16 * 1024 * 1024;
+
+function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number) {
+  const body = JSON.stringify({ errors: [{ message: `The request body is larger than ${limit} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }] });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.once('finish', () => {
+    const socket = req.socket;
+    // Node half-closes the socket after a `connection: close` response and destroys it once
+    // that is flushed: the half-close stays, the destroy waits for the lingering to end.
+    socket.removeListener('finish', socket.destroy);
+    let dropped = 0;
+    const close = () => socket.destroy();
+    const timer = setTimeout(close, LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
+    req.on('data', (chunk: Buffer) => void ((dropped += chunk.length) > LINGER_BYTES && close())).resume();
+  });
+  res.end(body);
+}
 
 export function createGateway(services: Services, config: GatewayConfig): Gateway {
   const limits = { cost: config.QUERY_MAX_COST };
@@ -69,6 +115,17 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     maskedErrors: {
       isDev: config.NODE_ENV === 'development',
       maskError(error, message, isDev) {
+        // The database's failure, not the request's: say so with a code (and status) a client
+        // can retry on, rather than "Unexpected error."
+        if (isConnectionError(error)) {
+          const { path, nodes, originalError } = error as GraphQLError;
+          services.log?.warn({ err: originalError ?? error, path }, 'database unavailable');
+          return new GraphQLError('The database is unavailable right now; retry shortly.', {
+            path,
+            nodes,
+            extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
+          });
+        }
         const masked = maskError(error, message, isDev);
         if (masked !== error) services.log?.error({ err: (error as GraphQLError).originalError ?? error, path: (error as GraphQLError).path }, 'unexpected error');
         return masked;
@@ -103,13 +160,27 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
         },
       })
     : null;
+  // Every body is read here, bounded, once, whichever path answers: Yoga reads it from
+  // `req.body` (whatwg-node's parsed-body support). A stream, because whatwg-node lists the
+  // keys of a string or Buffer body first: one per byte, seconds for a few MB.
   const serveNode = (req: IncomingMessage, res: ServerResponse) => {
-    if (!fastPath) return void yoga(req, res);
-    fastPath(req, res).then(
-      (answered) => void (answered || yoga(req, res)),
-      // Only a broken connection gets here (store errors count as misses): Yoga can still
-      // answer when the body was read, else there is nobody left to answer.
-      () => void (res.headersSent || (req as { body?: unknown }).body === undefined ? res.destroy() : yoga(req, res)),
+    if (req.method !== 'POST') return void yoga(req, res);
+    readBody(req, config.MAX_BODY_BYTES).then(
+      (body) => {
+        if (!body) {
+          services.log?.info({ status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES }, 'request body too large');
+          return refuseBody(req, res, config.MAX_BODY_BYTES);
+        }
+        (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
+        if (!fastPath) return void yoga(req, res);
+        fastPath(req, res, body).then(
+          (answered) => void (answered || yoga(req, res)),
+          // Store errors count as misses: whatever else failed, Yoga can still answer.
+          () => void (res.headersSent ? res.destroy() : yoga(req, res)),
+        );
+      },
+      // The client went away mid-body: nobody is left to answer.
+      () => res.destroy(),
     );
   };
   return Object.assign(yoga, { serveNode });

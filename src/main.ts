@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, type Config } from './config';
 import { createLogger } from './log';
 import { runPrimary } from './cluster';
-import { runGateway } from './server';
+import { isConnectionError } from './db/connection-errors';
+import { DataDirInUseError } from './db/data-dir-lock';
+import { runGateway, StartupError } from './server';
 
 /** `--workers N` wins over WEB_CONCURRENCY; either way, more than one needs a shared database. */
 function workerCount(config: Config): number {
@@ -17,6 +19,9 @@ function workerCount(config: Config): number {
 async function main() {
   const config = loadConfig();
   const log = createLogger(config);
+  // A promise some dependency forgot to handle (a driver's, a client's) must not end a process
+  // that is serving everyone else: Node's default for it is to exit. It is logged as the bug it is.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection (not fatal; please report it)'));
   const workers = cluster.isPrimary ? workerCount(config) : 1;
   if (workers > 1) {
     if (!config.REDIS_URL) log.warn('several workers without REDIS_URL: response cache off, rate limits per worker');
@@ -29,6 +34,9 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  // Problems an operator fixes (configuration, a busy port or data directory, an unreachable
+  // database) in one line; anything else with its stack.
+  const expected = err instanceof ConfigError || err instanceof StartupError || err instanceof DataDirInUseError;
+  console.error(expected ? err.message : isConnectionError(err) ? `Cannot reach the database: ${err.message}` : err);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import cluster from 'node:cluster';
 import type { Config } from './config';
+import type { Database } from './db/database';
 import { isEmpty, migrate, openConfiguredDatabase, seed } from './db/setup';
 import { openCacheStore } from './cache/store';
 import { ResponseCache } from './cache/response-cache';
@@ -10,13 +11,70 @@ import { RateLimiter } from './ops/rate-limit';
 import { connectRedis } from './redis';
 import { SimilarJobsRefresher } from './similar/refresher';
 
+/** The gateway cannot start, for a reason one line explains (no stack needed). */
+export class StartupError extends Error {}
+
+/** Listens, or says in one line why it cannot (the port is taken, or not ours to take). */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'is already in use by another process' : err.code === 'EACCES' ? 'needs privileges this process lacks' : `cannot be used (${err.message})`;
+      reject(new StartupError(`Port ${port} on ${host} ${why}: stop what holds it, or set PORT to another port.`));
+    };
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+}
+
+/** Fails like `listen` when the port is taken, and frees it again (for a primary that forks listeners). */
+export async function assertPortFree(port: number, host: string): Promise<void> {
+  const probe = createServer();
+  await listen(probe, port, host);
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+/**
+ * A launcher that does not pass SIGTERM on (an npm without `exec`, a shell, a killed npm)
+ * would leave the gateway running with the port and the data directory after it is gone.
+ * Under npm, losing the parent process is taken as SIGTERM.
+ */
+export function stopWhenOrphaned(stop: (reason: string) => void): void {
+  if (!process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop('parent process exited'), 500).unref();
+}
+
 /** One gateway process: database, cache, limiter, HTTP server, and its graceful stop. */
 export async function runGateway(config: Config, log: Logger): Promise<void> {
+  // The port before the database: a taken port is then one clear line, before an embedded
+  // database is opened (and locked, and perhaps seeded) for nothing. Until the gateway is
+  // built, requests get 503 "starting" (and /ready with it), which load balancers understand.
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const worker = cluster.worker?.id;
+  const server = createServer((req, res) => {
+    if (worker) res.setHeader('x-gateway-worker', String(worker));
+    if (handle) return handle(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
+  });
+  await listen(server, config.PORT, config.HOST);
+  server.on('error', (err) => log.error({ err }, 'HTTP server error'));
   const where = config.DATABASE_URL ? `PostgreSQL (${new URL(config.DATABASE_URL).host})` : `embedded PGlite in ${config.DATA_DIR}`;
   log.info(`opening ${where}`);
-  const db = await openConfiguredDatabase(config);
-  const { applied } = await migrate(db.raw);
-  if (applied.length) log.info({ applied }, 'applied migrations');
+  let db: Database;
+  try {
+    db = await openConfiguredDatabase(config);
+    const { applied } = await migrate(db.raw).catch(async (err) => {
+      await db.close();
+      throw err;
+    });
+    if (applied.length) log.info({ applied }, 'applied migrations');
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   // The embedded database is a demo: give it data on first start. A real one is seeded on demand.
   if (!config.DATABASE_URL && config.SEED_ON_EMPTY && (await isEmpty(db))) {
     log.info('empty embedded database: seeding demo data (once; takes a few seconds)');
@@ -35,16 +93,10 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   log.info({ cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS }, 'gateway configured');
   const lifecycle = { stopping: false };
   const gateway = createGateway({ db, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
-  const worker = cluster.worker?.id;
-  const server = createServer((req, res) => {
-    if (worker) res.setHeader('x-gateway-worker', String(worker));
-    gateway.serveNode(req, res);
-  });
-  server.listen(config.PORT, config.HOST, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.PORT;
-    log.info({ port, worker }, `Chommie Gateway ready: http://localhost:${port}/graphql (GraphiQL in a browser)`);
-  });
+  handle = (req, res) => gateway.serveNode(req, res);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info({ port, worker }, `Chommie Gateway ready: http://localhost:${port}/graphql (GraphiQL in a browser)`);
   // Graceful stop: /ready turns 503 and requests keep being served for SHUTDOWN_GRACE_MS (so a
   // load balancer moves away and requests already on the wire are read), then new connections
   // are refused and in-flight requests finish (bounded), then the refresher, cache, limiter
@@ -69,4 +121,5 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopWhenOrphaned((reason) => void stop(reason));
 }

@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { signToken, TOKEN_MAX_LIFETIME_S } from '../src/auth/viewer';
 import { TEST_JWT_SECRET, tokenFor, useGatewaySuite } from './helpers/gateway';
 
 const suite = useGatewaySuite();
@@ -41,6 +43,51 @@ describe('authentication', () => {
     expect(res.data ?? null).toBeNull();
     expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.errors?.[0].message).toMatch(message);
+  });
+});
+
+describe('token claims and lifetime', () => {
+  const now = Math.floor(Date.now() / 1000);
+  // jwt.sign refuses to write a bad exp: sign such a payload by hand.
+  const hs256 = (payload: object) => {
+    const body = [{ alg: 'HS256', typ: 'JWT' }, payload].map((p) => Buffer.from(JSON.stringify(p)).toString('base64url')).join('.');
+    return `${body}.${createHmac('sha256', TEST_JWT_SECRET).update(body).digest('base64url')}`;
+  };
+  const sign = (claims: object, options: jwt.SignOptions = {}) => jwt.sign({ role: 'SEEKER', ...claims }, TEST_JWT_SECRET, { subject: '3', ...options });
+  it.each([
+    ['a token without exp (it would never expire)', sign({}), /claims.*exp is missing/],
+    ['a token living 31 days from its iat', sign({ iat: now, exp: now + 31 * 86400 }), /at most 30 days/],
+    ['a token expiring in 31 days whatever its iat', sign({ iat: now + 30 * 86400, exp: now + 31 * 86400 }), /at most 30 days/],
+    ['a token not valid yet (nbf)', sign({ nbf: now + 3600 }, { expiresIn: '2h' }), /not valid yet/],
+    ['a token with a non-numeric exp', hs256({ sub: '3', role: 'SEEKER', exp: 'tomorrow' }), /claims.*exp must be a number/],
+    ['a token signed with another algorithm', jwt.sign({ role: 'ADMIN' }, TEST_JWT_SECRET, { subject: '1', algorithm: 'HS512', expiresIn: '1h' }), /must be signed with HS256/],
+    ['a token signed with another secret', jwt.sign({ role: 'ADMIN' }, 'y'.repeat(40), { subject: '1', expiresIn: '1h' }), /bad signature/],
+    ['a malformed token', 'a.b', /malformed/],
+    ['a token whose parts are not JSON', 'eyJub3Q.eyJqc29u.c2ln', /malformed/],
+    ['a sub beyond the int4 range', sign({}, { subject: '2147483648', expiresIn: '1h' }), /claims.*sub must be a user id/],
+    ['a companyId beyond the int4 range', sign({ role: 'EMPLOYER', companyId: 2 ** 31 }, { expiresIn: '1h' }), /claims.*companyId/],
+    ['an expired token', sign({ exp: now - 60 }), /expired \(at 20/],
+  ])('refuses %s with a message saying so (HTTP 401, UNAUTHENTICATED)', async (_name, token, message) => {
+    const res = await gql('{ job(id: "1") { title } }', {}, { token });
+    expect(res.status).toBe(401);
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    expect(res.errors?.[0].message).toMatch(message);
+  });
+
+  it('accepts tokens up to the maximum lifetime, and signToken refuses to make longer or invalid ones', async () => {
+    const viewer = { userId: 3, role: 'SEEKER' as const, companyId: null };
+    for (const token of [signToken(viewer, TEST_JWT_SECRET, '30d'), signToken(viewer, TEST_JWT_SECRET), signToken(viewer, TEST_JWT_SECRET, 60)]) {
+      const res = await gql('{ me { id } }', {}, { token });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.me.id).toBe('3');
+    }
+    const { exp, iat } = jwt.decode(signToken(viewer, TEST_JWT_SECRET)) as jwt.JwtPayload;
+    expect(exp! - iat!).toBeLessThanOrEqual(TOKEN_MAX_LIFETIME_S);
+    expect(() => signToken(viewer, TEST_JWT_SECRET, '31d')).toThrow(/at most 30 days/);
+    expect(() => signToken(viewer, TEST_JWT_SECRET, '-1h')).toThrow(/in the future/);
+    expect(() => signToken({ ...viewer, userId: 2 ** 31 }, TEST_JWT_SECRET)).toThrow(/sub must be a user id/);
+    expect(() => signToken({ userId: 3, role: 'EMPLOYER', companyId: null }, TEST_JWT_SECRET)).toThrow(/companyId/);
   });
 });
 

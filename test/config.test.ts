@@ -23,6 +23,13 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('bounds request bodies at 8 MiB unless told otherwise, between 1 KiB and 1 GiB', () => {
+    expect(loadConfig({}).MAX_BODY_BYTES).toBe(8 * 1024 * 1024);
+    expect(loadConfig({ MAX_BODY_BYTES: '1048576' }).MAX_BODY_BYTES).toBe(1024 * 1024);
+    expect(() => loadConfig({ MAX_BODY_BYTES: '100' })).toThrow(/MAX_BODY_BYTES/);
+    expect(() => loadConfig({ MAX_BODY_BYTES: String(2 * 1024 ** 3) })).toThrow(/MAX_BODY_BYTES/);
+  });
+
   it('turns trusted documents on in production unless told otherwise', () => {
     const secret = { JWT_SECRET: 'x'.repeat(32) };
     expect(loadConfig({}).TRUSTED_DOCUMENTS).toBe(false);

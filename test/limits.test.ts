@@ -18,12 +18,18 @@ describe('query limits', () => {
     for (let i = 0; i < 20; i++) inner = `company { jobs(first: 1) { edges { node { ${inner} } } } }`;
     const error = await refused(`{ job(id: "1") { ${inner} } }`);
     expect(error.message).toMatch(/depth/i);
+    expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 12 });
   });
 
   it('refuses a 1,000-alias query before any SQL runs', async () => {
     const aliases = Array.from({ length: 1000 }, (_, i) => `a${i}: job(id: "1") { id }`).join(' ');
     const error = await refused(`{ ${aliases} }`);
     expect(error.message).toMatch(/alias|token/i);
+    expect(error.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    // Few enough tokens to get past the token limit: the alias limit itself.
+    const few = await refused(`{ ${Array.from({ length: 25 }, (_, i) => `a${i}: job(id: "1") { id }`).join(' ')} }`);
+    expect(few.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', max: 20 });
+    expect(few.message).toMatch(/aliases limit of 20/i);
   });
 
   it('refuses first: 100 nested three levels deep with its computed cost, before any SQL runs', async () => {
@@ -42,8 +48,23 @@ describe('query limits', () => {
 
   it('refuses documents of too many tokens or directives', async () => {
     const fields = Array.from({ length: 3100 }, () => "id").join(' ');
-    expect((await refused(`{ job(id: "1") { ${fields} } }`)).message).toMatch(/token/i);
+    const tokens = await refused(`{ job(id: "1") { ${fields} } }`);
+    expect(tokens.message).toMatch(/token/i);
+    expect(tokens.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 3000 });
     const directives = Array.from({ length: 30 }, () => '@include(if: true)').join(' ');
-    expect((await refused(`{ job(id: "1") { id ${directives} } }`)).message).toMatch(/directive/i);
+    const many = await refused(`{ job(id: "1") { id ${directives} } }`);
+    expect(many.message).toMatch(/directive/i);
+    expect(many.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'directives', max: 20 });
+  });
+
+  it('answers every limit refusal with a client error status, never 500', async () => {
+    const deep = `{ job(id: "1") { ${'company { jobs(first: 1) { edges { node { '.repeat(5)} id ${'} } } }'.repeat(5)} } }`;
+    const documents = [deep, `{ job(id: "1") { ${Array.from({ length: 3100 }, () => 'id').join(' ')} } }`, `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: job(id: "1") { id }`).join(' ')} }`];
+    for (const query of documents) {
+      for (const accept of ['application/json', 'application/graphql-response+json']) {
+        const res = await suite.gql(query, undefined, { headers: { accept } });
+        expect({ accept, status: res.status < 500, code: res.errors?.[0].extensions?.code }).toEqual({ accept, status: true, code: 'QUERY_TOO_COMPLEX' });
+      }
+    }
   });
 });

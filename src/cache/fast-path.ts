@@ -20,7 +20,6 @@ export interface FastPathOptions {
   onHit: (hit: { operation: string | undefined; requestId: string; ms: number }) => void;
 }
 
-const MAX_BODY = 1024 * 1024;
 const PARAMS = new Set(['query', 'variables', 'operationName', 'extensions', 'documentId']);
 
 /** The response type Yoga would choose: the first acceptable one listed; undefined if none. */
@@ -34,41 +33,25 @@ function responseType(accept: string | undefined): string | undefined {
   return undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /**
  * Cache hits answered at the HTTP layer, before Yoga: a hit then costs the body's parse, one
  * small cache read (see ResponseCache.lookup) and a write of the stored JSON text, not the
  * GraphQL pipeline. What the pipeline does for every request is done here too for hits: the
  * rate limit's charge, the request id, metrics and the log line; the response is the one Yoga
  * would send. Anything else (a miss, a mutation, a bad token, a document this path does not
- * know, a limit reached) is handed to Yoga with the body already read.
+ * know, a limit reached) is left to Yoga. The body is read before (bounded, see gateway.ts).
  */
 export function createFastPath(options: FastPathOptions) {
   const { cache, limiter } = options;
   const extensions = JSON.stringify({ ...(options.sqlStats ? { sql: { statements: 0, ms: 0 } } : {}), responseCache: { hit: true } });
 
-  /** True when the request was answered; otherwise `req.body` holds the body for Yoga. */
-  return async function answer(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  /** True when the request was answered from the cache. */
+  return async function answer(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<boolean> {
     if (req.method !== 'POST' || !req.url?.startsWith('/graphql') || !/json/i.test(req.headers['content-type'] ?? '')) return false;
     const type = responseType(req.headers.accept);
-    const at = performance.now();
-    const text = await readBody(req);
-    if (text === null) return false;
-    // Yoga reads a body already consumed from here (whatwg-node's parsed-body support).
-    (req as IncomingMessage & { body?: string }).body = text;
     if (!type) return false;
+    const at = performance.now();
+    const text = raw.toString('utf8');
     let params: { query?: unknown; documentId?: unknown; variables?: unknown; operationName?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } };
     try {
       params = JSON.parse(text);

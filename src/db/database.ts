@@ -3,7 +3,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client';
+import { isConnectionError, isReadOnlySql } from './connection-errors';
+import { lockDataDir } from './data-dir-lock';
 import { countingAdapter } from './sql-stats';
 
 /** Plain SQL outside Prisma: migrations (multi-statement scripts) and bulk seeding. */
@@ -36,15 +39,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
-  // An idle client losing its server (restart, failover) must not crash the process.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, keepAlive: true });
+  // A connection dying (server restart, failover, pg_terminate_backend, an idle reaper) is an
+  // 'error' event on its client. The pool listens on idle clients only; one that is checked
+  // out (a transaction, the importer's batch) with no listener would take the process down.
+  // The statement it was running fails on its own, and the pool drops the client on release.
   pool.on('error', () => undefined);
-  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPg(pool)) });
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const prisma = new PrismaClient({ adapter: countingAdapter(retryingReads(new PrismaPg(pool))) });
+  const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[];
   const raw: RawSql = {
     exec: async (script) => void (await pool.query(script)),
-    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    query: (sql, params) => retryRead(sql, () => query(sql, params)),
     transaction: async (fn) => {
       const client = await pool.connect();
+      let broken: unknown;
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -54,10 +63,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         await client.query('COMMIT');
         return result;
       } catch (err) {
+        if (isConnectionError(err)) broken = err;
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.release(broken as Error | undefined);
       }
     },
   };
@@ -75,7 +85,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 
 async function openPGlite(dataDir?: string): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {}).catch((err) => {
+    unlock();
+    throw err;
+  });
   const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPGlite(pglite)) });
   const parse = <T>(rows: unknown[]) => rows as T[];
   const raw: RawSql = {
@@ -97,6 +111,40 @@ async function openPGlite(dataDir?: string): Promise<Database> {
     close: async () => {
       await prisma.$disconnect();
       if (!pglite.closed) await pglite.close();
+      unlock();
     },
   };
+}
+
+/**
+ * A read whose connection died may be sent once more, on another connection: reading twice
+ * changes nothing. Writes are never resent (the first may have committed), nor is anything
+ * inside a transaction (its connection, and so the transaction, is gone).
+ */
+function retryRead<T>(sql: string, run: () => Promise<T>): Promise<T> {
+  return run().catch((err) => {
+    if (!isConnectionError(err) || !isReadOnlySql(sql)) throw err;
+    return run();
+  });
+}
+
+/** Prisma's adapter with `retryRead` on the statements it sends outside transactions. */
+function retryingReads(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+  return new Proxy(factory, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop !== 'connect') return typeof value === 'function' ? value.bind(target) : value;
+      return async () => {
+        const adapter = (await target.connect()) as SqlDriverAdapter;
+        return new Proxy(adapter, {
+          get(a, p) {
+            const v = Reflect.get(a, p, a);
+            if (typeof v !== 'function') return v;
+            if (p !== 'queryRaw') return v.bind(a);
+            return (q: SqlQuery) => retryRead(q.sql, () => v.call(a, q));
+          },
+        });
+      };
+    },
+  });
 }

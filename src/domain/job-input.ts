@@ -5,7 +5,33 @@ import { ExperienceLevel, JobType } from '../generated/prisma/enums';
 export const LIMITS = { title: 200, description: 20_000, location: 200, place: 100, skills: 50, skill: 60, salary: 10_000_000 };
 
 // Printable text only: control characters (other than line breaks and tabs in descriptions)
-// are never legitimate in a posting and break feeds and terminals downstream.
+// are never legitimate in a posting, a search or an id and break feeds and terminals
+// downstream; PostgreSQL refuses NUL, and its json an unpaired surrogate. The one rule for
+// every text we take in: arguments (schema/builder.ts), mutation inputs (below) and imported
+// postings (ingest/formats).
+const CONTROL = /\p{Cc}/u;
+const CONTROL_BUT_BREAKS = /(?![\t\n\r])\p{Cc}/u;
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+/** Why `s` is not acceptable text, or null. */
+export function textProblem(s: string, multiline = false): string | null {
+  if ((multiline ? CONTROL_BUT_BREAKS : CONTROL).test(s)) return 'must not contain control characters';
+  if (UNPAIRED_SURROGATE.test(s)) return 'must be well-formed Unicode (it has an unpaired surrogate)';
+  return null;
+}
+
+/** Only descriptions are multi-line text. */
+export const isMultiline = (field: string) => field === 'description';
+
+/** The first of `fields` that is not acceptable text, as a reject reason; null when all are. */
+export function textFieldsProblem(fields: Record<string, unknown>): string | null {
+  for (const [name, value] of Object.entries(fields)) {
+    const problem = typeof value === 'string' ? textProblem(value, isMultiline(name)) : null;
+    if (problem) return `${name} ${problem}`;
+  }
+  return null;
+}
+
 const text = (max: number, multiline = false) =>
   z
     .string()
@@ -15,7 +41,10 @@ const text = (max: number, multiline = false) =>
         .string()
         .min(1, 'must not be empty')
         .max(max, `must be at most ${max} characters`)
-        .refine((s) => !(multiline ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/ : /[\u0000-\u001f\u007f]/).test(s), 'must not contain control characters'),
+        .superRefine((s, ctx) => {
+          const problem = textProblem(s, multiline);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
     );
 const salary = z.number().int('must be a whole number').min(0, 'must not be negative').max(LIMITS.salary, `must be at most ${LIMITS.salary}`);
 

@@ -52,6 +52,24 @@ function enrich(c: Candidate) {
   };
 }
 
+/** A candidate enriched and validated, or the reason it is rejected. */
+function prepare(line: number, c: Candidate): Ready | Reject {
+  const name = c.company.name?.trim();
+  if (c.company.id == null && (!name || name.length > LIMITS.title)) {
+    return { line, reason: `company name must be 1 to ${LIMITS.title} characters`, record: c };
+  }
+  const parsed = CreateJob.safeParse(enrich(c));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { line, reason: `${issue.path.join('.') || 'row'} ${issue.message}`, record: c };
+  }
+  const job = parsed.data;
+  if (job.salaryMin != null && job.salaryMax != null && job.salaryMin > job.salaryMax) {
+    return { line, reason: `salaryMin ${job.salaryMin} is greater than salaryMax ${job.salaryMax}`, record: c };
+  }
+  return { line, externalId: c.externalId ?? contentId(c), company: { ...c.company, name }, job, createdAt: c.createdAt ?? null };
+}
+
 class DryRunRollback extends Error {}
 
 /**
@@ -76,34 +94,23 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
   for await (const row of rows) {
     summary.rows += 1;
     if (summary.rows % 500 === 0) options.onProgress?.('read', summary.rows);
-    if ('reason' in row) {
-      reject(row);
+    let prepared: Ready | Reject;
+    try {
+      prepared = 'reason' in row ? row : prepare(row.line, row.candidate);
+    } catch (err) {
+      // A value of a type no check foresaw: that row is rejected, the import goes on.
+      prepared = { line: row.line, reason: `unreadable row: ${(err as Error).message}`, record: 'candidate' in row ? row.candidate : undefined };
+    }
+    if ('reason' in prepared) {
+      reject(prepared);
       continue;
     }
-    const c = row.candidate;
-    const name = c.company.name?.trim();
-    if (c.company.id == null && (!name || name.length > LIMITS.title)) {
-      reject({ line: row.line, reason: `company name must be 1 to ${LIMITS.title} characters`, record: c });
-      continue;
-    }
-    const parsed = CreateJob.safeParse(enrich(c));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      reject({ line: row.line, reason: `${issue.path.join('.') || 'row'} ${issue.message}`, record: c });
-      continue;
-    }
-    const job = parsed.data;
-    if (job.salaryMin != null && job.salaryMax != null && job.salaryMin > job.salaryMax) {
-      reject({ line: row.line, reason: `salaryMin ${job.salaryMin} is greater than salaryMax ${job.salaryMax}`, record: c });
-      continue;
-    }
-    const externalId = c.externalId ?? contentId(c);
-    if (seen.has(externalId)) {
+    if (seen.has(prepared.externalId)) {
       summary.merged += 1;
       continue;
     }
-    seen.set(externalId, row.line);
-    ready.push({ line: row.line, externalId, company: { ...c.company, name }, job, createdAt: c.createdAt ?? null });
+    seen.set(prepared.externalId, row.line);
+    ready.push(prepared);
   }
 
   // Unknown company ids reject their rows before anything is written.
@@ -118,30 +125,57 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
 
   const batchSize = options.batchSize ?? 500;
   const changedTags: string[] = [];
-  for (let i = 0; i < ready.length; i += batchSize) {
+  let failure: unknown;
+  for (let i = 0; i < ready.length && !failure; i += batchSize) {
     const batch = ready.slice(i, i + batchSize);
     try {
-      await db.raw.transaction(async (tx) => {
-        const result = await writeBatch(tx, options.source, batch);
-        summary.created += result.created.length;
-        summary.updated += result.updated.length;
-        summary.unchanged += batch.length - result.created.length - result.updated.length;
-        if (options.dryRun) throw new DryRunRollback();
-        summary.changedJobIds.push(...result.created, ...result.updated);
-        changedTags.push(...result.tags);
+      const result = await db.raw.transaction(async (tx) => {
+        const written = await writeBatch(tx, options.source, batch);
+        if (options.dryRun) {
+          countBatch(batch, written);
+          throw new DryRunRollback();
+        }
+        return written;
       });
+      // Counted once committed: a batch whose COMMIT failed is not reported as written.
+      countBatch(batch, result);
+      summary.changedJobIds.push(...result.created, ...result.updated);
+      changedTags.push(...result.tags);
     } catch (err) {
-      if (!(err instanceof DryRunRollback)) throw err;
+      if (!(err instanceof DryRunRollback)) failure = err;
     }
     options.onProgress?.('write', Math.min(i + batchSize, ready.length), ready.length);
   }
 
+  // Also after a failure: the batches before it are committed, and cached results must not hide them.
   if (summary.changedJobIds.length) {
     await options.invalidate?.(summary.changedJobIds.length > INVALIDATE_ALL_ABOVE ? ['*'] : [...new Set([...changedTags, 'stats'])]);
   }
-  await options.similar?.jobsImported(summary.changedJobIds);
   summary.ms = performance.now() - started;
+  // Keywords and similar jobs of committed rows are queued by the database in the writing
+  // transaction (a trigger), so after a failure they are left to whoever works the queue:
+  // the database may well be what failed.
+  if (failure) throw new ImportInterrupted(summary, ready.length, failure);
+  await options.similar?.jobsImported(summary.changedJobIds);
   return summary;
+
+  function countBatch(batch: Ready[], result: { created: number[]; updated: number[] }) {
+    summary.created += result.created.length;
+    summary.updated += result.updated.length;
+    summary.unchanged += batch.length - result.created.length - result.updated.length;
+  }
+}
+
+/** The database failed while writing: whole batches are written, the rest is not; rerunning completes it. */
+export class ImportInterrupted extends Error {
+  constructor(
+    readonly summary: ImportSummary,
+    total: number,
+    readonly cause: unknown,
+  ) {
+    const written = summary.created + summary.updated + summary.unchanged;
+    super(`the import stopped after ${written} of ${total} postings were written (in whole batches): ${(cause as Error)?.message ?? cause}. Run it again to complete it; nothing is written twice.`);
+  }
 }
 
 type Tx = Parameters<Parameters<Database['raw']['transaction']>[0]>[0];

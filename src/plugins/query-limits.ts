@@ -1,9 +1,29 @@
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxDepthPlugin, type MaxDepthOptions } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config';
+
+/**
+ * graphql-armor's refusals carry only a message ("Syntax Error: …"). Clients branch on
+ * `extensions.code`: give them the cost limit's QUERY_TOO_COMPLEX, naming the limit and its
+ * maximum. Validation rules report the error (the document is refused with the others found);
+ * the token limit has no validation context and throws it out of the parser instead.
+ */
+function refuse(limit: 'depth' | 'aliases' | 'directives' | 'tokens', max: number): Pick<MaxDepthOptions, 'onReject' | 'propagateOnRejection'> {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (ctx, err) => {
+        const error = new GraphQLError(err.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'QUERY_TOO_COMPLEX', limit, max } });
+        if (!ctx) throw error;
+        ctx.reportError(error);
+      },
+    ],
+  };
+}
 
 /**
  * Shape limits, checked while parsing and validating, so an abusive document is refused before
@@ -12,9 +32,9 @@ import type { Config } from '../config';
  */
 export function useQueryLimits(config: Pick<Config, 'QUERY_MAX_DEPTH' | 'QUERY_MAX_ALIASES' | 'QUERY_MAX_TOKENS' | 'QUERY_MAX_DIRECTIVES'>): Plugin[] {
   return [
-    maxTokensPlugin({ n: config.QUERY_MAX_TOKENS }),
-    maxDepthPlugin({ n: config.QUERY_MAX_DEPTH, flattenFragments: true, exposeLimits: true }),
-    maxAliasesPlugin({ n: config.QUERY_MAX_ALIASES, exposeLimits: true }),
-    maxDirectivesPlugin({ n: config.QUERY_MAX_DIRECTIVES, exposeLimits: true }),
+    maxTokensPlugin({ n: config.QUERY_MAX_TOKENS, ...refuse('tokens', config.QUERY_MAX_TOKENS) }),
+    maxDepthPlugin({ n: config.QUERY_MAX_DEPTH, flattenFragments: true, exposeLimits: true, ...refuse('depth', config.QUERY_MAX_DEPTH) }),
+    maxAliasesPlugin({ n: config.QUERY_MAX_ALIASES, exposeLimits: true, ...refuse('aliases', config.QUERY_MAX_ALIASES) }),
+    maxDirectivesPlugin({ n: config.QUERY_MAX_DIRECTIVES, exposeLimits: true, ...refuse('directives', config.QUERY_MAX_DIRECTIVES) }),
   ] as Plugin[];
 }

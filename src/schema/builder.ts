@@ -1,7 +1,9 @@
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
-import { GraphQLError } from 'graphql';
+import { getNullableType, GraphQLError, GraphQLInputObjectType, GraphQLList, type GraphQLFieldResolver, type GraphQLInputType } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
+import { isMultiline, textProblem } from '../domain/job-input';
+import { badInput } from '../errors';
 import type { Application, Company, User } from '../generated/prisma/client';
 import type { JobRow } from '../queries/columns';
 import type { Context } from '../context';
@@ -12,6 +14,44 @@ export interface ConnectionShape<T> {
   /** Counted only when the client asks for totalCount. */
   totalCount: () => Promise<number>;
 }
+
+/** Every text in an argument (String or ID, at any depth of input objects and lists), against the one rule. */
+function checkText(value: unknown, type: GraphQLInputType, path: string, field: string): void {
+  if (value == null) return;
+  const t = getNullableType(type);
+  if (t instanceof GraphQLList) (value as unknown[]).forEach((v, i) => checkText(v, t.ofType, `${path}.${i}`, field));
+  else if (t instanceof GraphQLInputObjectType) {
+    for (const [name, f] of Object.entries(t.getFields())) checkText((value as Record<string, unknown>)[name], f.type, `${path}.${name}`, name);
+  } else if (typeof value === 'string') {
+    const problem = textProblem(value, isMultiline(field));
+    if (problem) throw badInput(`\`${path}\` ${problem}`, path);
+  }
+}
+
+/**
+ * Checks the text arguments of every field before its resolver runs: no resolver needs to
+ * remember it, and no control character or broken Unicode reaches SQL (PostgreSQL refuses
+ * NUL with an error that would otherwise surface as INTERNAL_SERVER_ERROR).
+ */
+class TextArgsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapResolve(resolver: GraphQLFieldResolver<unknown, Types['Context'], object>, fieldConfig: PothosOutputFieldConfig<Types>) {
+    if (Object.keys(fieldConfig.args).length === 0) return resolver;
+    const wrapped: GraphQLFieldResolver<unknown, Types['Context'], object> = (parent, args, ctx, info) => {
+      for (const arg of info.parentType.getFields()[info.fieldName].args) checkText((args as Record<string, unknown>)[arg.name], arg.type, arg.name, arg.name);
+      return resolver(parent, args, ctx, info);
+    };
+    return wrapped;
+  }
+}
+
+declare global {
+  export namespace PothosSchemaTypes {
+    interface Plugins<Types extends SchemaTypes> {
+      textArgs: TextArgsPlugin<Types>;
+    }
+  }
+}
+SchemaBuilder.registerPlugin('textArgs', TextArgsPlugin);
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -27,7 +67,7 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ComplexityPlugin],
+  plugins: [ComplexityPlugin, 'textArgs'],
   // Cost: 1 per field; lists cost what their `first` asks for (see listCost), not a guess.
   complexity: {
     defaultComplexity: 1,

@@ -31,7 +31,12 @@ const ENQUEUE_AFFECTED = `INSERT INTO job_similar_queue (job_id) SELECT id FROM 
 const ENQUEUE_ALL_ACTIVE = 'INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active ON CONFLICT DO NOTHING';
 // SKIP LOCKED: several gateway instances can work the same queue without taking the same jobs.
 const TAKE = `DELETE FROM job_similar_queue WHERE job_id IN (
-  SELECT job_id FROM job_similar_queue ORDER BY queued_at, job_id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING job_id`;
+  SELECT job_id FROM job_similar_queue ORDER BY queued_at, job_id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING job_id, reindex`;
+// Every job write queues its own refresh by trigger (see the migration similar_queue_durable),
+// so that a writer dying before its eager refresh loses nothing. Once the eager refresh has
+// done that work, its queue entries go. (A concurrent write to the same job also refreshes
+// eagerly, so dropping its entry too risks nothing but a crash in that narrow window.)
+const DONE_EAGERLY = 'DELETE FROM job_similar_queue WHERE job_id = ANY($1::int[]) AND reindex';
 
 /** Recomputes every job's keywords and top similar jobs, in chunks to bound memory. */
 export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Promise<number> {
@@ -42,6 +47,7 @@ export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Prom
   for (let i = 0; i < ids.length; i += chunk) {
     await replaceSimilar(prisma, ids.slice(i, i + chunk));
   }
+  await prisma.$executeRawUnsafe(DONE_EAGERLY, ids);
   return ids.length;
 }
 
@@ -72,6 +78,7 @@ export class SimilarJobsRefresher {
     await replaceKeywords(this.prisma, ids);
     await replaceSimilar(this.prisma, ids);
     await this.prisma.$executeRawUnsafe(ENQUEUE_AFFECTED, ids);
+    await this.prisma.$executeRawUnsafe(DONE_EAGERLY, ids);
   }
 
   /**
@@ -81,6 +88,8 @@ export class SimilarJobsRefresher {
   async jobsImported(ids: number[]): Promise<void> {
     if (ids.length <= BULK) return this.jobsChanged(ids);
     for (let i = 0; i < ids.length; i += 2000) await replaceKeywords(this.prisma, ids.slice(i, i + 2000));
+    // Their own lists still wait in the queue, now as plain refreshes.
+    await this.prisma.$executeRawUnsafe('UPDATE job_similar_queue SET reindex = false WHERE job_id = ANY($1::int[])', ids);
     await this.prisma.$executeRawUnsafe(ENQUEUE_ALL_ACTIVE);
   }
 
@@ -114,7 +123,11 @@ export class SimilarJobsRefresher {
     return { pending: n, ...this.counters, lastError: this.lastError };
   }
 
-  /** Takes a batch off the queue and refreshes it in one transaction: a failure leaves it queued. */
+  /**
+   * Takes a batch off the queue and refreshes it in one transaction: a failure leaves it queued.
+   * Jobs queued by their own write get their keywords first and queue the lists they affect,
+   * as `jobsChanged` would have.
+   */
   private runBatch(): Promise<number> {
     if (this.running) return this.running;
     const started = performance.now();
@@ -122,11 +135,18 @@ export class SimilarJobsRefresher {
       try {
         const n = await this.prisma.$transaction(
           async (tx) => {
-            const ids = (await tx.$queryRawUnsafe<{ job_id: number }[]>(TAKE, this.batchSize)).map((r) => r.job_id);
+            const taken = await tx.$queryRawUnsafe<{ job_id: number; reindex: boolean }[]>(TAKE, this.batchSize);
+            const ids = taken.map((r) => r.job_id);
+            const reindex = taken.filter((r) => r.reindex).map((r) => r.job_id);
+            if (reindex.length) {
+              await tx.$executeRawUnsafe(DELETE_KEYWORDS, reindex);
+              await tx.$executeRawUnsafe(REPLACE_KEYWORDS, reindex);
+            }
             if (ids.length) {
               await tx.$executeRawUnsafe(DELETE_SIMILAR, ids);
               await tx.$executeRawUnsafe(REPLACE_SIMILAR, ids);
             }
+            if (reindex.length) await tx.$executeRawUnsafe(ENQUEUE_AFFECTED, reindex);
             return ids.length;
           },
           { timeout: 120_000 },

@@ -4,6 +4,8 @@ import { openDatabase, type Database } from '../../src/db/database';
 import { pgUrl, TEMPLATE_ENV, tempDir, uniqueName, withDatabase } from './template';
 
 export interface TestDatabase extends Database {
+  /** Its connection string, on PostgreSQL. */
+  url?: string;
   /** Drops the clone. */
   destroy(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export async function openTestDatabase(options: { empty?: boolean } = {}): Promi
     const db = await openDatabase({ url: withDatabase(url, name), poolSize: 5 });
     return {
       ...db,
+      url: withDatabase(url, name),
       destroy: async () => {
         await db.close();
         const a = new pg.Client({ connectionString: url });

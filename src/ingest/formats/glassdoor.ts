@@ -1,6 +1,8 @@
 import { readCsv } from '../csv';
 import { yearly } from '../salary';
+import { textFieldsProblem } from '../../domain/job-input';
 import type { FeedRow } from '../types';
+import { postedAt } from './jsonl';
 
 const JOB_TYPES: Record<string, string> = {
   FULL_TIME: 'FULL_TIME', PART_TIME: 'PART_TIME', CONTRACTOR: 'CONTRACT', INTERN: 'INTERNSHIP', TEMPORARY: 'TEMPORARY', OTHER: 'OTHER',
@@ -18,14 +20,19 @@ export async function* glassdoor(path: string): AsyncGenerator<FeedRow> {
       yield { line, reason: `unknown Job_Type ${JSON.stringify(r.Job_Type)}`, record: r };
       continue;
     }
+    const posted = postedAt(r.Date_Posted?.trim(), 'Date_Posted');
+    const problem = 'reason' in posted ? posted.reason : textFieldsProblem({ Company: r.Company, Industry: r.Industry });
+    if (problem) {
+      yield { line, reason: problem, record: r };
+      continue;
+    }
     const city = r.City?.trim() || null;
     const state = r.State?.trim() || null;
     const rating = Number(r.Rating);
-    const posted = r.Date_Posted ? new Date(`${r.Date_Posted}T00:00:00Z`) : null;
     yield {
       line,
       candidate: {
-        company: { name: r.Company?.trim() ?? '', industry: r.Industry?.trim() || null, rating: rating > 0 && rating <= 5 ? rating : null },
+        company: { name: r.Company?.trim() ?? '', industry: r.Industry?.trim() || null, rating: rating >= 1 && rating <= 5 ? rating : null },
         title: r.Job_title ?? '',
         description: r.Job_Desc ?? '',
         location: [city, state].filter(Boolean).join(', '),
@@ -34,7 +41,7 @@ export async function* glassdoor(path: string): AsyncGenerator<FeedRow> {
         jobType,
         salaryMin: yearly(r.Min_Salary),
         salaryMax: yearly(r.Max_Salary),
-        createdAt: posted && !Number.isNaN(posted.getTime()) ? posted : null,
+        createdAt: 'date' in posted ? posted.date : null,
       },
     };
   }

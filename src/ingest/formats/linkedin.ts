@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { textFieldsProblem } from '../../domain/job-input';
 import { FeedError, readCsv } from '../csv';
 import { yearly } from '../salary';
 import type { FeedRow } from '../types';
@@ -56,6 +57,14 @@ export async function* linkedin(dir: string): AsyncGenerator<FeedRow> {
       yield { line, reason: 'no company_id', record: r };
       continue;
     }
+    // Ids become the company's name and the posting's key: digits only, like every real one.
+    const badId = !/^\d{1,20}$/.test(companyId) ? 'company_id' : !/^\d{1,20}$/.test(r.job_id ?? '') ? 'job_id' : null;
+    const industry = industries.get(companyId)?.[0].industry ?? null;
+    const problem = badId ? `${badId} must be a number, got ${JSON.stringify((badId === 'job_id' ? r.job_id : companyId)?.slice(0, 40))}` : textFieldsProblem({ industry });
+    if (problem) {
+      yield { line, reason: problem, record: r };
+      continue;
+    }
     const salary = salaries.get(r.job_id)?.[0];
     const usd = salary && (salary.currency || 'USD') === 'USD';
     const pay = (v?: string) => (usd ? yearly(v, salary!.pay_period) : null);
@@ -76,7 +85,7 @@ export async function* linkedin(dir: string): AsyncGenerator<FeedRow> {
       line,
       candidate: {
         externalId: r.job_id,
-        company: { name: company, externalRef: `linkedin:${companyId}`, industry: industries.get(companyId)?.[0].industry ?? null },
+        company: { name: company, externalRef: `linkedin:${companyId}`, industry },
         title: r.title ?? '',
         description: facts.filter(Boolean).join(' '),
         location,
@@ -86,7 +95,7 @@ export async function* linkedin(dir: string): AsyncGenerator<FeedRow> {
         salaryMax: max,
         // Unflagged is not "on site": the text may still say remote.
         remote: r.remote_allowed === '1' || r.remote_allowed === '1.0' ? true : null,
-        levelHint: level ? (LEVELS[level] ?? null) : null,
+        levelHint: level && Object.hasOwn(LEVELS, level) ? LEVELS[level] : null,
         skills,
       },
     };

@@ -4,7 +4,7 @@ import { fromJobInput } from '../../ingest/formats/jsonl';
 import { runImport } from '../../ingest/pipeline';
 import type { FeedRow, ImportSummary } from '../../ingest/types';
 import { builder } from '../builder';
-import { jobFields } from './job';
+import { checkedWrite, jobFields } from './job';
 
 const MAX_ROWS = 1000;
 
@@ -62,7 +62,7 @@ builder.mutationField('importJobs', (t) =>
       })();
       // Each employer's externalIds are its own: another company's "42" is another posting.
       const source = viewer.role === 'EMPLOYER' ? `api:company:${viewer.companyId}` : 'api:admin';
-      return runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: ctx.invalidate });
+      return checkedWrite(runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: ctx.invalidate }), { argument: 'jobs' });
     },
   }),
 );

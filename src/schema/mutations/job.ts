@@ -2,6 +2,7 @@ import { canManageCompany, forbidden, requireRole } from '../../auth/guards';
 import type { Viewer } from '../../auth/viewer';
 import { jobListTags } from '../../cache/request-state';
 import type { Context } from '../../context';
+import { brokenRule } from '../../db/errors';
 import { checkSalaryOrder, CreateJob, parseInput, UpdateJob } from '../../domain/job-input';
 import { parseId, userError } from '../../errors';
 import type { Job } from '../../generated/prisma/client';
@@ -46,6 +47,28 @@ async function loadManagedJob(ctx: Context, viewer: Viewer, id: string): Promise
 }
 
 /**
+ * The database has the last word on a row's rules (CHECK constraints): input validated here can
+ * still break one when another request changed the job between our read and our write (one
+ * raises salaryMin while another lowers salaryMax). A new row breaking one is bad input; an
+ * existing one, a CONFLICT. Never a stored violation nor an internal error.
+ */
+export async function checkedWrite<T>(write: Promise<T>, target: { jobId: number } | { argument: string }): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    const broken = brokenRule(err);
+    if (!broken) throw err;
+    const { constraint, field, rule } = broken;
+    if ('jobId' in target) {
+      const what = field ? `\`${field}\` ${rule}` : `the rule ${constraint}`;
+      throw userError('CONFLICT', `job ${target.jobId} would break a rule with this change: ${what}. It changed while this request ran and nothing was written; read it again`, { constraint });
+    }
+    const argument = field ? `${target.argument}.${field}` : target.argument;
+    throw userError('BAD_USER_INPUT', `\`${argument}\` ${field ? rule : `breaks the rule ${constraint}`}`, { argument, constraint });
+  }
+}
+
+/**
  * After a committed job write: cached results holding the job (before and after) or its lists
  * become stale, and similar-jobs lists follow. Those are derived data, so a failure to
  * refresh them is logged and retried by the refresher, never undoes the write.
@@ -71,7 +94,7 @@ builder.mutationFields((t) => ({
       if (companyId == null) throw userError('BAD_USER_INPUT', '`input.companyId` is required', { argument: 'input.companyId' });
       if (!canManageCompany(viewer, companyId)) throw forbidden('post jobs for another company');
       if (!(await ctx.loaders.company.load(companyId))) throw userError('NOT_FOUND', `company ${companyId} does not exist`);
-      return afterWrite(ctx, await ctx.db.prisma.job.create({ data: { ...data, companyId } }));
+      return afterWrite(ctx, await checkedWrite(ctx.db.prisma.job.create({ data: { ...data, companyId } }), { argument: 'input' }));
     },
   }),
   updateJob: t.field({
@@ -86,7 +109,7 @@ builder.mutationFields((t) => ({
       const data = parseInput(UpdateJob, input, 'input');
       const job = await loadManagedJob(ctx, viewer, id);
       checkSalaryOrder(data.salaryMin === undefined ? job.salaryMin : data.salaryMin, data.salaryMax === undefined ? job.salaryMax : data.salaryMax, 'input');
-      return afterWrite(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data }), job);
+      return afterWrite(ctx, await checkedWrite(ctx.db.prisma.job.update({ where: { id: job.id }, data }), { jobId: job.id }), job);
     },
   }),
   closeJob: t.field({
@@ -97,7 +120,7 @@ builder.mutationFields((t) => ({
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const job = await loadManagedJob(ctx, viewer, id);
       if (!job.isActive) return job;
-      return afterWrite(ctx, await ctx.db.prisma.job.update({ where: { id: job.id }, data: { isActive: false } }), job);
+      return afterWrite(ctx, await checkedWrite(ctx.db.prisma.job.update({ where: { id: job.id }, data: { isActive: false } }), { jobId: job.id }), job);
     },
   }),
 }));
