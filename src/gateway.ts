@@ -116,9 +116,10 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       isDev: config.NODE_ENV === 'development',
       maskError(error, message, isDev) {
         // The database's failure, not the request's: say so with a code (and status) a client
-        // can retry on, rather than "Unexpected error."
-        if (isConnectionError(error)) {
-          const { path, nodes, originalError } = error as GraphQLError;
+        // can retry on, rather than "Unexpected error." Only what a resolver threw is looked at,
+        // never an error that already has a code or a message quoting the client's input.
+        const { path, nodes, originalError, extensions } = error as GraphQLError;
+        if (!extensions?.code && originalError && isConnectionError(originalError)) {
           services.log?.warn({ err: originalError ?? error, path }, 'database unavailable');
           return new GraphQLError('The database is unavailable right now; retry shortly.', {
             path,

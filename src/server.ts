@@ -59,6 +59,9 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     if (handle) return handle(req, res);
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
   });
+  // A body trickling in holds up to MAX_BODY_BYTES for as long as it takes: bound that time
+  // (Node's default is 5 minutes), so slow uploads cannot pile up memory.
+  server.requestTimeout = 30_000;
   await listen(server, config.PORT, config.HOST);
   server.on('error', (err) => log.error({ err }, 'HTTP server error'));
   const where = config.DATABASE_URL ? `PostgreSQL (${new URL(config.DATABASE_URL).host})` : `embedded PGlite in ${config.DATA_DIR}`;

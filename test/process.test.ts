@@ -1,14 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { DataDirInUseError, lockDataDir } from '../src/db/data-dir-lock';
 import { startGateway, type GatewayProcess } from './helpers/process';
 import { tempDir } from './helpers/template';
 
 // The process as an operator runs it: one owner per embedded data directory, a busy port
 // refused before any database is touched, and SIGTERM honoured however it was started.
 const root = join(__dirname, '..');
-const freePort = () => 30_000 + Math.floor(Math.random() * 20_000);
 const dirs: string[] = [];
 const gateways: GatewayProcess[] = [];
 afterAll(() => {
@@ -16,7 +16,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function embeddedEnv(dataDir: string, port = freePort()): NodeJS.ProcessEnv {
+function embeddedEnv(dataDir: string, port = 0): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_ON_EMPTY: 'false', SHUTDOWN_GRACE_MS: '0', NODE_OPTIONS: '' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
@@ -73,14 +73,31 @@ describe('one owner per embedded data directory', () => {
   }, 180_000);
 });
 
+describe('the data-directory lock', () => {
+  it('tells a reused pid from its holder: a dead holder whose pid is now alive (here: ours) is stale; a live one is not', () => {
+    const dir = newDir();
+    mkdirSync(dir);
+    const lock = join(dir, 'chommie.lock');
+    // As after a reboot, or a container restart where the gateway is pid 1 again.
+    writeFileSync(lock, JSON.stringify({ token: 'old', pid: process.pid, identity: 'another-boot:1', command: 'main.ts', since: '2026-01-01T00:00:00Z' }));
+    const release = lockDataDir(dir, 'test');
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, command: 'test' });
+    // The same process opening it twice is refused too: two PGlite instances on one directory.
+    expect(() => lockDataDir(dir, 'again')).toThrow(DataDirInUseError);
+    expect(() => lockDataDir(dir, 'again')).toThrow(/this very process/);
+    release();
+    expect(existsSync(lock)).toBe(false);
+  });
+});
+
 describe('a busy port', () => {
   let blocker: Server;
   afterAll(() => blocker?.close());
 
   it('is refused in one line with exit 1, before any database is opened', async () => {
-    const port = freePort();
     blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
     const dir = newDir();
     for (const args of [['src/main.ts'], ['src/main.ts', '--workers', '2']]) {
       const env = { ...embeddedEnv(dir, port), ...(args.length > 1 ? { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' } : {}) };
@@ -105,7 +122,7 @@ describe('signals reach the gateway however it is started', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     for (let i = 0; i < 600 && !output.includes('Chommie Gateway ready'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(output).toContain('Chommie Gateway ready');
-    return { child, exited, output: () => output, port: env.PORT };
+    return { child, exited, output: () => output };
   }
   /** Whether any process of the group `pgid` is left. */
   const groupAlive = (pgid: number) => {

@@ -179,3 +179,14 @@ describe('imported postings', () => {
     expect(linked[0]).toMatchObject({ candidate: { levelHint: null } });
   });
 });
+
+describe('input that looks like a database failure', () => {
+  it('is still bad input: a message quoting the client never turns an error into SERVICE_UNAVAILABLE', async () => {
+    for (const id of ['Connection terminated unexpectedly', 'ECONNREFUSED']) {
+      const res = await suite.gql('query($id: ID!) { job(id: $id) { id } }', { id });
+      expect({ id, status: res.status, codes: res.errors?.map((e) => e.extensions?.code) }).toEqual({ id, status: 200, codes: ['BAD_USER_INPUT'] });
+    }
+    const res = await suite.gql('{ job(id: "Connection terminated") { id } }');
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  });
+});

@@ -27,7 +27,11 @@ export function isConnectionError(err: unknown): boolean {
   for (const e of chain(err)) {
     for (const code of [e.code, e.originalCode]) if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || SOCKET_CODES.has(code))) return true;
     if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true;
-    if (typeof e.message === 'string' && MESSAGES.test(e.message)) return true;
+    // Only a driver's error without a code of its own is read by its message: pg's socket
+    // errors have none, while a statement's error (which may quote the input) has its SQLSTATE,
+    // and a GraphQL error's message may quote anything the client sent.
+    const readable = e.code === undefined && e.originalCode === undefined && !('extensions' in e);
+    if (readable && typeof e.message === 'string' && MESSAGES.test(e.message)) return true;
   }
   return false;
 }

@@ -13,7 +13,11 @@ import { countingAdapter } from './sql-stats';
 export interface RawSql {
   exec(script: string): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** Runs `fn` on one connection inside BEGIN/COMMIT, rolled back if it throws. */
+  /**
+   * Runs `fn` on one connection inside BEGIN/COMMIT, rolled back if it throws. Rolled back by
+   * a deadlock or a serialization failure, it is run again (twice at most), so `fn` must write
+   * only through `tx`.
+   */
   transaction<T>(fn: (tx: Omit<RawSql, 'transaction'>) => Promise<T>): Promise<T>;
 }
 
@@ -29,6 +33,9 @@ export interface Database {
 export type DatabaseOptions =
   | { url: string; poolSize?: number }
   | { dataDir?: string /* absent: in memory */ };
+
+/** Deadlock and serialization failure: PostgreSQL rolled the whole transaction back; running it again is safe. */
+const RETRYABLE = new Set(['40P01', '40001']);
 
 // Both drivers would otherwise hand back int8 (counts) as strings and numeric as strings.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -52,22 +59,24 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     exec: async (script) => void (await pool.query(script)),
     query: (sql, params) => retryRead(sql, () => query(sql, params)),
     transaction: async (fn) => {
-      const client = await pool.connect();
-      let broken: unknown;
-      try {
-        await client.query('BEGIN');
-        const result = await fn({
-          exec: async (script) => void (await client.query(script)),
-          query: async (sql, params) => (await client.query(sql, params)).rows,
-        });
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        if (isConnectionError(err)) broken = err;
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release(broken as Error | undefined);
+      for (let attempt = 1; ; attempt += 1) {
+        const client = await pool.connect();
+        let broken: unknown;
+        try {
+          await client.query('BEGIN');
+          const result = await fn({
+            exec: async (script) => void (await client.query(script)),
+            query: async (sql, params) => (await client.query(sql, params)).rows,
+          });
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          if (isConnectionError(err)) broken = err;
+          await client.query('ROLLBACK').catch(() => undefined);
+          if (attempt > 2 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+        } finally {
+          client.release(broken as Error | undefined);
+        }
       }
     },
   };

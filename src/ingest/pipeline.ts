@@ -186,7 +186,9 @@ async function writeBatch(tx: Tx, source: string, batch: Ready[]): Promise<{ cre
   for (const r of batch) if (r.company.id == null && !byName.has(r.company.name!)) byName.set(r.company.name!, r.company);
   const companyIds = new Map<string, number>();
   if (byName.size) {
-    const companies = [...byName.values()].map((c) => ({ name: c.name, external_ref: c.externalRef ?? null, industry: c.industry ?? null, rating: c.rating ?? null }));
+    // In name order, as every batch does: two imports locking the same companies then queue
+    // instead of deadlocking.
+    const companies = [...byName.values()].sort((x, y) => (x.name! < y.name! ? -1 : 1)).map((c) => ({ name: c.name, external_ref: c.externalRef ?? null, industry: c.industry ?? null, rating: c.rating ?? null }));
     await tx.query(
       `INSERT INTO company (name, external_ref, industry, rating)
        SELECT name, external_ref, industry, rating FROM jsonb_to_recordset($1::jsonb) AS x(name text, external_ref text, industry text, rating float8)

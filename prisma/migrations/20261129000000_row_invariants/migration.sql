@@ -3,16 +3,23 @@
 -- racing another, the importer, a hand-written UPDATE) can store a row that breaks them.
 -- The limits are LIMITS of src/domain/job-input.ts; keep both in step.
 
+-- Rows are repaired and checked under a bounded wait: a migration queued behind a long import
+-- batch would otherwise hold every reader of these tables behind it. Past it, the migration
+-- fails whole (nothing is applied) and the next start tries again.
+SET LOCAL lock_timeout = '10s';
+
 -- Text as the gateway stores it: not blank, no surrounding whitespace (what JavaScript's trim()
--- removes in ASCII; it removes more, so trimmed input always passes).
+-- removes in ASCII; it removes more, so trimmed input always passes). The functions call each
+-- other, so each keeps the search_path it was created with: pg_restore runs with an empty one,
+-- and would otherwise fail to load every row these constraints check.
 CREATE FUNCTION chommie_trim(s TEXT) RETURNS TEXT
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
     AS $$ SELECT btrim(s, E' \t\n\x0b\f\r') $$;
 CREATE FUNCTION chommie_trimmed(s TEXT) RETURNS BOOLEAN
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
     AS $$ SELECT s <> '' AND s = chommie_trim(s) $$;
 CREATE FUNCTION chommie_skills_ok(skills TEXT[]) RETURNS BOOLEAN
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
     AS $$ SELECT cardinality(skills) <= 50
           AND NOT EXISTS (SELECT FROM unnest(skills) s WHERE s IS NULL OR NOT chommie_trimmed(s) OR char_length(s) > 60) $$;
 

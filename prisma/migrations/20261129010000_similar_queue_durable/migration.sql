@@ -6,7 +6,7 @@
 -- `reindex`: the job's own keywords must be recomputed too, not only its list.
 ALTER TABLE "job_similar_queue" ADD COLUMN "reindex" BOOLEAN NOT NULL DEFAULT false;
 
-CREATE FUNCTION chommie_queue_similar() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION chommie_queue_similar() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   INSERT INTO job_similar_queue (job_id, reindex) VALUES (NEW.id, true)
   ON CONFLICT (job_id) DO UPDATE SET reindex = true;

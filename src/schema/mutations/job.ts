@@ -56,7 +56,8 @@ export async function checkedWrite<T>(write: Promise<T>, target: { jobId: number
   try {
     return await write;
   } catch (err) {
-    const broken = brokenRule(err);
+    // An import wraps its batch's error (ImportInterrupted, with how much was written).
+    const broken = brokenRule(err) ?? brokenRule((err as { cause?: unknown }).cause);
     if (!broken) throw err;
     const { constraint, field, rule } = broken;
     if ('jobId' in target) {
