@@ -124,6 +124,7 @@ describeFaults('faults: the database drops, hangs or goes away', () => {
       expect(gateway.child.exitCode).toBeNull();
       expect(await ask(gateway.base, SEARCH, { q: 'engineer' })).toBe('ok');
     }
+    console.log(`10 trials, ${terminated} connections terminated under load: outcomes ${JSON.stringify(Object.fromEntries(seen))}`);
     expect(terminated).toBeGreaterThanOrEqual(10);
     // Every request got an answer: data, or a retryable SERVICE_UNAVAILABLE for those whose
     // connection died under them (reads are retried once, so most never notice); a repeated

@@ -131,8 +131,11 @@ async function openPGlite(dataDir?: string): Promise<Database> {
  * inside a transaction (its connection, and so the transaction, is gone).
  */
 function retryRead<T>(sql: string, run: () => Promise<T>): Promise<T> {
-  return run().catch((err) => {
+  return run().catch(async (err) => {
     if (!isConnectionError(err) || !isReadOnlySql(sql)) throw err;
+    // A moment first: when a server drops every connection at once, the pool has not yet
+    // heard of the other idle ones dying, and would hand one of them to the retry.
+    await new Promise((r) => setTimeout(r, 50));
     return run();
   });
 }
