@@ -10,6 +10,7 @@ import { datasetSize, ensureDataset } from './bench/dataset';
 import { load, metrics, once, type LoadResult } from './bench/load';
 import { bareHttp, gateway, type Served } from './bench/processes';
 import { startPeer, PEER_QUERIES } from './bench/peer';
+import { overload, overloadMarkdown, overloadTargets } from './bench/overload';
 import { markdown, targets, type Results, type Row } from './bench/report';
 import { loadPools, scenarios, TYPENAME } from './bench/scenarios';
 
@@ -21,6 +22,9 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '100' },
     fresh: { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
+    // `--only overload`: just the 1,000-connection overload cells (docs/BENCHMARKS-OVERLOAD.md).
+    only: { type: 'string' },
+    'overload-seconds': { type: 'string', default: '30' },
     out: { type: 'string', default: join(__dirname, '..', 'docs') },
   },
 });
@@ -65,7 +69,38 @@ async function main() {
   try {
     // Ports of our own, clear of a gateway a developer may be running on 4000.
     let port = 20_000 + Math.floor(Math.random() * 10_000); // below the ephemeral range (32768+)
-    for (const mode of Object.keys(MODES) as Mode[]) served.push((gw[mode] = await gateway(mode, port++, { ...common, ...MODES[mode] })));
+    const onlyOverload = args.only === 'overload';
+    for (const mode of Object.keys(MODES) as Mode[]) {
+      if (onlyOverload && mode === 'naive') continue;
+      served.push((gw[mode] = await gateway(mode, port++, { ...common, ...MODES[mode] })));
+    }
+    // Past capacity: the cached headline, and searches that miss the cache (the batched gateway).
+    const runOverload = async () => {
+      const secs = Number(args['overload-seconds']);
+      say(`overload: 1,000 connections for ${secs} s each…`);
+      const searches = list.find((x) => x.name === 'search')!;
+      const cachedHeadline = await overload(gw.cached.url, 'cached headline', list[0].next, 1000, secs);
+      say(`  ${JSON.stringify(cachedHeadline)}`);
+      const uncached = await overload(gw.batched.url, 'uncached searches', searches.next, 1000, secs);
+      say(`  ${JSON.stringify(uncached)}`);
+      const checks = overloadTargets(cachedHeadline, uncached);
+      for (const t of checks) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
+      const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${await pgServerVersion(dbUrl)}, cache ${process.env.REDIS_URL ? 'Redis' : 'in memory'}`;
+      const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+      writeFileSync(join(args.out, 'benchmarks-overload.json'), `${JSON.stringify({ when: new Date().toISOString(), command, machine, rows: [cachedHeadline, uncached], targets: checks }, null, 2)}\n`);
+      writeFileSync(
+        join(args.out, 'BENCHMARKS-OVERLOAD.md'),
+        `# Overload: 1,000 connections\n\n\`${command}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}; dataset ${size.jobs} jobs. ` +
+          'The load generator (autocannon, 10 s client timeout) runs on the same 2 cores as the gateway and PostgreSQL. ' +
+          'Latencies are per status: answered (200) and shed (503, admission control).\n\n' +
+          `${overloadMarkdown([cachedHeadline, uncached], checks)}\n`,
+      );
+      say(`wrote ${join(args.out, 'BENCHMARKS-OVERLOAD.md')}`);
+    };
+    if (onlyOverload) {
+      await runOverload();
+      return;
+    }
     const bare = await bareHttp(port++);
     served.push(bare);
 
@@ -141,6 +176,7 @@ async function main() {
     const thousand = await cell('mixed', 'cached x1000', gw.cached.url, mixed.next, 1000);
     sampling = false;
     await sampler;
+    await runOverload();
 
     let peer: Results['peer'] = null;
     if (!args['no-peer']) {

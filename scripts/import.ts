@@ -40,6 +40,11 @@ try {
   process.exit(1);
 }
 
+const unsettled = (cache: ResponseCache) =>
+  cache.debtRecorded()
+    ? 'Warning: Redis was unreachable, so cached results were not invalidated; this is recorded in the database, and gateways read nothing from the cache until one of them has emptied it.'
+    : 'Warning: Redis and the database were unreachable, so cached results were not invalidated: gateways may serve older results until their TTLs run out.';
+
 withDatabase(async (db) => {
   const { format, rows } = feed;
   const source = values.source ?? format;
@@ -47,11 +52,12 @@ withDatabase(async (db) => {
   const bar = tty ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} rows | {speed} rows/s | ETA {eta}s', hideCursor: true }, Presets.shades_classic) : null;
   const started = Date.now();
   let phase = '';
-  const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000 });
   // Gateways sharing Redis see the import at once; an in-memory cache lives in the gateway's
-  // own process, out of reach, and catches up within its TTLs.
+  // own process, out of reach, and catches up within its TTLs. An invalidation that cannot
+  // reach Redis is recorded in the database, and the gateways empty their cache for it.
   const config = loadConfig();
-  const cache = config.REDIS_URL && config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, (m) => console.error(m)), config) : null;
+  const cache = config.REDIS_URL && config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, (m) => console.error(m)), config, undefined, db) : null;
+  const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000, invalidate: cache ? (tags) => cache.invalidate(tags) : undefined });
   const summary = await runImport(db, rows, {
     source,
     dryRun: values['dry-run'],
@@ -71,8 +77,8 @@ withDatabase(async (db) => {
     },
   }).catch(async (err) => {
     bar?.stop();
-    if (cache && !(await cache.settle(10_000))) console.error('Warning: Redis was unreachable, so cached results were not invalidated.');
-    await cache?.store.close();
+    if (cache && !(await cache.settle(10_000))) console.error(unsettled(cache));
+    await cache?.close();
     if (!(err instanceof ImportInterrupted)) throw err;
     // Whole batches are committed, invalidated and queued for similar jobs; say how to finish.
     console.error(err.message);
@@ -81,10 +87,8 @@ withDatabase(async (db) => {
   });
   if (!summary) return;
   bar?.stop();
-  if (cache && !(await cache.settle(10_000))) {
-    console.error('Warning: Redis was unreachable, so cached results were not invalidated: gateways may serve older results until their TTLs run out.');
-  }
-  await cache?.store.close();
+  if (cache && !(await cache.settle(10_000))) console.error(unsettled(cache));
+  await cache?.close();
   if (summary.rejects.length) {
     const file = values.rejects ?? `import-rejects-${source.replace(/[^\w.-]/g, '_')}.jsonl`;
     writeFileSync(file, summary.rejects.map((r) => JSON.stringify(r)).join('\n') + '\n');

@@ -7,6 +7,10 @@ const bool = z
 /** An integer variable: at least `min` (and at most `max`), `fallback` when unset. */
 const int = (min: number, fallback: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** The longest a cached result may live: 30 days. */
+const MAX_TTL_S = 30 * 86_400;
+const ttl = (fallback: number) => z.coerce.number().int().min(1).max(MAX_TTL_S, `at most ${MAX_TTL_S} seconds (30 days)`).default(fallback);
+
 const url = (protocols: string[]) =>
   z
     .string()
@@ -34,17 +38,23 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 10_000),
   // A 1,000-posting importJobs with 3,000-character descriptions is 3.3 MB.
   MAX_BODY_BYTES: int(1024, 8 * 1024 * 1024, 1024 * 1024 * 1024),
+  // Unset: 4 × DATABASE_POOL_SIZE: an execution holds a connection for only part of its time.
+  MAX_CONCURRENT_EXECUTIONS: z.coerce.number().int().min(1).max(10_000).optional(),
+  MAX_QUEUED_EXECUTIONS: int(0, 100, 100_000),
+  QUEUE_TIMEOUT_MS: int(0, 100, 60_000),
   CACHE_ENABLED: bool.default(true),
   CACHE_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - only').default('chommie'),
   CACHE_MAX_ENTRIES: int(1, 10_000),
   CACHE_MAX_BYTES: int(1024, 64 * 1024 * 1024),
   CACHE_TIMEOUT_MS: int(1, 250, 10_000),
   CACHE_COMPRESS_BYTES: int(0, 2048),
-  CACHE_TTL_PAGE_S: int(1, 1800),
-  CACHE_TTL_SEARCH_S: int(1, 900),
-  CACHE_TTL_LIST_S: int(1, 900),
-  CACHE_TTL_TRENDING_S: int(1, 3600),
-  CACHE_TTL_PRIVATE_S: int(1, 300),
+  // Tag versions live as long as the longest of these plus an hour (see tagTtlMs), so any
+  // combination is consistent; the bound keeps that finite and Redis's memory bounded.
+  CACHE_TTL_PAGE_S: ttl(1800),
+  CACHE_TTL_SEARCH_S: ttl(900),
+  CACHE_TTL_LIST_S: ttl(900),
+  CACHE_TTL_TRENDING_S: ttl(3600),
+  CACHE_TTL_PRIVATE_S: ttl(300),
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_POINTS: int(1, 60_000),
   RATE_LIMIT_WINDOW_S: int(1, 60, 86_400),
@@ -60,7 +70,7 @@ const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
-export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string; TRUSTED_DOCUMENTS: boolean };
+export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string; TRUSTED_DOCUMENTS: boolean; MAX_CONCURRENT_EXECUTIONS: number };
 
 /** Signs dev tokens when JWT_SECRET is unset outside production: never accept it in production. */
 export const DEV_JWT_SECRET = 'chommie-development-secret-not-for-production';
@@ -82,5 +92,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     d.RATE_LIMIT_ENABLED && d.RATE_LIMIT_POINTS < d.QUERY_MAX_COST && `RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST (${d.QUERY_MAX_COST}), or the costliest allowed query could never run`,
   ].filter(Boolean);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return { ...d, JWT_SECRET: d.JWT_SECRET ?? DEV_JWT_SECRET, TRUSTED_DOCUMENTS: d.TRUSTED_DOCUMENTS ?? d.NODE_ENV === 'production' };
+  return { ...d, JWT_SECRET: d.JWT_SECRET ?? DEV_JWT_SECRET, TRUSTED_DOCUMENTS: d.TRUSTED_DOCUMENTS ?? d.NODE_ENV === 'production', MAX_CONCURRENT_EXECUTIONS: d.MAX_CONCURRENT_EXECUTIONS ?? 4 * d.DATABASE_POOL_SIZE };
 }

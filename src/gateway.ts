@@ -16,6 +16,7 @@ import { useErrorCodes } from './plugins/error-codes';
 import { useQueryLimits } from './plugins/query-limits';
 import { useRateLimit } from './plugins/rate-limit';
 import { useRequestLog } from './plugins/request-log';
+import { Admission, useAdmission } from './ops/admission';
 import { useOpsEndpoints } from './ops/endpoints';
 import { createMetrics } from './ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
@@ -43,6 +44,9 @@ export type GatewayConfig = Pick<
   | 'APQ_ENABLED'
   | 'SLOW_REQUEST_MS'
   | 'MAX_BODY_BYTES'
+  | 'MAX_CONCURRENT_EXECUTIONS'
+  | 'MAX_QUEUED_EXECUTIONS'
+  | 'QUEUE_TIMEOUT_MS'
 >;
 
 /** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
@@ -90,7 +94,8 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number) {
 
 export function createGateway(services: Services, config: GatewayConfig): Gateway {
   const limits = { cost: config.QUERY_MAX_COST };
-  const metrics = createMetrics(services);
+  const admission = new Admission(config);
+  const metrics = createMetrics(services, admission);
   const viewerOf = (request: Request) => viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET);
   const mayRunAnything = (request: Request) => {
     try {
@@ -140,6 +145,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore }),
       ...(services.log ? [useRequestLog(services.log, config.SLOW_REQUEST_MS)] : []),
       metrics.plugin,
+      // Before the rate limiter's cost charge: a request shed for overload is not charged its cost.
+      useAdmission(admission),
       ...(services.rateLimiter ? [useRateLimit(services.rateLimiter, viewerOf)] : []),
       ...useQueryLimits(config),
       useSqlStats(config.SQL_STATS),
@@ -161,6 +168,9 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
         },
       })
     : null;
+  // A client that left while its body was read or its cache lookup made gets nothing executed
+  // (Yoga's abort signal only hears of a close that happens after it is called).
+  const execute = (req: IncomingMessage, res: ServerResponse) => void (req.socket.destroyed ? admission.gone() : yoga(req, res));
   // Every body is read here, bounded, once, whichever path answers: Yoga reads it from
   // `req.body` (whatwg-node's parsed-body support). A stream, because whatwg-node lists the
   // keys of a string or Buffer body first: one per byte, seconds for a few MB.
@@ -173,11 +183,11 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
           return refuseBody(req, res, config.MAX_BODY_BYTES);
         }
         (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
-        if (!fastPath) return void yoga(req, res);
+        if (!fastPath) return execute(req, res);
         fastPath(req, res, body).then(
-          (answered) => void (answered || yoga(req, res)),
+          (answered) => void (answered || execute(req, res)),
           // Store errors count as misses: whatever else failed, Yoga can still answer.
-          () => void (res.headersSent ? res.destroy() : yoga(req, res)),
+          () => void (res.headersSent ? res.destroy() : execute(req, res)),
         );
       },
       // The client went away mid-body: nobody is left to answer.

@@ -83,13 +83,17 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     log.info('empty embedded database: seeding demo data (once; takes a few seconds)');
     await seed(db);
   }
+  const warn = warnTo(log);
+  // With the database: an invalidation lost while Redis is unreachable is kept there, so every
+  // instance (and this one after a restart) empties the cache before reading it again.
+  const responseCache = config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, warn), config, warn, db) : null;
   const refresher = new SimilarJobsRefresher(db.prisma, {
     intervalMs: config.SIMILAR_JOBS_REFRESH_MS,
     onError: (err) => log.error({ err }, 'similar-jobs refresh failed (will retry)'),
+    // Background refreshes change what cached job pages show: invalidate the lists they rewrote.
+    invalidate: responseCache ? (tags) => responseCache.invalidate(tags) : undefined,
   });
   refresher.start();
-  const warn = warnTo(log);
-  const responseCache = config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, warn), config, warn) : null;
   const rateLimiter = config.RATE_LIMIT_ENABLED
     ? new RateLimiter(config, config.REDIS_URL ? connectRedis(config.REDIS_URL, config.CACHE_TIMEOUT_MS, 'rate limiter (letting requests through while it is down)', warn) : null, warn)
     : null;
@@ -115,7 +119,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     await drained;
     clearTimeout(force);
     await refresher.stop();
-    await responseCache?.store.close();
+    await responseCache?.close();
     await rateLimiter?.close();
     await db.close();
     log.info('stopped');

@@ -1,9 +1,11 @@
+import { createClient } from '@redis/client';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
 import { loadConfig } from '../src/config';
 import { countAtDriver } from './helpers/driver-count';
 import { hasRedisServer, makeCache, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
+import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
 import { testGateway, tokenFor, type GqlOptions } from './helpers/gateway';
 
 const HEADLINE = `{ jobs(first: 50) { edges { node { id title company { name } applicationCount
@@ -220,5 +222,160 @@ describe('repeated hits', () => {
     await cache.invalidate(['Job:1']);
     expect(await cache.get('op', 'anonymous')).toBeUndefined();
     await cache.store.close();
+  });
+});
+
+/** Every key under `prefix` in the Redis at `url`, with its remaining time to live (ms). */
+async function redisKeys(url: string, prefix: string): Promise<Map<string, number>> {
+  const client = createClient({ url });
+  await client.connect();
+  try {
+    const found = new Map<string, number>();
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
+      for (const key of Array.isArray(batch) ? batch : [batch]) found.set(key, await client.pTTL(key));
+    }
+    return found;
+  } finally {
+    client.destroy();
+  }
+}
+
+const hitOf = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
+
+describeRedis('an invalidation lost while Redis is unreachable', () => {
+  const redis = new OwnRedis();
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    await redis.start();
+    proxy = await startFaultProxy(redis.port);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await redis.kill();
+  });
+
+  const debts = async () => (await db.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM cache_invalidation_debt'))[0].n;
+
+  it('survives a restart of the writer: no instance serves the old title, before or after Redis is back', async () => {
+    const config = { ...loadConfig({}), REDIS_URL: proxy.url(redis.url), CACHE_PREFIX: `debt-${Date.now()}`, CACHE_TIMEOUT_MS: 500 };
+    const instance = () => {
+      const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet, db);
+      return { cache, ...testGateway(db, { responseCache: cache }) };
+    };
+    const Q = '{ job(id: "8") { title } }';
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id: 8 } });
+    let expected = job.title;
+    const reads: { instance: number; hit?: boolean }[] = [];
+    /** One read, asserted: the title the database holds now, whether cached or not. */
+    const read = async (i: number, gql: ReturnType<typeof testGateway>['gql']) => {
+      const res = await gql(Q);
+      expect({ instance: i, title: res.data?.job.title }).toEqual({ instance: i, title: expected });
+      reads.push({ instance: i, hit: hitOf(res) });
+      return hitOf(res);
+    };
+    const untilHits = async (...gqls: ReturnType<typeof testGateway>['gql'][]) => {
+      for (let round = 0; round < 150; round++) {
+        const hits = [];
+        for (const [i, gql] of gqls.entries()) hits.push(await read(i + 1, gql));
+        if (hits.every(Boolean)) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    let one = instance();
+    const two = instance();
+    try {
+      expect(await untilHits(one.gql, two.gql)).toBe(true);
+
+      proxy.cut();
+      const renamed = await one.gql('mutation { updateJob(id: "8", input: { title: "Renamed While Redis Was Down" }) { title } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+      expect(renamed.data.updateJob.title).toBe('Renamed While Redis Was Down');
+      expected = 'Renamed While Redis Was Down';
+      expect(await debts()).toBeGreaterThan(0);
+      // The stale entry is still in Redis, and nothing there says it is stale.
+      expect([...(await redisKeys(redis.url, config.CACHE_PREFIX)).keys()].filter((k) => k.includes(':r:')).length).toBeGreaterThan(0);
+
+      await one.cache.close(); // "restart" instance 1: its memory of the lost invalidation is gone
+      one = instance();
+      for (let i = 0; i < 3; i++) expect([await read(1, one.gql), await read(2, two.gql)]).toEqual([false, false]);
+
+      proxy.restore();
+      expect(await untilHits(one.gql, two.gql)).toBe(true);
+      expect(await debts()).toBe(0);
+      expect(reads.filter((r) => r.hit).length).toBeGreaterThan(2);
+    } finally {
+      await one.cache.close();
+      await two.cache.close();
+    }
+  }, 60_000);
+
+  it('is honoured within a second by an instance whose Redis never failed, which pays it', async () => {
+    const prefix = `debt-direct-${Date.now()}`;
+    const via = (url: string) => {
+      const config = { ...loadConfig({}), REDIS_URL: url, CACHE_PREFIX: prefix, CACHE_TIMEOUT_MS: 500 };
+      const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet, db);
+      return { cache, ...testGateway(db, { responseCache: cache }) };
+    };
+    const cutOff = via(proxy.url(redis.url));
+    const healthy = via(redis.url);
+    const Q = '{ job(id: "10") { title } }';
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id: 10 } });
+    try {
+      for (let i = 0; i < 50 && !hitOf(await healthy.gql(Q)); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(hitOf(await healthy.gql(Q))).toBe(true);
+      proxy.cut();
+      await cutOff.gql('mutation { updateJob(id: "10", input: { title: "Renamed Behind A Partition" }) { id } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+      expect(await debts()).toBeGreaterThan(0);
+      // Polled, not timed: the healthy instance's periodic check (every second) must find the debt.
+      let title = job.title;
+      for (let i = 0; i < 50 && title !== 'Renamed Behind A Partition'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        title = (await healthy.gql(Q)).data.job.title;
+      }
+      expect(title).toBe('Renamed Behind A Partition');
+      for (let i = 0; i < 50 && (await debts()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await debts()).toBe(0);
+    } finally {
+      proxy.restore();
+      await cutOff.cache.close();
+      await healthy.cache.close();
+    }
+  }, 60_000);
+});
+
+describeRedis('time to live', () => {
+  const redis = new OwnRedis();
+  beforeAll(() => redis.start());
+  afterAll(() => redis.kill());
+
+  it('keeps tag versions and the last-write key longer than the longest entry (CACHE_TTL_PAGE_S=86400, CACHE_TTL_TRENDING_S=60)', async () => {
+    const config = { ...loadConfig({ CACHE_TTL_PAGE_S: '86400', CACHE_TTL_TRENDING_S: '60' }), REDIS_URL: redis.url, CACHE_PREFIX: 'ttl' };
+    const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet);
+    const { gql } = testGateway(db, { responseCache: cache });
+    const Q = '{ job(id: "9") { title } }';
+    try {
+      await cache.store.ready();
+      await gql(Q);
+      expect(hitOf(await gql(Q))).toBe(true);
+      const job = await db.prisma.job.findUniqueOrThrow({ where: { id: 9 } });
+      await gql('mutation { updateJob(id: "9", input: { title: "Renamed For TTL" }) { id } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+      const after = await gql(Q);
+      expect({ title: after.data.job.title, hit: hitOf(after) }).toEqual({ title: 'Renamed For TTL', hit: false });
+      expect(hitOf(await gql(Q))).toBe(true);
+      // Even asked for more, an entry never outlives the versions it depends on.
+      await cache.set('too-long', 'anonymous', { data: {}, at: Date.now(), tags: ['Job:9'], private: false, ttlMs: 10 * 86_400_000 });
+
+      const keys = await redisKeys(redis.url, 'ttl');
+      const entries = [...keys].filter(([k]) => k.startsWith('ttl:r:')).map(([, ms]) => ms);
+      expect(entries.length).toBeGreaterThan(1);
+      const longestEntry = Math.max(...entries);
+      expect(longestEntry).toBeGreaterThan(86_000_000); // the page TTL, not the trending one
+      expect(longestEntry).toBeLessThanOrEqual(86_400_000);
+      for (const tag of ['ttl:t:Job:9', 'ttl:t:#last']) {
+        expect({ tag, longer: keys.get(tag)! > longestEntry }).toEqual({ tag, longer: true });
+      }
+    } finally {
+      await cache.close();
+    }
   });
 });

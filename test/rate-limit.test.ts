@@ -1,5 +1,6 @@
 import { complexityFromQuery } from '@pothos/plugin-complexity';
 import { loadConfig } from '../src/config';
+import { readManifest } from '../src/plugins/documents';
 import { schema } from '../src/schema';
 import { RateLimiter } from '../src/ops/rate-limit';
 import { connectRedis } from '../src/redis';
@@ -123,5 +124,48 @@ describe('rate limiting by query cost', () => {
     expect(l.counts.limited).toBe(0);
     const metrics = await (await gateway.fetch('http://gateway.test/metrics')).text();
     expect(metrics).toMatch(/^rate_limit_store_errors [1-9]\d*$/m);
+  });
+});
+
+describe('refusals cost their arrival point only, and say why', () => {
+  // The follow-up: a manifest document (allowed in trusted mode too) whose cost is the whole limit.
+  const JOB_PAGE = Object.entries(readManifest()).find(([, text]) => text.startsWith('query JobPage('))!;
+  const follow = { documentId: JOB_PAGE[0], variables: { id: '1' } };
+  const FOLLOW_COST = complexityFromQuery(JOB_PAGE[1], { schema, ctx: { limits: { cost: 1e9 } }, variables: follow.variables }).complexity;
+  // Refused, such a query used to be charged its whole cost and lock its address out for the window.
+  const OVER = '{ jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { id } } } } } } } } } } } }';
+
+  it.each([
+    ['an over-cost query', OVER, undefined, {}, 'QUERY_TOO_COMPLEX'],
+    ['an invalid document', '{ jobs { nope } }', undefined, {}, 'GRAPHQL_VALIDATION_FAILED'],
+    ['variables that do not fit their types', 'query ($id: ID!) { job(id: $id) { id } }', { id: { not: 'an id' } }, {}, 'BAD_USER_INPUT'],
+    ['a query outside the trusted documents', CHEAP, undefined, { TRUSTED_DOCUMENTS: true }, 'PERSISTED_QUERY_ONLY'],
+  ] as const)('%s is refused with its own code and charged 1 point', async (_name, query, variables, config, code) => {
+    // Room for the refusal's point and one follow-up, nothing more.
+    const { gql } = testGateway(db, { rateLimiter: limiter({ points: FOLLOW_COST + 1 }), config: { QUERY_MAX_COST: FOLLOW_COST, ...config } });
+    const refused = await gql(query, variables);
+    expect(refused.status).not.toBe(429);
+    expect(refused.errors?.map((e) => e.extensions?.code)).toEqual([code]);
+    // A refusal charged more than its point would leave too little for the follow-up; one charged
+    // nothing would leave room for a second.
+    const next = await gql('', undefined, { body: follow });
+    expect(next.status).toBe(200);
+    expect(next.errors).toBeUndefined();
+    expect(next.data.job.id).toBe('1');
+    const after = await gql('', undefined, { body: follow });
+    expect(after.status).toBe(429);
+    expect(after.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+  });
+
+  it('lets the same client go on with cheap requests after an over-cost query', async () => {
+    expect(complexityFromQuery(OVER, { schema, ctx: { limits: { cost: 1e9 } } }).complexity).toBeGreaterThan(60_000);
+    const { gql } = testGateway(db, { rateLimiter: limiter({ points: 60_000 }), config: { QUERY_MAX_COST: 5000 } });
+    const refused = await gql(OVER);
+    expect(refused.errors?.[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 5000 });
+    for (let i = 0; i < 20; i++) {
+      const res = await gql(CHEAP);
+      expect(res.status).toBe(200);
+      expect(res.errors).toBeUndefined();
+    }
   });
 });

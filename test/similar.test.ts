@@ -1,5 +1,6 @@
 import { SimilarJobsRefresher } from '../src/similar/refresher';
-import { useGatewaySuite } from './helpers/gateway';
+import { makeCache } from './helpers/cache';
+import { testGateway, useGatewaySuite } from './helpers/gateway';
 
 const suite = useGatewaySuite();
 const gql: typeof suite.gql = (...args) => suite.gql(...args);
@@ -57,5 +58,47 @@ describe('similar jobs', () => {
     expect(after.data.job.similarJobs[0].id).toBe(String(twin.id));
     expect(await refresher.stats()).toMatchObject({ pending: 0, failures: 0 });
     expect((await refresher.stats()).refreshed).toBeGreaterThan(0);
+  });
+});
+
+describe('similar jobs in the response cache', () => {
+  it('invalidates exactly the cached lists a background refresh changed', async () => {
+    const cache = makeCache(process.env.REDIS_URL);
+    await cache.store.ready();
+    const { gql: cachedGql } = testGateway(suite.db, { responseCache: cache });
+    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: (tags) => cache.invalidate(tags) });
+    const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
+    try {
+      await refresher.drain();
+      const base = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: true, title: 'Database Administrator' } });
+      const other = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: true, title: 'Registered Nurse' } });
+      const LIST = (id: number) => `{ job(id: "${id}") { title similarJobs(first: 10) { id } } }`;
+      const TITLE = (id: number) => `{ job(id: "${id}") { title } }`;
+      const warm = new Map<string, unknown>();
+      for (const q of [LIST(base.id), LIST(other.id), TITLE(base.id)]) {
+        warm.set(q, (await cachedGql(q)).data);
+        expect(hit(await cachedGql(q))).toBe(true);
+      }
+      const twin = await suite.db.prisma.job.create({
+        data: { ...base, id: undefined, externalId: null, source: 'test', createdAt: new Date() },
+      });
+      await refresher.jobsChanged([twin.id]);
+      // Until the refresh, base's cached list is the one its table holds: without the twin.
+      const ids = (res: { data?: any }) => res.data.job.similarJobs.map((j: { id: string }) => j.id);
+      const before = await cachedGql(LIST(base.id));
+      expect({ hit: hit(before), hasTwin: ids(before).includes(String(twin.id)) }).toEqual({ hit: true, hasTwin: false });
+
+      expect(await refresher.drain()).toBeGreaterThan(0);
+      const after = await cachedGql(LIST(base.id));
+      expect({ hit: hit(after), hasTwin: ids(after).includes(String(twin.id)) }).toEqual({ hit: false, hasTwin: true });
+      expect(after.data).toEqual((await gql(LIST(base.id))).data); // as an uncached gateway answers
+      // Lists the refresh did not change, and results without a list, stay cached.
+      for (const q of [LIST(other.id), TITLE(base.id)]) {
+        const res = await cachedGql(q);
+        expect({ q, hit: hit(res), data: res.data }).toEqual({ q, hit: true, data: warm.get(q) });
+      }
+    } finally {
+      await cache.close();
+    }
   });
 });

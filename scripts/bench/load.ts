@@ -11,23 +11,20 @@ export interface LoadResult {
   errors: number;
 }
 
+/** autocannon's requests: GraphQL POSTs, each drawn from `next`. */
+export const posts = (next: () => Req): autocannon.Request[] => [
+  {
+    method: 'POST',
+    setupRequest: (req) => {
+      const r = next();
+      return { ...req, body: r.body, headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) } };
+    },
+  },
+];
+
 /** Drives `url` with `connections` clients for `seconds`, each request drawn from `next`. */
 export async function load(url: string, next: () => Req, connections: number, seconds: number): Promise<LoadResult> {
-  const result = await autocannon({
-    url: `${url}/graphql`,
-    connections,
-    duration: seconds,
-    timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req) => {
-          const r = next();
-          return { ...req, body: r.body, headers: { 'content-type': 'application/json', ...(r.token ? { authorization: `Bearer ${r.token}` } : {}) } };
-        },
-      },
-    ],
-  });
+  const result = await autocannon({ url: `${url}/graphql`, connections, duration: seconds, timeout: 30, requests: posts(next) });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,

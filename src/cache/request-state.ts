@@ -25,3 +25,9 @@ export const jobListTags = (job: { jobType: string; companyId: number }) => [
   `jobs:type:${job.jobType}`,
   `jobs:company:${job.companyId}`,
 ];
+
+/**
+ * Tag of a job's similar-jobs list, read by results that show it: the list changes without a
+ * write to the job itself (the background refresher rewrites it when other jobs change).
+ */
+export const similarListTag = (jobId: number) => `Job:${jobId}:similar`;

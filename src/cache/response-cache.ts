@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
+import type { RawSql } from '../db/database';
 import type { CacheStore } from './store';
+import { ioDeadline } from '../ops/admission';
 
 export type TtlKind = 'page' | 'search' | 'list' | 'trending';
 
@@ -37,9 +39,47 @@ export interface CacheStats {
 const ALL = '*';
 /** A new random value after every invalidation, written after its tags (see `get`). */
 const LAST = 't:#last';
+/**
+ * Past the longest entry TTL, a tag version lives this much longer: it covers the time between
+ * an entry's freshness check and its store (a few CACHE_TIMEOUT_MS) and clock skew between
+ * instances, with room to spare.
+ */
 const TAG_TTL_MARGIN_MS = 3_600_000;
+/** How often every instance reads the invalidation-debt table (see `reconcile`). */
+const DEBT_CHECK_MS = 1000;
+/** Between two checks triggered by lookups, while reads are refused (an outage would otherwise cost a statement a request). */
+const DEBT_RECHECK_MS = 100;
+/** A debt-table statement slower than this is given up (and tried again later): it must never hold the cache shut. */
+const DEBT_SQL_TIMEOUT_MS = 5000;
+
+export type TtlConfig = Pick<Config, 'CACHE_TTL_PAGE_S' | 'CACHE_TTL_SEARCH_S' | 'CACHE_TTL_LIST_S' | 'CACHE_TTL_TRENDING_S' | 'CACHE_TTL_PRIVATE_S'>;
+
+/** The longest any entry may live: entries are stored with at most this TTL. */
+export const maxEntryTtlMs = (c: TtlConfig) => Math.max(c.CACHE_TTL_PAGE_S, c.CACHE_TTL_SEARCH_S, c.CACHE_TTL_LIST_S, c.CACHE_TTL_TRENDING_S, c.CACHE_TTL_PRIVATE_S) * 1000;
+
+/**
+ * How long a tag version (and LAST) lives: longer than any entry that can depend on it, else
+ * an expired version would make an invalidated entry look fresh again.
+ */
+export const tagTtlMs = (c: TtlConfig) => maxEntryTtlMs(c) + TAG_TTL_MARGIN_MS;
+
+const OWED = 'SELECT max(id)::float8 AS m FROM cache_invalidation_debt';
+const RECORD = 'INSERT INTO cache_invalidation_debt DEFAULT VALUES RETURNING id::float8 AS id';
+// The rows seen before the flush are paid by it; any recorded since (a write whose invalidation
+// failed after the flush began) stay, and are reported so that the flush is repeated.
+const PAY = 'WITH paid AS (DELETE FROM cache_invalidation_debt WHERE id <= $1) SELECT max(id)::float8 AS m FROM cache_invalidation_debt WHERE id > $1';
 
 class Timeout extends Error {}
+
+/** `promise`, or a Timeout after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = ioDeadline(() => reject(new Timeout(`${what} did not answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** A cached result, as data and as JSON text, each made from the other once, when first asked. */
 class Cached {
@@ -64,14 +104,34 @@ class Cached {
  * stale result behind (it is refused at store time, or at read time).
  *
  * A store that fails or is slow (CACHE_TIMEOUT_MS) makes requests run uncached, never fail.
- * An invalidation that could not be written is remembered; until it is, this instance reads
- * nothing from the cache, and when the store is back it empties the cache (bumps `*`) before
- * using it again, so no entry that the lost invalidation should have removed survives.
+ * An invalidation that could not be written is a debt: the cache must be emptied (`*` bumped)
+ * before anyone reads it again. With a database (`db`), the debt is a row in
+ * cache_invalidation_debt, in the database the write reached, so it outlives any restart:
+ * every instance reads that table on start, when its store reconnects or failed, and every
+ * DEBT_CHECK_MS, reads nothing from the cache while a debt is unpaid, and whichever instance
+ * reaches the store first empties the cache and deletes the rows it saw before doing so.
+ * Without one (tests, memory stores), the debt lives in this process only.
  */
 export class ResponseCache {
   private readonly counters = { hits: 0, misses: 0, stores: 0, coalesced: 0, invalidations: 0, errors: 0 };
-  private pendingFlush = false;
+  /** A flush is owed (an invalidation of ours failed, or the debt table has rows): read nothing. */
+  private owed = false;
+  /** Bumped whenever a new debt becomes known, so a flush that began before it does not clear it. */
+  private owedGen = 0;
+  /** The highest debt row seen: a flush pays the rows up to it. */
+  private debtUpTo: number | null = null;
+  /** Our own debt could not be written to the database yet (it is retried). */
+  private unrecorded = false;
+  /** The debt table must be read before the cache is (start, store reconnected or failed). */
+  private unchecked: boolean;
+  /** Bumped whenever a check becomes due, so a check that began before it does not count. */
+  private checkGen = 0;
+  private reconciling?: Promise<void>;
+  private lastReconcile = 0;
+  private readonly timer?: NodeJS.Timeout;
   private degraded = false;
+  private readonly maxEntryTtl: number;
+  private readonly tagTtl: number;
   /**
    * Decoded entries this instance has checked, with the LAST value read before the check:
    * while LAST still has that value no invalidation has happened anywhere since, so the copy
@@ -81,10 +141,29 @@ export class ResponseCache {
 
   constructor(
     readonly store: CacheStore,
-    private readonly config: Pick<Config, 'CACHE_TIMEOUT_MS' | 'CACHE_COMPRESS_BYTES' | 'CACHE_TTL_PAGE_S' | 'CACHE_TTL_SEARCH_S' | 'CACHE_TTL_LIST_S' | 'CACHE_TTL_TRENDING_S' | 'CACHE_TTL_PRIVATE_S'>,
+    private readonly config: Pick<Config, 'CACHE_TIMEOUT_MS' | 'CACHE_COMPRESS_BYTES'> & TtlConfig,
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+    /** Where debts are kept across restarts (the gateway's and the importer's database). */
+    private readonly db: { raw: Pick<RawSql, 'query'> } | null = null,
   ) {
-    store.onReady(() => void this.flushIfPending(true));
+    this.maxEntryTtl = maxEntryTtlMs(config);
+    this.tagTtl = tagTtlMs(config);
+    this.unchecked = db !== null;
+    store.onReady(() => {
+      this.checkDue();
+      void this.reconcile(true);
+    });
+    if (db) {
+      void this.reconcile(true);
+      this.timer = setInterval(() => void this.reconcile(true), DEBT_CHECK_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Stops the debt checks and closes the store. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.store.close();
   }
 
   ttlMs(kind: TtlKind | 'private'): number {
@@ -108,15 +187,15 @@ export class ResponseCache {
   }
 
   private async lookup(opKey: string, viewerKey: string): Promise<Cached | undefined> {
-    if (this.pendingFlush) {
-      void this.flushIfPending();
+    if (this.owed || this.unchecked) {
+      void this.reconcile();
       return this.miss();
     }
     try {
       let last = await this.io(this.store.keyv.get<string>(LAST));
       // None yet (a new or emptied store): start one. Writing a new value is always safe: it
       // only makes copies checked under another value be checked again.
-      if (last === undefined) await this.io(this.store.keyv.set(LAST, (last = this.nonce()), this.ttlMs('trending') + TAG_TTL_MARGIN_MS));
+      if (last === undefined) await this.io(this.store.keyv.set(LAST, (last = this.nonce()), this.tagTtl));
       const now = Date.now();
       const known = this.local.get(opKey) ?? this.local.get(`${opKey}|${viewerKey}`);
       if (known && known.last === last && known.exp > now && known.at > this.store.forgottenBefore()) {
@@ -143,19 +222,21 @@ export class ResponseCache {
 
   /** Stores a result unless a write touched one of its tags after `at` (its execution start). */
   async set(opKey: string, viewerKey: string, result: { data: unknown; at: number; tags: Iterable<string>; private: boolean; ttlMs: number }): Promise<void> {
-    if (this.pendingFlush) return;
+    if (this.owed) return;
     try {
+      // Never longer than the tag versions it depends on live (see tagTtlMs).
+      const ttlMs = Math.min(result.ttlMs, this.maxEntryTtl);
       const tags = [...new Set([ALL, ...result.tags])];
-      const entry: Entry = { at: result.at, tags, exp: Date.now() + result.ttlMs };
+      const entry: Entry = { at: result.at, tags, exp: Date.now() + ttlMs };
       const json = JSON.stringify(result.data);
       if (json.length >= this.config.CACHE_COMPRESS_BYTES) entry.z = deflateRawSync(json).toString('base64');
       else entry.data = result.data;
       if (!(await this.fresh(entry))) return;
       if (result.private) {
-        await this.io(this.store.keyv.set(`r:${opKey}`, { at: result.at, tags: [ALL], private: true } satisfies Entry, result.ttlMs));
-        await this.io(this.store.keyv.set(`r:${opKey}:${viewerKey}`, entry, result.ttlMs));
+        await this.io(this.store.keyv.set(`r:${opKey}`, { at: result.at, tags: [ALL], private: true } satisfies Entry, ttlMs));
+        await this.io(this.store.keyv.set(`r:${opKey}:${viewerKey}`, entry, ttlMs));
       } else {
-        await this.io(this.store.keyv.set(`r:${opKey}`, entry, result.ttlMs));
+        await this.io(this.store.keyv.set(`r:${opKey}`, entry, ttlMs));
       }
       this.counters.stores += 1;
     } catch (err) {
@@ -165,7 +246,8 @@ export class ResponseCache {
 
   /**
    * Makes every entry that read one of `tags` stale, on every instance sharing the store.
-   * Resolves once that is written, or once the failure is recorded for a flush on reconnect.
+   * Resolves once that is written, or once the failure is recorded as a debt (in the database
+   * when there is one) that empties the cache before anyone reads it again.
    */
   async invalidate(tags: Iterable<string>): Promise<void> {
     const list = [...new Set(tags)];
@@ -174,8 +256,17 @@ export class ResponseCache {
     try {
       await this.bump(list);
     } catch (err) {
-      this.pendingFlush = true;
+      this.owed = true;
+      this.owedGen += 1;
       this.failed('invalidate', err);
+      if (!this.db) return;
+      try {
+        this.noteDebt((await within(this.db.raw.query<{ id: number }>(RECORD), DEBT_SQL_TIMEOUT_MS, 'the database'))[0].id);
+      } catch (dbErr) {
+        // Still owed in memory; written (or paid) by the next reconcile.
+        this.unrecorded = true;
+        this.log('response cache: could not record a lost invalidation in the database (retrying); a restart before it is written or paid would forget it', dbErr);
+      }
     }
   }
 
@@ -190,11 +281,16 @@ export class ResponseCache {
    */
   async settle(ms: number): Promise<boolean> {
     const until = Date.now() + ms;
-    while (this.pendingFlush && Date.now() < until) {
-      await this.flushIfPending(true);
-      if (this.pendingFlush) await new Promise((r) => setTimeout(r, 200));
+    while (this.owed && Date.now() < until) {
+      await this.reconcile(true);
+      if (this.owed) await new Promise((r) => setTimeout(r, 200));
     }
-    return !this.pendingFlush;
+    return !this.owed;
+  }
+
+  /** A debt recorded by this instance is in the database (or none is owed): a restart forgets nothing. */
+  debtRecorded(): boolean {
+    return !this.unrecorded;
   }
 
   noteCoalesced(): void {
@@ -208,7 +304,7 @@ export class ResponseCache {
       ...this.counters,
       hitRate: lookups ? this.counters.hits / lookups : 0,
       evictions: this.store.evictions(),
-      degraded: this.degraded || this.pendingFlush,
+      degraded: this.degraded || this.owed,
     };
   }
 
@@ -218,7 +314,7 @@ export class ResponseCache {
 
   private async bump(tags: string[]): Promise<void> {
     const now = Date.now();
-    const ttl = this.ttlMs('trending') + TAG_TTL_MARGIN_MS;
+    const ttl = this.tagTtl;
     await this.io(this.store.keyv.setMany(tags.map((t) => ({ key: `t:${t}`, value: now, ttl }))));
     // After the tags, never before: whoever sees the new LAST also sees them.
     await this.io(this.store.keyv.set(LAST, this.nonce(), ttl));
@@ -231,19 +327,68 @@ export class ResponseCache {
     return versions.every((v) => v == null || v < entry.at);
   }
 
-  private lastFlushTry = 0;
+  /** The debt table must be read again before the cache is. */
+  private checkDue(): void {
+    if (!this.db) return;
+    this.unchecked = true;
+    this.checkGen += 1;
+  }
 
-  /** At most once a second: the store may still be down. */
-  private async flushIfPending(now = false): Promise<void> {
-    if (!this.pendingFlush || (!now && Date.now() - this.lastFlushTry < 1000)) return;
-    this.lastFlushTry = Date.now();
-    try {
-      await this.bump([ALL]);
-      this.pendingFlush = false;
-      this.log('response cache: emptied after invalidations were lost while the store was down');
-    } catch {
-      // Still down: the next lookup or the reconnect tries again.
+  private noteDebt(id: number): void {
+    if (this.debtUpTo === null || id > this.debtUpTo) {
+      this.debtUpTo = id;
+      this.owedGen += 1;
     }
+    this.owed = true;
+  }
+
+  /**
+   * Records our unwritten debt, reads the debt table, and pays what is owed. One at a time;
+   * `now` is false for the lookups that trigger it while reads are refused (throttled).
+   */
+  private reconcile(now = false): Promise<void> {
+    if (this.reconciling) return this.reconciling;
+    if (!now && Date.now() - this.lastReconcile < DEBT_RECHECK_MS) return Promise.resolve();
+    this.lastReconcile = Date.now();
+    this.reconciling = (async () => {
+      const gen = this.checkGen;
+      let checked = !this.db;
+      if (this.db) {
+        try {
+          const sql = (q: string) => within(this.db!.raw.query<{ id?: number; m?: number | null }>(q), DEBT_SQL_TIMEOUT_MS, 'the database');
+          if (this.unrecorded) {
+            this.noteDebt((await sql(RECORD))[0].id!);
+            this.unrecorded = false;
+          }
+          const [{ m }] = await sql(OWED);
+          if (m != null) this.noteDebt(m);
+          checked = true;
+        } catch {
+          // The database is unreachable: the next tick, lookup or reconnect tries again.
+        }
+      }
+      // Only a check that began after the last store failure or reconnect counts.
+      if (checked && gen === this.checkGen) this.unchecked = false;
+      if (this.owed) await this.pay().catch(() => undefined);
+    })().finally(() => (this.reconciling = undefined));
+    return this.reconciling;
+  }
+
+  /** Empties the cache for everyone, then deletes the debt rows that flush paid. */
+  private async pay(): Promise<void> {
+    const gen = this.owedGen;
+    const upTo = this.debtUpTo;
+    await this.bump([ALL]);
+    if (this.db && upTo !== null) {
+      const [{ m }] = await within(this.db.raw.query<{ m: number | null }>(PAY, [upTo]), DEBT_SQL_TIMEOUT_MS, 'the database');
+      // Recorded while we flushed: its write may have come after our bump, so flush again.
+      if (m != null) return this.noteDebt(m);
+    }
+    if (gen !== this.owedGen) return;
+    this.owed = false;
+    this.unrecorded = false;
+    this.debtUpTo = null;
+    this.log('response cache: emptied after invalidations were lost while the store was unreachable');
   }
 
   private miss(): undefined {
@@ -253,24 +398,19 @@ export class ResponseCache {
 
   private failed(what: string, err: unknown): void {
     this.counters.errors += 1;
+    // Another instance may have lost an invalidation meanwhile: read the debts before the
+    // cache again. A timeout alone does not shut the cache until then (a saturated process
+    // times out too, and must not turn its hits into executions): it hastens the check.
+    if (err instanceof Timeout) void this.reconcile();
+    else this.checkDue();
     if (!this.degraded) this.log(`response cache: ${what} failed, serving uncached`, err);
     this.degraded = true;
   }
 
   /** A store call bounded by CACHE_TIMEOUT_MS; success clears the degraded flag. */
   private async io<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const value = await Promise.race([
-        promise,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Timeout(`cache store did not answer within ${this.config.CACHE_TIMEOUT_MS} ms`)), this.config.CACHE_TIMEOUT_MS);
-        }),
-      ]);
-      if (this.degraded && !this.pendingFlush) this.degraded = false;
-      return value;
-    } finally {
-      clearTimeout(timer);
-    }
+    const value = await within(promise, this.config.CACHE_TIMEOUT_MS, 'cache store');
+    if (this.degraded && !this.owed) this.degraded = false;
+    return value;
   }
 }

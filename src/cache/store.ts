@@ -25,7 +25,9 @@ export type StoreConfig = Pick<Config, 'REDIS_URL' | 'CACHE_PREFIX' | 'CACHE_MAX
 
 /**
  * Keyv over Redis when REDIS_URL is set (shared by every gateway instance), else over a
- * bounded in-process LRU. While Redis is down, commands fail fast (see connectRedis).
+ * bounded in-process LRU. While Redis is down, commands fail fast (see connectRedis). Every
+ * key in Redis starts with `<CACHE_PREFIX>:` (the rate limiter's too), so deployments with
+ * different prefixes can share one Redis and see nothing of each other.
  */
 export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unknown) => void): CacheStore {
   if (!config.REDIS_URL) {
@@ -48,10 +50,12 @@ export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unk
     };
   }
   const redis = connectRedis(config.REDIS_URL, config.CACHE_TIMEOUT_MS, 'response cache (serving uncached while it is down)', log);
-  const adapter = new KeyvRedis(redis.client, { namespace: config.CACHE_PREFIX, throwOnErrors: true, throwOnConnectError: false });
+  const adapter = new KeyvRedis(redis.client, { keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: false });
   return {
     kind: 'redis',
-    keyv: new Keyv({ store: adapter, throwOnErrors: true, useKeyPrefix: false }),
+    // Keyv hands its own namespace to the adapter (default "keyv", overwriting the adapter's),
+    // so the prefix goes here; the adapter alone prefixes (useKeyPrefix: false): `<prefix>:r:…`.
+    keyv: new Keyv({ store: adapter, namespace: config.CACHE_PREFIX, throwOnErrors: true, useKeyPrefix: false }),
     evictions: () => 0,
     // Redis is run with volatile-ttl (docs/DEPLOYMENT.md): results, which expire sooner, go first.
     forgottenBefore: () => 0,

@@ -3,15 +3,16 @@ import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefault
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context, Services } from '../context';
+import { SHED_REASONS, type Admission } from './admission';
 import { describeOperation } from './operation';
 
 /**
  * Prometheus metrics of one gateway process: request duration by operation, errors by code,
  * SQL statements and time per request, DataLoader batch sizes, the response cache's and the
- * rate limiter's counters, the database pool,
- * and Node's own (event-loop lag, memory, GC) from prom-client's default collectors.
+ * rate limiter's counters, the database pool, admission control (executions running, queued,
+ * shed), and Node's own (event-loop lag, memory, GC) from prom-client's default collectors.
  */
-export function createMetrics(services: Services) {
+export function createMetrics(services: Services, admission?: Admission) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // With --workers, the primary sums every worker's registry for METRICS_PORT (see cluster.ts).
@@ -65,6 +66,23 @@ export function createMetrics(services: Services) {
       this.set({ state: 'total' }, pool?.totalCount ?? 0);
       this.set({ state: 'idle' }, pool?.idleCount ?? 0);
       this.set({ state: 'waiting' }, pool?.waitingCount ?? 0);
+    },
+  });
+
+  new Gauge({ name: 'graphql_executions_in_flight', help: 'GraphQL executions running (admission slots taken).', registers: [registry], collect() { this.set(admission?.running ?? 0); } });
+  new Gauge({ name: 'graphql_executions_queued', help: 'GraphQL executions waiting for an admission slot.', registers: [registry], collect() { this.set(admission?.queued ?? 0); } });
+  const reported = { overload: 0, client_gone: 0 };
+  new Counter({
+    name: 'graphql_executions_shed_total',
+    help: 'Requests not executed: overload (503 SERVICE_UNAVAILABLE) or client_gone (the client left first).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const reason of SHED_REASONS) {
+        const now = admission?.shed[reason] ?? 0;
+        this.inc({ reason }, now - reported[reason]);
+        reported[reason] = now;
+      }
     },
   });
 

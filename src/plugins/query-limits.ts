@@ -2,9 +2,11 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin, type MaxDepthOptions } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError } from 'graphql';
+import { complexityFromQuery } from '@pothos/plugin-complexity';
+import { getOperationAST, GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config';
+import type { Context } from '../context';
 
 /**
  * graphql-armor's refusals carry only a message ("Syntax Error: …"). Clients branch on
@@ -37,4 +39,22 @@ export function useQueryLimits(config: Pick<Config, 'QUERY_MAX_DEPTH' | 'QUERY_M
     maxAliasesPlugin({ n: config.QUERY_MAX_ALIASES, exposeLimits: true, ...refuse('aliases', config.QUERY_MAX_ALIASES) }),
     maxDirectivesPlugin({ n: config.QUERY_MAX_DIRECTIVES, exposeLimits: true, ...refuse('directives', config.QUERY_MAX_DIRECTIVES) }),
   ] as Plugin[];
+}
+
+/**
+ * The cost the cost limit computes for the operation a request runs, or null when executing it
+ * does no work: over the limit (each root field refuses it with QUERY_TOO_COMPLEX before its
+ * resolver runs) or variables that do not fit their types (refused with BAD_USER_INPUT).
+ */
+export function executionCost(args: { document: DocumentNode; schema: GraphQLSchema; operationName?: string | null; variableValues?: Record<string, unknown> | null }, ctx: Context): number | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation) return null;
+  // Pothos costs a document's first operation: keep only the one that runs (and the fragments).
+  const document = { ...args.document, definitions: args.document.definitions.filter((d) => d.kind !== Kind.OPERATION_DEFINITION || d === operation) };
+  try {
+    const { complexity } = complexityFromQuery(document, { schema: args.schema, ctx, variables: args.variableValues ?? {} });
+    return complexity > ctx.limits.cost ? null : complexity;
+  } catch {
+    return null;
+  }
 }

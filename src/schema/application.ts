@@ -1,4 +1,5 @@
 import { canManageCompany, canSeeUser, forbidden } from '../auth/guards';
+import type { Viewer } from '../auth/viewer';
 import type { Context } from '../context';
 import { checkRange, parseId, required } from '../errors';
 import type { Application } from '../generated/prisma/client';
@@ -7,6 +8,7 @@ import { applicationCursor } from '../loaders';
 import { MAX_PAGE } from '../queries/jobs';
 import { builder } from './builder';
 import { toConnection } from './connection';
+import { loadById } from './query';
 
 export const ApplicationStatusEnum = builder.enumType('ApplicationStatus', {
   description: 'Where an application stands. REJECTED, HIRED and WITHDRAWN are final.',
@@ -14,11 +16,12 @@ export const ApplicationStatusEnum = builder.enumType('ApplicationStatus', {
 });
 
 /** An application is visible to its applicant, the employer of its job, and ADMIN. */
-export async function canSeeApplication(ctx: Context, app: Application): Promise<boolean> {
-  if (canSeeUser(ctx.auth.viewer, app.userId)) return true;
-  if (ctx.auth.viewer?.role !== 'EMPLOYER') return false;
-  const job = await ctx.loaders.job.load(app.jobId);
-  return job != null && canManageCompany(ctx.auth.viewer, job.companyId);
+export async function canSeeApplication(ctx: Context, viewer: Viewer | null, app: Application): Promise<boolean> {
+  if (canSeeUser(viewer, app.userId)) return true;
+  if (viewer?.role !== 'EMPLOYER') return false;
+  // The decision read the job's company: a cached answer follows the job.
+  const job = await loadById(ctx, 'Job', app.jobId, ctx.loaders.job);
+  return job != null && canManageCompany(viewer, job.companyId);
 }
 
 builder.objectType('Application', {
@@ -48,8 +51,9 @@ builder.queryField('application', (t) =>
     description: 'An application by id: null if there is none, FORBIDDEN if it is not yours to see.',
     args: { id: t.arg.id({ required: true, description: 'Id of the application.' }) },
     resolve: async (_r, { id }, ctx) => {
-      const app = await ctx.loaders.application.load(parseId(id));
-      if (app && !(await canSeeApplication(ctx, app))) throw forbidden('see this application');
+      const viewer = ctx.auth.viewer; // first: a null depends on who asks too (guards.ts)
+      const app = await loadById(ctx, 'Application', parseId(id), ctx.loaders.application);
+      if (app && !(await canSeeApplication(ctx, viewer, app))) throw forbidden('see this application');
       return app;
     },
   }),

@@ -2,6 +2,7 @@ import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange, required } from '../errors';
 import { applicationListArgs, applicationPage } from './application';
 import { SIMILAR_PER_JOB } from '../similar/sql';
+import { similarListTag } from '../cache/request-state';
 import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 
@@ -57,6 +58,8 @@ builder.objectType('Job', {
       complexity: listCost(5, 5, SIMILAR_PER_JOB),
       args: { first: t.arg.int({ required: false, defaultValue: 5, description: '1 to 10.' }) },
       resolve: async (j, { first }, ctx) => {
+        // The list changes without a write to this job: the refresher invalidates this tag.
+        ctx.cache.tag(similarListTag(j.id));
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
         return ctx.loaders.similarJobs(n).load(j.id);
       },

@@ -1,3 +1,4 @@
+import type { Context } from '../context';
 import { checkRange, parseId } from '../errors';
 import type { JobRow } from '../queries/columns';
 import { jobPageQuery, MAX_PAGE } from '../queries/jobs';
@@ -21,6 +22,16 @@ export const JobFilter = builder.inputType('JobFilter', {
   }),
 });
 
+/**
+ * An entity by id, tagged with the id asked for whether it exists or not: a cached null then
+ * goes stale when whatever creates that id invalidates its tag (createJob and imports
+ * `Job:<id>` and `Company:<id>`, applyToJob `Application:<id>`).
+ */
+export function loadById<V>(ctx: Context, type: 'Job' | 'Company' | 'User' | 'Application', id: number, loader: { load(id: number): Promise<V> }): Promise<V> {
+  ctx.cache.tag(`${type}:${id}`);
+  return loader.load(id);
+}
+
 builder.queryFields((t) => ({
   job: t.field({
     type: 'Job',
@@ -29,7 +40,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
     resolve: (_r, { id }, ctx) => {
       ctx.cache.ttl('page');
-      return ctx.loaders.job.load(parseId(id));
+      return loadById(ctx, 'Job', parseId(id), ctx.loaders.job);
     },
   }),
   company: t.field({
@@ -39,7 +50,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'Id of the company.' }) },
     resolve: (_r, { id }, ctx) => {
       ctx.cache.ttl('page');
-      return ctx.loaders.company.load(parseId(id));
+      return loadById(ctx, 'Company', parseId(id), ctx.loaders.company);
     },
   }),
   jobs: t.field({

@@ -3,6 +3,7 @@ import type { Viewer } from '../auth/viewer';
 import { SubscriptionPlan } from '../generated/prisma/enums';
 import { builder, listCost } from './builder';
 import { applicationListArgs, applicationPage } from './application';
+import { loadById } from './query';
 
 const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { description: 'What a user pays for.', values: Object.values(SubscriptionPlan) });
 
@@ -46,6 +47,6 @@ builder.queryField('me', (t) =>
     type: 'User',
     nullable: true,
     description: 'The signed-in user; UNAUTHENTICATED without a token.',
-    resolve: (_r, _a, ctx) => ctx.loaders.user.load(requireViewer(ctx.auth.viewer).userId),
+    resolve: (_r, _a, ctx) => loadById(ctx, 'User', requireViewer(ctx.auth.viewer).userId, ctx.loaders.user),
   }),
 );

@@ -1,3 +1,4 @@
+import { similarListTag } from '../cache/request-state';
 import type { PrismaClient } from '../generated/prisma/client';
 import { AFFECTED_BY_CHANGE, DELETE_KEYWORDS, DELETE_SIMILAR, REPLACE_KEYWORDS, REPLACE_SIMILAR } from './sql';
 
@@ -22,6 +23,11 @@ export interface RefresherOptions {
   intervalMs: number;
   batchSize?: number;
   onError?: (err: unknown) => void;
+  /**
+   * Makes cached results stale (the response cache's `invalidate`): called with the tags of
+   * the similar-jobs lists a refresh rewrote, after it committed.
+   */
+  invalidate?: (tags: string[]) => Promise<void>;
 }
 
 /** Past this many changed jobs, working out which other lists they touch costs more than refreshing all. */
@@ -37,6 +43,9 @@ const TAKE = `DELETE FROM job_similar_queue WHERE job_id IN (
 // done that work, its queue entries go. (A concurrent write to the same job also refreshes
 // eagerly, so dropping its entry too risks nothing but a crash in that narrow window.)
 const DONE_EAGERLY = 'DELETE FROM job_similar_queue WHERE job_id = ANY($1::int[]) AND reindex';
+// Jobs' lists as text, to tell the lists a refresh changed from those it rewrote identically.
+const LISTS = `SELECT job_id, string_agg(similar_id::text, ',' ORDER BY rank) AS ids FROM job_similar
+  WHERE job_id = ANY($1::int[]) GROUP BY job_id`;
 
 /** Recomputes every job's keywords and top similar jobs, in chunks to bound memory. */
 export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Promise<number> {
@@ -77,6 +86,8 @@ export class SimilarJobsRefresher {
     if (ids.length === 0) return;
     await replaceKeywords(this.prisma, ids);
     await replaceSimilar(this.prisma, ids);
+    // The writer invalidated the jobs before this ran: a read in between cached the old lists.
+    await this.invalidateLists(ids);
     await this.prisma.$executeRawUnsafe(ENQUEUE_AFFECTED, ids);
     await this.prisma.$executeRawUnsafe(DONE_EAGERLY, ids);
   }
@@ -118,6 +129,11 @@ export class SimilarJobsRefresher {
     }
   }
 
+  private async invalidateLists(ids: number[]): Promise<void> {
+    if (!this.options.invalidate || ids.length === 0) return;
+    await this.options.invalidate(ids.map(similarListTag)).catch((err) => this.options.onError?.(err));
+  }
+
   async stats(): Promise<RefresherStats> {
     const [{ n }] = await this.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM job_similar_queue');
     return { pending: n, ...this.counters, lastError: this.lastError };
@@ -126,14 +142,15 @@ export class SimilarJobsRefresher {
   /**
    * Takes a batch off the queue and refreshes it in one transaction: a failure leaves it queued.
    * Jobs queued by their own write get their keywords first and queue the lists they affect,
-   * as `jobsChanged` would have.
+   * as `jobsChanged` would have. Once committed, the lists that came out different are
+   * invalidated in the response cache (a failure there is the cache's to remember).
    */
   private runBatch(): Promise<number> {
     if (this.running) return this.running;
     const started = performance.now();
     this.running = (async () => {
       try {
-        const n = await this.prisma.$transaction(
+        const { n, changed } = await this.prisma.$transaction(
           async (tx) => {
             const taken = await tx.$queryRawUnsafe<{ job_id: number; reindex: boolean }[]>(TAKE, this.batchSize);
             const ids = taken.map((r) => r.job_id);
@@ -142,15 +159,21 @@ export class SimilarJobsRefresher {
               await tx.$executeRawUnsafe(DELETE_KEYWORDS, reindex);
               await tx.$executeRawUnsafe(REPLACE_KEYWORDS, reindex);
             }
+            const changed: number[] = [];
             if (ids.length) {
+              const lists = async () => new Map((await tx.$queryRawUnsafe<{ job_id: number; ids: string }[]>(LISTS, ids)).map((r) => [r.job_id, r.ids]));
+              const before = this.options.invalidate ? await lists() : new Map();
               await tx.$executeRawUnsafe(DELETE_SIMILAR, ids);
               await tx.$executeRawUnsafe(REPLACE_SIMILAR, ids);
+              const after = this.options.invalidate ? await lists() : new Map();
+              changed.push(...ids.filter((id) => before.get(id) !== after.get(id)));
             }
             if (reindex.length) await tx.$executeRawUnsafe(ENQUEUE_AFFECTED, reindex);
-            return ids.length;
+            return { n: ids.length, changed };
           },
           { timeout: 120_000 },
         );
+        if (changed.length) await this.invalidateLists(changed);
         if (n) {
           this.counters.refreshed += n;
           this.counters.batches += 1;

@@ -43,8 +43,9 @@ builder.mutationFields((t) => ({
           if (!job.is_active) throw userError('CONFLICT', `job ${jobId} is closed to applications`);
           return tx.application.create({ data: { jobId, userId: viewer.userId } });
         });
-        // The job's application counts, the applicant's list, trending and analyst figures changed.
-        await ctx.invalidate([`Job:${jobId}`, `User:${viewer.userId}`, 'trending', 'stats']);
+        // The job's application counts, the applicant's list, trending and analyst figures
+        // changed, and the new id exists now: cached nulls for it go (query.ts loadById).
+        await ctx.invalidate([`Job:${jobId}`, `User:${viewer.userId}`, `Application:${application.id}`, 'trending', 'stats']);
         return application;
       } catch (err) {
         if (isUniqueViolation(err)) throw userError('CONFLICT', `you have already applied to job ${jobId}`);

@@ -1,0 +1,142 @@
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../config';
+
+export type AdmissionConfig = Pick<Config, 'MAX_CONCURRENT_EXECUTIONS' | 'MAX_QUEUED_EXECUTIONS' | 'QUEUE_TIMEOUT_MS'>;
+export type ShedReason = 'overload' | 'client_gone';
+export const SHED_REASONS: readonly ShedReason[] = ['overload', 'client_gone'];
+
+type Settle = (outcome: true | ShedReason) => void;
+
+/**
+ * Admission control for GraphQL executions (the work that costs SQL): at most
+ * MAX_CONCURRENT_EXECUTIONS run at once, at most MAX_QUEUED_EXECUTIONS wait for a slot, each
+ * for at most QUEUE_TIMEOUT_MS. The rest are shed at once with 503, rather than queued until
+ * their clients time out and leave work behind that nobody reads. A request whose client has
+ * gone is never executed, and leaves the queue when it goes.
+ */
+export class Admission {
+  running = 0;
+  readonly shed: Record<ShedReason, number> = { overload: 0, client_gone: 0 };
+  // Insertion-ordered: the longest waiter is first, and a leaving one is removed in O(1).
+  private readonly waiting = new Set<Settle>();
+
+  constructor(private readonly config: AdmissionConfig) {}
+
+  get queued(): number {
+    return this.waiting.size;
+  }
+
+  /** A release function once a slot is this request's, or why it will not get one. */
+  async acquire(gone: () => boolean, signal?: AbortSignal): Promise<(() => void) | ShedReason> {
+    if (gone()) return this.refuse('client_gone');
+    if (this.running < this.config.MAX_CONCURRENT_EXECUTIONS) {
+      this.running += 1;
+      return this.releaser();
+    }
+    if (this.waiting.size >= this.config.MAX_QUEUED_EXECUTIONS || this.config.QUEUE_TIMEOUT_MS === 0) return this.refuse('overload');
+    const outcome = await new Promise<true | ShedReason>((resolve) => {
+      const settle: Settle = (o) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiting.delete(settle);
+        resolve(o);
+      };
+      const onAbort = () => settle('client_gone');
+      const timer = setTimeout(() => settle('overload'), this.config.QUEUE_TIMEOUT_MS);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.add(settle);
+    });
+    if (outcome !== true) return this.refuse(outcome);
+    // The client may have left without the signal knowing (it went before Yoga listened).
+    if (gone()) {
+      this.release();
+      return this.refuse('client_gone');
+    }
+    return this.releaser();
+  }
+
+  /** Counts a request dropped before it reached execution because its client left. */
+  gone(): void {
+    this.shed.client_gone += 1;
+  }
+
+  private refuse(reason: ShedReason): ShedReason {
+    this.shed[reason] += 1;
+    return reason;
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.release();
+    };
+  }
+
+  /** Frees a slot, or hands it straight to the longest waiter (the count stays). */
+  private release(): void {
+    const next = this.waiting.values().next().value;
+    if (next) next(true);
+    else this.running -= 1;
+  }
+}
+
+const refusal = (reason: ShedReason) =>
+  reason === 'overload'
+    ? new GraphQLError('The gateway is at capacity right now; retry shortly.', {
+        extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
+      })
+    : // Nobody reads this: it is for the request log (nginx's "client closed request").
+      new GraphQLError('The client closed the request before it ran.', { extensions: { code: 'CLIENT_CLOSED_REQUEST', http: { status: 499 } } });
+
+/**
+ * Takes an admission slot before each execution and gives it back when the execution ends
+ * (whatever ends it). Registered before the rate limiter's cost charge: a shed request is not
+ * charged for work it never got. Cache hits and refused requests never execute, so never wait.
+ */
+export function useAdmission(admission: Admission): Plugin {
+  return {
+    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      const { request, req } = args.contextValue as { request: Request; req?: IncomingMessage };
+      const slot = await admission.acquire(() => request.signal?.aborted === true || req?.socket?.destroyed === true, request.signal);
+      if (typeof slot === 'string') return void setResultAndStopExecution({ errors: [refusal(slot)] });
+      setExecuteFn(async (a) => {
+        try {
+          return await executeFn(a);
+        } finally {
+          slot();
+        }
+      });
+      // A later hook may end the request without executing (the rate limit's 429).
+      return { onExecuteDone: () => slot() };
+    },
+  };
+}
+
+/** How late a timer may fire before the event loop, not what it waits for, is taken to be slow. */
+const STALL_MS = 10;
+
+/**
+ * `setTimeout(onTimeout, ms)` for an I/O deadline (the cache store's CACHE_TIMEOUT_MS). A
+ * saturated event loop runs timers late, and before the I/O already waiting (timers come first
+ * in each turn): a cache read Redis answered in a millisecond would time out anyway and fall
+ * through to SQL, adding load when the process can least afford it. So the deadline lets waiting
+ * I/O run first, and a timer that fired late (the loop stalled, not the store) waits once more.
+ * `clearTimeout` on the returned timer cancels it.
+ */
+export function ioDeadline(onTimeout: () => void, ms: number): NodeJS.Timeout {
+  let due = performance.now() + ms;
+  let extended = false;
+  const timer: NodeJS.Timeout = setTimeout(() => {
+    if (!extended && performance.now() - due > STALL_MS) {
+      extended = true;
+      due = performance.now() + ms;
+      return void timer.refresh();
+    }
+    setImmediate(onTimeout);
+  }, ms);
+  return timer;
+}

@@ -1,0 +1,233 @@
+import { spawn } from 'node:child_process';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import type { ResponseCache } from '../src/cache/response-cache';
+import type { GatewayConfig } from '../src/gateway';
+import { ioDeadline } from '../src/ops/admission';
+import { makeCache } from './helpers/cache';
+import { openTestDatabase, type TestDatabase } from './helpers/db';
+import { testGateway } from './helpers/gateway';
+
+// Admission control (src/ops/admission.ts) over real HTTP, as in production: executions beyond
+// the limit are shed with 503, cache hits and the ops endpoints are not, and a request whose
+// client left is never executed.
+let db: TestDatabase;
+const servers: Server[] = [];
+const caches: ResponseCache[] = [];
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+});
+afterAll(async () => {
+  for (const s of servers) s.closeAllConnections();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  for (const c of caches) await c.store.close();
+  await db.destroy();
+});
+
+/** A gateway with a response cache behind a real HTTP server; its port. */
+async function serve(config: Partial<GatewayConfig>): Promise<number> {
+  const responseCache = makeCache(process.env.REDIS_URL);
+  caches.push(responseCache);
+  await responseCache.store.ready();
+  const { gateway } = testGateway(db, { responseCache, config });
+  const server = createServer(gateway.serveNode);
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: any;
+}
+
+/** A request on a connection of its own; `sent` gets the client side, to abandon it. */
+function send(port: number, method: string, path: string, body?: string, sent?: (req: ReturnType<typeof request>) => void): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, agent: false, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text, json: /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(body);
+    sent?.(req);
+  });
+}
+
+const gql = (port: number, query: string, sent?: (req: ReturnType<typeof request>) => void) => send(port, 'POST', '/graphql', JSON.stringify({ query }), sent);
+const metrics = async (port: number) => (await send(port, 'GET', '/metrics')).body;
+const metric = async (port: number, line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await metrics(port))?.[1]);
+
+/** Polls until `check` holds (what it waits for happens on the server's own schedule). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
+}
+
+// Reads `job`: held while the table is.
+const HELD = '{ jobs(first: 1) { edges { node { id } } } }';
+
+/**
+ * Holds every statement that reads `job` until the returned function is called: on
+ * PostgreSQL a lock taken from another connection, on PGlite a transaction that keeps its one
+ * connection. Resolves once held.
+ */
+async function holdJobs(): Promise<() => Promise<void>> {
+  if (db.url) {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE job IN ACCESS EXCLUSIVE MODE');
+    return async () => {
+      await client.query('COMMIT');
+      await client.end();
+    };
+  }
+  let release!: () => void;
+  let held!: () => void;
+  const holding = new Promise<void>((r) => (held = r));
+  const done = db.raw.transaction(async () => {
+    held();
+    await new Promise<void>((r) => (release = r));
+  });
+  await holding;
+  return async () => {
+    release();
+    await done;
+  };
+}
+
+describe('admission control', () => {
+  it('sheds executions beyond the limit with 503 SERVICE_UNAVAILABLE, while cache hits, /health, /ready and /metrics still answer', async () => {
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, QUEUE_TIMEOUT_MS: 100 });
+    const HIT = '{ job(id: "2") { title } }';
+    expect((await gql(port, HIT)).json.extensions.responseCache.hit).toBe(false);
+    const release = await holdJobs();
+    let held: Promise<Answer> | undefined;
+    try {
+      held = gql(port, HELD);
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
+      // One waits in the queue for its 100 ms and is shed then; the others at once.
+      const excess = await Promise.all(Array.from({ length: 6 }, (_, i) => gql(port, `{ job(id: "${10 + i}") { title } }`)));
+      for (const res of excess) {
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBe('1');
+        expect(res.json.errors).toEqual([expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE' } })]);
+        expect(res.json.data).toBeUndefined();
+      }
+      const hit = await gql(port, HIT);
+      expect(hit.status).toBe(200);
+      expect(hit.json).toMatchObject({ data: { job: { title: expect.any(String) } }, extensions: { responseCache: { hit: true } } });
+      expect((await send(port, 'GET', '/health')).status).toBe(200);
+      // On PGlite the held transaction is the database's one connection: /ready says so (503) within its bound.
+      const ready = await send(port, 'GET', '/ready');
+      expect(ready.status).toBe(db.url ? 200 : 503);
+      expect(ready.json.status).toBe(db.url ? 'ready' : 'unready');
+      const text = await metrics(port);
+      expect(text).toMatch(/^graphql_executions_shed_total\{reason="overload"\} 6$/m);
+      expect(text).toMatch(/^graphql_executions_shed_total\{reason="client_gone"\} 0$/m);
+      expect(text).toMatch(/^graphql_executions_in_flight 1$/m);
+      expect(text).toMatch(/^graphql_executions_queued 0$/m);
+    } finally {
+      await release();
+    }
+    const done = await held!;
+    expect(done.status).toBe(200);
+    expect(done.json.data.jobs.edges).toHaveLength(1);
+    expect(await metric(port, 'graphql_executions_in_flight')).toBe(0);
+    // Capacity is back: the shed queries now run.
+    expect((await gql(port, '{ job(id: "10") { title } }')).json.data.job.title).toEqual(expect.any(String));
+  });
+
+  it('runs a queued execution once a slot frees', async () => {
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, QUEUE_TIMEOUT_MS: 60_000 });
+    const release = await holdJobs();
+    let held: Promise<Answer>;
+    let queued: Promise<Answer>;
+    try {
+      held = gql(port, HELD);
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
+      queued = gql(port, '{ job(id: "4") { id } }');
+      await until(async () => (await metric(port, 'graphql_executions_queued')) === 1);
+      expect((await gql(port, '{ job(id: "5") { id } }')).status).toBe(503);
+    } finally {
+      await release();
+    }
+    expect((await held!).json.data.jobs.edges).toHaveLength(1);
+    expect(await queued!).toMatchObject({ status: 200, json: { data: { job: { id: '4' } } } });
+    expect(await metric(port, 'graphql_executions_shed_total{reason="overload"}')).toBe(1);
+  });
+
+  it('never executes a request whose client left while it waited', async () => {
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
+    const release = await holdJobs();
+    let held: Promise<Answer>;
+    try {
+      held = gql(port, HELD);
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
+      let client!: ReturnType<typeof request>;
+      const abandoned = gql(port, '{ job(id: "6") { id } }', (req) => (client = req)).then(
+        () => 'answered',
+        () => 'no answer',
+      );
+      await until(async () => (await metric(port, 'graphql_executions_queued')) === 1);
+      client.destroy();
+      expect(await abandoned).toBe('no answer');
+      // It leaves the queue as its client goes, not when a slot frees.
+      await until(async () => (await metric(port, 'graphql_executions_queued')) === 0);
+      expect(await metric(port, 'graphql_executions_shed_total{reason="client_gone"}')).toBe(1);
+    } finally {
+      await release();
+    }
+    expect((await held!).status).toBe(200);
+    const text = await metrics(port);
+    // Executions finished: the held one only (statements are observed per executed request).
+    expect(text).toMatch(/^graphql_sql_statements_count 1$/m);
+    expect(text).toMatch(/^graphql_executions_in_flight 0$/m);
+    expect(text).toMatch(/^graphql_executions_shed_total\{reason="overload"\} 0$/m);
+  });
+});
+
+describe('I/O deadlines under a stalled event loop', () => {
+  /** Busy for `ms`, as a process saturated with requests is. */
+  const stall = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+
+  /** An echo from another process, raced against a deadline armed with `arm`; both settle before it resolves. */
+  async function race(cat: ReturnType<typeof spawn>, arm: (fn: () => void, ms: number) => NodeJS.Timeout): Promise<'answer' | 'timeout'> {
+    // From a setImmediate callback: the stall ends in the check phase, timers come next.
+    await new Promise((r) => setImmediate(r));
+    const answer = new Promise<'answer'>((r) => cat.stdout!.once('data', () => r('answer')));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = arm(() => r('timeout'), 50)));
+    cat.stdin!.write('ping\n');
+    // The echo is back long before this ends; the loop only reads it afterwards.
+    stall(300);
+    const first = await Promise.race([answer, timeout]);
+    clearTimeout(timer);
+    await answer;
+    return first;
+  }
+
+  it('times out a read answered while the loop was busy with a plain timer, but not with ioDeadline', async () => {
+    const cat = spawn('cat');
+    try {
+      expect(await race(cat, setTimeout)).toBe('timeout');
+      expect(await race(cat, ioDeadline)).toBe('answer');
+    } finally {
+      cat.kill();
+    }
+  });
+
+  it('still times out I/O that does not answer', async () => {
+    const fired = await new Promise<boolean>((r) => ioDeadline(() => r(true), 20));
+    expect(fired).toBe(true);
+  });
+});
