@@ -1,42 +1,17 @@
 import { spawn } from 'node:child_process';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import pg from 'pg';
-import type { ResponseCache } from '../src/cache/response-cache';
 import type { GatewayConfig } from '../src/gateway';
 import { ioDeadline } from '../src/ops/admission';
-import { makeCache } from './helpers/cache';
-import { openTestDatabase, type TestDatabase } from './helpers/db';
-import { testGateway } from './helpers/gateway';
+import { useHttpGateways } from './helpers/http';
 
 // Admission control (src/ops/admission.ts) over real HTTP, as in production: executions beyond
 // the limit are shed with 503, cache hits and the ops endpoints are not, and a request whose
 // client left is never executed.
-let db: TestDatabase;
-const servers: Server[] = [];
-const caches: ResponseCache[] = [];
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-afterAll(async () => {
-  for (const s of servers) s.closeAllConnections();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  for (const c of caches) await c.store.close();
-  await db.destroy();
-});
+const suite = useHttpGateways();
 
 /** A gateway with a response cache behind a real HTTP server; its port. */
-async function serve(config: Partial<GatewayConfig>): Promise<number> {
-  const responseCache = makeCache(process.env.REDIS_URL);
-  caches.push(responseCache);
-  await responseCache.store.ready();
-  const { gateway } = testGateway(db, { responseCache, config });
-  const server = createServer(gateway.serveNode);
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as AddressInfo).port;
-}
+const serve = async (config: Partial<GatewayConfig>) => (await suite.serve({ config })).port;
 
 interface Answer {
   status: number;
@@ -78,8 +53,8 @@ const HELD = '{ jobs(first: 1) { edges { node { id } } } }';
  * connection. Resolves once held.
  */
 async function holdJobs(): Promise<() => Promise<void>> {
-  if (db.url) {
-    const client = new pg.Client({ connectionString: db.url });
+  if (suite.db.url) {
+    const client = new pg.Client({ connectionString: suite.db.url });
     await client.connect();
     await client.query('BEGIN');
     await client.query('LOCK TABLE job IN ACCESS EXCLUSIVE MODE');
@@ -91,7 +66,7 @@ async function holdJobs(): Promise<() => Promise<void>> {
   let release!: () => void;
   let held!: () => void;
   const holding = new Promise<void>((r) => (held = r));
-  const done = db.raw.transaction(async () => {
+  const done = suite.db.raw.transaction(async () => {
     held();
     await new Promise<void>((r) => (release = r));
   });
@@ -126,8 +101,8 @@ describe('admission control', () => {
       expect((await send(port, 'GET', '/health')).status).toBe(200);
       // On PGlite the held transaction is the database's one connection: /ready says so (503) within its bound.
       const ready = await send(port, 'GET', '/ready');
-      expect(ready.status).toBe(db.url ? 200 : 503);
-      expect(ready.json.status).toBe(db.url ? 'ready' : 'unready');
+      expect(ready.status).toBe(suite.db.url ? 200 : 503);
+      expect(ready.json.status).toBe(suite.db.url ? 'ready' : 'unready');
       const text = await metrics(port);
       expect(text).toMatch(/^graphql_executions_shed_total\{reason="overload"\} 6$/m);
       expect(text).toMatch(/^graphql_executions_shed_total\{reason="client_gone"\} 0$/m);

@@ -1,43 +1,18 @@
-import { createServer, request, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import type { ResponseCache } from '../src/cache/response-cache';
 import { loadConfig } from '../src/config';
-import { makeCache } from './helpers/cache';
-import { openTestDatabase, type TestDatabase } from './helpers/db';
-import { testGateway, tokenFor } from './helpers/gateway';
+import { tokenFor } from './helpers/gateway';
+import { useHttpGateways } from './helpers/http';
 
 // Request bodies are read once, bounded, before either the cache's fast path or Yoga sees
 // them (src/gateway.ts), over real HTTP as in production.
-let db: TestDatabase;
-const servers: Server[] = [];
-const caches: ResponseCache[] = [];
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-afterAll(async () => {
-  for (const s of servers) s.closeAllConnections();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  for (const c of caches) await c.store.close();
-  await db.destroy();
-});
+const suite = useHttpGateways();
 
 const SMALL = 64 * 1024;
 
 /** A gateway behind a real HTTP server, with or without a response cache; its port. */
-async function serve(cached: boolean, limit?: number): Promise<number> {
-  const responseCache = cached ? makeCache(process.env.REDIS_URL) : undefined;
-  if (responseCache) {
-    caches.push(responseCache);
-    await responseCache.store.ready();
-  }
-  const { gateway } = testGateway(db, { responseCache, config: limit ? { MAX_BODY_BYTES: limit } : {} });
-  const server = createServer(gateway.serveNode);
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as AddressInfo).port;
-}
+const serve = async (cached: boolean, limit?: number) => (await suite.serve({ cached, config: limit ? { MAX_BODY_BYTES: limit } : {} })).port;
 
 const paths = [
   ['cache on', true],
@@ -185,7 +160,7 @@ describe('a 1,000-posting importJobs (multi-byte text, chunked) under the defaul
     expect(res.status).toBe(200);
     expect(res.json.errors).toBeUndefined();
     expect(res.json.data.importJobs).toMatchObject({ created: 1000, rejected: 0 });
-    const stored = await db.prisma.job.findMany({ where: { externalId: { startsWith: `${name}-` } }, select: { description: true } });
+    const stored = await suite.db.prisma.job.findMany({ where: { externalId: { startsWith: `${name}-` } }, select: { description: true } });
     expect(stored).toHaveLength(1000);
     expect(new Set(stored.map((j) => j.description))).toEqual(new Set([description]));
   });

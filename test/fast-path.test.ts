@@ -1,45 +1,24 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config';
-import type { ResponseCache } from '../src/cache/response-cache';
 import { RateLimiter } from '../src/ops/rate-limit';
 import { readManifest } from '../src/plugins/documents';
-import { makeCache, quiet } from './helpers/cache';
-import { openTestDatabase, type TestDatabase } from './helpers/db';
-import { testGateway, tokenFor } from './helpers/gateway';
+import { quiet } from './helpers/cache';
+import { tokenFor } from './helpers/gateway';
+import { useHttpGateways } from './helpers/http';
 import { uniqueName } from './helpers/template';
 
 // Cache hits answered before Yoga (src/cache/fast-path.ts), over real HTTP as in production.
-let db: TestDatabase;
-const servers: Server[] = [];
-const caches: ResponseCache[] = [];
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  for (const c of caches) await c.store.close();
-  await db.destroy();
-});
+const suite = useHttpGateways();
 
 async function serve(options: { trusted?: boolean; limiter?: RateLimiter } = {}) {
-  const cache = makeCache(process.env.REDIS_URL);
-  caches.push(cache);
-  await cache.store.ready();
-  const t = testGateway(db, { responseCache: cache, rateLimiter: options.limiter, config: { TRUSTED_DOCUMENTS: options.trusted ?? false } });
-  const server = createServer(t.gateway.serveNode);
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const { cache, url, gateway } = await suite.serve({ rateLimiter: options.limiter, config: { TRUSTED_DOCUMENTS: options.trusted ?? false } });
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     return { status: res.status, type: res.headers.get('content-type'), requestId: res.headers.get('x-request-id'), text: await res.text() };
   };
-  const fast = jest.spyOn(cache, 'getJson');
+  const fast = jest.spyOn(cache!, 'getJson');
   /** Whether the last request was answered by the fast path from the cache. */
   const answeredFast = async () => typeof (await fast.mock.results.at(-1)?.value) === 'string';
-  return { cache, post, answeredFast, gateway: t.gateway };
+  return { cache: cache!, post, answeredFast, gateway };
 }
 
 const QUERY = 'query Title($id: ID!) { job(id: $id) { id title company { name } } }';
@@ -78,7 +57,7 @@ describe('cache hits before the GraphQL pipeline', () => {
     expect(await answeredFast()).toBe(true);
     const bobs = JSON.parse((await post(me, { authorization: `Bearer ${bob}` })).text);
     expect(bobs.data.me.email).not.toBe(aliceEmail);
-    const [job] = await db.raw.query<{ id: number }>('SELECT id FROM job WHERE is_active ORDER BY id DESC LIMIT 1');
+    const [job] = await suite.db.raw.query<{ id: number }>('SELECT id FROM job WHERE is_active ORDER BY id DESC LIMIT 1');
     const apply = { query: 'mutation A($id: ID!) { applyToJob(jobId: $id) { id } }', variables: { id: String(job.id) } };
     const token = tokenFor(599, 'SEEKER');
     const once = JSON.parse((await post(apply, { authorization: `Bearer ${token}` })).text);
@@ -89,7 +68,7 @@ describe('cache hits before the GraphQL pipeline', () => {
 
   it('shows a write at once: the next read after a mutation is not the old hit', async () => {
     const { post } = await serve();
-    const [{ id, companyId }] = await db.raw.query<{ id: number; companyId: number }>('SELECT id, company_id AS "companyId" FROM job WHERE is_active ORDER BY id LIMIT 1 OFFSET 7');
+    const [{ id, companyId }] = await suite.db.raw.query<{ id: number; companyId: number }>('SELECT id, company_id AS "companyId" FROM job WHERE is_active ORDER BY id LIMIT 1 OFFSET 7');
     const read = { query: QUERY, variables: { id: String(id) } };
     await post(read);
     await post(read);
