@@ -22,7 +22,9 @@ export function listen(server: Server, port: number, host: string): Promise<void
       reject(new StartupError(`Port ${port} on ${host} ${why}: stop what holds it, or set PORT to another port.`));
     };
     server.once('error', fail);
-    server.listen(port, host, () => {
+    // Node's default accept backlog (511) drops the SYNs of a burst of clients while the event
+    // loop is busy: they retry after 1, 3, 7 s and time out. The kernel caps it (somaxconn).
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', fail);
       resolve();
     });

@@ -168,6 +168,34 @@ describe('admission control', () => {
   });
 });
 
+describe('identical requests waiting on one that never ran', () => {
+  it('do not inherit its refusal: when the first client leaves the queue, its twin still connected gets the data', async () => {
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
+    const release = await holdJobs();
+    const TWIN = '{ job(id: "7") { id title } }';
+    let held: Promise<Answer>;
+    let twin: Promise<Answer>;
+    try {
+      held = gql(port, HELD);
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
+      let client!: ReturnType<typeof request>;
+      const first = gql(port, TWIN, (req) => (client = req)).catch(() => null);
+      await until(async () => (await metric(port, 'graphql_executions_queued')) === 1);
+      // Same document, same viewer: it waits for the first one's result instead of queueing.
+      const misses = await metric(port, 'response_cache_misses');
+      twin = gql(port, TWIN);
+      await until(async () => (await metric(port, 'response_cache_misses')) > misses);
+      client.destroy();
+      expect(await first).toBeNull();
+      await until(async () => (await metric(port, 'graphql_executions_shed_total{reason="client_gone"}')) === 1);
+    } finally {
+      await release();
+    }
+    expect((await held!).status).toBe(200);
+    expect(await twin!).toMatchObject({ status: 200, json: { data: { job: { id: '7' } } } });
+  });
+});
+
 describe('I/O deadlines under a stalled event loop', () => {
   /** Busy for `ms`, as a process saturated with requests is. */
   const stall = (ms: number) => {

@@ -11,7 +11,7 @@ interface Pending {
   viewerKey: string;
   flightKey: string;
   at: number;
-  settle: (result: ExecutionResult) => void;
+  settle: (result: ExecutionResult | null) => void;
   context?: Context;
 }
 
@@ -45,6 +45,9 @@ export function cacheKeys(query: string, variables: Record<string, unknown> | nu
 /** Set on a Node request whose cache lookup the fast path (fast-path.ts) already missed. */
 export const LOOKED_UP = Symbol('response cache looked up');
 
+/** Codes of a request that was refused before it executed (admission control). */
+const NOT_RUN = new Set(['SERVICE_UNAVAILABLE', 'CLIENT_CLOSED_REQUEST']);
+
 /**
  * The response cache in front of the executor. A hit is answered from the request's
  * parameters, before parsing, validation and execution. Identical queries of one viewer in
@@ -53,7 +56,7 @@ export const LOOKED_UP = Symbol('response cache looked up');
  * they read the viewer. Mutations are never cached or shared.
  */
 export function useResponseCache(cache: ResponseCache, viewerOf: (request: Request) => Viewer | null, sqlStats: boolean): Plugin<Context> {
-  const inFlight = new Map<string, Promise<ExecutionResult>>();
+  const inFlight = new Map<string, Promise<ExecutionResult | null>>();
   const pending = new WeakMap<Request, Pending>();
   const extensions = (hit: boolean) => ({ ...(sqlStats && hit ? { sql: { statements: 0, ms: 0 } } : {}), responseCache: { hit } });
 
@@ -77,12 +80,14 @@ export function useResponseCache(cache: ResponseCache, viewerOf: (request: Reque
       const flightKey = `${opKey}|${viewerKey}`;
       const leader = inFlight.get(flightKey);
       if (leader) {
-        cache.noteCoalesced();
         const shared = await leader;
+        // The leader was never run (shed, or its client left): this request tries for itself.
+        if (!shared) return;
+        cache.noteCoalesced();
         setResult({ ...shared, extensions: { ...shared.extensions, responseCache: { hit: false, coalesced: true } } });
         return;
       }
-      let settle!: (r: ExecutionResult) => void;
+      let settle!: (r: ExecutionResult | null) => void;
       inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
       pending.set(request, { opKey, viewerKey, flightKey, at, settle });
     },
@@ -96,9 +101,12 @@ export function useResponseCache(cache: ResponseCache, viewerOf: (request: Reque
       pending.delete(request);
       const single = !Array.isArray(result) && !(Symbol.asyncIterator in (result as object));
       const r = result as ExecutionResult;
-      // Followers get what the leader got, errors included; the flight ends either way.
+      // Followers get what the leader got, errors included, unless it never ran: refused for
+      // overload or for its own client leaving, which says nothing about theirs. The flight
+      // ends either way.
       inFlight.delete(p.flightKey);
-      p.settle(single ? r : { errors: [{ message: 'result not shareable' } as never] });
+      const notRun = single && r.data == null && r.errors?.some((e) => NOT_RUN.has(e.extensions?.code as string));
+      p.settle(notRun ? null : single ? r : { errors: [{ message: 'result not shareable' } as never] });
       if (!single || !p.context) return;
       if (r.data && !r.errors?.length) {
         const state = p.context.cache;

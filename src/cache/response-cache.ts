@@ -151,7 +151,8 @@ export class ResponseCache {
     this.unchecked = db !== null;
     store.onReady(() => {
       this.checkDue();
-      void this.reconcile(true);
+      // A check already under way began before this (re)connect and no longer counts: run one after it.
+      void (this.reconciling ?? Promise.resolve()).then(() => this.reconcile(true));
     });
     if (db) {
       void this.reconcile(true);
@@ -374,13 +375,29 @@ export class ResponseCache {
     return this.reconciling;
   }
 
+  /** The debts (by `owedGen`) this instance has already emptied the cache for. */
+  private bumpedGen = -1;
+
   /** Empties the cache for everyone, then deletes the debt rows that flush paid. */
   private async pay(): Promise<void> {
     const gen = this.owedGen;
     const upTo = this.debtUpTo;
-    await this.bump([ALL]);
+    // Once per debt: while the database cannot take the payment (an outage), emptying the
+    // shared cache again on every retry would cost every instance its hits exactly when they
+    // are all that still works.
+    if (this.bumpedGen !== gen) {
+      await this.bump([ALL]);
+      this.bumpedGen = gen;
+    }
     if (this.db && upTo !== null) {
-      const [{ m }] = await within(this.db.raw.query<{ m: number | null }>(PAY, [upTo]), DEBT_SQL_TIMEOUT_MS, 'the database');
+      let m: number | null;
+      try {
+        [{ m }] = await within(this.db.raw.query<{ m: number | null }>(PAY, [upTo]), DEBT_SQL_TIMEOUT_MS, 'the database');
+      } catch (err) {
+        // Paid in Redis; the rows go at a later check, which finds them already paid for.
+        if (gen === this.owedGen) this.owed = false;
+        throw err;
+      }
       // Recorded while we flushed: its write may have come after our bump, so flush again.
       if (m != null) return this.noteDebt(m);
     }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config';
 import type { RedisConnection } from '../redis';
 
-export type RateLimitConfig = Pick<Config, 'RATE_LIMIT_POINTS' | 'RATE_LIMIT_WINDOW_S' | 'TRUST_PROXY_HOPS' | 'CACHE_PREFIX'>;
+export type RateLimitConfig = Pick<Config, 'RATE_LIMIT_POINTS' | 'RATE_LIMIT_WINDOW_S' | 'TRUST_PROXY_HOPS' | 'CACHE_PREFIX' | 'CACHE_TIMEOUT_MS'>;
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterS: number };
 
@@ -32,8 +32,12 @@ export class RateLimiter {
   /** Spends `points` of `client`'s budget. */
   async take(client: string, points: number): Promise<Verdict> {
     if (points <= 0) return { allowed: true };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.limiter.consume(client, points);
+      // Bounded like the cache's calls: a Redis that hangs (connected, silent) must not hold
+      // requests, and the execution slots they occupy, until TCP gives up.
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`rate limiter store did not answer within ${this.config.CACHE_TIMEOUT_MS} ms`)), this.config.CACHE_TIMEOUT_MS)));
+      await Promise.race([this.limiter.consume(client, points), late]);
       this.failing = false;
       return { allowed: true };
     } catch (err) {
@@ -46,6 +50,8 @@ export class RateLimiter {
       this.failing = true;
       this.counts.storeErrors += 1;
       return { allowed: true };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
