@@ -16,7 +16,7 @@ import { useErrorCodes } from './plugins/error-codes';
 import { useQueryLimits } from './plugins/query-limits';
 import { useRateLimit } from './plugins/rate-limit';
 import { useRequestLog } from './plugins/request-log';
-import { Admission, useAdmission } from './ops/admission';
+import { Admission, AT_CAPACITY, useAdmission } from './ops/admission';
 import { useOpsEndpoints } from './ops/endpoints';
 import { createMetrics } from './ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
@@ -170,7 +170,16 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     : null;
   // A client that left while its body was read or its cache lookup made gets nothing executed
   // (Yoga's abort signal only hears of a close that happens after it is called).
-  const execute = (req: IncomingMessage, res: ServerResponse) => void (req.socket.destroyed ? admission.gone() : yoga(req, res));
+  const overloaded = JSON.stringify({ errors: [{ message: AT_CAPACITY, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+  const execute = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.socket.destroyed) return admission.gone();
+    // Yoga would shed it after parsing and validating it: shed it first, for the same answer.
+    if (admission.full()) {
+      admission.shedEarly();
+      return void res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end(overloaded);
+    }
+    yoga(req, res);
+  };
   // Every body is read here, bounded, once, whichever path answers: Yoga reads it from
   // `req.body` (whatwg-node's parsed-body support). A stream, because whatwg-node lists the
   // keys of a string or Buffer body first: one per byte, seconds for a few MB.

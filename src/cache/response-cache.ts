@@ -149,9 +149,15 @@ export class ResponseCache {
     this.maxEntryTtl = maxEntryTtlMs(config);
     this.tagTtl = tagTtlMs(config);
     this.unchecked = db !== null;
+    let connected = false;
     store.onReady(() => {
-      this.checkDue();
-      // A check already under way began before this (re)connect and no longer counts: run one after it.
+      // A reconnect may follow invalidations lost meanwhile, anywhere: the debts are read again
+      // before the cache is (a check already under way began before it and no longer counts).
+      // The first connection needs no second check: the one started below covers it, and a
+      // check queued behind a burst of executions for a pool connection would keep the cache
+      // closed exactly when the burst needs it.
+      if (connected) this.checkDue();
+      connected = true;
       void (this.reconciling ?? Promise.resolve()).then(() => this.reconcile(true));
     });
     if (db) {

@@ -57,6 +57,19 @@ export class Admission {
     return this.releaser();
   }
 
+  /**
+   * Whether a request arriving now would be shed: every slot taken and the queue full. Then it
+   * is refused before it is parsed and validated (src/gateway.ts), when CPU is what is short.
+   */
+  full(): boolean {
+    return this.running >= this.config.MAX_CONCURRENT_EXECUTIONS && (this.waiting.size >= this.config.MAX_QUEUED_EXECUTIONS || this.config.QUEUE_TIMEOUT_MS === 0);
+  }
+
+  /** Counts a request shed before it reached Yoga (see `full`). */
+  shedEarly(): void {
+    this.shed.overload += 1;
+  }
+
   /** Counts a request dropped before it reached execution because its client left. */
   gone(): void {
     this.shed.client_gone += 1;
@@ -84,9 +97,11 @@ export class Admission {
   }
 }
 
+export const AT_CAPACITY = 'The gateway is at capacity right now; retry shortly.';
+
 const refusal = (reason: ShedReason) =>
   reason === 'overload'
-    ? new GraphQLError('The gateway is at capacity right now; retry shortly.', {
+    ? new GraphQLError(AT_CAPACITY, {
         extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
       })
     : // Nobody reads this: it is for the request log (nginx's "client closed request").
