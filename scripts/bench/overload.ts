@@ -30,7 +30,7 @@ export interface OverloadResult {
 const percentile = (xs: number[], p: number) => {
   if (!xs.length) return 0;
   const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 };
 
 /**
