@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from '@redis/client';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
@@ -185,6 +188,39 @@ describeRedis('response cache on a Redis that fails', () => {
     }
     expect(after!.extensions?.responseCache).toEqual({ hit: true });
     expect(cache.stats().degraded).toBe(false);
+  });
+});
+
+describeRedis('response cache on a Redis that comes back with older data', () => {
+  const redis = new OwnRedis();
+  beforeAll(() => redis.start());
+  afterAll(() => redis.kill());
+
+  it('serves no entry an invalidation that Redis lost had made stale (a restore from a snapshot, a failover to a lagging replica)', async () => {
+    const { gql } = await cached(redis.url, `rollback-${Date.now()}`, 200);
+    const Q = '{ job(id: "8") { title } }';
+    await gql(Q);
+    expect((await gql(Q)).extensions?.responseCache).toEqual({ hit: true });
+    // Redis as it is now: the title cached, no invalidation yet (append-only, fsync always).
+    const snapshot = mkdtempSync(join(tmpdir(), 'chommie-redis-snapshot-'));
+    cpSync(redis.dir, snapshot, { recursive: true });
+    const job = await db.prisma.job.findUniqueOrThrow({ where: { id: 8 } });
+    await gql('mutation { updateJob(id: "8", input: { title: "Renamed After The Snapshot" }) { id } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+    expect((await gql(Q)).data.job.title).toBe('Renamed After The Snapshot');
+
+    await redis.kill();
+    rmSync(redis.dir, { recursive: true, force: true });
+    cpSync(snapshot, redis.dir, { recursive: true });
+    rmSync(snapshot, { recursive: true, force: true });
+    await redis.start();
+    let hit = false;
+    for (let i = 0; i < 50 && !hit; i++) {
+      const res = await gql(Q);
+      expect(res.data.job.title).toBe('Renamed After The Snapshot');
+      hit = (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit === true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(hit).toBe(true);
   });
 });
 

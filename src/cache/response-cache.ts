@@ -156,7 +156,14 @@ export class ResponseCache {
       // The first connection needs no second check: the one started below covers it, and a
       // check queued behind a burst of executions for a pool connection would keep the cache
       // closed exactly when the burst needs it.
-      if (connected) this.checkDue();
+      if (connected) {
+        this.checkDue();
+        // Redis may be back with older data (restarted from a snapshot, a failover to a lagging
+        // replica): invalidations it had accepted may be gone, and the tag versions with them.
+        // Nothing it holds is trusted until this instance has emptied it once more.
+        this.owed = true;
+        this.owedGen += 1;
+      }
       connected = true;
       void (this.reconciling ?? Promise.resolve()).then(() => this.reconcile(true));
     });
