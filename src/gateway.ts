@@ -125,7 +125,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
         // never an error that already has a code or a message quoting the client's input.
         const { path, nodes, originalError, extensions } = error as GraphQLError;
         if (!extensions?.code && originalError && isConnectionError(originalError)) {
-          services.log?.warn({ err: originalError ?? error, path }, 'database unavailable');
+          services.log?.warn({ err: originalError, path }, 'database unavailable');
           return new GraphQLError('The database is unavailable right now; retry shortly.', {
             path,
             nodes,

@@ -1,5 +1,5 @@
 import type { ResponseCache } from '../src/cache/response-cache';
-import { makeCache } from './helpers/cache';
+import { emptyAndClose, makeCache } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { testGateway, tokenFor, type GqlResponse } from './helpers/gateway';
 
@@ -20,10 +20,7 @@ beforeAll(async () => {
   db = await openTestDatabase();
 });
 afterAll(async () => {
-  for (const c of caches) {
-    await Promise.race([c.store.keyv.clear().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    await c.store.close();
-  }
+  await emptyAndClose(caches);
   await db.destroy();
 });
 

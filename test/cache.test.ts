@@ -6,7 +6,7 @@ import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
 import { loadConfig } from '../src/config';
 import { countAtDriver } from './helpers/driver-count';
-import { hasRedisServer, makeCache, OwnRedis, quiet } from './helpers/cache';
+import { emptyAndClose, hasRedisServer, makeCache, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
 import { testGateway, tokenFor, type GqlOptions } from './helpers/gateway';
@@ -27,10 +27,7 @@ beforeAll(async () => {
   db = await openTestDatabase();
 });
 afterAll(async () => {
-  for (const c of caches) {
-    await Promise.race([c.store.keyv.clear().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    await c.store.close();
-  }
+  await emptyAndClose(caches);
   await db.destroy();
 });
 

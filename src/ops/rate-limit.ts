@@ -34,10 +34,11 @@ export class RateLimiter {
     if (points <= 0) return { allowed: true };
     let timer: NodeJS.Timeout | undefined;
     try {
+      const consumed = this.limiter.consume(client, points);
       // Bounded like the cache's calls: a Redis that hangs (connected, silent) must not hold
-      // requests, and the execution slots they occupy, until TCP gives up.
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`rate limiter store did not answer within ${this.config.CACHE_TIMEOUT_MS} ms`)), this.config.CACHE_TIMEOUT_MS)));
-      await Promise.race([this.limiter.consume(client, points), late]);
+      // requests, and the execution slots they occupy, until TCP gives up. (In memory it cannot hang.)
+      const late = this.redis && new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`rate limiter store did not answer within ${this.config.CACHE_TIMEOUT_MS} ms`)), this.config.CACHE_TIMEOUT_MS)));
+      await (late ? Promise.race([consumed, late]) : consumed);
       this.failing = false;
       return { allowed: true };
     } catch (err) {

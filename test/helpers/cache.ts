@@ -15,6 +15,14 @@ export function makeCache(redisUrl?: string, prefix = uniqueName('test'), timeou
   return new ResponseCache(openCacheStore(config, quiet), config, quiet);
 }
 
+/** Empties (bounded: the store may be down) and closes the caches a test file made. */
+export async function emptyAndClose(caches: ResponseCache[]): Promise<void> {
+  for (const c of caches) {
+    await Promise.race([c.store.keyv.clear().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    await c.store.close();
+  }
+}
+
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const hasRedisServer = () => existsSync(REDIS_SERVER);
 
