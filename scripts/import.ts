@@ -57,13 +57,14 @@ withDatabase(async (db) => {
   // reach Redis is recorded in the database, and the gateways empty their cache for it.
   const config = loadConfig();
   const cache = config.REDIS_URL && config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, (m) => console.error(m)), config, undefined, db) : null;
-  const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000, invalidate: cache ? (tags) => cache.invalidate(tags) : undefined });
+  const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000, invalidate: cache ? (tags, intent) => cache.invalidate(tags, intent) : undefined, intents: cache?.settlesIntents });
   const summary = await runImport(db, rows, {
     source,
     dryRun: values['dry-run'],
     batchSize: Number(values['batch-size']),
     similar,
-    invalidate: cache ? (tags) => cache.invalidate(tags) : undefined,
+    invalidate: cache ? (tags, intent) => cache.invalidate(tags, intent) : undefined,
+    intents: cache?.settlesIntents,
     onProgress: (p, done, total) => {
       if (!bar) return;
       const speed = Math.round(done / Math.max((Date.now() - started) / 1000, 0.001));

@@ -17,6 +17,33 @@ const url = (protocols: string[]) =>
     .url()
     .refine((u) => protocols.includes(new URL(u).protocol), `must start with ${protocols.join(' or ')}//`);
 
+/** `o` as a browser sends it in Origin: http(s), lowercase host, no default port, path or slash. */
+function originProblem(o: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(o);
+  } catch {
+    return `"${o}" is not an origin such as https://app.example.com`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${o}" is not an http:// or https:// origin`;
+  // Browsers compare Origin exactly: anything else written here would never match.
+  if (url.origin !== o) return `"${o}" is not an origin as browsers send it (scheme, host and port only; no path or trailing slash): did you mean ${url.origin}?`;
+  return undefined;
+}
+
+/** A comma-separated list of exact origins, or `*` alone (any origin, never with credentials). */
+const origins = z
+  .string()
+  .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+  .superRefine((list, ctx) => {
+    for (const o of list) {
+      const problem = o === '*' ? undefined : originProblem(o);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+    if (list.includes('*') && list.length > 1) ctx.addIssue({ code: 'custom', message: '* (any origin) cannot be combined with listed origins' });
+    if (!list.length) ctx.addIssue({ code: 'custom', message: 'list at least one origin, or *' });
+  });
+
 const EnvSchema = z.object({
   PORT: int(0, 4000, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -68,9 +95,13 @@ const EnvSchema = z.object({
   // Benchmark baseline only: every DataLoader load becomes its own statement (N+1).
   LOADER_BATCHING: bool.default(true),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Unset: any origin (without credentials) outside production, none in production.
+  CORS_ORIGINS: origins.optional(),
+  // Chromium caps it at 2 hours, Firefox at 24; 0 sends none (browsers then keep a preflight 5 s).
+  CORS_MAX_AGE_S: int(0, 600, 86_400),
 });
 
-export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string; TRUSTED_DOCUMENTS: boolean; MAX_CONCURRENT_EXECUTIONS: number };
+export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string; TRUSTED_DOCUMENTS: boolean; MAX_CONCURRENT_EXECUTIONS: number; CORS_ORIGINS: string[] };
 
 /** Signs dev tokens when JWT_SECRET is unset outside production: never accept it in production. */
 export const DEV_JWT_SECRET = 'chommie-development-secret-not-for-production';
@@ -92,5 +123,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     d.RATE_LIMIT_ENABLED && d.RATE_LIMIT_POINTS < d.QUERY_MAX_COST && `RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST (${d.QUERY_MAX_COST}), or the costliest allowed query could never run`,
   ].filter(Boolean);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return { ...d, JWT_SECRET: d.JWT_SECRET ?? DEV_JWT_SECRET, TRUSTED_DOCUMENTS: d.TRUSTED_DOCUMENTS ?? d.NODE_ENV === 'production', MAX_CONCURRENT_EXECUTIONS: d.MAX_CONCURRENT_EXECUTIONS ?? 4 * d.DATABASE_POOL_SIZE };
+  return { ...d, JWT_SECRET: d.JWT_SECRET ?? DEV_JWT_SECRET, TRUSTED_DOCUMENTS: d.TRUSTED_DOCUMENTS ?? d.NODE_ENV === 'production', MAX_CONCURRENT_EXECUTIONS: d.MAX_CONCURRENT_EXECUTIONS ?? 4 * d.DATABASE_POOL_SIZE, CORS_ORIGINS: d.CORS_ORIGINS ?? (d.NODE_ENV === 'production' ? [] : ['*']) };
 }

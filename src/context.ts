@@ -2,6 +2,7 @@ import type { Viewer } from './auth/viewer';
 import { RequestCacheState } from './cache/request-state';
 import type { ResponseCache } from './cache/response-cache';
 import type { Database } from './db/database';
+import { recordIntent, type Intent } from './db/invalidation-intent';
 import type { SqlStats } from './db/sql-stats';
 import { createLoaders, type Loaders } from './loaders';
 import type { Logger } from './log';
@@ -24,8 +25,15 @@ export interface Context {
   sqlStats?: SqlStats;
   /** Query cost budget of this request (QUERY_MAX_COST). */
   limits: { cost: number };
+  /**
+   * Records, as the last statement of a writing transaction, the invalidation its commit will
+   * owe (nothing without a response cache); pass the result to `invalidate`.
+   */
+  owe(tx: { $queryRawUnsafe<T>(sql: string): Promise<T> }): Promise<Intent | undefined>;
+  /** Whether writes record intents (`owe`): there is a response cache that settles them. */
+  intents: boolean;
   /** Makes cached results that read these tags stale everywhere; resolves before the response. */
-  invalidate(tags: Iterable<string>): Promise<void>;
+  invalidate(tags: Iterable<string>, intent?: Intent): Promise<void>;
 }
 
 export interface Services {
@@ -42,12 +50,19 @@ export interface Services {
   batching?: boolean;
 }
 
-export function createContext(services: Services, viewer: Viewer | null, limits: Context['limits'], onBatch?: (loader: string, size: number) => void): Context {
+export function createContext(
+  services: Services,
+  viewer: Viewer | null,
+  limits: Context['limits'],
+  onBatch?: (loader: string, size: number) => void,
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal,
+): Context {
   const cache = new RequestCacheState();
   return {
     db: services.db,
     similar: services.similar,
-    loaders: createLoaders(services.db.prisma, onBatch, services.batching ?? true),
+    loaders: createLoaders(services.db.prisma, onBatch, services.batching ?? true, signal),
     cache,
     limits,
     auth: {
@@ -57,6 +72,8 @@ export function createContext(services: Services, viewer: Viewer | null, limits:
         return viewer;
       },
     },
-    invalidate: async (tags) => void (await services.responseCache?.invalidate(tags)),
+    owe: async (tx) => (services.responseCache?.settlesIntents ? recordIntent(tx) : undefined),
+    intents: services.responseCache?.settlesIntents ?? false,
+    invalidate: async (tags, intent) => void (await services.responseCache?.invalidate(tags, intent)),
   };
 }

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { viewerFromHeader } from './auth/viewer';
 import { createFastPath } from './cache/fast-path';
 import { useResponseCache } from './cache/plugin';
 import { memoryKeyv } from './cache/store';
 import type { Config } from './config';
+import { createCors } from './cors';
 import { createContext, type Context, type Services } from './context';
 import { isConnectionError } from './db/connection-errors';
 import { EXAMPLE_QUERY, graphiqlTabs } from './graphiql';
@@ -47,6 +48,8 @@ export type GatewayConfig = Pick<
   | 'MAX_CONCURRENT_EXECUTIONS'
   | 'MAX_QUEUED_EXECUTIONS'
   | 'QUEUE_TIMEOUT_MS'
+  | 'CORS_ORIGINS'
+  | 'CORS_MAX_AGE_S'
 >;
 
 /** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
@@ -75,9 +78,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 const LINGER_MS = 2000;
 const LINGER_BYTES = 16 * 1024 * 1024;
 
-function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number) {
+function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, cors: Record<string, string>) {
   const body = JSON.stringify({ errors: [{ message: `The request body is larger than ${limit} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }] });
-  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...cors });
   res.once('finish', () => {
     const socket = req.socket;
     // Node half-closes the socket after a `connection: close` response and destroys it once
@@ -94,6 +97,7 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number) {
 
 export function createGateway(services: Services, config: GatewayConfig): Gateway {
   const limits = { cost: config.QUERY_MAX_COST };
+  const cors = createCors(config);
   const admission = new Admission(config);
   const metrics = createMetrics(services, admission);
   const viewerOf = (request: Request) => viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET);
@@ -111,7 +115,9 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: ({ request }) => createContext(services, viewerOf(request), limits, metrics.onBatch),
+    // The policy of CORS_ORIGINS, which the fast path and the refusals written here share.
+    cors: cors.yoga,
+    context: ({ request }) => createContext(services, viewerOf(request), limits, metrics.onBatch, request.signal),
     // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
     renderGraphiQL,
     graphiql: { title: 'Chommie Gateway', defaultQuery: EXAMPLE_QUERY, defaultTabs: tabs },
@@ -140,6 +146,9 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     extraParamNames: ['documentId'],
     logging: services.log ?? false,
     plugins: [
+      // A client that leaves ends its execution at once: no further resolver runs for nobody.
+      useExecutionCancellation(),
+      { onResponse: ({ response }) => cors.vary(response.headers) },
       useOpsEndpoints(services, metrics.registry),
       // Documents by id first: everything after reads the query text.
       ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore }),
@@ -162,6 +171,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
         trusted: config.TRUSTED_DOCUMENTS,
         limiter: services.rateLimiter ?? null,
         sqlStats: config.SQL_STATS,
+        cors: cors.headers,
         onHit: ({ operation, requestId, ms }) => {
           metrics.onFastHit(operation, ms / 1000);
           services.log?.info({ reqId: requestId, operation: operation ?? 'anonymous', type: 'query', status: 200, ms: Math.round(ms * 100) / 100, cache: 'hit' }, 'graphql request');
@@ -171,13 +181,16 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   // A client that left while its body was read or its cache lookup made gets nothing executed
   // (Yoga's abort signal only hears of a close that happens after it is called).
   const overloaded = JSON.stringify({ errors: [{ message: AT_CAPACITY, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
-  const execute = (req: IncomingMessage, res: ServerResponse) => {
+  const overloadedLength = String(Buffer.byteLength(overloaded));
+  const execute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     if (req.socket.destroyed) return admission.gone();
     // Yoga would shed it after parsing and validating it: shed it first, for the same answer.
     if (admission.full()) {
       admission.shedEarly();
-      return void res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' }).end(overloaded);
+      const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': overloadedLength, 'retry-after': '1', ...cors.headers(req.headers.origin) };
+      return void res.writeHead(503, headers).end(overloaded);
     }
+    (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
     yoga(req, res);
   };
   // Every body is read here, bounded, once, whichever path answers: Yoga reads it from
@@ -189,14 +202,13 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       (body) => {
         if (!body) {
           services.log?.info({ status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES }, 'request body too large');
-          return refuseBody(req, res, config.MAX_BODY_BYTES);
+          return refuseBody(req, res, config.MAX_BODY_BYTES, cors.headers(req.headers.origin));
         }
-        (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
-        if (!fastPath) return execute(req, res);
+        if (!fastPath) return execute(req, res, body);
         fastPath(req, res, body).then(
-          (answered) => void (answered || execute(req, res)),
+          (answered) => void (answered || execute(req, res, body)),
           // Store errors count as misses: whatever else failed, Yoga can still answer.
-          () => void (res.headersSent ? res.destroy() : execute(req, res)),
+          () => void (res.headersSent ? res.destroy() : execute(req, res, body)),
         );
       },
       // The client went away mid-body: nobody is left to answer.

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromRoot } from './paths';
 
 // What GraphiQL opens with: the headline query of the platform, ready to run.
 export const EXAMPLE_QUERY = `# Welcome to Chommie Gateway.
@@ -36,7 +37,7 @@ const VARIABLES: Record<string, object> = {
 };
 
 /** GraphiQL's tabs: the headline query, then every example operation with sample variables. */
-export function graphiqlTabs(dir = join(__dirname, '../client/operations')) {
+export function graphiqlTabs(dir = fromRoot('client', 'operations')) {
   const operations = readdirSync(dir)
     .filter((f) => f.endsWith('.graphql'))
     .sort()

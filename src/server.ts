@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import cluster from 'node:cluster';
 import type { Config } from './config';
+import { createCors } from './cors';
 import type { Database } from './db/database';
 import { isEmpty, migrate, openConfiguredDatabase, seed } from './db/setup';
 import { openCacheStore } from './cache/store';
@@ -49,6 +50,12 @@ export function stopWhenOrphaned(stop: (reason: string) => void): void {
   setInterval(() => process.ppid !== parent && stop('parent process exited'), 500).unref();
 }
 
+/** The answer until the gateway is built: 503 "starting", with the CORS headers the gateway will send. */
+export function whileStarting(config: Pick<Config, 'CORS_ORIGINS' | 'CORS_MAX_AGE_S'>): (req: IncomingMessage, res: ServerResponse) => void {
+  const cors = createCors(config);
+  return (req, res) => void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', ...cors.headers(req.headers.origin) }).end('{"status":"starting"}');
+}
+
 /** One gateway process: database, cache, limiter, HTTP server, and its graceful stop. */
 export async function runGateway(config: Config, log: Logger): Promise<void> {
   // The port before the database: a taken port is then one clear line, before an embedded
@@ -56,10 +63,11 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   // built, requests get 503 "starting" (and /ready with it), which load balancers understand.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const worker = cluster.worker?.id;
+  const starting = whileStarting(config);
   const server = createServer((req, res) => {
     if (worker) res.setHeader('x-gateway-worker', String(worker));
     if (handle) return handle(req, res);
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
+    starting(req, res);
   });
   // A body trickling in holds up to MAX_BODY_BYTES for as long as it takes: bound that time
   // (Node's default is 5 minutes), so slow uploads cannot pile up memory.
@@ -93,7 +101,8 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     intervalMs: config.SIMILAR_JOBS_REFRESH_MS,
     onError: (err) => log.error({ err }, 'similar-jobs refresh failed (will retry)'),
     // Background refreshes change what cached job pages show: invalidate the lists they rewrote.
-    invalidate: responseCache ? (tags) => responseCache.invalidate(tags) : undefined,
+    invalidate: responseCache ? (tags, intent) => responseCache.invalidate(tags, intent) : undefined,
+    intents: responseCache?.settlesIntents,
   });
   refresher.start();
   const rateLimiter = config.RATE_LIMIT_ENABLED

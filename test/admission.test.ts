@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import pg from 'pg';
 import type { GatewayConfig } from '../src/gateway';
 import { ioDeadline } from '../src/ops/admission';
-import { useHttpGateways } from './helpers/http';
+import { createLoaders } from '../src/loaders';
+import { countAtDriver } from './helpers/driver-count';
+import { holdJobs, until, useHttpGateways } from './helpers/http';
 
 // Admission control (src/ops/admission.ts) over real HTTP, as in production: executions beyond
 // the limit are shed with 503, cache hits and the ops endpoints are not, and a request whose
@@ -39,50 +40,15 @@ const gql = (port: number, query: string, sent?: (req: ReturnType<typeof request
 const metrics = async (port: number) => (await send(port, 'GET', '/metrics')).body;
 const metric = async (port: number, line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(await metrics(port))?.[1]);
 
-/** Polls until `check` holds (what it waits for happens on the server's own schedule). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
-}
-
 // Reads `job`: held while the table is.
 const HELD = '{ jobs(first: 1) { edges { node { id } } } }';
-
-/**
- * Holds every statement that reads `job` until the returned function is called: on
- * PostgreSQL a lock taken from another connection, on PGlite a transaction that keeps its one
- * connection. Resolves once held.
- */
-async function holdJobs(): Promise<() => Promise<void>> {
-  if (suite.db.url) {
-    const client = new pg.Client({ connectionString: suite.db.url });
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query('LOCK TABLE job IN ACCESS EXCLUSIVE MODE');
-    return async () => {
-      await client.query('COMMIT');
-      await client.end();
-    };
-  }
-  let release!: () => void;
-  let held!: () => void;
-  const holding = new Promise<void>((r) => (held = r));
-  const done = suite.db.raw.transaction(async () => {
-    held();
-    await new Promise<void>((r) => (release = r));
-  });
-  await holding;
-  return async () => {
-    release();
-    await done;
-  };
-}
 
 describe('admission control', () => {
   it('sheds executions beyond the limit with 503 SERVICE_UNAVAILABLE, while cache hits, /health, /ready and /metrics still answer', async () => {
     const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, QUEUE_TIMEOUT_MS: 100 });
     const HIT = '{ job(id: "2") { title } }';
     expect((await gql(port, HIT)).json.extensions.responseCache.hit).toBe(false);
-    const release = await holdJobs();
+    const release = await holdJobs(suite.db);
     let held: Promise<Answer> | undefined;
     try {
       held = gql(port, HELD);
@@ -121,7 +87,7 @@ describe('admission control', () => {
 
   it('runs a queued execution once a slot frees', async () => {
     const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, QUEUE_TIMEOUT_MS: 60_000 });
-    const release = await holdJobs();
+    const release = await holdJobs(suite.db);
     let held: Promise<Answer>;
     let queued: Promise<Answer>;
     try {
@@ -140,7 +106,7 @@ describe('admission control', () => {
 
   it('never executes a request whose client left while it waited', async () => {
     const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
-    const release = await holdJobs();
+    const release = await holdJobs(suite.db);
     let held: Promise<Answer>;
     try {
       held = gql(port, HELD);
@@ -171,7 +137,7 @@ describe('admission control', () => {
 describe('identical requests waiting on one that never ran', () => {
   it('do not inherit its refusal: when the first client leaves the queue, its twin still connected gets the data', async () => {
     const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
-    const release = await holdJobs();
+    const release = await holdJobs(suite.db);
     const TWIN = '{ job(id: "7") { id title } }';
     let held: Promise<Answer>;
     let twin: Promise<Answer>;
@@ -232,5 +198,71 @@ describe('I/O deadlines under a stalled event loop', () => {
   it('still times out I/O that does not answer', async () => {
     const fired = await new Promise<boolean>((r) => ioDeadline(() => r(true), 20));
     expect(fired).toBe(true);
+  });
+});
+
+describe('an execution whose client leaves', () => {
+  it('is cancelled, but keeps its slot until the SQL it sent is answered: admission still bounds that work', async () => {
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 0 });
+    const release = await holdJobs(suite.db);
+    try {
+      let client!: ReturnType<typeof request>;
+      const abandoned = gql(port, HELD, (req) => (client = req)).catch(() => null);
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
+      client.destroy();
+      expect(await abandoned).toBeNull();
+      // Its statement still waits for the held table: the slot is still taken.
+      expect(await gql(port, '{ __typename }')).toMatchObject({ status: 503, json: { errors: [{ extensions: { code: 'SERVICE_UNAVAILABLE' } }] } });
+    } finally {
+      await release();
+    }
+    await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 0);
+    expect(await gql(port, '{ __typename }')).toMatchObject({ status: 200, json: { data: { __typename: 'Query' } } });
+  });
+
+  it('does not take its identical twins down with it: the first leads in its place, the others share its result', async () => {
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 4, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
+    const TWIN = '{ jobs(first: 2) { edges { node { id title } } } }';
+    const release = await holdJobs(suite.db);
+    let twins: Promise<Answer>[];
+    try {
+      let client!: ReturnType<typeof request>;
+      const first = gql(port, TWIN, (req) => (client = req)).catch(() => null);
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
+      const misses = await metric(port, 'response_cache_misses');
+      twins = [gql(port, TWIN), gql(port, TWIN), gql(port, TWIN)];
+      await until(async () => (await metric(port, 'response_cache_misses')) >= misses + 3);
+      client.destroy();
+      expect(await first).toBeNull();
+      // One twin executes in its place (the cancelled one keeps its slot until its SQL is answered).
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 2);
+    } finally {
+      await release();
+    }
+    const answers = await Promise.all(twins!);
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.json.data.jobs.edges).toHaveLength(2);
+    }
+    // One executed; the other two shared its result.
+    expect(answers.filter((a) => a.json.extensions?.responseCache?.coalesced === true)).toHaveLength(2);
+    expect(await metric(port, 'graphql_executions_in_flight')).toBe(0);
+  });
+});
+
+describe('loaders of a request whose client left', () => {
+  it('send no SQL', async () => {
+    const aborted = new AbortController();
+    const loaders = createLoaders(suite.db.prisma, undefined, true, aborted.signal);
+    aborted.abort();
+    const { result, driverStatements } = await countAtDriver(suite.db, () => loaders.company.load(1).then(
+      () => 'loaded',
+      () => 'refused',
+    ));
+    expect(result).toBe('refused');
+    expect(driverStatements).toBe(0);
+    // The same loader of a request still connected reads the company.
+    const live = createLoaders(suite.db.prisma, undefined, true, new AbortController().signal);
+    expect((await live.company.load(1))?.id).toBe(1);
   });
 });

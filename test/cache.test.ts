@@ -5,6 +5,7 @@ import { createClient } from '@redis/client';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
 import { loadConfig } from '../src/config';
+import { recordIntent } from '../src/db/invalidation-intent';
 import { countAtDriver } from './helpers/driver-count';
 import { emptyAndClose, hasRedisServer, makeCache, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
@@ -256,6 +257,99 @@ describe('repeated hits', () => {
     expect(await cache.get('op', 'anonymous')).toBeUndefined();
     await cache.store.close();
   });
+
+  it('share the last-write read between concurrent lookups: 200 hits at once cost at most two reads of it', async () => {
+    const cache = makeCache();
+    await cache.set('op', 'anonymous', { data: { n: 1 }, at: Date.now() - 5, tags: ['Job:1'], private: false, ttlMs: 60_000 });
+    expect(await cache.get('op', 'anonymous')).toEqual({ data: { n: 1 } }); // a checked copy now
+    const reads = jest.spyOn(cache.store.keyv, 'get');
+    const hits = await Promise.all(Array.from({ length: 200 }, () => cache.get('op', 'anonymous')));
+    expect(hits.every((h) => (h?.data as { n: number }).n === 1)).toBe(true);
+    expect(reads.mock.calls.length).toBeGreaterThan(0);
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+    await cache.store.close();
+  });
+
+  it('never share a last-write read sent before they began: an invalidation finished meanwhile is seen', async () => {
+    const cache = makeCache();
+    await cache.set('op', 'anonymous', { data: { title: 'old' }, at: Date.now() - 5, tags: ['Job:1'], private: false, ttlMs: 60_000 });
+    expect(await cache.get('op', 'anonymous')).toEqual({ data: { title: 'old' } });
+    // The next read of the last-write key answers with what it held when it was sent, late.
+    const get = cache.store.keyv.get.bind(cache.store.keyv);
+    let answer!: () => void;
+    const late = new Promise<void>((r) => (answer = r));
+    const spy = jest.spyOn(cache.store.keyv, 'get').mockImplementationOnce((async (key: string) => {
+      const value = await get(key);
+      await late;
+      return value;
+    }) as never);
+    const before = cache.get('op', 'anonymous'); // its read is in flight
+    await new Promise((r) => setImmediate(r));
+    await cache.invalidate(['Job:1']); // completes while that read is still out
+    const after = cache.get('op', 'anonymous'); // began after the invalidation
+    answer();
+    // The first lookup began before the invalidation finished: either answer is allowed for it.
+    await before;
+    expect(await after).toBeUndefined();
+    spy.mockRestore();
+    await cache.store.close();
+  });
+});
+
+describe('a writer killed between its commit and its invalidation', () => {
+  const count = async (table: string) => (await db.raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+
+  it('leaves an intent that another instance turns into an emptied cache; a live writer settles its own and empties nothing', async () => {
+    const config = { ...loadConfig({}), REDIS_URL: process.env.REDIS_URL, CACHE_PREFIX: `intent-${Date.now()}`, CACHE_TIMEOUT_MS: 250 };
+    // Intents are taken for orphaned after 5 s here (12 s by default).
+    const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet, db, 5000);
+    try {
+      await readAfterKill(cache);
+    } finally {
+      // Its checks would pay other tests' debts (one database, another prefix).
+      await emptyAndClose([cache]);
+    }
+  });
+
+  async function readAfterKill(cache: ResponseCache) {
+    await cache.store.ready();
+    const { gql } = testGateway(db, { responseCache: cache });
+    const title = async (id: number) => {
+      const res = await gql(`{ job(id: "${id}") { title } }`);
+      return { title: res.data?.job.title as string, hit: hitOf(res) };
+    };
+    const [nine, ten] = await Promise.all([9, 10].map((id) => db.prisma.job.findUniqueOrThrow({ where: { id } })));
+    // Polled: a new instance reads nothing from the cache until its first debt check is done.
+    const warm = async (id: number) => {
+      for (let i = 0; i < 100 && !(await title(id)).hit; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await warm(9);
+    await warm(10);
+    expect(await title(9)).toEqual({ title: nine.title, hit: true });
+
+    // A live writer: its intent is settled, and the cache is not emptied for it.
+    await gql(`mutation { updateJob(id: "9", input: { title: "Live Writer" }) { id } }`, {}, { token: tokenFor(1, 'EMPLOYER', nine.companyId) });
+    // Settled in the background, right after the response.
+    while ((await count('cache_invalidation_intent')) > 0) await new Promise((r) => setTimeout(r, 20));
+    expect(await title(9)).toEqual({ title: 'Live Writer', hit: false });
+    expect(await title(10)).toEqual({ title: ten.title, hit: true });
+
+    // A writer that committed, with its intent, and died before invalidating anything.
+    await db.prisma.$transaction(async (tx) => {
+      await tx.job.update({ where: { id: 10 }, data: { title: 'Written Then Killed' } });
+      await recordIntent(tx);
+    });
+    // Within the orphan window plus one check, every read shows the write.
+    let read = await title(10);
+    while (read.title !== 'Written Then Killed') {
+      await new Promise((r) => setTimeout(r, 50));
+      read = await title(10);
+    }
+    expect(read.hit).toBe(false);
+    // The orphan became a debt, and the debt was paid: nothing is left owing.
+    while ((await count('cache_invalidation_intent')) + (await count('cache_invalidation_debt')) > 0) await new Promise((r) => setTimeout(r, 50));
+    expect(await title(10)).toEqual({ title: 'Written Then Killed', hit: true });
+  }
 });
 
 /** Every key under `prefix` in the Redis at `url`, with its remaining time to live (ms). */

@@ -66,7 +66,7 @@ describe('similar jobs in the response cache', () => {
     const cache = makeCache(process.env.REDIS_URL);
     await cache.store.ready();
     const { gql: cachedGql } = testGateway(suite.db, { responseCache: cache });
-    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: (tags) => cache.invalidate(tags) });
+    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: (tags, intent) => cache.invalidate(tags, intent) });
     const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
     try {
       await refresher.drain();

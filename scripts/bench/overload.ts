@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { metrics, posts } from './load';
+import { load, metrics, posts } from './load';
 import type { Req } from './scenarios';
 
 /** One overload cell: what 1,000 clients got, and what it cost the gateway. */
@@ -38,7 +38,9 @@ const percentile = (xs: number[], p: number) => {
  * sorted by status. Latency is kept per status: a fast 503 must not flatter the p99 of the
  * requests that were answered.
  */
-export async function overload(url: string, scenario: string, next: () => Req, connections: number, seconds: number): Promise<OverloadResult> {
+export async function overload(url: string, scenario: string, next: () => Req, connections: number, seconds: number, warmupSeconds = 3): Promise<OverloadResult> {
+  // As every other cell: a warm-up (at the bench's usual 100 connections) that is not measured.
+  await load(url, next, 100, warmupSeconds);
   const before = await metrics(url);
   const sampled = { poolTotal: 0, poolInUse: 0, rss: 0 };
   let sampling = true;

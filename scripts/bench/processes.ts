@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -55,9 +55,19 @@ export function serve(name: string, command: string, args: string[], env: NodeJS
   });
 }
 
-/** The gateway as `npm start` runs it, on `port`, with `env` on top of the benchmark's settings. */
-export function gateway(name: string, port: number, env: NodeJS.ProcessEnv): Promise<Served> {
-  return serve(name, process.execPath, ['--import', 'tsx', 'src/main.ts'], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, '/ready');
+/**
+ * Compiles the gateway as production does (`npm run build`, docs/DEPLOYMENT.md), into a
+ * directory of the benchmark's own; returns its entry point.
+ */
+export function buildGateway(): string {
+  const outDir = join(root, '.bench-build');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: root, stdio: 'inherit' });
+  return join(outDir, 'src', 'main.js');
+}
+
+/** The gateway as production runs it (`main`, from buildGateway) on `port`, with `env` on top of the benchmark's settings. */
+export function gateway(main: string, name: string, port: number, env: NodeJS.ProcessEnv): Promise<Served> {
+  return serve(name, process.execPath, [main], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, '/ready');
 }
 
 /** The floor: a Node HTTP server that answers every request with a fixed small JSON body. */

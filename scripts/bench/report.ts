@@ -155,7 +155,7 @@ Profiled with \`node --cpu-prof\` while writing this benchmark:
   is 100 / throughput (Little's law), so a p99 under 20 ms needs well over 5,000 req/s on these
   2 cores, which the gateway shares with the load generator and the database.
 - **RSS at 1,000 connections** is the gateway process after every scenario of the run: the
-  TypeScript loader (\`npm start\` runs tsx), the cache's local copies of checked entries (at
+  compiled gateway (\`npm run build\`, run with plain \`node\` as in production), the cache's local copies of checked entries (at
   most 2,000, and with no Redis the whole cache, bounded by \`CACHE_MAX_BYTES\`), and the
   sockets and request buffers of 1,000 clients. Not yet profiled further.
 

@@ -16,6 +16,8 @@ export interface FastPathOptions {
   trusted: boolean;
   limiter: RateLimiter | null;
   sqlStats: boolean;
+  /** The CORS headers Yoga would add for this origin (see src/cors.ts). */
+  cors: (origin: string | undefined) => Record<string, string>;
   /** Metrics and the request log of an answered hit. */
   onHit: (hit: { operation: string | undefined; requestId: string; ms: number }) => void;
 }
@@ -38,7 +40,7 @@ function responseType(accept: string | undefined): string | undefined {
  * small cache read (see ResponseCache.lookup) and a write of the stored JSON text, not the
  * GraphQL pipeline. What the pipeline does for every request is done here too for hits: the
  * rate limit's charge, the request id, metrics and the log line; the response is the one Yoga
- * would send. Anything else (a miss, a mutation, a bad token, a document this path does not
+ * would send, CORS headers included. Anything else (a miss, a mutation, a bad token, a document this path does not
  * know, a limit reached) is left to Yoga. The body is read before (bounded, see gateway.ts).
  */
 export function createFastPath(options: FastPathOptions) {
@@ -89,7 +91,7 @@ export function createFastPath(options: FastPathOptions) {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     const body = `{"data":${json},"extensions":${extensions}}`;
-    res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
+    res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, ...options.cors(req.headers.origin) });
     res.end(body);
     options.onHit({ operation: describeOperation({ query, operationName: operationName ?? undefined }).name, requestId, ms: performance.now() - at });
     return true;

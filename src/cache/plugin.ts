@@ -9,7 +9,6 @@ import type { ResponseCache } from './response-cache';
 interface Pending {
   opKey: string;
   viewerKey: string;
-  flightKey: string;
   at: number;
   settle: (result: ExecutionResult | null) => void;
   context?: Context;
@@ -78,18 +77,29 @@ export function useResponseCache(cache: ResponseCache, viewerOf: (request: Reque
         return;
       }
       const flightKey = `${opKey}|${viewerKey}`;
-      const leader = inFlight.get(flightKey);
-      if (leader) {
+      for (let leader = inFlight.get(flightKey); leader; leader = inFlight.get(flightKey)) {
         const shared = await leader;
-        // The leader was never run (shed, or its client left): this request tries for itself.
-        if (!shared) return;
+        // The leader was never run (shed, or its client left): the first follower to resume
+        // leads in its place, and the others wait for that one.
+        if (!shared) continue;
         cache.noteCoalesced();
         setResult({ ...shared, extensions: { ...shared.extensions, responseCache: { hit: false, coalesced: true } } });
         return;
       }
-      let settle!: (r: ExecutionResult | null) => void;
-      inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
-      pending.set(request, { opKey, viewerKey, flightKey, at, settle });
+      let resolve!: (r: ExecutionResult | null) => void;
+      const flight = new Promise<ExecutionResult | null>((r) => (resolve = r));
+      inFlight.set(flightKey, flight);
+      // Its client leaving cancels the execution (useExecutionCancellation): followers then
+      // go on at once (above), rather than inherit a cancellation or wait for a result that
+      // may never be processed.
+      const abandon = () => settle(null);
+      const settle = (r: ExecutionResult | null) => {
+        request.signal.removeEventListener('abort', abandon);
+        if (inFlight.get(flightKey) === flight) inFlight.delete(flightKey);
+        resolve(r);
+      };
+      request.signal.addEventListener('abort', abandon, { once: true });
+      pending.set(request, { opKey, viewerKey, at, settle });
     },
     onExecute({ args }) {
       const p = pending.get((args.contextValue as Context & { request: Request }).request);
@@ -104,7 +114,6 @@ export function useResponseCache(cache: ResponseCache, viewerOf: (request: Reque
       // Followers get what the leader got, errors included, unless it never ran: refused for
       // overload or for its own client leaving, which says nothing about theirs. The flight
       // ends either way.
-      inFlight.delete(p.flightKey);
       const notRun = single && r.data == null && r.errors?.some((e) => NOT_RUN.has(e.extensions?.code as string));
       p.settle(notRun ? null : single ? r : { errors: [{ message: 'result not shareable' } as never] });
       if (!single || !p.context) return;

@@ -3,6 +3,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { RawSql } from '../db/database';
+import type { Intent } from '../db/invalidation-intent';
 import type { CacheStore } from './store';
 import { ioDeadline } from '../ops/admission';
 
@@ -65,11 +66,21 @@ export const tagTtlMs = (c: TtlConfig) => maxEntryTtlMs(c) + TAG_TTL_MARGIN_MS;
 
 const OWED = 'SELECT max(id)::float8 AS m FROM cache_invalidation_debt';
 const RECORD = 'INSERT INTO cache_invalidation_debt DEFAULT VALUES RETURNING id::float8 AS id';
+// The writer's intent is settled by the debt that replaces it, atomically.
+const RECORD_FOR = 'WITH settled AS (DELETE FROM cache_invalidation_intent WHERE id = $1) INSERT INTO cache_invalidation_debt DEFAULT VALUES RETURNING id::float8 AS id';
+const SETTLE = 'DELETE FROM cache_invalidation_intent WHERE id = $1';
+// Intents older than any live writer keeps one (its writer died between COMMIT and invalidation)
+// become one debt. A data-modifying WITH runs to completion whatever the outer query reads.
+const ORPHANS =
+  'WITH orphaned AS (DELETE FROM cache_invalidation_intent WHERE recorded_at < clock_timestamp() - make_interval(secs => $1) RETURNING id) ' +
+  'INSERT INTO cache_invalidation_debt (recorded_at) SELECT clock_timestamp() FROM orphaned LIMIT 1';
 // The rows seen before the flush are paid by it; any recorded since (a write whose invalidation
 // failed after the flush began) stay, and are reported so that the flush is repeated.
 const PAY = 'WITH paid AS (DELETE FROM cache_invalidation_debt WHERE id <= $1) SELECT max(id)::float8 AS m FROM cache_invalidation_debt WHERE id > $1';
 
 class Timeout extends Error {}
+
+const noop = () => undefined;
 
 /** `promise`, or a Timeout after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -110,7 +121,9 @@ class Cached {
  * every instance reads that table on start, when its store reconnects or failed, and every
  * DEBT_CHECK_MS, reads nothing from the cache while a debt is unpaid, and whichever instance
  * reaches the store first empties the cache and deletes the rows it saw before doing so.
- * Without one (tests, memory stores), the debt lives in this process only.
+ * Without one (tests, memory stores), the debt lives in this process only. A writer that dies
+ * between its COMMIT and its invalidation leaves its intent row behind (invalidation-intent.ts):
+ * the same checks turn one older than `orphanAfterMs` into a debt.
  */
 export class ResponseCache {
   private readonly counters = { hits: 0, misses: 0, stores: 0, coalesced: 0, invalidations: 0, errors: 0 };
@@ -145,6 +158,12 @@ export class ResponseCache {
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
     /** Where debts are kept across restarts (the gateway's and the importer's database). */
     private readonly db: { raw: Pick<RawSql, 'query'> } | null = null,
+    /**
+     * When a writer's intent is taken for orphaned: past the longest a live writer keeps one
+     * (two store calls, each given twice CACHE_TIMEOUT_MS when the loop stalls, then a debt
+     * statement), with 5 s to spare. Too short costs an emptied cache, never a stale read.
+     */
+    private readonly orphanAfterMs = 4 * config.CACHE_TIMEOUT_MS + DEBT_SQL_TIMEOUT_MS + 5000,
   ) {
     this.maxEntryTtl = maxEntryTtlMs(config);
     this.tagTtl = tagTtlMs(config);
@@ -206,10 +225,7 @@ export class ResponseCache {
       return this.miss();
     }
     try {
-      let last = await this.io(this.store.keyv.get<string>(LAST));
-      // None yet (a new or emptied store): start one. Writing a new value is always safe: it
-      // only makes copies checked under another value be checked again.
-      if (last === undefined) await this.io(this.store.keyv.set(LAST, (last = this.nonce()), this.tagTtl));
+      const last = await this.io(this.readLast());
       const now = Date.now();
       const known = this.local.get(opKey) ?? this.local.get(`${opKey}|${viewerKey}`);
       if (known && known.last === last && known.exp > now && known.at > this.store.forgottenBefore()) {
@@ -261,11 +277,12 @@ export class ResponseCache {
   /**
    * Makes every entry that read one of `tags` stale, on every instance sharing the store.
    * Resolves once that is written, or once the failure is recorded as a debt (in the database
-   * when there is one) that empties the cache before anyone reads it again.
+   * when there is one) that empties the cache before anyone reads it again. `intent`, the one
+   * the write recorded in its transaction (invalidation-intent.ts), is settled either way.
    */
-  async invalidate(tags: Iterable<string>): Promise<void> {
+  async invalidate(tags: Iterable<string>, intent?: Intent): Promise<void> {
     const list = [...new Set(tags)];
-    if (list.length === 0) return;
+    if (list.length === 0) return void this.settleIntent(intent);
     this.counters.invalidations += 1;
     try {
       await this.bump(list);
@@ -275,13 +292,30 @@ export class ResponseCache {
       this.failed('invalidate', err);
       if (!this.db) return;
       try {
-        this.noteDebt((await within(this.db.raw.query<{ id: number }>(RECORD), DEBT_SQL_TIMEOUT_MS, 'the database'))[0].id);
+        const record = intent === undefined ? this.db.raw.query<{ id: number }>(RECORD) : this.db.raw.query<{ id: number }>(RECORD_FOR, [intent]);
+        this.noteDebt((await within(record, DEBT_SQL_TIMEOUT_MS, 'the database'))[0].id);
       } catch (dbErr) {
         // Still owed in memory; written (or paid) by the next reconcile.
         this.unrecorded = true;
         this.log('response cache: could not record a lost invalidation in the database (retrying); a restart before it is written or paid would forget it', dbErr);
       }
+      return;
     }
+    // In the background: the writer's response need not wait for it.
+    void this.settleIntent(intent);
+  }
+
+  /** Deletes a settled intent: left in place, it would be taken for a dead writer's and empty the cache. */
+  private async settleIntent(intent: Intent | undefined): Promise<void> {
+    if (intent === undefined || !this.db) return;
+    await within(this.db.raw.query(SETTLE, [intent]), DEBT_SQL_TIMEOUT_MS, 'the database').catch((err) =>
+      this.log('response cache: an invalidation was stored but its intent could not be deleted; it will empty the cache once orphaned', err),
+    );
+  }
+
+  /** Whether writers should record intents for this cache: only a cache with a database settles them. */
+  get settlesIntents(): boolean {
+    return this.db !== null;
   }
 
   /** Empties the cache for everyone (bulk imports; recovery after lost invalidations). */
@@ -320,6 +354,45 @@ export class ResponseCache {
       evictions: this.store.evictions(),
       degraded: this.degraded || this.owed,
     };
+  }
+
+  /** The LAST read in flight, and the one that will follow it (see `readLast`). */
+  private lastSent?: Promise<string>;
+  private lastNext?: Promise<string>;
+
+  /**
+   * LAST as it is now, one store read shared by every lookup that waits for it. A lookup may
+   * only share a read sent after it began: one sent before may predate an invalidation that
+   * completed before the lookup, and serve a copy that invalidation made stale. So while a
+   * read is in flight, newcomers wait for the next one, sent when it settles: at most two
+   * reads at a time whatever the traffic, where 1,000 concurrent hits would queue 1,000.
+   */
+  private readLast(): Promise<string> {
+    if (!this.lastSent) return this.sendLast();
+    // Sent once the read in flight settles, whether it answered or failed.
+    return (this.lastNext ??= this.lastSent.then(noop, noop).then(() => {
+      this.lastNext = undefined;
+      return this.sendLast();
+    }));
+  }
+
+  private sendLast(): Promise<string> {
+    // Bounded itself: a read that never settles would hold every later lookup behind it.
+    const sent = within(this.fetchLast(), this.config.CACHE_TIMEOUT_MS, 'cache store').finally(() => {
+      if (this.lastSent === sent) this.lastSent = undefined;
+    });
+    this.lastSent = sent;
+    return sent;
+  }
+
+  private async fetchLast(): Promise<string> {
+    const last = await this.store.keyv.get<string>(LAST);
+    if (last !== undefined) return last;
+    // None yet (a new or emptied store): start one. Writing a new value is always safe: it
+    // only makes copies checked under another value be checked again.
+    const fresh = this.nonce();
+    await this.store.keyv.set(LAST, fresh, this.tagTtl);
+    return fresh;
   }
 
   private nonce(): string {
@@ -374,6 +447,7 @@ export class ResponseCache {
             this.noteDebt((await sql(RECORD))[0].id!);
             this.unrecorded = false;
           }
+          await within(this.db.raw.query(ORPHANS, [this.orphanAfterMs / 1000]), DEBT_SQL_TIMEOUT_MS, 'the database');
           const [{ m }] = await sql(OWED);
           if (m != null) this.noteDebt(m);
           checked = true;

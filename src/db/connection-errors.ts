@@ -4,6 +4,8 @@
 const CONNECTION_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED']);
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+// Prisma's "unable to start a transaction in the given time": no pool connection within maxWait.
+const PRISMA_CODES = new Set(['P2028']);
 // pg reports a dropped socket with messages and no code.
 const MESSAGES = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended|terminating connection|the database system is (starting up|shutting down)|Can't reach database server/i;
 
@@ -25,7 +27,7 @@ function* chain(err: unknown, depth = 0): Generator<Record<string, any>> {
  */
 export function isConnectionError(err: unknown): boolean {
   for (const e of chain(err)) {
-    for (const code of [e.code, e.originalCode]) if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || SOCKET_CODES.has(code))) return true;
+    for (const code of [e.code, e.originalCode]) if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || SOCKET_CODES.has(code) || PRISMA_CODES.has(code))) return true;
     if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true;
     // Only a driver's error without a code of its own is read by its message: pg's socket
     // errors have none, while a statement's error (which may quote the input) has its SQLSTATE,

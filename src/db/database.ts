@@ -21,6 +21,13 @@ export interface RawSql {
   transaction<T>(fn: (tx: Omit<RawSql, 'transaction'>) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Options of a request's interactive transaction: it waits for a pool connection as long as a
+ * plain statement does (the pool's connection timeout; Prisma's own default is 2 s), then fails
+ * with P2028, which is SERVICE_UNAVAILABLE (connection-errors.ts).
+ */
+export const WRITE_TX = { maxWait: 5000, timeout: 10_000 };
+
 export interface Database {
   mode: 'pglite' | 'postgres';
   prisma: PrismaClient;

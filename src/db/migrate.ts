@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromRoot } from '../paths';
 import type { RawSql } from './database';
 
-export const MIGRATIONS_DIR = join(__dirname, '../../prisma/migrations');
+export const MIGRATIONS_DIR = fromRoot('prisma', 'migrations');
 
 export class MigrationError extends Error {}
 

@@ -7,6 +7,25 @@ export interface SqlStats {
   ms: number;
   /** The longest statement, for the slow-request log. */
   slowest?: { ms: number; sql: string };
+  /** Statements sent and not yet answered (waiting for a pool connection included). */
+  running?: number;
+  /** Called when `running` drops to 0. */
+  onIdle?: () => void;
+}
+
+/**
+ * Resolves once every statement of `stats` sent so far has been answered, or after `ms`. A
+ * cancelled execution returns at once while what it sent still holds pool connections.
+ */
+export function sqlSettled(stats: SqlStats, ms: number): Promise<void> {
+  if (!stats.running) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    stats.onIdle = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
 }
 
 const current = new AsyncLocalStorage<SqlStats>();
@@ -34,10 +53,12 @@ function counted<Q extends SqlQueryable>(target: Q, extra: Partial<Record<Proper
       return async (...args: unknown[]) => {
         const stats = current.getStore();
         const start = performance.now();
+        if (stats) stats.running = (stats.running ?? 0) + 1;
         try {
           return await fn(...args);
         } finally {
           if (stats) {
+            if ((stats.running = stats.running! - 1) === 0) stats.onIdle?.();
             const ms = performance.now() - start;
             stats.statements += 1;
             stats.ms += ms;

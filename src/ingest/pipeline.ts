@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { jobListTags } from '../cache/request-state';
 import type { Database } from '../db/database';
+import { recordIntentRaw, type Intent } from '../db/invalidation-intent';
 import { CreateJob, LIMITS } from '../domain/job-input';
 import type { SimilarJobsRefresher } from '../similar/refresher';
 import { experienceLevel, extractSkills, isRemote } from './enrich';
@@ -15,11 +16,16 @@ export interface ImportOptions {
   onProgress?: (phase: 'read' | 'write', done: number, total?: number) => void;
   /** Queues similar-jobs refreshes for what changed; omitted, they are left to a later rebuild. */
   similar?: SimilarJobsRefresher;
-  /** Makes cached results stale: the tags of what changed, or everything for large imports. */
-  invalidate?: (tags: string[]) => Promise<void>;
+  /**
+   * Makes cached results stale after each committed batch: the tags of what changed, or
+   * everything for large imports. `intent` is the one the batch recorded (invalidation-intent.ts).
+   */
+  invalidate?: (tags: string[], intent?: Intent) => Promise<void>;
+  /** Record in each batch's transaction the invalidation it owes (for a cache that settles them). */
+  intents?: boolean;
 }
 
-/** Past this many changed jobs an import empties the response cache instead of listing tags. */
+/** Past this many changed jobs in one batch, it empties the response cache instead of listing tags. */
 const INVALIDATE_ALL_ABOVE = 500;
 
 interface Ready {
@@ -124,7 +130,6 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
   }
 
   const batchSize = options.batchSize ?? 500;
-  const changedTags: string[] = [];
   let failure: unknown;
   for (let i = 0; i < ready.length && !failure; i += batchSize) {
     const batch = ready.slice(i, i + batchSize);
@@ -135,22 +140,24 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
           countBatch(batch, written);
           throw new DryRunRollback();
         }
-        return written;
+        const changed = written.created.length + written.updated.length > 0;
+        return { ...written, changed, intent: changed && options.intents ? await recordIntentRaw(tx) : undefined };
       });
       // Counted once committed: a batch whose COMMIT failed is not reported as written.
       countBatch(batch, result);
       summary.changedJobIds.push(...result.created, ...result.updated);
-      changedTags.push(...result.tags);
+      // Batch by batch, as they commit: an import of minutes must not leave cached results
+      // hiding what it already wrote until it ends (or fails).
+      if (result.changed && options.invalidate) {
+        const changed = result.created.length + result.updated.length;
+        await options.invalidate(changed > INVALIDATE_ALL_ABOVE ? ['*'] : [...new Set([...result.tags, 'stats'])], result.intent);
+      }
     } catch (err) {
       if (!(err instanceof DryRunRollback)) failure = err;
     }
     options.onProgress?.('write', Math.min(i + batchSize, ready.length), ready.length);
   }
 
-  // Also after a failure: the batches before it are committed, and cached results must not hide them.
-  if (summary.changedJobIds.length) {
-    await options.invalidate?.(summary.changedJobIds.length > INVALIDATE_ALL_ABOVE ? ['*'] : [...new Set([...changedTags, 'stats'])]);
-  }
   summary.ms = performance.now() - started;
   // Keywords and similar jobs of committed rows are queued by the database in the writing
   // transaction (a trigger), so after a failure they are left to whoever works the queue:

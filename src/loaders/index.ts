@@ -16,10 +16,18 @@ const APPLICATION_COLUMNS = `a.id, a.job_id AS "jobId", a.user_id AS "userId", a
  * statement. They cache by key for the life of one request only, so nothing is shared
  * across requests or viewers.
  */
-export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, size: number) => void, batching = true) {
+export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, size: number) => void, batching = true, signal?: AbortSignal) {
   // batching=false is the naive gateway the benchmark compares with: one statement per load.
+  // Once the client has gone (`signal`), a batch still due sends no SQL: nobody will read it.
   const loader = <V>(name: string, batch: DataLoader.BatchLoadFn<number, V>) =>
-    new DataLoader<number, V>(onBatch ? (ids) => (onBatch(name, ids.length), batch(ids)) : batch, batching ? undefined : { batch: false, cache: false });
+    new DataLoader<number, V>(
+      (ids) => {
+        signal?.throwIfAborted();
+        onBatch?.(name, ids.length);
+        return batch(ids);
+      },
+      batching ? undefined : { batch: false, cache: false },
+    );
 
   /**
    * A loader per distinct argument list (a `days` window, a page size and cursor): loads with

@@ -2,6 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config';
+import { sqlSettled, type SqlStats } from '../db/sql-stats';
+
+/** The longest a cancelled execution's slot waits for the SQL it sent. */
+const CANCELLED_SQL_MAX_MS = 30_000;
 
 export type AdmissionConfig = Pick<Config, 'MAX_CONCURRENT_EXECUTIONS' | 'MAX_QUEUED_EXECUTIONS' | 'QUEUE_TIMEOUT_MS'>;
 export type ShedReason = 'overload' | 'client_gone';
@@ -122,7 +126,12 @@ export function useAdmission(admission: Admission): Plugin {
         try {
           return await executeFn(a);
         } finally {
-          slot();
+          // Cancelled (its client left), it returns at once, but the SQL it sent still holds or
+          // waits for pool connections: the slot is the bound on that work, so it is kept until
+          // the statements are answered (or the pool's own timeout has long passed).
+          const stats = (a.contextValue as { sqlStats?: SqlStats }).sqlStats;
+          if (stats && request.signal?.aborted) void sqlSettled(stats, CANCELLED_SQL_MAX_MS).then(slot);
+          else slot();
         }
       });
       // A later hook may end the request without executing (the rate limit's 429).

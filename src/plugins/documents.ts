@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Keyv } from 'keyv';
+import { fromRoot } from '../paths';
 
 /** The manifest codegen writes: `sha256:<hex>` → document text. */
-export const MANIFEST_PATH = join(__dirname, '..', '..', 'client', 'generated', 'persisted-documents.json');
+export const MANIFEST_PATH = fromRoot('client', 'generated', 'persisted-documents.json');
 
 export const readManifest = (path = MANIFEST_PATH): Record<string, string> => JSON.parse(readFileSync(path, 'utf8'));
 

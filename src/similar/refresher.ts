@@ -1,10 +1,21 @@
 import { similarListTag } from '../cache/request-state';
+import { recordIntent, type Intent } from '../db/invalidation-intent';
 import type { PrismaClient } from '../generated/prisma/client';
 import { AFFECTED_BY_CHANGE, DELETE_KEYWORDS, DELETE_SIMILAR, REPLACE_KEYWORDS, REPLACE_SIMILAR } from './sql';
 
 // A chunk of 500 takes seconds on a loaded machine: Prisma's default 5 s would abort it.
-const replace = (remove: string, insert: string) => (prisma: PrismaClient, ids: number[]) =>
-  prisma.$transaction([prisma.$executeRawUnsafe(remove, ids), prisma.$executeRawUnsafe(insert, ids)], { timeout: 120_000 });
+// `owe`: the cache invalidation the rewrite owes is recorded with it (invalidation-intent.ts).
+const replace =
+  (remove: string, insert: string) =>
+  (prisma: PrismaClient, ids: number[], owe = false): Promise<Intent | undefined> =>
+    prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(remove, ids);
+        await tx.$executeRawUnsafe(insert, ids);
+        return owe ? recordIntent(tx) : undefined;
+      },
+      { timeout: 120_000 },
+    );
 const replaceKeywords = replace(DELETE_KEYWORDS, REPLACE_KEYWORDS);
 const replaceSimilar = replace(DELETE_SIMILAR, REPLACE_SIMILAR);
 
@@ -25,9 +36,11 @@ export interface RefresherOptions {
   onError?: (err: unknown) => void;
   /**
    * Makes cached results stale (the response cache's `invalidate`): called with the tags of
-   * the similar-jobs lists a refresh rewrote, after it committed.
+   * the similar-jobs lists a refresh rewrote, after it committed, and the intent it recorded.
    */
-  invalidate?: (tags: string[]) => Promise<void>;
+  invalidate?: (tags: string[], intent?: Intent) => Promise<void>;
+  /** Record in each rewrite's transaction the invalidation it owes (for a cache that settles them). */
+  intents?: boolean;
 }
 
 /** Past this many changed jobs, working out which other lists they touch costs more than refreshing all. */
@@ -85,9 +98,9 @@ export class SimilarJobsRefresher {
   async jobsChanged(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     await replaceKeywords(this.prisma, ids);
-    await replaceSimilar(this.prisma, ids);
+    const intent = await replaceSimilar(this.prisma, ids, this.options.intents === true);
     // The writer invalidated the jobs before this ran: a read in between cached the old lists.
-    await this.invalidateLists(ids);
+    await this.invalidateLists(ids, intent);
     await this.prisma.$executeRawUnsafe(ENQUEUE_AFFECTED, ids);
     await this.prisma.$executeRawUnsafe(DONE_EAGERLY, ids);
   }
@@ -129,9 +142,9 @@ export class SimilarJobsRefresher {
     }
   }
 
-  private async invalidateLists(ids: number[]): Promise<void> {
+  private async invalidateLists(ids: number[], intent: Intent | undefined): Promise<void> {
     if (!this.options.invalidate || ids.length === 0) return;
-    await this.options.invalidate(ids.map(similarListTag)).catch((err) => this.options.onError?.(err));
+    await this.options.invalidate(ids.map(similarListTag), intent).catch((err) => this.options.onError?.(err));
   }
 
   async stats(): Promise<RefresherStats> {
@@ -150,7 +163,7 @@ export class SimilarJobsRefresher {
     const started = performance.now();
     this.running = (async () => {
       try {
-        const { n, changed } = await this.prisma.$transaction(
+        const { n, changed, intent } = await this.prisma.$transaction(
           async (tx) => {
             const taken = await tx.$queryRawUnsafe<{ job_id: number; reindex: boolean }[]>(TAKE, this.batchSize);
             const ids = taken.map((r) => r.job_id);
@@ -169,11 +182,11 @@ export class SimilarJobsRefresher {
               changed.push(...ids.filter((id) => before.get(id) !== after.get(id)));
             }
             if (reindex.length) await tx.$executeRawUnsafe(ENQUEUE_AFFECTED, reindex);
-            return { n: ids.length, changed };
+            return { n: ids.length, changed, intent: changed.length > 0 && this.options.intents ? await recordIntent(tx) : undefined };
           },
           { timeout: 120_000 },
         );
-        if (changed.length) await this.invalidateLists(changed);
+        if (changed.length) await this.invalidateLists(changed, intent);
         if (n) {
           this.counters.refreshed += n;
           this.counters.batches += 1;

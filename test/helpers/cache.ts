@@ -19,7 +19,7 @@ export function makeCache(redisUrl?: string, prefix = uniqueName('test'), timeou
 export async function emptyAndClose(caches: ResponseCache[]): Promise<void> {
   for (const c of caches) {
     await Promise.race([c.store.keyv.clear().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    await c.store.close();
+    await c.close();
   }
 }
 

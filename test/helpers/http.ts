@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import type { ResponseCache } from '../../src/cache/response-cache';
 import { makeCache } from './cache';
 import { openTestDatabase, type TestDatabase } from './db';
@@ -42,4 +43,39 @@ export function useHttpGateways() {
     await suite.db.destroy();
   });
   return suite;
+}
+
+/** Polls until `check` holds (what it waits for happens on the server's own schedule). */
+export async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
+}
+
+/**
+ * Holds every statement that reads `job` until the returned function is called: on
+ * PostgreSQL a lock taken from another connection, on PGlite a transaction that keeps its one
+ * connection. Resolves once held.
+ */
+export async function holdJobs(db: TestDatabase): Promise<() => Promise<void>> {
+  if (db.url) {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE job IN ACCESS EXCLUSIVE MODE');
+    return async () => {
+      await client.query('COMMIT');
+      await client.end();
+    };
+  }
+  let release!: () => void;
+  let held!: () => void;
+  const holding = new Promise<void>((r) => (held = r));
+  const done = db.raw.transaction(async () => {
+    held();
+    await new Promise<void>((r) => (release = r));
+  });
+  await holding;
+  return async () => {
+    release();
+    await done;
+  };
 }

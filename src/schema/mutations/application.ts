@@ -1,4 +1,5 @@
 import { canManageCompany, forbidden, requireRole, requireViewer } from '../../auth/guards';
+import { WRITE_TX } from '../../db/database';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors';
 import { EMPLOYER_TRANSITIONS, WITHDRAWABLE } from '../../domain/application-status';
 import { parseId, userError } from '../../errors';
@@ -15,9 +16,12 @@ const notFound = (what: string) => userError('NOT_FOUND', `${what} does not exis
  * between (compare-and-set): two concurrent moves cannot both succeed from the same state.
  */
 async function moveStatus(ctx: Context, app: Application, to: ApplicationStatus): Promise<Application> {
-  const { count } = await ctx.db.prisma.application.updateMany({ where: { id: app.id, status: app.status }, data: { status: to } });
+  const { count, intent } = await ctx.db.prisma.$transaction(async (tx) => {
+    const { count } = await tx.application.updateMany({ where: { id: app.id, status: app.status }, data: { status: to } });
+    return { count, intent: count ? await ctx.owe(tx) : undefined };
+  }, WRITE_TX);
   if (count === 0) throw userError('CONFLICT', `application ${app.id} changed while this request ran; read it again`);
-  await ctx.invalidate([`Application:${app.id}`, `User:${app.userId}`, `Job:${app.jobId}`, 'stats']);
+  await ctx.invalidate([`Application:${app.id}`, `User:${app.userId}`, `Job:${app.jobId}`, 'stats'], intent);
   return ctx.db.prisma.application.findUniqueOrThrow({ where: { id: app.id } });
 }
 
@@ -36,16 +40,17 @@ builder.mutationFields((t) => ({
       const viewer = requireRole(ctx.auth.viewer, 'SEEKER');
       const jobId = parseId(args.jobId, 'jobId');
       try {
-        const application = await ctx.db.prisma.$transaction(async (tx) => {
+        const { application, intent } = await ctx.db.prisma.$transaction(async (tx) => {
           // FOR SHARE: a concurrent closeJob waits for this application, or this sees it closed.
           const [job] = await tx.$queryRawUnsafe<{ is_active: boolean }[]>('SELECT is_active FROM job WHERE id = $1 FOR SHARE', jobId);
           if (!job) throw notFound(`job ${jobId}`);
           if (!job.is_active) throw userError('CONFLICT', `job ${jobId} is closed to applications`);
-          return tx.application.create({ data: { jobId, userId: viewer.userId } });
-        });
+          const application = await tx.application.create({ data: { jobId, userId: viewer.userId } });
+          return { application, intent: await ctx.owe(tx) };
+        }, WRITE_TX);
         // The job's application counts, the applicant's list, trending and analyst figures
         // changed, and the new id exists now: cached nulls for it go (query.ts loadById).
-        await ctx.invalidate([`Job:${jobId}`, `User:${viewer.userId}`, `Application:${application.id}`, 'trending', 'stats']);
+        await ctx.invalidate([`Job:${jobId}`, `User:${viewer.userId}`, `Application:${application.id}`, 'trending', 'stats'], intent);
         return application;
       } catch (err) {
         if (isUniqueViolation(err)) throw userError('CONFLICT', `you have already applied to job ${jobId}`);

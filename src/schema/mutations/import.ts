@@ -62,7 +62,7 @@ builder.mutationField('importJobs', (t) =>
       })();
       // Each employer's externalIds are its own: another company's "42" is another posting.
       const source = viewer.role === 'EMPLOYER' ? `api:company:${viewer.companyId}` : 'api:admin';
-      return checkedWrite(runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: ctx.invalidate }), { argument: 'jobs' });
+      return checkedWrite(runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: ctx.invalidate, intents: ctx.intents }), { argument: 'jobs' });
     },
   }),
 );

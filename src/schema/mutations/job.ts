@@ -2,10 +2,11 @@ import { canManageCompany, forbidden, requireRole } from '../../auth/guards';
 import type { Viewer } from '../../auth/viewer';
 import { jobListTags } from '../../cache/request-state';
 import type { Context } from '../../context';
+import { WRITE_TX } from '../../db/database';
 import { brokenRule } from '../../db/errors';
 import { checkSalaryOrder, CreateJob, parseInput, UpdateJob } from '../../domain/job-input';
 import { parseId, userError } from '../../errors';
-import type { Job } from '../../generated/prisma/client';
+import type { Job, Prisma } from '../../generated/prisma/client';
 import { builder } from '../builder';
 import { ExperienceLevelEnum, JobTypeEnum } from '../enums';
 
@@ -69,15 +70,27 @@ export async function checkedWrite<T>(write: Promise<T>, target: { jobId: number
   }
 }
 
+type Written = { job: Job; intent: Awaited<ReturnType<Context['owe']>> };
+
+/** A job write, with the invalidation it owes recorded in its own transaction. */
+const write = (ctx: Context, fn: (tx: Prisma.TransactionClient) => Promise<Job>): Promise<Written> =>
+  ctx.db.prisma.$transaction(
+    async (tx) => {
+      const job = await fn(tx);
+      return { job, intent: await ctx.owe(tx) };
+    },
+    WRITE_TX,
+  );
+
 /**
  * After a committed job write: cached results holding the job (before and after) or its lists
  * become stale, and similar-jobs lists follow. Those are derived data, so a failure to
  * refresh them is logged and retried by the refresher, never undoes the write.
  */
-async function afterWrite(ctx: Context, job: Job, before?: Job): Promise<Job> {
+async function afterWrite(ctx: Context, { job, intent }: Written, before?: Job): Promise<Job> {
   const tags = [`Job:${job.id}`, `Company:${job.companyId}`, ...jobListTags(job), 'trending', 'stats'];
   if (before) tags.push(`Company:${before.companyId}`, ...jobListTags(before));
-  await ctx.invalidate(tags);
+  await ctx.invalidate(tags, intent);
   await ctx.similar.jobsChanged([job.id]).catch((err) => console.error(`similar jobs of job ${job.id} not refreshed:`, err));
   return job;
 }
@@ -95,7 +108,7 @@ builder.mutationFields((t) => ({
       if (companyId == null) throw userError('BAD_USER_INPUT', '`input.companyId` is required', { argument: 'input.companyId' });
       if (!canManageCompany(viewer, companyId)) throw forbidden('post jobs for another company');
       if (!(await ctx.loaders.company.load(companyId))) throw userError('NOT_FOUND', `company ${companyId} does not exist`);
-      return afterWrite(ctx, await checkedWrite(ctx.db.prisma.job.create({ data: { ...data, companyId } }), { argument: 'input' }));
+      return afterWrite(ctx, await checkedWrite(write(ctx, (tx) => tx.job.create({ data: { ...data, companyId } })), { argument: 'input' }));
     },
   }),
   updateJob: t.field({
@@ -110,7 +123,7 @@ builder.mutationFields((t) => ({
       const data = parseInput(UpdateJob, input, 'input');
       const job = await loadManagedJob(ctx, viewer, id);
       checkSalaryOrder(data.salaryMin === undefined ? job.salaryMin : data.salaryMin, data.salaryMax === undefined ? job.salaryMax : data.salaryMax, 'input');
-      return afterWrite(ctx, await checkedWrite(ctx.db.prisma.job.update({ where: { id: job.id }, data }), { jobId: job.id }), job);
+      return afterWrite(ctx, await checkedWrite(write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data })), { jobId: job.id }), job);
     },
   }),
   closeJob: t.field({
@@ -121,7 +134,7 @@ builder.mutationFields((t) => ({
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const job = await loadManagedJob(ctx, viewer, id);
       if (!job.isActive) return job;
-      return afterWrite(ctx, await checkedWrite(ctx.db.prisma.job.update({ where: { id: job.id }, data: { isActive: false } }), { jobId: job.id }), job);
+      return afterWrite(ctx, await checkedWrite(write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data: { isActive: false } })), { jobId: job.id }), job);
     },
   }),
 }));
