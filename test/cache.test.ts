@@ -301,7 +301,7 @@ describe('a writer killed between its commit and its invalidation', () => {
 
   it('leaves an intent that another instance turns into an emptied cache; a live writer settles its own and empties nothing', async () => {
     const config = { ...loadConfig({}), REDIS_URL: process.env.REDIS_URL, CACHE_PREFIX: `intent-${Date.now()}`, CACHE_TIMEOUT_MS: 250 };
-    // Intents are taken for orphaned after 5 s here (12 s by default).
+    // Intents are taken for orphaned after 5 s here (11 s by default).
     const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet, db, 5000);
     try {
       await readAfterKill(cache);
