@@ -92,7 +92,10 @@ async function main() {
       for (const t of checks) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
       const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${await pgServerVersion(dbUrl)}, cache ${process.env.REDIS_URL ? 'Redis' : 'in memory'}`;
       const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
-      writeFileSync(join(args.out, 'benchmarks-overload.json'), `${JSON.stringify({ when: new Date().toISOString(), command, machine, rows: [cachedHeadline, uncached], targets: checks }, null, 2)}\n`);
+      writeFileSync(
+        join(args.out, 'benchmarks-overload.json'),
+        `${JSON.stringify({ when: new Date().toISOString(), command, machine, rows: [cachedHeadline, uncached], targets: checks }, null, 2)}\n`,
+      );
       const file = join(args.out, 'BENCHMARKS-OVERLOAD.md');
       // The hand-written analysis after the tables is kept: only the measurements are rewritten.
       const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -115,8 +118,17 @@ async function main() {
     served.push(bare);
 
     const rows: Row[] = [];
-    const settle = idle(dbUrl, Object.values(gw).map((g) => g.url));
-    const cell = async (scenario: string, mode: string, url: string, next: () => { body: string; token?: string }, conns = connections): Promise<LoadResult> => {
+    const settle = idle(
+      dbUrl,
+      Object.values(gw).map((g) => g.url),
+    );
+    const cell = async (
+      scenario: string,
+      mode: string,
+      url: string,
+      next: () => { body: string; token?: string },
+      conns = connections,
+    ): Promise<LoadResult> => {
       await load(url, next, conns, warmup);
       await settle();
       const r = await load(url, next, conns, seconds);
@@ -151,11 +163,16 @@ async function main() {
           sql: s.name === 'mixed' ? null : (sql ?? null),
           // Per request answered in the cell (executions and cache hits), from the gateway's own
           // metrics: autocannon's count leaves out requests still running when the cell ends.
-          sqlAvg: delta('graphql_sql_statements_count') + delta('response_cache_hits') ? delta('graphql_sql_statements_sum') / (delta('graphql_sql_statements_count') + delta('response_cache_hits')) : null,
+          sqlAvg:
+            delta('graphql_sql_statements_count') + delta('response_cache_hits')
+              ? delta('graphql_sql_statements_sum') / (delta('graphql_sql_statements_count') + delta('response_cache_hits'))
+              : null,
           ...r,
           cacheHitRate: mode === 'cached' && lookups ? delta('response_cache_hits') / lookups : null,
         });
-        say(`  ${s.name.padEnd(10)} ${mode.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  SQL ${sql ?? '–'}`);
+        say(
+          `  ${s.name.padEnd(10)} ${mode.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  SQL ${sql ?? '–'}`,
+        );
         if (probe) {
           const p = await probe;
           mixedCache = { hitRate: rows.at(-1)!.cacheHitRate ?? 0, staleChecks: p.checks, stale: p.stale };
@@ -196,7 +213,9 @@ async function main() {
         served.push(p);
         peer = {
           headline: await cell('headline', 'postgraphile', p.url, () => ({ body: JSON.stringify({ query: PEER_QUERIES.headline }) })),
-          jobPage: await cell('job page', 'postgraphile', p.url, () => ({ body: JSON.stringify({ query: PEER_QUERIES.jobPage, variables: { id: pick(pools.ids) } }) })),
+          jobPage: await cell('job page', 'postgraphile', p.url, () => ({
+            body: JSON.stringify({ query: PEER_QUERIES.jobPage, variables: { id: pick(pools.ids) } }),
+          })),
         };
       } catch (err) {
         say(`  peer not measured: ${(err as Error).message.split('\n')[0]}`);
@@ -207,7 +226,14 @@ async function main() {
     const results: Results = {
       when: new Date().toISOString(),
       command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: pgVersion, cache: process.env.REDIS_URL ? 'Redis' : 'in memory' },
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        postgres: pgVersion,
+        cache: process.env.REDIS_URL ? 'Redis' : 'in memory',
+      },
       dataset: { ...size, database: new URL(dbUrl).pathname.slice(1) },
       settings: { seconds, warmup, connections },
       rows,
@@ -232,7 +258,14 @@ async function main() {
  * page (so it is cached), apply to that job, count its applications in the database, and
  * read the page again through the gateway: it must show at least that count.
  */
-async function staleness(url: string, dbUrl: string, pages: string[], applyTo: (id: string) => { body: string; token?: string }, pick: <T>(xs: T[]) => T, running: () => boolean) {
+async function staleness(
+  url: string,
+  dbUrl: string,
+  pages: string[],
+  applyTo: (id: string) => { body: string; token?: string },
+  pick: <T>(xs: T[]) => T,
+  running: () => boolean,
+) {
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
   let checks = 0;
@@ -240,14 +273,14 @@ async function staleness(url: string, dbUrl: string, pages: string[], applyTo: (
   try {
     while (running()) {
       const page = pick(pages);
-      const id = JSON.parse(page).variables.id as string;
+      const id = (JSON.parse(page) as { variables: { id: string } }).variables.id;
       await once(url, { body: page });
       const applied = await once(url, applyTo(id));
       if (applied.errors) continue; // this seeker had applied already
       const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM application WHERE job_id = $1', [Number(id)]);
-      const seen = await once(url, { body: page });
+      const seen = await once<{ job: { applicationCount: number } | null }>(url, { body: page });
       checks += 1;
-      if (!(seen.data?.job?.applicationCount >= rows[0].n)) stale += 1;
+      if (!((seen.data?.job?.applicationCount ?? -Infinity) >= rows[0].n)) stale += 1;
       await sleep(100);
     }
   } finally {
@@ -268,7 +301,10 @@ function idle(dbUrl: string, gateways: string[]) {
     await c.connect();
     try {
       for (let quiet = 0, i = 0; quiet < 2 && i < 1200; i++) {
-        const { rows } = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()", [name]);
+        const { rows } = await c.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()",
+          [name],
+        );
         // Our own /metrics request is in flight while it is answered.
         const busy = await Promise.all(gateways.map(async (g) => ((await metrics(g)).get('http_requests_in_flight') ?? 0) > 1));
         quiet = rows[0].n === 0 && !busy.some(Boolean) ? quiet + 1 : 0;

@@ -6,7 +6,8 @@ import { generate } from '@graphql-codegen/cli';
 import config from '../codegen';
 
 (async () => {
-  const outputs: { filename: string; content: string }[] = await generate({ ...config, silent: true }, false);
+  // generate() is typed `FileOutput[] | any` (any for watch mode); outside watch mode it resolves to the files.
+  const outputs = (await generate({ ...config, silent: true }, false)) as { filename: string; content: string }[];
   const stale = outputs
     .map((o) => relative(process.cwd(), o.filename))
     .filter((file, i) => !existsSync(file) || readFileSync(file, 'utf8') !== outputs[i].content);

@@ -27,7 +27,9 @@ const { values, positionals } = parseArgs({
   },
 });
 if (positionals.length !== 1) {
-  console.error('usage: npm run import -- <path> [--format glassdoor|linkedin|jsonl] [--source NAME] [--dry-run] [--rejects FILE] [--batch-size N] [--skip-similar] [--refresh-similar]');
+  console.error(
+    'usage: npm run import -- <path> [--format glassdoor|linkedin|jsonl] [--source NAME] [--dry-run] [--rejects FILE] [--batch-size N] [--skip-similar] [--refresh-similar]',
+  );
   process.exit(2);
 }
 
@@ -49,15 +51,31 @@ withDatabase(async (db) => {
   const { format, rows } = feed;
   const source = values.source ?? format;
   const tty = process.stderr.isTTY;
-  const bar = tty ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} rows | {speed} rows/s | ETA {eta}s', hideCursor: true }, Presets.shades_classic) : null;
+  const bar = tty
+    ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} rows | {speed} rows/s | ETA {eta}s', hideCursor: true }, Presets.shades_classic)
+    : null;
   const started = Date.now();
   let phase = '';
   // Gateways sharing Redis see the import at once; an in-memory cache lives in the gateway's
   // own process, out of reach, and catches up within its TTLs. An invalidation that cannot
   // reach Redis is recorded in the database, and the gateways empty their cache for it.
   const config = loadConfig();
-  const cache = config.REDIS_URL && config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, (m) => console.error(m)), config, undefined, db) : null;
-  const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000, invalidate: cache ? (tags, intent) => cache.invalidate(tags, intent) : undefined, intents: cache?.settlesIntents });
+  const cache =
+    config.REDIS_URL && config.CACHE_ENABLED
+      ? new ResponseCache(
+          openCacheStore(config, (m) => console.error(m)),
+          config,
+          undefined,
+          db,
+        )
+      : null;
+  const similar = values['skip-similar']
+    ? undefined
+    : new SimilarJobsRefresher(db.prisma, {
+        intervalMs: 1000,
+        invalidate: cache ? (tags, intent) => cache.invalidate(tags, intent) : undefined,
+        intents: cache?.settlesIntents,
+      });
   const summary = await runImport(db, rows, {
     source,
     dryRun: values['dry-run'],

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import type * as SchemaEngineBg from '@prisma/schema-engine-wasm/schema_engine_bg';
 
 // The package imports its .wasm as an ES module, which Node cannot do: instantiate it by hand.
 async function loadSchemaEngine() {
   const dir = join(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg'), '..');
-  const bg = await import(join(dir, 'schema_engine_bg.js'));
+  const bg = (await import(join(dir, 'schema_engine_bg.js'))) as typeof SchemaEngineBg;
   const { instance } = await WebAssembly.instantiate(readFileSync(join(dir, 'schema_engine_bg.wasm')), {
     './schema_engine_bg.js': bg,
   });
@@ -29,13 +30,9 @@ async function main() {
   // The engine expects the Result-wrapped adapter that Prisma's CLI builds.
   const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(new PGlite()));
   const SchemaEngine = await loadSchemaEngine();
-  const engine = await SchemaEngine.new(
-    { datamodels: [[schemaPath, datamodel]] },
-    (log: string) => process.env.DEBUG && console.error(log),
-    adapter,
-  );
+  const engine = await SchemaEngine.new({ datamodels: [[schemaPath, datamodel]] }, (log: string) => process.env.DEBUG && console.error(log), adapter);
   const fromEmpty = process.argv.includes('--from-empty') || !existsSync(migrationsDir);
-  const from = fromEmpty
+  const from: SchemaEngineBg.DiffTarget = fromEmpty
     ? { tag: 'empty' }
     : {
         tag: 'migrations',

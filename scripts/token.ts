@@ -13,7 +13,9 @@ function fail(message: string): never {
 }
 
 try {
-  const { values } = parseArgs({ options: { user: { type: 'string' }, role: { type: 'string' }, company: { type: 'string' }, expires: { type: 'string', default: '12h' } } });
+  const { values } = parseArgs({
+    options: { user: { type: 'string' }, role: { type: 'string' }, company: { type: 'string' }, expires: { type: 'string', default: '12h' } },
+  });
   const userId = toId(values.user);
   if (userId == null) fail(`--user must be a user id (1 to ${INT4_MAX})`);
   const role = values.role?.toUpperCase() as Role;
@@ -21,7 +23,7 @@ try {
   const companyId = values.company == null ? null : toId(values.company);
   if (role === 'EMPLOYER' && companyId == null) fail(`an EMPLOYER token needs --company <id> (1 to ${INT4_MAX})`);
   // A bare number would be read as seconds: "30" is more likely meant as days, so ask for a unit.
-  if (!/^\d+\s*[a-z]+$/i.test(values.expires!)) fail(`--expires must be a number with a unit (90m, 12h, 7d), got ${JSON.stringify(values.expires)}`);
+  if (!/^\d+\s*[a-z]+$/i.test(values.expires)) fail(`--expires must be a number with a unit (90m, 12h, 7d), got ${JSON.stringify(values.expires)}`);
   const config = loadConfig();
   console.log(signToken({ userId, role, companyId: role === 'EMPLOYER' ? companyId : null }, config.JWT_SECRET, values.expires as never));
 } catch (err) {

@@ -11,8 +11,8 @@ export function withDatabase(task: (db: Database, migrated: Awaited<ReturnType<t
     } finally {
       await db.close();
     }
-  })().catch((err) => {
-    console.error(err.message ?? err);
+  })().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });
 }

@@ -37,14 +37,16 @@ export async function runPrimary(config: Config, log: Logger, workers: number): 
   for (let i = 0; i < workers; i++) fork();
   log.info({ workers }, 'primary started');
 
-  const metrics = config.METRICS_PORT === undefined ? null : createServer(async (req, res) => {
-    if (req.url !== '/metrics') return void res.writeHead(404).end();
-    try {
-      res.writeHead(200, { 'content-type': aggregator.contentType }).end(await aggregator.clusterMetrics());
-    } catch (err) {
-      res.writeHead(503).end(`metrics unavailable: ${(err as Error).message}`);
-    }
-  });
+  const metrics =
+    config.METRICS_PORT === undefined
+      ? null
+      : createServer((req, res) => {
+          if (req.url !== '/metrics') return void res.writeHead(404).end();
+          aggregator.clusterMetrics().then(
+            (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
+            (err: Error) => res.writeHead(503).end(`metrics unavailable: ${err.message}`),
+          );
+        });
   const aggregator = new AggregatorRegistry();
   metrics?.listen(config.METRICS_PORT, config.HOST);
 

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
 /** An integer variable: at least `min` (and at most `max`), `fallback` when unset. */
 const int = (min: number, fallback: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -27,14 +25,20 @@ function originProblem(o: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${o}" is not an http:// or https:// origin`;
   // Browsers compare Origin exactly: anything else written here would never match.
-  if (url.origin !== o) return `"${o}" is not an origin as browsers send it (scheme, host and port only; no path or trailing slash): did you mean ${url.origin}?`;
+  if (url.origin !== o)
+    return `"${o}" is not an origin as browsers send it (scheme, host and port only; no path or trailing slash): did you mean ${url.origin}?`;
   return undefined;
 }
 
 /** A comma-separated list of exact origins, or `*` alone (any origin, never with credentials). */
 const origins = z
   .string()
-  .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
   .superRefine((list, ctx) => {
     for (const o of list) {
       const problem = o === '*' ? undefined : originProblem(o);
@@ -70,7 +74,10 @@ const EnvSchema = z.object({
   MAX_QUEUED_EXECUTIONS: int(0, 100, 100_000),
   QUEUE_TIMEOUT_MS: int(0, 100, 60_000),
   CACHE_ENABLED: bool.default(true),
-  CACHE_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - only').default('chommie'),
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'letters, digits and _ : . - only')
+    .default('chommie'),
   CACHE_MAX_ENTRIES: int(1, 10_000),
   CACHE_MAX_BYTES: int(1024, 64 * 1024 * 1024),
   CACHE_TIMEOUT_MS: int(1, 250, 10_000),
@@ -120,8 +127,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const d = parsed.data;
   const problems = [
     !d.JWT_SECRET && d.NODE_ENV === 'production' && 'JWT_SECRET: required when NODE_ENV=production',
-    d.RATE_LIMIT_ENABLED && d.RATE_LIMIT_POINTS < d.QUERY_MAX_COST && `RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST (${d.QUERY_MAX_COST}), or the costliest allowed query could never run`,
+    d.RATE_LIMIT_ENABLED &&
+      d.RATE_LIMIT_POINTS < d.QUERY_MAX_COST &&
+      `RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST (${d.QUERY_MAX_COST}), or the costliest allowed query could never run`,
   ].filter(Boolean);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  return { ...d, JWT_SECRET: d.JWT_SECRET ?? DEV_JWT_SECRET, TRUSTED_DOCUMENTS: d.TRUSTED_DOCUMENTS ?? d.NODE_ENV === 'production', MAX_CONCURRENT_EXECUTIONS: d.MAX_CONCURRENT_EXECUTIONS ?? 4 * d.DATABASE_POOL_SIZE, CORS_ORIGINS: d.CORS_ORIGINS ?? (d.NODE_ENV === 'production' ? [] : ['*']) };
+  return {
+    ...d,
+    JWT_SECRET: d.JWT_SECRET ?? DEV_JWT_SECRET,
+    TRUSTED_DOCUMENTS: d.TRUSTED_DOCUMENTS ?? d.NODE_ENV === 'production',
+    MAX_CONCURRENT_EXECUTIONS: d.MAX_CONCURRENT_EXECUTIONS ?? 4 * d.DATABASE_POOL_SIZE,
+    CORS_ORIGINS: d.CORS_ORIGINS ?? (d.NODE_ENV === 'production' ? [] : ['*']),
+  };
 }

@@ -32,6 +32,8 @@ export interface Context {
   owe(tx: { $queryRawUnsafe<T>(sql: string): Promise<T> }): Promise<Intent | undefined>;
   /** Whether writes record intents (`owe`): there is a response cache that settles them. */
   intents: boolean;
+  /** The gateway's log (none in most tests). */
+  log?: Logger;
   /** Makes cached results that read these tags stale everywhere; resolves before the response. */
   invalidate(tags: Iterable<string>, intent?: Intent): Promise<void>;
 }
@@ -74,6 +76,7 @@ export function createContext(
     },
     owe: async (tx) => (services.responseCache?.settlesIntents ? recordIntent(tx) : undefined),
     intents: services.responseCache?.settlesIntents ?? false,
+    log: services.log,
     invalidate: async (tags, intent) => void (await services.responseCache?.invalidate(tags, intent)),
   };
 }

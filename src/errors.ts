@@ -17,8 +17,7 @@ export async function required<T>(row: Promise<T | null>, what: string): Promise
   return value;
 }
 
-export const badInput = (message: string, argument?: string) =>
-  userError('BAD_USER_INPUT', message, argument ? { argument } : {});
+export const badInput = (message: string, argument?: string) => userError('BAD_USER_INPUT', message, argument ? { argument } : {});
 
 /** Ids are PostgreSQL int4: anything larger must be refused before it reaches SQL. */
 export const INT4_MAX = 2_147_483_647;

@@ -28,7 +28,6 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
   serveNode(req: IncomingMessage, res: ServerResponse): void;
 };
 
-/** The GraphQL endpoint at /graphql (GraphiQL for browsers), without an HTTP server of its own. */
 const tabs = graphiqlTabs();
 
 export type GatewayConfig = Pick<
@@ -85,6 +84,7 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, co
     const socket = req.socket;
     // Node half-closes the socket after a `connection: close` response and destroys it once
     // that is flushed: the half-close stays, the destroy waits for the lingering to end.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the very listener Node added, removed by identity
     socket.removeListener('finish', socket.destroy);
     let dropped = 0;
     const close = () => socket.destroy();
@@ -95,6 +95,7 @@ function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, co
   res.end(body);
 }
 
+/** The GraphQL endpoint at /graphql (GraphiQL for browsers), without an HTTP server of its own. */
 export function createGateway(services: Services, config: GatewayConfig): Gateway {
   const limits = { cost: config.QUERY_MAX_COST };
   const cors = createCors(config);
@@ -139,7 +140,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
           });
         }
         const masked = maskError(error, message, isDev);
-        if (masked !== error) services.log?.error({ err: (error as GraphQLError).originalError ?? error, path: (error as GraphQLError).path }, 'unexpected error');
+        if (masked !== error)
+          services.log?.error({ err: (error as GraphQLError).originalError ?? error, path: (error as GraphQLError).path }, 'unexpected error');
         return masked;
       },
     },
@@ -174,7 +176,10 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
         cors: cors.headers,
         onHit: ({ operation, requestId, ms }) => {
           metrics.onFastHit(operation, ms / 1000);
-          services.log?.info({ reqId: requestId, operation: operation ?? 'anonymous', type: 'query', status: 200, ms: Math.round(ms * 100) / 100, cache: 'hit' }, 'graphql request');
+          services.log?.info(
+            { reqId: requestId, operation: operation ?? 'anonymous', type: 'query', status: 200, ms: Math.round(ms * 100) / 100, cache: 'hit' },
+            'graphql request',
+          );
         },
       })
     : null;
@@ -187,11 +192,16 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     // Yoga would shed it after parsing and validating it: shed it first, for the same answer.
     if (admission.full()) {
       admission.shedEarly();
-      const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': overloadedLength, 'retry-after': '1', ...cors.headers(req.headers.origin) };
+      const headers = {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': overloadedLength,
+        'retry-after': '1',
+        ...cors.headers(req.headers.origin),
+      };
       return void res.writeHead(503, headers).end(overloaded);
     }
     (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
-    yoga(req, res);
+    void yoga(req, res);
   };
   // Every body is read here, bounded, once, whichever path answers: Yoga reads it from
   // `req.body` (whatwg-node's parsed-body support). A stream, because whatwg-node lists the
@@ -201,7 +211,10 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     readBody(req, config.MAX_BODY_BYTES).then(
       (body) => {
         if (!body) {
-          services.log?.info({ status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES }, 'request body too large');
+          services.log?.info(
+            { status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES },
+            'request body too large',
+          );
           return refuseBody(req, res, config.MAX_BODY_BYTES, cors.headers(req.headers.origin));
         }
         if (!fastPath) return execute(req, res, body);

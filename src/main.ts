@@ -12,7 +12,8 @@ function workerCount(config: Config): number {
   const { values } = parseArgs({ options: { workers: { type: 'string' } }, strict: false });
   const workers = values.workers === undefined ? config.WEB_CONCURRENCY : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new ConfigError(`--workers must be an integer from 1 to 64, got ${values.workers}`);
-  if (workers > 1 && !config.DATABASE_URL) throw new ConfigError('--workers/WEB_CONCURRENCY above 1 needs DATABASE_URL: the embedded database belongs to one process');
+  if (workers > 1 && !config.DATABASE_URL)
+    throw new ConfigError('--workers/WEB_CONCURRENCY above 1 needs DATABASE_URL: the embedded database belongs to one process');
   return workers;
 }
 
@@ -37,6 +38,6 @@ main().catch((err) => {
   // Problems an operator fixes (configuration, a busy port or data directory, an unreachable
   // database) in one line; anything else with its stack.
   const expected = err instanceof ConfigError || err instanceof StartupError || err instanceof DataDirInUseError;
-  console.error(expected ? err.message : isConnectionError(err) ? `Cannot reach the database: ${err.message}` : err);
+  console.error(expected ? err.message : isConnectionError(err) ? `Cannot reach the database: ${(err as Error).message}` : err);
   process.exit(1);
 });

@@ -19,7 +19,12 @@ export class StartupError extends Error {}
 export function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const fail = (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'is already in use by another process' : err.code === 'EACCES' ? 'needs privileges this process lacks' : `cannot be used (${err.message})`;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'is already in use by another process'
+          : err.code === 'EACCES'
+            ? 'needs privileges this process lacks'
+            : `cannot be used (${err.message})`;
       reject(new StartupError(`Port ${port} on ${host} ${why}: stop what holds it, or set PORT to another port.`));
     };
     server.once('error', fail);
@@ -53,7 +58,8 @@ export function stopWhenOrphaned(stop: (reason: string) => void): void {
 /** The answer until the gateway is built: 503 "starting", with the CORS headers the gateway will send. */
 export function whileStarting(config: Pick<Config, 'CORS_ORIGINS' | 'CORS_MAX_AGE_S'>): (req: IncomingMessage, res: ServerResponse) => void {
   const cors = createCors(config);
-  return (req, res) => void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', ...cors.headers(req.headers.origin) }).end('{"status":"starting"}');
+  return (req, res) =>
+    void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', ...cors.headers(req.headers.origin) }).end('{"status":"starting"}');
 }
 
 /** One gateway process: database, cache, limiter, HTTP server, and its graceful stop. */
@@ -106,9 +112,16 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   });
   refresher.start();
   const rateLimiter = config.RATE_LIMIT_ENABLED
-    ? new RateLimiter(config, config.REDIS_URL ? connectRedis(config.REDIS_URL, config.CACHE_TIMEOUT_MS, 'rate limiter (letting requests through while it is down)', warn) : null, warn)
+    ? new RateLimiter(
+        config,
+        config.REDIS_URL ? connectRedis(config.REDIS_URL, config.CACHE_TIMEOUT_MS, 'rate limiter (letting requests through while it is down)', warn) : null,
+        warn,
+      )
     : null;
-  log.info({ cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS }, 'gateway configured');
+  log.info(
+    { cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS },
+    'gateway configured',
+  );
   const lifecycle = { stopping: false };
   const gateway = createGateway({ db, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
   handle = (req, res) => gateway.serveNode(req, res);

@@ -28,7 +28,14 @@ function send(port: number, method: string, path: string, body?: string, sent?: 
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text, json: /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers,
+          body: text,
+          json: /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined,
+        }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -77,7 +84,7 @@ describe('admission control', () => {
     } finally {
       await release();
     }
-    const done = await held!;
+    const done = await held;
     expect(done.status).toBe(200);
     expect(done.json.data.jobs.edges).toHaveLength(1);
     expect(await metric(port, 'graphql_executions_in_flight')).toBe(0);
@@ -255,10 +262,12 @@ describe('loaders of a request whose client left', () => {
     const aborted = new AbortController();
     const loaders = createLoaders(suite.db.prisma, undefined, true, aborted.signal);
     aborted.abort();
-    const { result, driverStatements } = await countAtDriver(suite.db, () => loaders.company.load(1).then(
-      () => 'loaded',
-      () => 'refused',
-    ));
+    const { result, driverStatements } = await countAtDriver(suite.db, () =>
+      loaders.company.load(1).then(
+        () => 'loaded',
+        () => 'refused',
+      ),
+    );
     expect(result).toBe('refused');
     expect(driverStatements).toBe(0);
     // The same loader of a request still connected reads the company.

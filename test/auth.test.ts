@@ -29,7 +29,11 @@ describe('authentication', () => {
   const now = Math.floor(Date.now() / 1000);
   it.each([
     ['a tampered signature', `Bearer ${valid.slice(0, -3)}${valid.slice(-3) === 'AAA' ? 'BBB' : 'AAA'}`, /not valid/],
-    ['a tampered payload', `Bearer ${valid.split('.')[0]}.${Buffer.from(JSON.stringify({ sub: '1', role: 'ADMIN' })).toString('base64url')}.${valid.split('.')[2]}`, /not valid/],
+    [
+      'a tampered payload',
+      `Bearer ${valid.split('.')[0]}.${Buffer.from(JSON.stringify({ sub: '1', role: 'ADMIN' })).toString('base64url')}.${valid.split('.')[2]}`,
+      /not valid/,
+    ],
     ['another secret', `Bearer ${jwt.sign({ role: 'ADMIN' }, 'x'.repeat(40), { subject: '1' })}`, /not valid/],
     ['an expired token', `Bearer ${jwt.sign({ role: 'SEEKER', exp: now - 10 }, TEST_JWT_SECRET, { subject: '3' })}`, /expired/],
     ['alg none', `Bearer ${jwt.sign({ role: 'ADMIN' }, '', { algorithm: 'none', subject: '1' })}`, /not valid/],
@@ -60,7 +64,11 @@ describe('token claims and lifetime', () => {
     ['a token expiring in 31 days whatever its iat', sign({ iat: now + 30 * 86400, exp: now + 31 * 86400 }), /at most 30 days/],
     ['a token not valid yet (nbf)', sign({ nbf: now + 3600 }, { expiresIn: '2h' }), /not valid yet/],
     ['a token with a non-numeric exp', hs256({ sub: '3', role: 'SEEKER', exp: 'tomorrow' }), /claims.*exp must be a number/],
-    ['a token signed with another algorithm', jwt.sign({ role: 'ADMIN' }, TEST_JWT_SECRET, { subject: '1', algorithm: 'HS512', expiresIn: '1h' }), /must be signed with HS256/],
+    [
+      'a token signed with another algorithm',
+      jwt.sign({ role: 'ADMIN' }, TEST_JWT_SECRET, { subject: '1', algorithm: 'HS512', expiresIn: '1h' }),
+      /must be signed with HS256/,
+    ],
     ['a token signed with another secret', jwt.sign({ role: 'ADMIN' }, 'y'.repeat(40), { subject: '1', expiresIn: '1h' }), /bad signature/],
     ['a malformed token', 'a.b', /malformed/],
     ['a token whose parts are not JSON', 'eyJub3Q.eyJqc29u.c2ln', /malformed/],

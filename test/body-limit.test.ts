@@ -143,9 +143,26 @@ it('keeps memory flat under four concurrent 200 MB bodies (800 MB offered)', asy
 describe('a 1,000-posting importJobs (multi-byte text, chunked) under the default limit', () => {
   const IMPORT = 'mutation($jobs: [JobInput!]!) { importJobs(jobs: $jobs) { created rejected jobs { id } } }';
   // 3,000 characters of realistic text, with 2-, 3- and 4-byte UTF-8 characters.
-  const description = ('Café crew lead — €52k, 🚀 growth. ' + 'Serve espresso, train baristas, keep the till and the stock in order. ').repeat(30).slice(0, 3000).trim();
+  const description = ('Café crew lead — €52k, 🚀 growth. ' + 'Serve espresso, train baristas, keep the till and the stock in order. ')
+    .repeat(30)
+    .slice(0, 3000)
+    .trim();
   const body = (tag: string) =>
-    Buffer.from(JSON.stringify({ query: IMPORT, variables: { jobs: Array.from({ length: 1000 }, (_, i) => ({ externalId: `${tag}-${i}`, companyId: '6', title: `Barista ${tag} ${i}`, description, location: 'Austin, TX', jobType: 'FULL_TIME' })) } }));
+    Buffer.from(
+      JSON.stringify({
+        query: IMPORT,
+        variables: {
+          jobs: Array.from({ length: 1000 }, (_, i) => ({
+            externalId: `${tag}-${i}`,
+            companyId: '6',
+            title: `Barista ${tag} ${i}`,
+            description,
+            location: 'Austin, TX',
+            jobType: 'FULL_TIME',
+          })),
+        },
+      }),
+    );
 
   it('is several MB, above the old 1 MB cap and well below the default', () => {
     const size = body('size').length;

@@ -52,8 +52,8 @@ it('npm run build compiles the gateway, which plain node serves in production mo
       const ready = /ready: (http:\/\/localhost:\d+)\/graphql/.exec(output);
       if (ready) resolve(ready[1]);
     };
-    gateway.stdout!.on('data', onData);
-    gateway.stderr!.on('data', onData);
+    gateway.stdout.on('data', onData);
+    gateway.stderr.on('data', onData);
     void exited.then((code) => reject(new Error(`compiled gateway exited with ${code}:\n${output}`)));
   });
 
@@ -62,11 +62,20 @@ it('npm run build compiles the gateway, which plain node serves in production mo
   expect(ready.status).toBe(200);
   expect(await ready.json()).toMatchObject({ database: 'ok', migrations: 'ok' });
   // Production means trusted documents: the manifest was found, and only its operations run.
-  const post = (body: unknown) => fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const post = (body: unknown) =>
+    fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }));
   const trending = await post({ documentId: trendingId, variables: { days: 30, first: 3 } });
   expect(trending.body.errors).toBeUndefined();
   expect(trending.body.data.trendingJobs).toHaveLength(3);
-  expect(trending.body.data.trendingJobs[0]).toEqual({ applicationCount: expect.any(Number), company: { name: expect.any(String) }, id: expect.any(String), title: expect.any(String) });
+  expect(trending.body.data.trendingJobs[0]).toEqual({
+    applicationCount: expect.any(Number),
+    company: { name: expect.any(String) },
+    id: expect.any(String),
+    title: expect.any(String),
+  });
   const arbitrary = await post({ query: '{ jobs(first: 1) { totalCount } }' });
   expect(arbitrary.body.errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ONLY');
 

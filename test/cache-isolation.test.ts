@@ -52,7 +52,10 @@ describeRedis('two deployments on one Redis, with different CACHE_PREFIX', () =>
     const aEmail = (await a.db.prisma.user.findUniqueOrThrow({ where: { id: 3 } })).email;
     const aTitle = (await a.db.prisma.job.findUniqueOrThrow({ where: { id: 5 } })).title;
     expect(aEmail).not.toBe('b-only@example.com');
-    for (const [query, token] of [[ME, seeker], [JOB, undefined]] as const) {
+    for (const [query, token] of [
+      [ME, seeker],
+      [JOB, undefined],
+    ] as const) {
       await a.gql(query, {}, { token });
       expect(hit(await a.gql(query, {}, { token }))).toBe(true);
     }
@@ -72,7 +75,11 @@ describeRedis('two deployments on one Redis, with different CACHE_PREFIX', () =>
       expect(hit(await d.gql(Q))).toBe(true);
     }
     const job6 = await a.db.prisma.job.findUniqueOrThrow({ where: { id: 6 } });
-    const renamed = await a.gql('mutation { updateJob(id: "6", input: { title: "Renamed In A" }) { title } }', {}, { token: tokenFor(1, 'EMPLOYER', job6.companyId) });
+    const renamed = await a.gql(
+      'mutation { updateJob(id: "6", input: { title: "Renamed In A" }) { title } }',
+      {},
+      { token: tokenFor(1, 'EMPLOYER', job6.companyId) },
+    );
     expect(renamed.data.updateJob.title).toBe('Renamed In A');
     expect(hit(await a.gql(Q))).toBe(false);
     expect(hit(await b.gql(Q))).toBe(true);

@@ -30,7 +30,9 @@ const hit = (res: GqlResponse) => (res.extensions?.responseCache as { hit?: bool
 
 /** The next id the sequence of `table` will hand out. */
 async function nextId(table: string): Promise<number> {
-  const [{ last_value, is_called }] = await db.prisma.$queryRawUnsafe<{ last_value: bigint; is_called: boolean }[]>(`SELECT last_value, is_called FROM ${table}_id_seq`);
+  const [{ last_value, is_called }] = await db.prisma.$queryRawUnsafe<{ last_value: bigint; is_called: boolean }[]>(
+    `SELECT last_value, is_called FROM ${table}_id_seq`,
+  );
   return Number(last_value) + (is_called ? 1 : 0);
 }
 
@@ -64,7 +66,12 @@ describe(`cache privacy (${process.env.REDIS_URL ? 'Redis' : 'in memory'})`, () 
         owner: applicant,
         others: allBut(applicant),
       },
-      { field: 'Job.applications', query: `job(id: "${app.jobId}") { id applications(first: 3) { totalCount edges { node { id } } } }`, owner: employer, others: allBut(employer) },
+      {
+        field: 'Job.applications',
+        query: `job(id: "${app.jobId}") { id applications(first: 3) { totalCount edges { node { id } } } }`,
+        owner: employer,
+        others: allBut(employer),
+      },
       { field: 'jobStats', query: 'jobStats { total byJobType { key count } }', owner: analyst, others: allBut(analyst) },
     ];
   });
@@ -75,7 +82,10 @@ describe(`cache privacy (${process.env.REDIS_URL ? 'Redis' : 'in memory'})`, () 
     let pairs = 0;
     for (const { field, query, owner, others } of cases) {
       // `others` includes anonymous: anonymous-then-owner is among them.
-      const sequences = others.flatMap((o) => [[o, owner], [owner, o]]);
+      const sequences = others.flatMap((o) => [
+        [o, owner],
+        [owner, o],
+      ]);
       for (const [i, [first, second]] of sequences.entries()) {
         // A name of its own per sequence: a new cache key, as if the cache were empty.
         const doc = `query Seq${i} { ${query} }`;
@@ -117,7 +127,10 @@ describe(`cache privacy (${process.env.REDIS_URL ? 'Redis' : 'in memory'})`, () 
     expect(applied.data.applyToJob.id).toBe(String(id));
 
     for (const who of [asSeeker, asEmployer]) {
-      expect(await gql(DOC, {}, who)).toMatchObject({ data: { application: { id: String(id), status: 'SUBMITTED' } }, extensions: { responseCache: { hit: false } } });
+      expect(await gql(DOC, {}, who)).toMatchObject({
+        data: { application: { id: String(id), status: 'SUBMITTED' } },
+        extensions: { responseCache: { hit: false } },
+      });
       expect(await gql(DOC, {}, who)).toMatchObject({ data: { application: { id: String(id) } }, extensions: { responseCache: { hit: true } } });
     }
     for (const who of [{}, asOtherSeeker]) {

@@ -10,7 +10,7 @@ import { countAtDriver } from './helpers/driver-count';
 import { emptyAndClose, hasRedisServer, makeCache, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
-import { testGateway, tokenFor, type GqlOptions } from './helpers/gateway';
+import { testGateway, tokenFor, type GqlOptions, type GqlResponse } from './helpers/gateway';
 
 const HEADLINE = `{ jobs(first: 50) { edges { node { id title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;
@@ -67,7 +67,11 @@ describe(`response cache (${process.env.REDIS_URL ? 'Redis' : 'in memory'})`, ()
     expect(after.data.jobs.edges[0].node.applicationCount).toBe(job.applicationCount + 1);
 
     const full = await db.prisma.job.findUniqueOrThrow({ where: { id: Number(job.id) } });
-    await gql(`mutation { updateJob(id: "${job.id}", input: { title: "Renamed In Cache Test" }) { id } }`, {}, { token: tokenFor(1, 'EMPLOYER', full.companyId) });
+    await gql(
+      `mutation { updateJob(id: "${job.id}", input: { title: "Renamed In Cache Test" }) { id } }`,
+      {},
+      { token: tokenFor(1, 'EMPLOYER', full.companyId) },
+    );
     expect((await gql(HEADLINE)).data.jobs.edges[0].node.title).toBe('Renamed In Cache Test');
   });
 
@@ -171,13 +175,17 @@ describeRedis('response cache on a Redis that fails', () => {
     expect(during.data.job.title).toBe(original);
     expect(during.extensions?.responseCache).toEqual({ hit: false });
     const job = await db.prisma.job.findUniqueOrThrow({ where: { id: 6 } });
-    const write = await gql('mutation { updateJob(id: "6", input: { title: "Changed During Outage" }) { title } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+    const write = await gql(
+      'mutation { updateJob(id: "6", input: { title: "Changed During Outage" }) { title } }',
+      {},
+      { token: tokenFor(1, 'EMPLOYER', job.companyId) },
+    );
     expect(write.data.updateJob.title).toBe('Changed During Outage');
     expect(cache.stats()).toMatchObject({ degraded: true });
     expect(cache.stats().errors).toBeGreaterThan(0);
 
     await redis.start(); // with its data: the entry cached before the outage is back in Redis
-    let after;
+    let after: GqlResponse | undefined;
     for (let i = 0; i < 50; i++) {
       after = await gql(Q);
       expect(after.data.job.title).toBe('Changed During Outage');
@@ -415,7 +423,11 @@ describeRedis('an invalidation lost while Redis is unreachable', () => {
       expect(await untilHits(one.gql, two.gql)).toBe(true);
 
       proxy.cut();
-      const renamed = await one.gql('mutation { updateJob(id: "8", input: { title: "Renamed While Redis Was Down" }) { title } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+      const renamed = await one.gql(
+        'mutation { updateJob(id: "8", input: { title: "Renamed While Redis Was Down" }) { title } }',
+        {},
+        { token: tokenFor(1, 'EMPLOYER', job.companyId) },
+      );
       expect(renamed.data.updateJob.title).toBe('Renamed While Redis Was Down');
       expected = 'Renamed While Redis Was Down';
       expect(await debts()).toBeGreaterThan(0);
@@ -451,7 +463,11 @@ describeRedis('an invalidation lost while Redis is unreachable', () => {
       for (let i = 0; i < 50 && !hitOf(await healthy.gql(Q)); i++) await new Promise((r) => setTimeout(r, 100));
       expect(hitOf(await healthy.gql(Q))).toBe(true);
       proxy.cut();
-      await cutOff.gql('mutation { updateJob(id: "10", input: { title: "Renamed Behind A Partition" }) { id } }', {}, { token: tokenFor(1, 'EMPLOYER', job.companyId) });
+      await cutOff.gql(
+        'mutation { updateJob(id: "10", input: { title: "Renamed Behind A Partition" }) { id } }',
+        {},
+        { token: tokenFor(1, 'EMPLOYER', job.companyId) },
+      );
       expect(await debts()).toBeGreaterThan(0);
       // Polled, not timed: the healthy instance's periodic check (every second) must find the debt.
       let title = job.title;

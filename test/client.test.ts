@@ -35,7 +35,8 @@ describe('the example integrator program', () => {
   let url: string;
   beforeAll(async () => {
     // As in production: trusted documents only, so the program must send manifest ids.
-    server = createServer(testGateway(suite.db, { config: { TRUSTED_DOCUMENTS: true } }).gateway);
+    const { gateway } = testGateway(suite.db, { config: { TRUSTED_DOCUMENTS: true } });
+    server = createServer((req, res) => void gateway(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   });

@@ -7,7 +7,10 @@ import { pgUrl, uniqueName, withDatabase } from './helpers/template';
 // (CI's second pass sets TEST_DATABASE_URL and REDIS_URL).
 const shared = pgUrl() && process.env.REDIS_URL;
 const describeShared = shared ? describe : describe.skip;
-if (!shared) console.warn('cluster.test.ts: the two-worker tests are skipped: they need TEST_DATABASE_URL and REDIS_URL (several processes cannot share an embedded database)');
+if (!shared)
+  console.warn(
+    'cluster.test.ts: the two-worker tests are skipped: they need TEST_DATABASE_URL and REDIS_URL (several processes cannot share an embedded database)',
+  );
 
 let db: TestDatabase;
 let gateway: GatewayProcess;
@@ -43,11 +46,13 @@ describeShared('npm start -- --workers 2', () => {
       headers: { 'content-type': 'application/json', connection: 'close', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-    return { worker: res.headers.get('x-gateway-worker'), body: (await res.json()) as any };
+    return { worker: res.headers.get('x-gateway-worker'), body: await res.json() };
   }
 
   it('serves from both workers, and a write on one is read on the other at once', async () => {
-    const [{ id, companyId }] = await db.raw.query<{ id: number; companyId: number }>('SELECT id, company_id AS "companyId" FROM job WHERE is_active ORDER BY id LIMIT 1');
+    const [{ id, companyId }] = await db.raw.query<{ id: number; companyId: number }>(
+      'SELECT id, company_id AS "companyId" FROM job WHERE is_active ORDER BY id LIMIT 1',
+    );
     const read = { query: 'query Title($id: ID!) { job(id: $id) { title } }', variables: { id: String(id) } };
     // Warm both workers' view (and the shared cache) with the old title.
     const seen = new Set<string | null>();
@@ -57,7 +62,10 @@ describeShared('npm start -- --workers 2', () => {
     const employer = tokenFor(9_000, 'EMPLOYER', companyId);
     for (let round = 0; round < 4; round++) {
       const title = `Renamed in round ${round}`;
-      const write = await post({ query: 'mutation R($id: ID!, $t: String!) { updateJob(id: $id, input: { title: $t }) { title } }', variables: { id: String(id), t: title } }, employer);
+      const write = await post(
+        { query: 'mutation R($id: ID!, $t: String!) { updateJob(id: $id, input: { title: $t }) { title } }', variables: { id: String(id), t: title } },
+        employer,
+      );
       expect(write.body.errors).toBeUndefined();
       // The next two reads land on both workers, one of them not the writer.
       const reads = [await post(read), await post(read)];

@@ -41,23 +41,35 @@ describe('configuration from the environment', () => {
   it('sizes admission control from the pool unless told otherwise', () => {
     expect(loadConfig({})).toMatchObject({ MAX_CONCURRENT_EXECUTIONS: 40, MAX_QUEUED_EXECUTIONS: 100, QUEUE_TIMEOUT_MS: 100 });
     expect(loadConfig({ DATABASE_POOL_SIZE: '5' }).MAX_CONCURRENT_EXECUTIONS).toBe(20);
-    expect(loadConfig({ DATABASE_POOL_SIZE: '5', MAX_CONCURRENT_EXECUTIONS: '3', MAX_QUEUED_EXECUTIONS: '0' })).toMatchObject({ MAX_CONCURRENT_EXECUTIONS: 3, MAX_QUEUED_EXECUTIONS: 0 });
+    expect(loadConfig({ DATABASE_POOL_SIZE: '5', MAX_CONCURRENT_EXECUTIONS: '3', MAX_QUEUED_EXECUTIONS: '0' })).toMatchObject({
+      MAX_CONCURRENT_EXECUTIONS: 3,
+      MAX_QUEUED_EXECUTIONS: 0,
+    });
     expect(() => loadConfig({ MAX_CONCURRENT_EXECUTIONS: '0', QUEUE_TIMEOUT_MS: '-1' })).toThrow(/MAX_CONCURRENT_EXECUTIONS[\s\S]*QUEUE_TIMEOUT_MS/);
   });
 
   it('refuses a rate-limit budget smaller than the costliest allowed query, with the production secret check', () => {
-    expect(() => loadConfig({ RATE_LIMIT_POINTS: '100', NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required[\s\S]*RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST \(5000\)/);
+    expect(() => loadConfig({ RATE_LIMIT_POINTS: '100', NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET: required[\s\S]*RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST \(5000\)/,
+    );
     expect(loadConfig({ RATE_LIMIT_POINTS: '100', RATE_LIMIT_ENABLED: 'false' }).RATE_LIMIT_POINTS).toBe(100);
   });
 
   it('keeps tag versions alive longer than the longest entry, whatever the TTLs, and refuses TTLs past 30 days', () => {
-    for (const env of [{}, { CACHE_TTL_PAGE_S: '86400', CACHE_TTL_TRENDING_S: '60' }, { CACHE_TTL_PRIVATE_S: '2592000' }, { CACHE_TTL_SEARCH_S: '1', CACHE_TTL_LIST_S: '7200' }]) {
+    for (const env of [
+      {},
+      { CACHE_TTL_PAGE_S: '86400', CACHE_TTL_TRENDING_S: '60' },
+      { CACHE_TTL_PRIVATE_S: '2592000' },
+      { CACHE_TTL_SEARCH_S: '1', CACHE_TTL_LIST_S: '7200' },
+    ]) {
       const c = loadConfig(env);
       const longest = Math.max(c.CACHE_TTL_PAGE_S, c.CACHE_TTL_SEARCH_S, c.CACHE_TTL_LIST_S, c.CACHE_TTL_TRENDING_S, c.CACHE_TTL_PRIVATE_S) * 1000;
       expect({ env, maxEntry: maxEntryTtlMs(c) }).toEqual({ env, maxEntry: longest });
       expect(tagTtlMs(c)).toBeGreaterThan(longest);
     }
     expect(tagTtlMs(loadConfig({ CACHE_TTL_PAGE_S: '86400', CACHE_TTL_TRENDING_S: '60' }))).toBeGreaterThanOrEqual(86_400_000);
-    expect(() => loadConfig({ CACHE_TTL_PAGE_S: '2592001', CACHE_TTL_PRIVATE_S: '0' })).toThrow(/CACHE_TTL_PAGE_S: at most 2592000 seconds \(30 days\)[\s\S]*CACHE_TTL_PRIVATE_S/);
+    expect(() => loadConfig({ CACHE_TTL_PAGE_S: '2592001', CACHE_TTL_PRIVATE_S: '0' })).toThrow(
+      /CACHE_TTL_PAGE_S: at most 2592000 seconds \(30 days\)[\s\S]*CACHE_TTL_PRIVATE_S/,
+    );
   });
 });

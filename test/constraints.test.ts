@@ -50,7 +50,10 @@ describe('row invariants in the database', () => {
 
   it.each([
     ['job_title_check', `INSERT INTO job (title, description, company_id, location, job_type) VALUES ('', 'D', 1, 'L', 'OTHER')`],
-    ['job_salary_range_check', `INSERT INTO job (title, description, company_id, location, job_type, salary_min, salary_max) VALUES ('T', 'D', 1, 'L', 'OTHER', 2, 1)`],
+    [
+      'job_salary_range_check',
+      `INSERT INTO job (title, description, company_id, location, job_type, salary_min, salary_max) VALUES ('T', 'D', 1, 'L', 'OTHER', 2, 1)`,
+    ],
     ['company_name_check', `INSERT INTO company (name) VALUES ('')`],
     ['company_name_check', `INSERT INTO company (name) VALUES ('Acme ')`],
     ['company_name_check', `INSERT INTO company (name) VALUES (repeat('x', 201))`],
@@ -93,10 +96,16 @@ describe('row invariants in the database', () => {
 
   it('turns a violation through Prisma into BAD_USER_INPUT for a new row and CONFLICT for an existing one, naming the rule', async () => {
     const prisma = suite.db.prisma;
-    const created = checkedWrite(prisma.job.create({ data: { title: 'T', description: 'D', companyId: 1, location: 'L', jobType: 'OTHER', salaryMin: 2, salaryMax: 1 } }), { argument: 'input' });
+    const created = checkedWrite(
+      prisma.job.create({ data: { title: 'T', description: 'D', companyId: 1, location: 'L', jobType: 'OTHER', salaryMin: 2, salaryMax: 1 } }),
+      { argument: 'input' },
+    );
     await expect(created).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'input.salaryMin', constraint: 'job_salary_range_check' } });
     const updated = checkedWrite(prisma.job.update({ where: { id: jobId }, data: { title: ' ' } }), { jobId });
-    await expect(updated).rejects.toMatchObject({ message: expect.stringMatching(/^job \d+ would break a rule with this change: `title` must be 1 to 200/), extensions: { code: 'CONFLICT', constraint: 'job_title_check' } });
+    await expect(updated).rejects.toMatchObject({
+      message: expect.stringMatching(/^job \d+ would break a rule with this change: `title` must be 1 to 200/),
+      extensions: { code: 'CONFLICT', constraint: 'job_title_check' },
+    });
     const other = checkedWrite(Promise.reject(Object.assign(new Error('boom'), { code: '23505' })), { jobId });
     await expect(other).rejects.toThrow('boom');
   });
@@ -152,10 +161,34 @@ describe('migrating a database holding rows that break the invariants', () => {
         (3, 'Pilot', 'D', 1, 'L', 'FULL_TIME', NULL, 5000, NULL, NULL, NULL);
     `);
     expect((await migrate(db.raw)).applied).toEqual(all.slice(mine).map((m) => m.name));
-    const jobs = await db.raw.query(`SELECT id, title, description, location, city, state, salary_min, salary_max, skills[1:3] AS skills, cardinality(skills) AS n FROM job ORDER BY id`);
+    const jobs = await db.raw.query(
+      `SELECT id, title, description, location, city, state, salary_min, salary_max, skills[1:3] AS skills, cardinality(skills) AS n FROM job ORDER BY id`,
+    );
     expect(jobs).toEqual([
-      { id: 1, title: 'Welder', description: 'Metal work.', location: 'Austin, TX', city: null, state: 'TX', salary_min: 110000, salary_max: 140000, skills: ['Go', 'SQL'], n: 2 },
-      { id: 2, title: 'x'.repeat(200), description: 'D', location: 'L', city: null, state: null, salary_min: null, salary_max: null, skills: ['s1', 's2', 's3'], n: 50 },
+      {
+        id: 1,
+        title: 'Welder',
+        description: 'Metal work.',
+        location: 'Austin, TX',
+        city: null,
+        state: 'TX',
+        salary_min: 110000,
+        salary_max: 140000,
+        skills: ['Go', 'SQL'],
+        n: 2,
+      },
+      {
+        id: 2,
+        title: 'x'.repeat(200),
+        description: 'D',
+        location: 'L',
+        city: null,
+        state: null,
+        salary_min: null,
+        salary_max: null,
+        skills: ['s1', 's2', 's3'],
+        n: 50,
+      },
       { id: 3, title: 'Pilot', description: 'D', location: 'L', city: null, state: null, salary_min: null, salary_max: 5000, skills: null, n: null },
     ]);
     expect(await db.raw.query('SELECT id, name, rating FROM company ORDER BY id')).toEqual([

@@ -43,7 +43,9 @@ function send(port: number, method: string, path: string, headers: Record<string
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, json: /json/.test(res.headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, json: /json/.test(res.headers['content-type'] ?? '') && text ? JSON.parse(text) : undefined }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -109,7 +111,11 @@ describe('CORS with listed origins (CORS_ORIGINS)', () => {
 
   it('answers the preflight with the same rules: 204, headers for a listed origin, none for another', async () => {
     const preflight = (origin: string) =>
-      send(gateway.port, 'OPTIONS', '/graphql', { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' });
+      send(gateway.port, 'OPTIONS', '/graphql', {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization',
+      });
     const ok = await preflight(APP);
     expect(ok.status).toBe(204);
     expect(corsOf(ok)).toEqual(granted(APP));
@@ -179,7 +185,7 @@ describe('CORS with listed origins (CORS_ORIGINS)', () => {
     } finally {
       await release();
     }
-    const done = await held!;
+    const done = await held;
     expect(done.status).toBe(200);
     expect(corsOf(done)).toEqual(granted(APP));
   });
@@ -231,7 +237,11 @@ describe('CORS configuration', () => {
   });
 
   it('reads a comma-separated list of origins, or *', () => {
-    expect(loadConfig({ ...production, CORS_ORIGINS: ` ${APP}, http://localhost:5173,http://[::1]:8080 ` }).CORS_ORIGINS).toEqual([APP, DEV, 'http://[::1]:8080']);
+    expect(loadConfig({ ...production, CORS_ORIGINS: ` ${APP}, http://localhost:5173,http://[::1]:8080 ` }).CORS_ORIGINS).toEqual([
+      APP,
+      DEV,
+      'http://[::1]:8080',
+    ]);
     expect(loadConfig({ ...production, CORS_ORIGINS: '*' }).CORS_ORIGINS).toEqual(['*']);
     expect(loadConfig({ CORS_MAX_AGE_S: '0' }).CORS_MAX_AGE_S).toBe(0);
   });
@@ -268,4 +278,3 @@ async function metricsText(port: number): Promise<string> {
     req.end();
   });
 }
-

@@ -31,7 +31,11 @@ describe('cache hits before the GraphQL pipeline', () => {
     const hit = await post({ query: QUERY, variables: { id: '3' } }, { 'x-request-id': 'abc-1' });
     expect(await answeredFast()).toBe(true);
     expect(hit).toMatchObject({ status: 200, type: 'application/json; charset=utf-8', requestId: 'abc-1' });
-    const viaYoga = await gateway.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY, variables: { id: '3' } }) });
+    const viaYoga = await gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: QUERY, variables: { id: '3' } }),
+    });
     expect(hit.text).toBe(await viaYoga.text());
   });
 
@@ -41,7 +45,9 @@ describe('cache hits before the GraphQL pipeline', () => {
     // A cached query with parameters Yoga refuses is refused, not answered from the cache.
     expect((await post({ query: QUERY, variables: { id: '4' }, extensions: 'x' }, { accept: 'application/graphql-response+json' })).status).toBe(400);
     expect((await post({ query: QUERY, variables: { id: '4' }, unknown: 1 }, { accept: 'application/graphql-response+json' })).status).toBe(400);
-    expect((await post({ query: QUERY, variables: { id: '4' } }, { accept: 'application/graphql-response+json, application/json' })).type).toBe('application/graphql-response+json; charset=utf-8');
+    expect((await post({ query: QUERY, variables: { id: '4' } }, { accept: 'application/graphql-response+json, application/json' })).type).toBe(
+      'application/graphql-response+json; charset=utf-8',
+    );
     expect((await post({ query: QUERY, variables: { id: '4' } }, { accept: 'text/html' })).status).toBe(406);
   });
 
@@ -68,12 +74,17 @@ describe('cache hits before the GraphQL pipeline', () => {
 
   it('shows a write at once: the next read after a mutation is not the old hit', async () => {
     const { post } = await serve();
-    const [{ id, companyId }] = await suite.db.raw.query<{ id: number; companyId: number }>('SELECT id, company_id AS "companyId" FROM job WHERE is_active ORDER BY id LIMIT 1 OFFSET 7');
+    const [{ id, companyId }] = await suite.db.raw.query<{ id: number; companyId: number }>(
+      'SELECT id, company_id AS "companyId" FROM job WHERE is_active ORDER BY id LIMIT 1 OFFSET 7',
+    );
     const read = { query: QUERY, variables: { id: String(id) } };
     await post(read);
     await post(read);
     const title = `Renamed ${Date.now()}`;
-    await post({ query: 'mutation U($id: ID!, $t: String!) { updateJob(id: $id, input: { title: $t }) { id } }', variables: { id: String(id), t: title } }, { authorization: `Bearer ${tokenFor(9, 'EMPLOYER', companyId)}` });
+    await post(
+      { query: 'mutation U($id: ID!, $t: String!) { updateJob(id: $id, input: { title: $t }) { id } }', variables: { id: String(id), t: title } },
+      { authorization: `Bearer ${tokenFor(9, 'EMPLOYER', companyId)}` },
+    );
     expect(JSON.parse((await post(read)).text).data.job.title).toBe(title);
   });
 

@@ -40,7 +40,11 @@ afterAll(async () => {
 const dbName = () => new URL(db.url!).pathname.slice(1);
 /** What a server restart or an idle-connection reaper does to every connection of the database. */
 const terminateBackends = async () =>
-  (await admin.query<{ n: number }>('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName()])).rows[0].n;
+  (
+    await admin.query<{ n: number }>('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      dbName(),
+    ])
+  ).rows[0].n;
 
 function gatewayEnv(databaseUrl: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -59,7 +63,8 @@ function gatewayEnv(databaseUrl: string): NodeJS.ProcessEnv {
   return env;
 }
 
-type Outcome = 'ok' | 'no answer' | `HTTP ${number}` | string;
+/** 'ok', 'no answer', `HTTP <status>`, or the comma-joined error codes of a GraphQL answer. */
+type Outcome = string;
 
 /** One request: 'ok', the error codes it got, its HTTP status if it was not a GraphQL answer, or 'no answer'. */
 async function ask(base: string, query: string, variables?: Record<string, unknown>, token?: string): Promise<Outcome> {
@@ -146,8 +151,9 @@ describeFaults('faults: the database drops, hangs or goes away', () => {
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const until = async (what: () => Promise<boolean>, seconds: number) => {
-      for (let i = 0; i < seconds * 5; i++) if (await what()) return true;
-      else await sleep(200);
+      for (let i = 0; i < seconds * 5; i++)
+        if (await what()) return true;
+        else await sleep(200);
       return false;
     };
 
@@ -159,7 +165,7 @@ describeFaults('faults: the database drops, hangs or goes away', () => {
       expect(down.status).toBe(503);
       expect(String(down.body.database)).toMatch(/^unreachable/);
       const during: Outcome[] = [];
-      for (const started = Date.now(); Date.now() - started < 3000; ) during.push(await ask(gateway.base, SEARCH, { q: pick(WORDS) }));
+      for (const started = Date.now(); Date.now() - started < 3000;) during.push(await ask(gateway.base, SEARCH, { q: pick(WORDS) }));
       expect(new Set(during)).toEqual(new Set(['SERVICE_UNAVAILABLE']));
       expect(gateway.child.exitCode).toBeNull();
       proxy.restore();
@@ -194,7 +200,7 @@ describeFaults('faults: the database drops, hangs or goes away', () => {
         jobType: 'FULL_TIME',
       });
       const stored = async (trial: number) =>
-        (await db.raw.query<{ n: number }>("SELECT count(*)::int AS n FROM job WHERE external_id LIKE $1", [`fault-${trial}-%`]))[0].n;
+        (await db.raw.query<{ n: number }>('SELECT count(*)::int AS n FROM job WHERE external_id LIKE $1', [`fault-${trial}-%`]))[0].n;
       const codes = new Set<string>();
       const interrupted: number[] = [];
       const company = await db.prisma.company.create({ data: { name: 'Fault Mutation Co' } });
@@ -211,7 +217,8 @@ describeFaults('faults: the database drops, hangs or goes away', () => {
           }
           const sent = gql(IMPORT, { jobs: Array.from({ length: 30 }, (_, i) => posting(trial, i)) }, { token: asAdmin });
           if (trial === 0) {
-            const waiting = async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [dbName()])).rowCount! > 0;
+            const waiting = async () =>
+              (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [dbName()])).rowCount! > 0;
             for (let i = 0; i < 300 && !(await waiting()); i++) await sleep(50);
             expect(await waiting()).toBe(true);
           } else await sleep(Math.random() * 60);
@@ -299,7 +306,11 @@ describeFaults('faults: the database drops, hangs or goes away', () => {
 
         const runImporter = () => {
           const env = { ...process.env, DATABASE_URL: proxy.url(db.url!), REDIS_URL: redis.url, CACHE_PREFIX: prefix, NODE_OPTIONS: '' };
-          const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file, '--format', 'jsonl', '--source', 'faults', '--batch-size', '20'], { cwd: join(__dirname, '..'), env });
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', 'scripts/import.ts', file, '--format', 'jsonl', '--source', 'faults', '--batch-size', '20'],
+            { cwd: join(__dirname, '..'), env },
+          );
           let output = '';
           child.stdout.on('data', (d: Buffer) => (output += d.toString()));
           child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -326,7 +337,9 @@ describeFaults('faults: the database drops, hangs or goes away', () => {
         expect(await written()).toBe(100);
         // The committed rows' cached lists are invalidated; their derived data is queued in the database.
         expect(await gql(COUNT(a.id))).toMatchObject({ data: { jobs: { totalCount: 100 } }, extensions: { responseCache: { hit: false } } });
-        const queued = await db.raw.query<{ n: number }>("SELECT count(*)::int AS n FROM job_similar_queue q JOIN job j ON j.id = q.job_id WHERE j.source = 'faults' AND q.reindex");
+        const queued = await db.raw.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM job_similar_queue q JOIN job j ON j.id = q.job_id WHERE j.source = 'faults' AND q.reindex",
+        );
         expect(queued[0].n).toBe(100);
 
         const second = runImporter();

@@ -16,12 +16,21 @@ describeBrowser('GraphiQL in a real browser', () => {
   let server: Server;
   let browser: Browser;
   beforeAll(async () => {
-    server = createServer(testGateway(suite.db).gateway);
+    const { gateway } = testGateway(suite.db);
+    server = createServer((req, res) => void gateway(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     // Flags: no sandbox as root; no background traffic (this machine has no internet).
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {

@@ -31,7 +31,9 @@ describeWithFeeds('importing the Glassdoor feed', () => {
     expect(first.rows).toBe(3324);
     expect(first.created + first.updated + first.unchanged + first.merged + first.rejected).toBe(3324);
     const records = await csvRecords(GLASSDOOR);
-    const distinct = new Set(records.map((r) => [r.Job_title, r.Company, r.City, r.State, r.Job_Desc].map((s) => s.toLowerCase().replace(/\s+/g, ' ').trim()).join('|')));
+    const distinct = new Set(
+      records.map((r) => [r.Job_title, r.Company, r.City, r.State, r.Job_Desc].map((s) => s.toLowerCase().replace(/\s+/g, ' ').trim()).join('|')),
+    );
     expect(first.created).toBe(distinct.size - first.rejected);
     expect(first.merged).toBe(records.length - distinct.size);
     expect(await suite.db.prisma.job.count({ where: { source: 'glassdoor' } })).toBe(first.created);
@@ -43,7 +45,9 @@ describeWithFeeds('importing the Glassdoor feed', () => {
     const companies = await suite.db.prisma.company.count({ where: { jobs: { some: { source: 'glassdoor' } } } });
     expect(companies).toBe(names.size);
     const sample = records.find((r) => r.Min_Salary !== '-1' && r.Job_Desc.length > 100)!;
-    const job = await suite.db.prisma.job.findFirstOrThrow({ where: { source: 'glassdoor', title: sample.Job_title, companyName: sample.Company.trim(), description: sample.Job_Desc } });
+    const job = await suite.db.prisma.job.findFirstOrThrow({
+      where: { source: 'glassdoor', title: sample.Job_title, companyName: sample.Company.trim(), description: sample.Job_Desc },
+    });
     expect([job.salaryMin, job.salaryMax]).toEqual([Number(sample.Min_Salary), Number(sample.Max_Salary)]);
     const unpaid = records.find((r) => r.Min_Salary === '-1')!;
     const noSalary = await suite.db.prisma.job.findFirstOrThrow({ where: { source: 'glassdoor', title: unpaid.Job_title, description: unpaid.Job_Desc } });
@@ -53,7 +57,14 @@ describeWithFeeds('importing the Glassdoor feed', () => {
   it('changes nothing when the same file is imported again', async () => {
     const before = await jobCount();
     const again = await importFile(GLASSDOOR, 'glassdoor');
-    expect(again).toMatchObject({ rows: 3324, created: 0, updated: 0, unchanged: first.created + first.updated, merged: first.merged, rejected: first.rejected });
+    expect(again).toMatchObject({
+      rows: 3324,
+      created: 0,
+      updated: 0,
+      unchanged: first.created + first.updated,
+      merged: first.merged,
+      rejected: first.rejected,
+    });
     expect(await jobCount()).toBe(before);
   });
 
@@ -66,7 +77,9 @@ describeWithFeeds('importing the Glassdoor feed', () => {
     for (const j of pySql) expect(j.skills).toEqual(expect.arrayContaining(['Python', 'SQL']));
     const intern = jobs.find((j) => /\bintern\b/i.test(j.title));
     expect(intern?.experienceLevel).toBe('INTERN');
-    expect(jobs.filter((j) => j.remote).every((j) => /remote|work(ing)? from home|telecommut|wfh/i.test(`${j.title} ${j.location} ${j.description}`))).toBe(true);
+    expect(jobs.filter((j) => j.remote).every((j) => /remote|work(ing)? from home|telecommut|wfh/i.test(`${j.title} ${j.location} ${j.description}`))).toBe(
+      true,
+    );
   });
 
   // Working off the similar-jobs queue, which holds every active job (an import of over 1,000
@@ -74,7 +87,9 @@ describeWithFeeds('importing the Glassdoor feed', () => {
   // the suite's other load.
   it('makes imported jobs searchable and gives them similar jobs', async () => {
     await suite.similar.drain();
-    const res = await suite.gql('{ jobs(first: 5, orderBy: RELEVANCE, filter: { search: "\\"data scientist\\" python" }) { totalCount edges { node { title similarJobs(first: 3) { title } } } } }');
+    const res = await suite.gql(
+      '{ jobs(first: 5, orderBy: RELEVANCE, filter: { search: "\\"data scientist\\" python" }) { totalCount edges { node { title similarJobs(first: 3) { title } } } } }',
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data.jobs.totalCount).toBeGreaterThan(100);
     const top = res.data.jobs.edges[0].node;
@@ -99,8 +114,13 @@ describeWithFeeds('importing the LinkedIn feed', () => {
     const salaries = await csvRecords(join(LINKEDIN, 'salaries.csv'));
     const skilled = new Set((await csvRecords(join(LINKEDIN, 'job_skills.csv'))).map((s) => s.job_id));
     const imported = new Set((await suite.db.prisma.job.findMany({ where: { source: 'linkedin' }, select: { externalId: true } })).map((j) => j.externalId));
-    const hourly = salaries.find((s) => s.pay_period === 'HOURLY' && s.min_salary && s.max_salary && s.currency === 'USD' && skilled.has(s.job_id) && imported.has(s.job_id))!;
-    const job = await suite.db.prisma.job.findUniqueOrThrow({ where: { source_externalId: { source: 'linkedin', externalId: hourly.job_id } }, include: { company: true } });
+    const hourly = salaries.find(
+      (s) => s.pay_period === 'HOURLY' && s.min_salary && s.max_salary && s.currency === 'USD' && skilled.has(s.job_id) && imported.has(s.job_id),
+    )!;
+    const job = await suite.db.prisma.job.findUniqueOrThrow({
+      where: { source_externalId: { source: 'linkedin', externalId: hourly.job_id } },
+      include: { company: true },
+    });
     expect([job.salaryMin, job.salaryMax]).toEqual([yearly(hourly.min_salary, 'HOURLY'), yearly(hourly.max_salary, 'HOURLY')]);
     expect(job.salaryMin).toBe(Math.round(Number(hourly.min_salary) * 2080));
     expect(job.company.externalRef).toMatch(/^linkedin:\d+$/);
@@ -117,7 +137,8 @@ describeWithFeeds('importing the LinkedIn feed', () => {
 
 describe('broken feeds', () => {
   const HEADER = 'Job_title,Company,State,City,Min_Salary,Max_Salary,Job_Desc,Industry,Rating,Date_Posted,Valid_until,Job_Type,Region\n';
-  const row = (title: string, desc = 'Build things with Python.') => `${title},Acme Widgets,TX,Austin,90000,120000,"${desc}",Tech,4.1,2020-05-01,2020-06-01,FULL_TIME,TX\n`;
+  const row = (title: string, desc = 'Build things with Python.') =>
+    `${title},Acme Widgets,TX,Austin,90000,120000,"${desc}",Tech,4.1,2020-05-01,2020-06-01,FULL_TIME,TX\n`;
 
   it('refuses a CSV with a broken quote, naming the line, and writes nothing', async () => {
     const path = join(tmp, 'broken.csv');
@@ -150,8 +171,19 @@ describe('broken feeds', () => {
 
   it('rejects bad JSON Lines rows with line and reason and writes the good ones', async () => {
     const path = join(tmp, 'mixed.jsonl');
-    const good = (t: string) => JSON.stringify({ title: t, description: 'Operate the kiln.', location: 'Austin, TX', jobType: 'FULL_TIME', companyName: 'Kiln Works', externalId: t });
-    writeFileSync(path, [good('Kiln Operator'), '{not json', JSON.stringify({ title: 'No company' }), JSON.stringify({ ...JSON.parse(good('Bad Pay')), salaryMin: 9, salaryMax: 1 }), '', good('Kiln Lead')].join('\n'));
+    const good = (t: string) =>
+      JSON.stringify({ title: t, description: 'Operate the kiln.', location: 'Austin, TX', jobType: 'FULL_TIME', companyName: 'Kiln Works', externalId: t });
+    writeFileSync(
+      path,
+      [
+        good('Kiln Operator'),
+        '{not json',
+        JSON.stringify({ title: 'No company' }),
+        JSON.stringify({ ...JSON.parse(good('Bad Pay')), salaryMin: 9, salaryMax: 1 }),
+        '',
+        good('Kiln Lead'),
+      ].join('\n'),
+    );
     const dry = await importFile(path, 'jsonl', true);
     const before = await jobCount();
     const s = await importFile(path, 'jsonl');
@@ -170,17 +202,32 @@ describe('broken feeds', () => {
 });
 
 describe('the importJobs mutation', () => {
-  const IMPORT = 'mutation($jobs: [JobInput!]!) { importJobs(jobs: $jobs) { created updated unchanged merged rejected rejects { index reason } jobs { __typename id title company { id } } } }';
+  const IMPORT =
+    'mutation($jobs: [JobInput!]!) { importJobs(jobs: $jobs) { created updated unchanged merged rejected rejects { index reason } jobs { __typename id title company { id } } } }';
   const posting = (externalId: string, over: object = {}) => ({
-    externalId, title: `Ceramics Technician ${externalId}`, description: 'Fire and glaze ceramics. 3+ years of experience.', location: 'Denver, CO', jobType: 'FULL_TIME', ...over,
+    externalId,
+    title: `Ceramics Technician ${externalId}`,
+    description: 'Fire and glaze ceramics. 3+ years of experience.',
+    location: 'Denver, CO',
+    jobType: 'FULL_TIME',
+    ...over,
   });
 
   it('lets an employer import for its own company, reporting bad rows by index', async () => {
     const token = tokenFor(50, 'EMPLOYER', 4);
     const res = await suite.gql(IMPORT, { jobs: [posting('a'), posting('b', { title: '   ' }), posting('c'), posting('a')] }, { token });
     expect(res.errors).toBeUndefined();
-    expect(res.data.importJobs).toMatchObject({ created: 2, updated: 0, merged: 1, rejected: 1, rejects: [{ index: 1, reason: expect.stringMatching(/title/) }] });
-    expect(res.data.importJobs.jobs.map((j: any) => [j.__typename, j.company.id])).toEqual([['Job', '4'], ['Job', '4']]);
+    expect(res.data.importJobs).toMatchObject({
+      created: 2,
+      updated: 0,
+      merged: 1,
+      rejected: 1,
+      rejects: [{ index: 1, reason: expect.stringMatching(/title/) }],
+    });
+    expect(res.data.importJobs.jobs.map((j: any) => [j.__typename, j.company.id])).toEqual([
+      ['Job', '4'],
+      ['Job', '4'],
+    ]);
     const again = await suite.gql(IMPORT, { jobs: [posting('a'), posting('c', { salaryMin: 50000 })] }, { token });
     expect(again.data.importJobs).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     const mid = await suite.db.prisma.job.findFirstOrThrow({ where: { externalId: 'a', source: 'api:company:4' } });
@@ -206,7 +253,11 @@ describe('the importJobs mutation', () => {
   });
 
   it('lets ADMIN import for any company by id or name', async () => {
-    const res = await suite.gql(IMPORT, { jobs: [posting('k1', { companyId: '6' }), posting('k2', { companyName: 'Brand New Pottery' }), posting('k3', { companyId: '999999' })] }, { token: tokenFor(1, 'ADMIN') });
+    const res = await suite.gql(
+      IMPORT,
+      { jobs: [posting('k1', { companyId: '6' }), posting('k2', { companyName: 'Brand New Pottery' }), posting('k3', { companyId: '999999' })] },
+      { token: tokenFor(1, 'ADMIN') },
+    );
     expect(res.data.importJobs).toMatchObject({ created: 2, rejected: 1, rejects: [{ index: 2, reason: 'company 999999 does not exist' }] });
     expect(await suite.db.prisma.company.count({ where: { name: 'Brand New Pottery' } })).toBe(1);
   });

@@ -51,18 +51,28 @@ describe('jobs filters agree with an independent computation over the seeded row
     ['companyId', { companyId: '5' }, (j) => j.companyId === 5],
     ['salaryMin: range reaches it', { salaryMin: 150000 }, (j) => hasSalary(j) && (j.salaryMax ?? j.salaryMin)! >= 150000],
     ['salaryMax: range starts below it', { salaryMax: 60000 }, (j) => hasSalary(j) && (j.salaryMin ?? j.salaryMax)! <= 60000],
-    ['salary window overlaps', { salaryMin: 100000, salaryMax: 120000 }, (j) => hasSalary(j) && (j.salaryMax ?? j.salaryMin)! >= 100000 && (j.salaryMin ?? j.salaryMax)! <= 120000],
+    [
+      'salary window overlaps',
+      { salaryMin: 100000, salaryMax: 120000 },
+      (j) => hasSalary(j) && (j.salaryMax ?? j.salaryMin)! >= 100000 && (j.salaryMin ?? j.salaryMax)! <= 120000,
+    ],
     ['search word', { search: 'kubernetes' }, (j) => /\bkubernetes\b/i.test(text(j))],
     ['search phrase', { search: '"machine learning"' }, (j) => /\bmachine learning\b/i.test(text(j))],
     ['search exclusion', { search: 'kubernetes -terraform' }, (j) => /\bkubernetes\b/i.test(text(j)) && !/\bterraform\b/i.test(text(j))],
     ['search or', { search: 'swift or kotlin' }, (j) => /\b(swift|kotlin)\b/i.test(text(j))],
-    ['combination', { jobType: 'FULL_TIME', remote: false, location: 'TX', salaryMin: 90000, search: 'sql' },
-      (j) => j.jobType === 'FULL_TIME' && !j.remote && j.state === 'TX' && hasSalary(j) && (j.salaryMax ?? j.salaryMin)! >= 90000 && /\bsql\b/i.test(text(j))],
+    [
+      'combination',
+      { jobType: 'FULL_TIME', remote: false, location: 'TX', salaryMin: 90000, search: 'sql' },
+      (j) => j.jobType === 'FULL_TIME' && !j.remote && j.state === 'TX' && hasSalary(j) && (j.salaryMax ?? j.salaryMin)! >= 90000 && /\bsql\b/i.test(text(j)),
+    ],
     ['combination with company', { companyId: '12', remote: true }, (j) => j.companyId === 12 && j.remote],
   ];
 
   it.each(cases)('%s', async (_name, filter, predicate) => {
-    const expected = active.filter(predicate).sort(newest).map((j) => j.id);
+    const expected = active
+      .filter(predicate)
+      .sort(newest)
+      .map((j) => j.id);
     const { ids, totalCount } = await walk(filter);
     expect(ids).toEqual(expected);
     expect(totalCount).toBe(expected.length);
@@ -77,10 +87,7 @@ describe('jobs filters agree with an independent computation over the seeded row
 describe('cursor pagination', () => {
   it.each(['NEWEST', 'SALARY_DESC'])('walks every active job once with %s, in order', async (orderBy) => {
     const { ids } = await walk(null, orderBy, 37);
-    const expected =
-      orderBy === 'NEWEST'
-        ? [...active].sort(newest)
-        : [...active].sort((a, b) => (b.salaryMax ?? -1) - (a.salaryMax ?? -1) || b.id - a.id);
+    const expected = orderBy === 'NEWEST' ? [...active].sort(newest) : [...active].sort((a, b) => (b.salaryMax ?? -1) - (a.salaryMax ?? -1) || b.id - a.id);
     expect(ids).toEqual(expected.map((j) => j.id));
   });
 
@@ -117,11 +124,17 @@ describe('cursor pagination', () => {
 
   it('pages a company’s jobs by cursor too', async () => {
     const companyId = active[0].companyId;
-    const expected = active.filter((j) => j.companyId === companyId).sort(newest).map((j) => String(j.id));
+    const expected = active
+      .filter((j) => j.companyId === companyId)
+      .sort(newest)
+      .map((j) => String(j.id));
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const res: any = await gql('query($id: ID!, $after: String) { company(id: $id) { jobCount jobs(first: 2, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } } }', { id: String(companyId), after });
+      const res: any = await gql(
+        'query($id: ID!, $after: String) { company(id: $id) { jobCount jobs(first: 2, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } } }',
+        { id: String(companyId), after },
+      );
       expect(res.errors).toBeUndefined();
       expect(res.data.company.jobCount).toBe(expected.length);
       seen.push(...res.data.company.jobs.edges.map((e: any) => e.node.id));

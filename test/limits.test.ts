@@ -3,7 +3,6 @@ import { useGatewaySuite } from './helpers/gateway';
 
 const suite = useGatewaySuite();
 
-
 async function refused(query: string) {
   const { result, driverStatements } = await countAtDriver(suite.db, () => suite.gql(query));
   expect(result.data ?? null).toBeNull();
@@ -33,21 +32,25 @@ describe('query limits', () => {
   });
 
   it('refuses first: 100 nested three levels deep with its computed cost, before any SQL runs', async () => {
-    const error = await refused(`{ jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { id } } } } } } } } } } } }`);
+    const error = await refused(
+      `{ jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { id } } } } } } } } } } } }`,
+    );
     expect(error.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     expect(error.message).toMatch(/query cost \d+ exceeds the limit of 5000/);
     expect(Number(error.extensions?.cost)).toBeGreaterThan(1_000_000);
   });
 
   it('counts similarJobs as expensive and lets the headline page through', async () => {
-    const headline = await suite.gql('{ jobs(first: 50) { edges { node { title company { name } applicationCount similarJobs(first: 5) { title company { name } } } } } }');
+    const headline = await suite.gql(
+      '{ jobs(first: 50) { edges { node { title company { name } applicationCount similarJobs(first: 5) { title company { name } } } } } }',
+    );
     expect(headline.errors).toBeUndefined();
     const wide = await refused('{ jobs(first: 100) { edges { node { similarJobs(first: 10) { similarJobs(first: 10) { title } } } } } }');
     expect(wide.extensions?.code).toBe('QUERY_TOO_COMPLEX');
   });
 
   it('refuses documents of too many tokens or directives', async () => {
-    const fields = Array.from({ length: 3100 }, () => "id").join(' ');
+    const fields = Array.from({ length: 3100 }, () => 'id').join(' ');
     const tokens = await refused(`{ job(id: "1") { ${fields} } }`);
     expect(tokens.message).toMatch(/token/i);
     expect(tokens.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 3000 });
@@ -59,7 +62,11 @@ describe('query limits', () => {
 
   it('answers every limit refusal with a client error status, never 500', async () => {
     const deep = `{ job(id: "1") { ${'company { jobs(first: 1) { edges { node { '.repeat(5)} id ${'} } } }'.repeat(5)} } }`;
-    const documents = [deep, `{ job(id: "1") { ${Array.from({ length: 3100 }, () => 'id').join(' ')} } }`, `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: job(id: "1") { id }`).join(' ')} }`];
+    const documents = [
+      deep,
+      `{ job(id: "1") { ${Array.from({ length: 3100 }, () => 'id').join(' ')} } }`,
+      `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: job(id: "1") { id }`).join(' ')} }`,
+    ];
     for (const query of documents) {
       for (const accept of ['application/json', 'application/graphql-response+json']) {
         const res = await suite.gql(query, undefined, { headers: { accept } });

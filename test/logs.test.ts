@@ -33,7 +33,14 @@ describe('structured request logs', () => {
     expect(res.errors).toBeUndefined();
     expect(res.headers.get('x-request-id')).toBe('req-42');
     const line = lines.find((l) => l.reqId === 'req-42')!;
-    expect(line).toMatchObject({ level: 30, operation: 'MyName', type: 'query', status: 200, cache: 'none', sql: { statements: res.extensions!.sql!.statements } });
+    expect(line).toMatchObject({
+      level: 30,
+      operation: 'MyName',
+      type: 'query',
+      status: 200,
+      cache: 'none',
+      sql: { statements: res.extensions!.sql!.statements },
+    });
     expect(line.ms).toBeGreaterThan(0);
     expect(raw()).not.toContain(token);
     expect(raw()).not.toContain(token.split('.')[2]);

@@ -7,7 +7,8 @@ const prisma = () => suite.db.prisma;
 const APPLY = 'mutation($jobId: ID!) { applyToJob(jobId: $jobId) { __typename id status job { __typename id } user { id } } }';
 const MOVE = 'mutation($id: ID!, $status: ApplicationStatus!) { updateApplicationStatus(id: $id, status: $status) { __typename id status } }';
 const WITHDRAW = 'mutation($id: ID!) { withdrawApplication(id: $id) { __typename id status } }';
-const CREATE = 'mutation($input: CreateJobInput!) { createJob(input: $input) { __typename id title isActive company { id } skills similarJobs(first: 3) { id } } }';
+const CREATE =
+  'mutation($input: CreateJobInput!) { createJob(input: $input) { __typename id title isActive company { id } skills similarJobs(first: 3) { id } } }';
 const UPDATE = 'mutation($id: ID!, $input: UpdateJobInput!) { updateJob(id: $id, input: $input) { __typename id title salaryMin salaryMax } }';
 const CLOSE = 'mutation($id: ID!) { closeJob(id: $id) { __typename id isActive } }';
 
@@ -23,7 +24,12 @@ describe('applications', () => {
     const token = tokenFor(10, 'SEEKER');
     const first = await gql(APPLY, { jobId: String(job.id) }, { token });
     expect(first.errors).toBeUndefined();
-    expect(first.data.applyToJob).toMatchObject({ __typename: 'Application', status: 'SUBMITTED', job: { __typename: 'Job', id: String(job.id) }, user: { id: '10' } });
+    expect(first.data.applyToJob).toMatchObject({
+      __typename: 'Application',
+      status: 'SUBMITTED',
+      job: { __typename: 'Job', id: String(job.id) },
+      user: { id: '10' },
+    });
     const again = await gql(APPLY, { jobId: String(job.id) }, { token });
     expect(code(again)).toBe('CONFLICT');
     expect(await prisma().application.count({ where: { userId: 10, jobId: job.id } })).toBe(1);
@@ -60,7 +66,11 @@ describe('applications', () => {
     const employer = tokenFor(50, 'EMPLOYER', job.companyId);
     expect(code(await gql(MOVE, { id, status: 'REVIEWING' }, { token: tokenFor(50, 'EMPLOYER', job.companyId + 1) }))).toBe('FORBIDDEN');
     expect(code(await gql(MOVE, { id, status: 'REVIEWING' }, { token: tokenFor(13, 'SEEKER') }))).toBe('FORBIDDEN');
-    expect((await gql(MOVE, { id, status: 'REVIEWING' }, { token: employer })).data.updateApplicationStatus).toEqual({ __typename: 'Application', id, status: 'REVIEWING' });
+    expect((await gql(MOVE, { id, status: 'REVIEWING' }, { token: employer })).data.updateApplicationStatus).toEqual({
+      __typename: 'Application',
+      id,
+      status: 'REVIEWING',
+    });
     const illegal = await gql(MOVE, { id, status: 'HIRED' }, { token: employer });
     expect(code(illegal)).toBe('CONFLICT');
     expect(illegal.errors?.[0].message).toMatch(/REVIEWING to HIRED.*allowed: INTERVIEWING, REJECTED/);
@@ -110,7 +120,13 @@ describe('jobs', () => {
     const token = tokenFor(50, 'EMPLOYER', 7);
     const res = await gql(CREATE, { input: input() }, { token });
     expect(res.errors).toBeUndefined();
-    expect(res.data.createJob).toMatchObject({ __typename: 'Job', title: 'Data Engineer, Glass Instruments', isActive: true, company: { id: '7' }, skills: ['Spark', 'Airflow'] });
+    expect(res.data.createJob).toMatchObject({
+      __typename: 'Job',
+      title: 'Data Engineer, Glass Instruments',
+      isActive: true,
+      company: { id: '7' },
+      skills: ['Spark', 'Airflow'],
+    });
     // Its own similar-jobs list is computed with the write, not left for the background.
     expect(res.data.createJob.similarJobs.length).toBeGreaterThan(0);
     const found = await gql('{ jobs(filter: { search: "borosilicate" }) { edges { node { id } } } }');

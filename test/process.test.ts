@@ -17,7 +17,15 @@ afterAll(() => {
 });
 
 function embeddedEnv(dataDir: string, port = 0): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_ON_EMPTY: 'false', SHUTDOWN_GRACE_MS: '0', NODE_OPTIONS: '' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    SEED_ON_EMPTY: 'false',
+    SHUTDOWN_GRACE_MS: '0',
+    NODE_OPTIONS: '',
+  };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   return env;
@@ -49,7 +57,10 @@ describe('one owner per embedded data directory', () => {
     expect(second.output).not.toMatch(/\n\s+at /); // one clear line, no stack
 
     const feed = join(dir, '..', `${process.pid}-feed.jsonl`);
-    writeFileSync(feed, JSON.stringify({ companyName: 'Owner Test Co', title: 'Welder', description: 'Metal work', location: 'Austin, TX', jobType: 'FULL_TIME' }) + '\n');
+    writeFileSync(
+      feed,
+      JSON.stringify({ companyName: 'Owner Test Co', title: 'Welder', description: 'Metal work', location: 'Austin, TX', jobType: 'FULL_TIME' }) + '\n',
+    );
     dirs.push(feed);
     for (const args of [['scripts/import.ts', feed, '--format', 'jsonl'], ['scripts/db-migrate.ts'], ['scripts/db-seed.ts']]) {
       const r = run(args, embeddedEnv(dir));
@@ -57,8 +68,12 @@ describe('one owner per embedded data directory', () => {
       expect(r.output).toContain(`(pid ${pid}`);
     }
     // Nothing those refused commands could have written: the gateway still serves its data.
-    const res = await fetch(`${first.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ jobs(first: 1) { totalCount } }"}' });
-    expect(((await res.json()) as any).data.jobs.totalCount).toBe(0);
+    const res = await fetch(`${first.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ jobs(first: 1) { totalCount } }"}',
+    });
+    expect((await res.json()).data.jobs.totalCount).toBe(0);
 
     // A holder that died without cleaning up (SIGKILL) leaves a stale lock: the next start takes it.
     first.child.kill('SIGKILL');

@@ -133,7 +133,8 @@ describe('refusals cost their arrival point only, and say why', () => {
   const follow = { documentId: JOB_PAGE[0], variables: { id: '1' } };
   const FOLLOW_COST = complexityFromQuery(JOB_PAGE[1], { schema, ctx: { limits: { cost: 1e9 } }, variables: follow.variables }).complexity;
   // Refused, such a query used to be charged its whole cost and lock its address out for the window.
-  const OVER = '{ jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { id } } } } } } } } } } } }';
+  const OVER =
+    '{ jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { id } } } } } } } } } } } }';
 
   it.each([
     ['an over-cost query', OVER, undefined, {}, 'QUERY_TOO_COMPLEX'],

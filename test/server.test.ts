@@ -48,7 +48,7 @@ describe('the gateway as started by npm start', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: EXAMPLE_QUERY }),
     });
-    const body = (await res.json()) as any;
+    const body = await res.json();
     expect(body.errors).toBeUndefined();
     expect(body.data.jobs.edges).toHaveLength(10);
     expect(body.data.jobs.totalCount).toBeGreaterThan(2000);
@@ -58,14 +58,15 @@ describe('the gateway as started by npm start', () => {
   it('answers malformed requests with a GraphQL error, not a crash', async () => {
     const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ jobs(first: ' });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as any;
+    const body = await res.json();
     expect(body.errors[0].message).toEqual(expect.any(String));
     const next = await fetch(`${base}/graphql?query=${encodeURIComponent('{ job(id: "1") { id } }')}`);
-    expect(((await next.json()) as any).data.job.id).toBe('1');
+    expect((await next.json()).data.job.id).toBe('1');
   });
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
-    const query = '{ jobs(first: 100, filter: { search: "engineer or developer or manager" }, orderBy: RELEVANCE) { totalCount edges { node { title company { name jobCount } applicationCount(days: 30) similarJobs(first: 10) { title company { name } } } } } }';
+    const query =
+      '{ jobs(first: 100, filter: { search: "engineer or developer or manager" }, orderBy: RELEVANCE) { totalCount edges { node { title company { name jobCount } applicationCount(days: 30) similarJobs(first: 10) { title company { name } } } } } }';
     const inFlight = fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGTERM');
@@ -79,7 +80,7 @@ describe('the gateway as started by npm start', () => {
     expect(ready).toBe(503);
     const res = await inFlight;
     expect(res.status).toBe(200);
-    const body = (await res.json()) as any;
+    const body = await res.json();
     expect(body.errors).toBeUndefined();
     expect(body.data.jobs.edges.length).toBeGreaterThan(0);
     expect(await gateway.exited).toBe(0);

@@ -4,7 +4,6 @@ import { testGateway, useGatewaySuite } from './helpers/gateway';
 const HEADLINE = `{ jobs(first: 50) { edges { node { title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;
 
-
 const suite = useGatewaySuite();
 const gql: typeof suite.gql = (...args) => suite.gql(...args);
 
@@ -35,7 +34,11 @@ describe('SQL budget per request', () => {
   });
 
   it('counts honestly: extensions.sql.statements equals what reaches the driver', async () => {
-    for (const query of [HEADLINE, '{ job(id: "3") { company { name jobCount jobs(first: 3) { totalCount edges { node { title } } } } } }', '{ trendingJobs { title applicationCount(days: 7) } }']) {
+    for (const query of [
+      HEADLINE,
+      '{ job(id: "3") { company { name jobCount jobs(first: 3) { totalCount edges { node { title } } } } } }',
+      '{ trendingJobs { title applicationCount(days: 7) } }',
+    ]) {
       const { result, driverStatements } = await countAtDriver(suite.db, () => gql(query));
       expect(result.errors).toBeUndefined();
       expect(result.extensions?.sql?.statements).toBe(driverStatements);

@@ -16,7 +16,10 @@ const counts = async () => [await suite.db.prisma.job.count(), await suite.db.pr
 
 async function badInput(query: string, variables: Record<string, unknown>, argument: string, token?: string) {
   const res = await suite.gql(query, variables, { token });
-  expect({ argument, errors: res.errors?.map((e) => [e.extensions?.code, e.extensions?.argument]) }).toEqual({ argument, errors: [['BAD_USER_INPUT', argument]] });
+  expect({ argument, errors: res.errors?.map((e) => [e.extensions?.code, e.extensions?.argument]) }).toEqual({
+    argument,
+    errors: [['BAD_USER_INPUT', argument]],
+  });
   return res;
 }
 
@@ -80,22 +83,39 @@ describe('ids and cursors', () => {
   it.each(forged)('refuses a %s cursor with %s before any SQL', async (order, _what, key) => {
     const orderBy = order === 'RELEVANCE' ? 'RELEVANCE' : order;
     const filter = order === 'RELEVANCE' ? { search: 'engineer' } : undefined;
-    const res = await badInput('query($f: JobFilter, $o: JobOrder, $a: String) { jobs(filter: $f, orderBy: $o, after: $a) { totalCount } }', { f: filter, o: orderBy, a: cursor(order, key) }, 'after');
+    const res = await badInput(
+      'query($f: JobFilter, $o: JobOrder, $a: String) { jobs(filter: $f, orderBy: $o, after: $a) { totalCount } }',
+      { f: filter, o: orderBy, a: cursor(order, key) },
+      'after',
+    );
     expect(res.extensions?.sql?.statements).toBe(0);
   });
 
   it('refuses forged company-job and application cursors, and accepts real ones', async () => {
-    for (const key of [[T, 2 ** 31], ['nope', 1], [T, '1']]) {
+    for (const key of [
+      [T, 2 ** 31],
+      ['nope', 1],
+      [T, '1'],
+    ]) {
       await badInput('query($a: String) { company(id: "1") { jobs(after: $a) { totalCount } } }', { a: cursor('COMPANY_NEWEST', key) }, 'after');
-      await badInput('query($a: String) { me { applications(after: $a) { totalCount } } }', { a: cursor('APPLICATION_NEWEST', key) }, 'after', tokenFor(3, 'SEEKER'));
+      await badInput(
+        'query($a: String) { me { applications(after: $a) { totalCount } } }',
+        { a: cursor('APPLICATION_NEWEST', key) },
+        'after',
+        tokenFor(3, 'SEEKER'),
+      );
     }
     await badInput('query($a: String) { jobs(after: $a) { totalCount } }', { a: 'A'.repeat(500) }, 'after');
     const first = await suite.gql('{ jobs(first: 2, orderBy: SALARY_DESC) { pageInfo { endCursor } edges { node { id } } } }');
-    const next = await suite.gql('query($a: String) { jobs(first: 2, orderBy: SALARY_DESC, after: $a) { edges { node { id } } } }', { a: first.data.jobs.pageInfo.endCursor });
+    const next = await suite.gql('query($a: String) { jobs(first: 2, orderBy: SALARY_DESC, after: $a) { edges { node { id } } } }', {
+      a: first.data.jobs.pageInfo.endCursor,
+    });
     expect(next.errors).toBeUndefined();
     expect(next.data.jobs.edges).toHaveLength(2);
     const company = await suite.gql('{ company(id: "1") { jobs(first: 1) { pageInfo { endCursor } } } }');
-    const more = await suite.gql('query($a: String) { company(id: "1") { jobs(first: 1, after: $a) { totalCount } } }', { a: company.data.company.jobs.pageInfo.endCursor });
+    const more = await suite.gql('query($a: String) { company(id: "1") { jobs(first: 1, after: $a) { totalCount } } }', {
+      a: company.data.company.jobs.pageInfo.endCursor,
+    });
     expect(more.errors).toBeUndefined();
   });
 });
@@ -113,17 +133,20 @@ describe('imported postings', () => {
     const path = join(tmp, 'dates.jsonl');
     const line = (over: object) => JSON.stringify({ ...posting, ...over });
     const tomorrow = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    writeFileSync(path, [
-      line({ externalId: 'd1', createdAt: '2021-06-01T09:30:00Z' }),
-      line({ externalId: 'd2', createdAt: '2021-06-02' }),
-      line({ externalId: 'd3', createdAt: null }),
-      line({ externalId: 'd4', createdAt: 'last tuesday' }),
-      line({ externalId: 'd5', createdAt: 1_622_540_000_000 }),
-      line({ externalId: 'd6', createdAt: '1899-12-31' }),
-      line({ externalId: 'd7', createdAt: tomorrow }),
-      line({ externalId: 'd8', createdAt: '2021-02-30' }),
-      line({ externalId: 'd9', createdAt: { at: 1 } }),
-    ].join('\n'));
+    writeFileSync(
+      path,
+      [
+        line({ externalId: 'd1', createdAt: '2021-06-01T09:30:00Z' }),
+        line({ externalId: 'd2', createdAt: '2021-06-02' }),
+        line({ externalId: 'd3', createdAt: null }),
+        line({ externalId: 'd4', createdAt: 'last tuesday' }),
+        line({ externalId: 'd5', createdAt: 1_622_540_000_000 }),
+        line({ externalId: 'd6', createdAt: '1899-12-31' }),
+        line({ externalId: 'd7', createdAt: tomorrow }),
+        line({ externalId: 'd8', createdAt: '2021-02-30' }),
+        line({ externalId: 'd9', createdAt: { at: 1 } }),
+      ].join('\n'),
+    );
     const summary = await runImport(suite.db, jsonl(path), { source: 'validation' });
     expect(summary).toMatchObject({ rows: 9, created: 3, rejected: 6 });
     expect(summary.rejects.map((r) => [r.line, r.reason.split(' ')[0]])).toEqual([4, 5, 6, 7, 8, 9].map((n) => [n, 'createdAt']));
@@ -156,7 +179,10 @@ describe('imported postings', () => {
     const csv = join(tmp, 'glassdoor.csv');
     const header = 'Job_title,Company,State,City,Min_Salary,Max_Salary,Job_Desc,Industry,Rating,Date_Posted,Job_Type\n';
     const row = (company: string, date: string) => `Welder,${company},TX,Austin,1,2,Weld.,Tech,4,${date},FULL_TIME\n`;
-    writeFileSync(csv, header + row('Acme', '2020-05-01') + row('Acme', '2020-13-01') + row('Ac\u0000me', '2020-05-01') + row('Acme', '1066-10-14') + row('Acme', ''));
+    writeFileSync(
+      csv,
+      header + row('Acme', '2020-05-01') + row('Acme', '2020-13-01') + row('Ac\u0000me', '2020-05-01') + row('Acme', '1066-10-14') + row('Acme', ''),
+    );
     expect(reasons(await rows(glassdoor(csv)))).toEqual([
       [2, 'ok'],
       [3, expect.stringMatching(/^Date_Posted must be an ISO 8601/)],
@@ -166,16 +192,24 @@ describe('imported postings', () => {
     ]);
     const dir = join(tmp, 'linkedin');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'job_postings.csv'), [
-      'job_id,company_id,title,location,remote_allowed,formatted_experience_level,work_type',
-      '1,10,Welder,"Austin, TX",,constructor,FULL_TIME',
-      'x1,10,Welder,"Austin, TX",,,FULL_TIME',
-      '3,1e99,Welder,"Austin, TX",,,FULL_TIME',
-      '4,11,Welder,"Austin, TX",,__proto__,FULL_TIME',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'job_postings.csv'),
+      [
+        'job_id,company_id,title,location,remote_allowed,formatted_experience_level,work_type',
+        '1,10,Welder,"Austin, TX",,constructor,FULL_TIME',
+        'x1,10,Welder,"Austin, TX",,,FULL_TIME',
+        '3,1e99,Welder,"Austin, TX",,,FULL_TIME',
+        '4,11,Welder,"Austin, TX",,__proto__,FULL_TIME',
+      ].join('\n'),
+    );
     writeFileSync(join(dir, 'company_industries.csv'), 'company_id,industry\n11,"Bad\u0001Industry"\n');
     const linked = await rows(linkedin(dir));
-    expect(reasons(linked)).toEqual([[2, 'ok'], [3, expect.stringMatching(/^job_id must be a number/)], [4, expect.stringMatching(/^company_id must be a number/)], [5, 'industry must not contain control characters']]);
+    expect(reasons(linked)).toEqual([
+      [2, 'ok'],
+      [3, expect.stringMatching(/^job_id must be a number/)],
+      [4, expect.stringMatching(/^company_id must be a number/)],
+      [5, 'industry must not contain control characters'],
+    ]);
     expect(linked[0]).toMatchObject({ candidate: { levelHint: null } });
   });
 });

@@ -27,11 +27,13 @@ export async function ensureDataset(serverUrl: string, size: SeedSize, fresh: bo
     if (exists && !fresh) {
       const probe = new pg.Client({ connectionString: url.toString() });
       await probe.connect();
-      const ready = (await probe.query("SELECT to_regclass('bench_ready') IS NOT NULL AS ok")).rows[0].ok;
+      const ready = (await probe.query<{ ok: boolean }>("SELECT to_regclass('bench_ready') IS NOT NULL AS ok")).rows[0].ok;
       await probe.end();
       if (ready) return url.toString();
     }
-    say(`building dataset ${name}: ${size.jobs.toLocaleString('en-US')} jobs, ${size.applications.toLocaleString('en-US')} applications (once; kept for later runs)`);
+    say(
+      `building dataset ${name}: ${size.jobs.toLocaleString('en-US')} jobs, ${size.applications.toLocaleString('en-US')} applications (once; kept for later runs)`,
+    );
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {

@@ -35,14 +35,21 @@ export async function load(url: string, next: () => Req, connections: number, se
   };
 }
 
+/** A GraphQL answer as the bench reads it; `T` is the shape of `data` the caller's query selects. */
+export interface Answer<T = unknown> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+  extensions?: { sql?: { statements: number; ms: number } };
+}
+
 /** One request, its parsed body: for SQL counts and correctness checks around the load. */
-export async function once(url: string, req: Req): Promise<any> {
+export async function once<T = unknown>(url: string, req: Req): Promise<Answer<T>> {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(req.token ? { authorization: `Bearer ${req.token}` } : {}) },
     body: req.body,
   });
-  return res.json();
+  return (await res.json()) as Answer<T>;
 }
 
 /** Samples of a gateway's /metrics, by sample name (labels included). */

@@ -50,9 +50,20 @@ export async function startPeer(dbUrl: string, port: number, say: (msg: string) 
   await c.connect();
   await c.query(SIMILAR_FUNCTION);
   await c.end();
-  const peer = await serve('postgraphile', node, [CLI, '-c', dbUrl, '-s', 'public', '-P', 'postgraphile/presets/amber', '-p', String(port), '-n', '127.0.0.1'], { ...process.env, NODE_OPTIONS: '', GRAPHILE_ENV: 'production' }, `http://127.0.0.1:${port}`, /Server listening|listening on|http:\/\/127\.0\.0\.1:\d+/i);
+  const peer = await serve(
+    'postgraphile',
+    node,
+    [CLI, '-c', dbUrl, '-s', 'public', '-P', 'postgraphile/presets/amber', '-p', String(port), '-n', '127.0.0.1'],
+    { ...process.env, NODE_OPTIONS: '', GRAPHILE_ENV: 'production' },
+    `http://127.0.0.1:${port}`,
+    /Server listening|listening on|http:\/\/127\.0\.0\.1:\d+/i,
+  );
   // Its answers must be real data, or the comparison means nothing.
-  const res = await fetch(`${peer.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PEER_QUERIES.headline }) });
+  const res = await fetch(`${peer.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: PEER_QUERIES.headline }),
+  });
   const body = (await res.json()) as { data?: { allJobs?: { nodes: unknown[] } }; errors?: { message: string }[] };
   if (!body.data?.allJobs?.nodes.length) {
     await peer.stop();

@@ -14,24 +14,36 @@ export interface Served {
  * Starts `command`, resolving once its output matches `ready`, or once `ready` (a path) answers
  * 200; failing with its output if it exits or takes longer than `timeoutMs`.
  */
-export function serve(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, url: string, ready: RegExp | string, timeoutMs = 120_000): Promise<Served> {
+export function serve(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  url: string,
+  ready: RegExp | string,
+  timeoutMs = 120_000,
+): Promise<Served> {
   const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-3000)}`)), timeoutMs);
     const poll = setInterval(() => {
-      if (typeof ready === 'string') void fetch(`${url}${ready}`).then((r) => r.ok && onData(Buffer.from('')), () => undefined);
+      if (typeof ready === 'string')
+        void fetch(`${url}${ready}`).then(
+          (r) => r.ok && onData(Buffer.from('')),
+          () => undefined,
+        );
     }, 200);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (typeof ready === 'string' ? chunk.length === 0 : ready.test(output)) {
         clearInterval(poll);
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stderr!.off('data', onData);
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
         // Keep draining, so a chatty process never blocks on a full pipe.
-        child.stdout!.resume();
-        child.stderr!.resume();
+        child.stdout.resume();
+        child.stderr.resume();
         resolve({
           name,
           url,
@@ -46,8 +58,8 @@ export function serve(name: string, command: string, args: string[], env: NodeJS
         });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearInterval(poll);
       reject(new Error(`${name} exited with ${code}:\n${output.slice(-3000)}`));
@@ -67,7 +79,14 @@ export function buildGateway(): string {
 
 /** The gateway as production runs it (`main`, from buildGateway) on `port`, with `env` on top of the benchmark's settings. */
 export function gateway(main: string, name: string, port: number, env: NodeJS.ProcessEnv): Promise<Served> {
-  return serve(name, process.execPath, [main], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, '/ready');
+  return serve(
+    name,
+    process.execPath,
+    [main],
+    { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' },
+    `http://127.0.0.1:${port}`,
+    '/ready',
+  );
 }
 
 /** The floor: a Node HTTP server that answers every request with a fixed small JSON body. */

@@ -39,21 +39,53 @@ export function targets(r: Results): Target[] {
   const [naive, batched, cached] = ['naive', 'batched', 'cached'].map((m) => row('headline', m));
   const out: Target[] = [
     { target: 'headline SQL statements (batched) at most 6', value: `${batched.sql} (naive: ${naive.sql})`, met: batched.sql !== null && batched.sql <= 6 },
-    { target: 'headline batched req/s at least 10x naive', value: `${fmt(x(batched.rps, naive.rps), 1)}x (${fmt(batched.rps)} vs ${fmt(naive.rps)})`, met: x(batched.rps, naive.rps) >= 10 },
-    { target: 'headline cached req/s at least 10x batched', value: `${fmt(x(cached.rps, batched.rps), 1)}x (${fmt(cached.rps)} vs ${fmt(batched.rps)})`, met: x(cached.rps, batched.rps) >= 10 },
+    {
+      target: 'headline batched req/s at least 10x naive',
+      value: `${fmt(x(batched.rps, naive.rps), 1)}x (${fmt(batched.rps)} vs ${fmt(naive.rps)})`,
+      met: x(batched.rps, naive.rps) >= 10,
+    },
+    {
+      target: 'headline cached req/s at least 10x batched',
+      value: `${fmt(x(cached.rps, batched.rps), 1)}x (${fmt(cached.rps)} vs ${fmt(batched.rps)})`,
+      met: x(cached.rps, batched.rps) >= 10,
+    },
     { target: `headline cached p99 under 20 ms at ${r.settings.connections} connections`, value: `${cached.p99} ms`, met: cached.p99 < 20 },
-    { target: 'cached headline at least 2x Yoga `{ __typename }`', value: `${fmt(x(cached.rps, r.floors.yogaTypename.rps), 2)}x (${fmt(r.floors.yogaTypename.rps)} req/s); bare Node HTTP ${fmt(r.floors.bareHttp.rps)} req/s = ${fmt(x(cached.rps, r.floors.bareHttp.rps), 2)}x of it`, met: x(cached.rps, r.floors.yogaTypename.rps) >= 2 },
+    {
+      target: 'cached headline at least 2x Yoga `{ __typename }`',
+      value: `${fmt(x(cached.rps, r.floors.yogaTypename.rps), 2)}x (${fmt(r.floors.yogaTypename.rps)} req/s); bare Node HTTP ${fmt(r.floors.bareHttp.rps)} req/s = ${fmt(x(cached.rps, r.floors.bareHttp.rps), 2)}x of it`,
+      met: x(cached.rps, r.floors.yogaTypename.rps) >= 2,
+    },
     { target: 'mixed traffic cache hit rate above 80%', value: `${fmt(r.mixed.hitRate * 100, 1)}%`, met: r.mixed.hitRate > 0.8 },
-    { target: 'mixed traffic stale reads: zero', value: `${r.mixed.stale} of ${r.mixed.staleChecks} write-then-read checks`, met: r.mixed.stale === 0 && r.mixed.staleChecks > 0 },
-    { target: '1,000 connections: zero errors', value: `${r.thousand.errors} errors of ${fmt(r.thousand.requests)} requests, p99 ${r.thousand.p99} ms`, met: r.thousand.errors === 0 },
-    { target: '1,000 connections: pool at most 20 connections', value: `${r.thousand.poolTotal} open, at most ${r.thousand.poolInUse} in use`, met: r.thousand.poolTotal <= 20 },
+    {
+      target: 'mixed traffic stale reads: zero',
+      value: `${r.mixed.stale} of ${r.mixed.staleChecks} write-then-read checks`,
+      met: r.mixed.stale === 0 && r.mixed.staleChecks > 0,
+    },
+    {
+      target: '1,000 connections: zero errors',
+      value: `${r.thousand.errors} errors of ${fmt(r.thousand.requests)} requests, p99 ${r.thousand.p99} ms`,
+      met: r.thousand.errors === 0,
+    },
+    {
+      target: '1,000 connections: pool at most 20 connections',
+      value: `${r.thousand.poolTotal} open, at most ${r.thousand.poolInUse} in use`,
+      met: r.thousand.poolTotal <= 20,
+    },
     { target: '1,000 connections: RSS under 512 MB', value: `${fmt(r.thousand.rssBytes / 2 ** 20)} MB`, met: r.thousand.rssBytes < 512 * 2 ** 20 },
   ];
   if (r.peer) {
     const job = row('job page', 'batched');
     out.push(
-      { target: 'headline batched at least 10x PostGraphile req/s', value: `${fmt(x(batched.rps, r.peer.headline.rps), 1)}x (${fmt(batched.rps)} vs ${fmt(r.peer.headline.rps, 1)})`, met: x(batched.rps, r.peer.headline.rps) >= 10 },
-      { target: 'job page batched at least 2x PostGraphile req/s', value: `${fmt(x(job.rps, r.peer.jobPage.rps), 1)}x (${fmt(job.rps)} vs ${fmt(r.peer.jobPage.rps)})`, met: x(job.rps, r.peer.jobPage.rps) >= 2 },
+      {
+        target: 'headline batched at least 10x PostGraphile req/s',
+        value: `${fmt(x(batched.rps, r.peer.headline.rps), 1)}x (${fmt(batched.rps)} vs ${fmt(r.peer.headline.rps, 1)})`,
+        met: x(batched.rps, r.peer.headline.rps) >= 10,
+      },
+      {
+        target: 'job page batched at least 2x PostGraphile req/s',
+        value: `${fmt(x(job.rps, r.peer.jobPage.rps), 1)}x (${fmt(job.rps)} vs ${fmt(r.peer.jobPage.rps)})`,
+        met: x(job.rps, r.peer.jobPage.rps) >= 2,
+      },
     );
   } else out.push({ target: 'PostGraphile comparison', value: 'not run', met: false });
   return out;
@@ -68,13 +100,27 @@ export function markdown(r: Results, checks: Target[]): string {
     line(['scenario', 'mode', 'connections', 'SQL / execution', 'SQL / request (avg)', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'cache hits']),
     line(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...r.rows.map((w) =>
-      line([w.scenario, w.mode, w.connections, w.sql ?? '–', w.sqlAvg === null ? '–' : fmt(w.sqlAvg, 2), fmt(w.rps), w.p50, w.p90, w.p99, w.errors, w.cacheHitRate === null ? '–' : `${fmt(w.cacheHitRate * 100, 1)}%`]),
+      line([
+        w.scenario,
+        w.mode,
+        w.connections,
+        w.sql ?? '–',
+        w.sqlAvg === null ? '–' : fmt(w.sqlAvg, 2),
+        fmt(w.rps),
+        w.p50,
+        w.p90,
+        w.p99,
+        w.errors,
+        w.cacheHitRate === null ? '–' : `${fmt(w.cacheHitRate * 100, 1)}%`,
+      ]),
     ),
   ];
   const ratios = [
     line(['scenario', 'batched / naive', 'cached / batched']),
     line(['---', '---:', '---:']),
-    ...scenarios.map((s) => line([s, `${fmt(x(row(s, 'batched').rps, row(s, 'naive').rps), 1)}x`, `${fmt(x(row(s, 'cached').rps, row(s, 'batched').rps), 1)}x`])),
+    ...scenarios.map((s) =>
+      line([s, `${fmt(x(row(s, 'batched').rps, row(s, 'naive').rps), 1)}x`, `${fmt(x(row(s, 'cached').rps, row(s, 'batched').rps), 1)}x`]),
+    ),
   ];
   const m = r.machine;
   return `# Benchmarks

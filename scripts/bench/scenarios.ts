@@ -32,10 +32,24 @@ export async function loadPools(url: string, jwtSecret: string) {
   try {
     const ids = (await c.query<{ id: number }>('SELECT id FROM job WHERE is_active ORDER BY id')).rows.map((r) => r.id);
     const titles = (await c.query<{ title: string }>('SELECT title FROM job WHERE is_active ORDER BY md5(id::text) LIMIT 400')).rows.map((r) => r.title);
-    const places = (await c.query<{ city: string }>("SELECT city FROM job WHERE city <> '' GROUP BY city ORDER BY count(*) DESC LIMIT 30")).rows.map((r) => r.city);
+    const places = (await c.query<{ city: string }>("SELECT city FROM job WHERE city <> '' GROUP BY city ORDER BY count(*) DESC LIMIT 30")).rows.map(
+      (r) => r.city,
+    );
     const users = (await c.query<{ id: number }>('SELECT id FROM "user" ORDER BY id LIMIT 2000')).rows.map((r) => r.id);
     // One or two words of a real title: "Senior Data", "Engineer", "Marketing Manager".
-    const terms = [...new Set(titles.map((t, i) => t.split(/\s+/).filter((w) => /^[A-Za-z]{3,}$/.test(w)).slice(i % 3, (i % 3) + 1 + (i % 2)).join(' ')).filter(Boolean))];
+    const terms = [
+      ...new Set(
+        titles
+          .map((t, i) =>
+            t
+              .split(/\s+/)
+              .filter((w) => /^[A-Za-z]{3,}$/.test(w))
+              .slice(i % 3, (i % 3) + 1 + (i % 2))
+              .join(' '),
+          )
+          .filter(Boolean),
+      ),
+    ];
     const seekers = users.map((userId) => signToken({ userId, role: 'SEEKER', companyId: null }, jwtSecret, '2h'));
     return { ids, terms, places, seekers };
   } finally {

@@ -20,8 +20,7 @@ export function requireRole(viewer: Viewer | null, ...roles: Role[]): Viewer {
 }
 
 /** A user's private data (email, applications): that user and ADMIN. */
-export const canSeeUser = (viewer: Viewer | null, userId: number) =>
-  viewer != null && (viewer.role === 'ADMIN' || viewer.userId === userId);
+export const canSeeUser = (viewer: Viewer | null, userId: number) => viewer != null && (viewer.role === 'ADMIN' || viewer.userId === userId);
 
 /** A company's jobs and the applications to them: its EMPLOYERs and ADMIN. */
 export const canManageCompany = (viewer: Viewer | null, companyId: number) =>

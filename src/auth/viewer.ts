@@ -26,8 +26,7 @@ const Claims = z
   })
   .refine((c) => c.role !== 'EMPLOYER' || c.companyId !== undefined, 'an EMPLOYER token needs a companyId claim');
 
-const unauthenticated = (message: string) =>
-  userError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
+const unauthenticated = (message: string) => userError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
 
 const claimsProblem = (message: string) => unauthenticated(`the token's claims are not usable: ${message}`);
 
@@ -37,7 +36,8 @@ function verifyProblem(err: unknown): GraphQLError {
   if (err instanceof jwt.NotBeforeError) return unauthenticated(`the token is not valid yet (not before ${err.date.toISOString()})`);
   const message = err instanceof jwt.JsonWebTokenError ? err.message : '';
   if (message === 'invalid signature') return unauthenticated('the token is not valid: bad signature (signed with another secret, or altered)');
-  if (message === 'invalid algorithm' || message === 'jwt signature is required') return unauthenticated(`the token is not valid: it must be signed with ${ALGORITHMS.join(' or ')}`);
+  if (message === 'invalid algorithm' || message === 'jwt signature is required')
+    return unauthenticated(`the token is not valid: it must be signed with ${ALGORITHMS.join(' or ')}`);
   if (/^invalid (exp|nbf|iat) value$/.test(message)) return claimsProblem(`${message.split(' ')[1]} must be a number of seconds since 1970`);
   return unauthenticated('the token is not valid: malformed (not a signed JWT)');
 }
@@ -64,7 +64,9 @@ export function viewerFromHeader(header: string | null, secret: string): Viewer 
   if (typeof exp !== 'number') throw claimsProblem('exp is missing: tokens must expire');
   const now = Date.now() / 1000;
   if (exp - Math.min(now, typeof iat === 'number' ? iat : now) > TOKEN_MAX_LIFETIME_S) {
-    throw unauthenticated(`the token lives too long: it expires ${new Date(exp * 1000).toISOString()}, tokens may live at most ${TOKEN_MAX_LIFETIME_S / 86400} days`);
+    throw unauthenticated(
+      `the token lives too long: it expires ${new Date(exp * 1000).toISOString()}, tokens may live at most ${TOKEN_MAX_LIFETIME_S / 86400} days`,
+    );
   }
   const { sub, role, companyId } = claims.data;
   return { userId: Number(sub), role, companyId: role === 'EMPLOYER' ? companyId! : null };

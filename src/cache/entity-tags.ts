@@ -5,7 +5,7 @@ const ENTITIES = new Set(['Job', 'Company', 'User', 'Application']);
 
 function tagValue(ctx: Context, type: string, value: unknown): void {
   if (Array.isArray(value)) value.forEach((v) => tagValue(ctx, type, v));
-  else if (value && typeof value === 'object' && 'id' in value) ctx.cache.tag(`${type}:${(value as { id: unknown }).id}`);
+  else if (value && typeof value === 'object' && 'id' in value) ctx.cache.tag(`${type}:${String(value.id)}`);
 }
 
 /**

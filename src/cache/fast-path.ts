@@ -54,9 +54,15 @@ export function createFastPath(options: FastPathOptions) {
     if (!type) return false;
     const at = performance.now();
     const text = raw.toString('utf8');
-    let params: { query?: unknown; documentId?: unknown; variables?: unknown; operationName?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } };
+    let params: {
+      query?: unknown;
+      documentId?: unknown;
+      variables?: unknown;
+      operationName?: unknown;
+      extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+    };
     try {
-      params = JSON.parse(text);
+      params = JSON.parse(text) as typeof params;
     } catch {
       return false;
     }
@@ -69,7 +75,12 @@ export function createFastPath(options: FastPathOptions) {
     const query = id !== undefined ? (params.query === undefined ? options.manifest[id] : undefined) : options.trusted ? undefined : params.query;
     const operationName = params.operationName ?? null;
     const variables = params.variables ?? null;
-    if (typeof query !== 'string' || (operationName !== null && typeof operationName !== 'string') || (variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))) return false;
+    if (
+      typeof query !== 'string' ||
+      (operationName !== null && typeof operationName !== 'string') ||
+      (variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+    )
+      return false;
     if (operationType(query, operationName) !== 'query') return false;
     let viewer: Viewer | null;
     try {
@@ -91,7 +102,12 @@ export function createFastPath(options: FastPathOptions) {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     const body = `{"data":${json},"extensions":${extensions}}`;
-    res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, ...options.cors(req.headers.origin) });
+    res.writeHead(200, {
+      'content-type': `${type}; charset=utf-8`,
+      'content-length': Buffer.byteLength(body),
+      'x-request-id': requestId,
+      ...options.cors(req.headers.origin),
+    });
     res.end(body);
     options.onHit({ operation: describeOperation({ query, operationName: operationName ?? undefined }).name, requestId, ms: performance.now() - at });
     return true;

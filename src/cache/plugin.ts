@@ -32,11 +32,18 @@ export function operationType(query: string, operationName?: string | null): str
 }
 
 /** The cache keys of a request: the operation with its variables, and who is asking. */
-export function cacheKeys(query: string, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined, viewer: Viewer | null) {
+export function cacheKeys(
+  query: string,
+  variables: Record<string, unknown> | null | undefined,
+  operationName: string | null | undefined,
+  viewer: Viewer | null,
+) {
   // No variables and `{}` are the same request.
   const vars = variables && Object.keys(variables).length ? variables : null;
   return {
-    opKey: createHash('sha256').update(JSON.stringify([query, vars, operationName ?? null])).digest('base64url'),
+    opKey: createHash('sha256')
+      .update(JSON.stringify([query, vars, operationName ?? null]))
+      .digest('base64url'),
     viewerKey: viewer ? `${viewer.userId}:${viewer.role}:${viewer.companyId ?? ''}` : 'anonymous',
   };
 }
@@ -103,8 +110,9 @@ export function useResponseCache(cache: ResponseCache, viewerOf: (request: Reque
     },
     onExecute({ args }) {
       const p = pending.get((args.contextValue as Context & { request: Request }).request);
-      if (p) p.context = args.contextValue as Context;
+      if (p) p.context = args.contextValue;
     },
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- Envelop's hook arguments are meant to be destructured
     async onResultProcess({ request, result, setResult }) {
       const p = pending.get(request);
       if (!p) return;

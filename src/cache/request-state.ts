@@ -20,11 +20,7 @@ export class RequestCacheState {
 }
 
 /** Tags of a job's lists: every list, lists of its type, lists of its company. */
-export const jobListTags = (job: { jobType: string; companyId: number }) => [
-  'jobs:all',
-  `jobs:type:${job.jobType}`,
-  `jobs:company:${job.companyId}`,
-];
+export const jobListTags = (job: { jobType: string; companyId: number }) => ['jobs:all', `jobs:type:${job.jobType}`, `jobs:company:${job.companyId}`];
 
 /**
  * Tag of a job's similar-jobs list, read by results that show it: the list changes without a

@@ -56,7 +56,8 @@ const DEBT_SQL_TIMEOUT_MS = 5000;
 export type TtlConfig = Pick<Config, 'CACHE_TTL_PAGE_S' | 'CACHE_TTL_SEARCH_S' | 'CACHE_TTL_LIST_S' | 'CACHE_TTL_TRENDING_S' | 'CACHE_TTL_PRIVATE_S'>;
 
 /** The longest any entry may live: entries are stored with at most this TTL. */
-export const maxEntryTtlMs = (c: TtlConfig) => Math.max(c.CACHE_TTL_PAGE_S, c.CACHE_TTL_SEARCH_S, c.CACHE_TTL_LIST_S, c.CACHE_TTL_TRENDING_S, c.CACHE_TTL_PRIVATE_S) * 1000;
+export const maxEntryTtlMs = (c: TtlConfig) =>
+  Math.max(c.CACHE_TTL_PAGE_S, c.CACHE_TTL_SEARCH_S, c.CACHE_TTL_LIST_S, c.CACHE_TTL_TRENDING_S, c.CACHE_TTL_PRIVATE_S) * 1000;
 
 /**
  * How long a tag version (and LAST) lives: longer than any entry that can depend on it, else
@@ -67,7 +68,8 @@ export const tagTtlMs = (c: TtlConfig) => maxEntryTtlMs(c) + TAG_TTL_MARGIN_MS;
 const OWED = 'SELECT max(id)::float8 AS m FROM cache_invalidation_debt';
 const RECORD = 'INSERT INTO cache_invalidation_debt DEFAULT VALUES RETURNING id::float8 AS id';
 // The writer's intent is settled by the debt that replaces it, atomically.
-const RECORD_FOR = 'WITH settled AS (DELETE FROM cache_invalidation_intent WHERE id = $1) INSERT INTO cache_invalidation_debt DEFAULT VALUES RETURNING id::float8 AS id';
+const RECORD_FOR =
+  'WITH settled AS (DELETE FROM cache_invalidation_intent WHERE id = $1) INSERT INTO cache_invalidation_debt DEFAULT VALUES RETURNING id::float8 AS id';
 const SETTLE = 'DELETE FROM cache_invalidation_intent WHERE id = $1';
 // Intents older than any live writer keeps one (its writer died between COMMIT and invalidation)
 // become one debt. A data-modifying WITH runs to completion whatever the outer query reads.
@@ -86,7 +88,10 @@ const noop = () => undefined;
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = ioDeadline(() => reject(new Timeout(`${what} did not answer within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = ioDeadline(() => reject(new Timeout(`${what} did not answer within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -201,7 +206,9 @@ export class ResponseCache {
 
   ttlMs(kind: TtlKind | 'private'): number {
     const { CACHE_TTL_PAGE_S, CACHE_TTL_SEARCH_S, CACHE_TTL_LIST_S, CACHE_TTL_TRENDING_S, CACHE_TTL_PRIVATE_S } = this.config;
-    const s = { page: CACHE_TTL_PAGE_S, search: CACHE_TTL_SEARCH_S, list: CACHE_TTL_LIST_S, trending: CACHE_TTL_TRENDING_S, private: CACHE_TTL_PRIVATE_S }[kind];
+    const s = { page: CACHE_TTL_PAGE_S, search: CACHE_TTL_SEARCH_S, list: CACHE_TTL_LIST_S, trending: CACHE_TTL_TRENDING_S, private: CACHE_TTL_PRIVATE_S }[
+      kind
+    ];
     return s * 1000;
   }
 
@@ -297,7 +304,10 @@ export class ResponseCache {
       } catch (dbErr) {
         // Still owed in memory; written (or paid) by the next reconcile.
         this.unrecorded = true;
-        this.log('response cache: could not record a lost invalidation in the database (retrying); a restart before it is written or paid would forget it', dbErr);
+        this.log(
+          'response cache: could not record a lost invalidation in the database (retrying); a restart before it is written or paid would forget it',
+          dbErr,
+        );
       }
       return;
     }

@@ -59,9 +59,9 @@ export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unk
     evictions: () => 0,
     // Redis is run with volatile-ttl (docs/DEPLOYMENT.md): results, which expire sooner, go first.
     forgottenBefore: () => 0,
-    onReady: redis.onReady,
-    ready: redis.ready,
-    close: redis.close,
+    onReady: (listener) => redis.onReady(listener),
+    ready: () => redis.ready(),
+    close: () => redis.close(),
   };
 }
 
@@ -74,6 +74,12 @@ export function memoryKeyv(maxEntries: number, maxBytes: number, onEvict?: (valu
     dispose: (v, _k, reason) => void (reason === 'evict' && onEvict?.(v)),
   });
   // Keyv keeps expiry in the value; LRUCache's set() takes options, not Keyv's ttl argument.
-  const store = { get: (k: string) => lru.get(k), set: (k: string, v: string) => void lru.set(k, v), delete: (k: string) => lru.delete(k), clear: () => lru.clear(), has: (k: string) => lru.has(k) };
+  const store = {
+    get: (k: string) => lru.get(k),
+    set: (k: string, v: string) => void lru.set(k, v),
+    delete: (k: string) => lru.delete(k),
+    clear: () => lru.clear(),
+    has: (k: string) => lru.has(k),
+  };
   return new Keyv({ store, throwOnErrors: true });
 }

@@ -7,16 +7,17 @@ const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'Sock
 // Prisma's "unable to start a transaction in the given time": no pool connection within maxWait.
 const PRISMA_CODES = new Set(['P2028']);
 // pg reports a dropped socket with messages and no code.
-const MESSAGES = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended|terminating connection|the database system is (starting up|shutting down)|Can't reach database server/i;
+const MESSAGES =
+  /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection ended|terminating connection|the database system is (starting up|shutting down)|Can't reach database server/i;
 
 /** Every error this one wraps: causes, GraphQL's originalError, Prisma's driver-adapter error. */
-function* chain(err: unknown, depth = 0): Generator<Record<string, any>> {
+function* chain(err: unknown, depth = 0): Generator<Record<string, unknown>> {
   if (!err || typeof err !== 'object' || depth > 8) return;
-  const e = err as Record<string, any>;
+  const e = err as Record<string, unknown>;
   yield e;
   yield* chain(e.cause, depth + 1);
   yield* chain(e.originalError, depth + 1);
-  yield* chain(e.meta?.driverAdapterError, depth + 1);
+  yield* chain((e.meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError, depth + 1);
   if (Array.isArray(e.errors)) for (const inner of e.errors) yield* chain(inner, depth + 1);
 }
 
@@ -27,7 +28,8 @@ function* chain(err: unknown, depth = 0): Generator<Record<string, any>> {
  */
 export function isConnectionError(err: unknown): boolean {
   for (const e of chain(err)) {
-    for (const code of [e.code, e.originalCode]) if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || SOCKET_CODES.has(code) || PRISMA_CODES.has(code))) return true;
+    for (const code of [e.code, e.originalCode])
+      if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || SOCKET_CODES.has(code) || PRISMA_CODES.has(code))) return true;
     if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true;
     // Only a driver's error without a code of its own is read by its message: pg's socket
     // errors have none, while a statement's error (which may quote the input) has its SQLSTATE,
@@ -39,4 +41,5 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /** A statement that only reads, so sending it again cannot write twice. */
-export const isReadOnlySql = (sql: string) => /^\s*(SELECT|SHOW)\b/i.test(sql) && !/\b(INSERT|UPDATE|DELETE|FOR\s+UPDATE|FOR\s+SHARE|nextval|setval)\b/i.test(sql);
+export const isReadOnlySql = (sql: string) =>
+  /^\s*(SELECT|SHOW)\b/i.test(sql) && !/\b(INSERT|UPDATE|DELETE|FOR\s+UPDATE|FOR\s+SHARE|nextval|setval)\b/i.test(sql);

@@ -82,7 +82,9 @@ export function lockDataDir(dir: string, command = basename(process.argv[1] ?? '
       }
       const holder = readHolder(path);
       if ((holder && alive(holder)) || attempt > 3) {
-        const who = holder ? `${holder.command} (pid ${holder.pid}${holder.pid === process.pid ? ', this very process' : ''}, since ${holder.since})` : 'another process';
+        const who = holder
+          ? `${holder.command} (pid ${holder.pid}${holder.pid === process.pid ? ', this very process' : ''}, since ${holder.since})`
+          : 'another process';
         throw new DataDirInUseError(
           `The embedded database in ${dir} is in use by ${who}. ` +
             'Stop that process first, or give this one another DATA_DIR; for several processes on one database, use DATABASE_URL (PostgreSQL).',

@@ -37,9 +37,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions =
-  | { url: string; poolSize?: number }
-  | { dataDir?: string /* absent: in memory */ };
+export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir?: string /* absent: in memory */ };
 
 /** Deadlock and serialization failure: PostgreSQL rolled the whole transaction back; running it again is safe. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -73,7 +71,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
           await client.query('BEGIN');
           const result = await fn({
             exec: async (script) => void (await client.query(script)),
-            query: async (sql, params) => (await client.query(sql, params)).rows,
+            query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
           });
           await client.query('COMMIT');
           return result;
@@ -147,20 +145,22 @@ function retryRead<T>(sql: string, run: () => Promise<T>): Promise<T> {
   });
 }
 
+type AnyFn = (...args: unknown[]) => unknown;
+
 /** Prisma's adapter with `retryRead` on the statements it sends outside transactions. */
 function retryingReads(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
   return new Proxy(factory, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop !== 'connect') return typeof value === 'function' ? value.bind(target) : value;
+    get(target, prop): unknown {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop !== 'connect') return typeof value === 'function' ? (value as AnyFn).bind(target) : value;
       return async () => {
-        const adapter = (await target.connect()) as SqlDriverAdapter;
+        const adapter: SqlDriverAdapter = await target.connect();
         return new Proxy(adapter, {
-          get(a, p) {
-            const v = Reflect.get(a, p, a);
+          get(a, p): unknown {
+            const v: unknown = Reflect.get(a, p, a);
             if (typeof v !== 'function') return v;
-            if (p !== 'queryRaw') return v.bind(a);
-            return (q: SqlQuery) => retryRead(q.sql, () => v.call(a, q));
+            if (p !== 'queryRaw') return (v as AnyFn).bind(a);
+            return (q: SqlQuery) => retryRead(q.sql, () => (v as AnyFn).call(a, q) as Promise<unknown>);
           },
         });
       };

@@ -33,10 +33,7 @@ export function rng(seed: number) {
 
 async function insertJson(raw: Pick<RawSql, 'query'>, target: string, columns: string, rows: unknown[], chunk = 1000) {
   for (let i = 0; i < rows.length; i += chunk) {
-    await raw.query(
-      `INSERT INTO ${target} SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${columns})`,
-      [JSON.stringify(rows.slice(i, i + chunk))],
-    );
+    await raw.query(`INSERT INTO ${target} SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${columns})`, [JSON.stringify(rows.slice(i, i + chunk))]);
   }
 }
 
@@ -59,9 +56,7 @@ export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Da
     const remote = r.next() < 0.25;
     const skills = role.skills.filter(() => r.next() < 0.7);
     if (skills.length === 0) skills.push(role.skills[0]);
-    const sentences = Array.from({ length: 6 }, () =>
-      r.pick(SENTENCES).replace('{skill}', r.pick(role.skills)).replace('{skill2}', r.pick(role.skills)),
-    );
+    const sentences = Array.from({ length: 6 }, () => r.pick(SENTENCES).replace('{skill}', r.pick(role.skills)).replace('{skill2}', r.pick(role.skills)));
     const hasSalary = r.next() < 0.8;
     const mid = Math.round((role.base * level.factor * (0.85 + r.next() * 0.3)) / 1000) * 1000;
     const company = companies[r.int(companies.length)];

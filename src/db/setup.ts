@@ -6,11 +6,7 @@ import { migrate } from './migrate';
 import { seedDemo, type SeedSize } from './seed';
 
 export function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR'>) {
-  return openDatabase(
-    config.DATABASE_URL
-      ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
-      : { dataDir: resolve(config.DATA_DIR) },
-  );
+  return openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE } : { dataDir: resolve(config.DATA_DIR) });
 }
 
 export async function isEmpty(db: Database): Promise<boolean> {

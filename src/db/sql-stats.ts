@@ -35,10 +35,6 @@ export function runWithSqlStats<T>(stats: SqlStats, fn: () => T): T {
   return current.run(stats, fn);
 }
 
-export function currentSqlStats(): SqlStats | undefined {
-  return current.getStore();
-}
-
 type AnyFn = (...args: unknown[]) => Promise<unknown>;
 
 /** A view of `target` whose queryRaw/executeRaw report to the current request's counter. */
@@ -79,7 +75,10 @@ export function countingAdapter<F extends SqlDriverAdapterFactory>(factory: F): 
   return counted(factory as unknown as SqlQueryable, {
     connect: (connect) => async () =>
       counted((await connect()) as SqlDriverAdapter, {
-        startTransaction: (start) => async (...args) => counted((await start(...args)) as Transaction),
+        startTransaction:
+          (start) =>
+          async (...args) =>
+            counted((await start(...args)) as Transaction),
       }),
   }) as unknown as F;
 }

@@ -93,5 +93,6 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown, argument: st
 }
 
 export function checkSalaryOrder(min: number | null | undefined, max: number | null | undefined, argument: string) {
-  if (min != null && max != null && min > max) throw badInput(`\`${argument}.salaryMin\` (${min}) is greater than \`${argument}.salaryMax\` (${max})`, `${argument}.salaryMin`);
+  if (min != null && max != null && min > max)
+    throw badInput(`\`${argument}.salaryMin\` (${min}) is greater than \`${argument}.salaryMax\` (${max})`, `${argument}.salaryMin`);
 }

@@ -36,7 +36,8 @@ export function experienceLevel(title: string, description: string, feedLevel?: 
   return n <= 1 ? 'ENTRY' : n <= 4 ? 'MID' : n <= 7 ? 'SENIOR' : 'LEAD';
 }
 
-const REMOTE = /\b(fully remote|100% remote|remote[- ](?:first|friendly|position|role|opportunity|work)|work(?:ing)? from home|wfh|telecommut\w*|remote within)\b/i;
+const REMOTE =
+  /\b(fully remote|100% remote|remote[- ](?:first|friendly|position|role|opportunity|work)|work(?:ing)? from home|wfh|telecommut\w*|remote within)\b/i;
 
 /** Remote when the title or location says "remote", or the text offers remote work. */
 export function isRemote(title: string, location: string, description: string): boolean {

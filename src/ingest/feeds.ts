@@ -21,6 +21,7 @@ export function openFeed(path: string, format?: string): { format: Format; rows:
   const f = (format ?? detectFormat(path)) as Format;
   if (!(f in FORMATS)) throw new FeedError(`unknown format ${JSON.stringify(format)}: use one of ${Object.keys(FORMATS).join(', ')}`);
   const isDir = statSync(path).isDirectory();
-  if ((f === 'linkedin') !== isDir) throw new FeedError(`--format ${f} expects ${f === 'linkedin' ? 'a folder' : 'a file'}, and ${path} is ${isDir ? 'a folder' : 'a file'}`);
+  if ((f === 'linkedin') !== isDir)
+    throw new FeedError(`--format ${f} expects ${f === 'linkedin' ? 'a folder' : 'a file'}, and ${path} is ${isDir ? 'a folder' : 'a file'}`);
   return { format: f, rows: FORMATS[f](path) };
 }

@@ -38,7 +38,11 @@ interface Ready {
 
 /** Postings without an id of their own: the same content always gets the same id. */
 function contentId(c: Candidate): string {
-  const norm = (s: unknown) => String(s ?? '').toLowerCase().replace(/\s+/g, ' ').trim();
+  const norm = (s: string | number | null | undefined) =>
+    String(s ?? '')
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .trim();
   const key = [c.title, c.company.name ?? c.company.id, c.city, c.state, c.location, c.description].map(norm).join('\u001f');
   return `h:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
@@ -89,7 +93,18 @@ class DryRunRollback extends Error {}
  */
 export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
-  const summary: ImportSummary = { rows: 0, created: 0, updated: 0, unchanged: 0, merged: 0, rejected: 0, rejects: [], changedJobIds: [], dryRun: !!options.dryRun, ms: 0 };
+  const summary: ImportSummary = {
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    merged: 0,
+    rejected: 0,
+    rejects: [],
+    changedJobIds: [],
+    dryRun: !!options.dryRun,
+    ms: 0,
+  };
   const reject = (r: Reject) => {
     summary.rejected += 1;
     summary.rejects.push(r);
@@ -181,7 +196,9 @@ export class ImportInterrupted extends Error {
     readonly cause: unknown,
   ) {
     const written = summary.created + summary.updated + summary.unchanged;
-    super(`the import stopped after ${written} of ${total} postings were written (in whole batches): ${(cause as Error)?.message ?? cause}. Run it again to complete it; nothing is written twice.`);
+    super(
+      `the import stopped after ${written} of ${total} postings were written (in whole batches): ${(cause as Error)?.message ?? cause}. Run it again to complete it; nothing is written twice.`,
+    );
   }
 }
 
@@ -195,7 +212,9 @@ async function writeBatch(tx: Tx, source: string, batch: Ready[]): Promise<{ cre
   if (byName.size) {
     // In name order, as every batch does: two imports locking the same companies then queue
     // instead of deadlocking.
-    const companies = [...byName.values()].sort((x, y) => (x.name! < y.name! ? -1 : 1)).map((c) => ({ name: c.name, external_ref: c.externalRef ?? null, industry: c.industry ?? null, rating: c.rating ?? null }));
+    const companies = [...byName.values()]
+      .sort((x, y) => (x.name! < y.name! ? -1 : 1))
+      .map((c) => ({ name: c.name, external_ref: c.externalRef ?? null, industry: c.industry ?? null, rating: c.rating ?? null }));
     await tx.query(
       `INSERT INTO company (name, external_ref, industry, rating)
        SELECT name, external_ref, industry, rating FROM jsonb_to_recordset($1::jsonb) AS x(name text, external_ref text, industry text, rating float8)

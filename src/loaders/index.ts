@@ -51,9 +51,7 @@ export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, s
     return ids.map((id) => map.get(id) ?? null);
   };
 
-  const job = loader<JobRow | null>('job', async (ids) =>
-    byId(ids, await prisma.job.findMany({ where: { id: { in: [...ids] } } })),
-  );
+  const job = loader<JobRow | null>('job', async (ids) => byId(ids, await prisma.job.findMany({ where: { id: { in: [...ids] } } })));
   const primeJobs = (rows: JobRow[]) => rows.forEach((r) => job.prime(r.id, r));
 
   const jobDescription = loader<string>('jobDescription', async (ids) => {
@@ -62,12 +60,11 @@ export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, s
     return ids.map((id) => map.get(id) ?? new Error(`job ${id} is missing`));
   });
 
-  const company = loader<Company | null>('company', async (ids) =>
-    byId(ids, await prisma.company.findMany({ where: { id: { in: [...ids] } } })),
-  );
+  const company = loader<Company | null>('company', async (ids) => byId(ids, await prisma.company.findMany({ where: { id: { in: [...ids] } } })));
 
   /** Row counts per id of `table` grouped by `column`, 0 for ids without rows. */
-  const countsBy = (table: string, column: string, where: string, ...params: unknown[]) =>
+  const countsBy =
+    (table: string, column: string, where: string, ...params: unknown[]) =>
     async (ids: readonly number[]) => {
       const rows = await prisma.$queryRawUnsafe<{ id: number; n: number }[]>(
         `SELECT ${column} AS id, count(*)::int AS n FROM ${table} WHERE ${column} = ANY($1::int[]) ${where} GROUP BY ${column}`,
@@ -175,9 +172,7 @@ export function createLoaders(prisma: PrismaClient, onBatch?: (loader: string, s
       status == null ? countsBy('application', parentColumn, '') : countsBy('application', parentColumn, 'AND status = $2::"ApplicationStatus"', status),
     );
 
-  const user = loader<User | null>('user', async (ids) =>
-    byId(ids, await prisma.user.findMany({ where: { id: { in: [...ids] } } })),
-  );
+  const user = loader<User | null>('user', async (ids) => byId(ids, await prisma.user.findMany({ where: { id: { in: [...ids] } } })));
   const application = loader<Application | null>('application', async (ids) =>
     byId(ids, await prisma.application.findMany({ where: { id: { in: [...ids] } } })),
   );

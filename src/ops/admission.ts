@@ -66,7 +66,9 @@ export class Admission {
    * is refused before it is parsed and validated (src/gateway.ts), when CPU is what is short.
    */
   full(): boolean {
-    return this.running >= this.config.MAX_CONCURRENT_EXECUTIONS && (this.waiting.size >= this.config.MAX_QUEUED_EXECUTIONS || this.config.QUEUE_TIMEOUT_MS === 0);
+    return (
+      this.running >= this.config.MAX_CONCURRENT_EXECUTIONS && (this.waiting.size >= this.config.MAX_QUEUED_EXECUTIONS || this.config.QUEUE_TIMEOUT_MS === 0)
+    );
   }
 
   /** Counts a request shed before it reached Yoga (see `full`). */
@@ -124,6 +126,7 @@ export function useAdmission(admission: Admission): Plugin {
       if (typeof slot === 'string') return void setResultAndStopExecution({ errors: [refusal(slot)] });
       setExecuteFn(async (a) => {
         try {
+          // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- Envelop types the execute function's result as any
           return await executeFn(a);
         } finally {
           // Cancelled (its client left), it returns at once, but the SQL it sent still holds or

@@ -3,7 +3,6 @@ import type { Registry } from 'prom-client';
 import type { Services } from '../context';
 import { readMigrations } from '../db/migrate';
 
-
 async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -21,15 +20,22 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 export function useOpsEndpoints(services: Services, registry: Registry): Plugin {
   const expected = readMigrations().map((m) => m.name);
   return {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- Envelop's hook arguments are meant to be destructured
     async onRequest({ url, endResponse, fetchAPI }) {
       const json = (body: unknown, status = 200) => new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-      if (url.pathname === '/metrics') return endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
+      if (url.pathname === '/metrics')
+        return endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
       if (url.pathname !== '/ready') return;
       if (services.lifecycle?.stopping) return endResponse(json({ status: 'stopping' }, 503));
       const cache = services.responseCache?.stats();
       const report: Record<string, unknown> = { cache: cache ? (cache.degraded ? `${cache.store} (degraded: serving uncached)` : cache.store) : 'off' };
       try {
-        const rows = await within(2000, services.db.raw.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL'));
+        const rows = await within(
+          2000,
+          services.db.raw.query<{ migration_name: string }>(
+            'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+          ),
+        );
         const applied = new Set(rows.map((r) => r.migration_name));
         const missing = expected.filter((m) => !applied.has(m));
         report.database = 'ok';

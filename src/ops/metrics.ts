@@ -31,7 +31,12 @@ export function createMetrics(services: Services, admission?: Admission) {
     buckets: [0, 1, 2, 3, 4, 6, 10, 20, 50],
     registers: [registry],
   });
-  const sqlSeconds = new Histogram({ name: 'graphql_sql_seconds', help: 'Database time per executed request.', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [registry] });
+  const sqlSeconds = new Histogram({
+    name: 'graphql_sql_seconds',
+    help: 'Database time per executed request.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [registry],
+  });
   const batches = new Histogram({
     name: 'dataloader_batch_size',
     help: 'Keys per DataLoader batch (one SQL statement each), by loader.',
@@ -40,8 +45,22 @@ export function createMetrics(services: Services, admission?: Admission) {
     registers: [registry],
   });
   const limiter = services.rateLimiter;
-  new Gauge({ name: 'rate_limited_requests', help: 'Requests refused with 429 since start.', registers: [registry], collect() { this.set(limiter?.counts.limited ?? 0); } });
-  new Gauge({ name: 'rate_limit_store_errors', help: 'Rate-limit checks let through because the store (Redis) failed.', registers: [registry], collect() { this.set(limiter?.counts.storeErrors ?? 0); } });
+  new Gauge({
+    name: 'rate_limited_requests',
+    help: 'Requests refused with 429 since start.',
+    registers: [registry],
+    collect() {
+      this.set(limiter?.counts.limited ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'rate_limit_store_errors',
+    help: 'Rate-limit checks let through because the store (Redis) failed.',
+    registers: [registry],
+    collect() {
+      this.set(limiter?.counts.storeErrors ?? 0);
+    },
+  });
   const cache = services.responseCache;
   for (const [key, help] of [
     ['hits', 'Response cache hits.'],
@@ -52,10 +71,31 @@ export function createMetrics(services: Services, admission?: Admission) {
     ['errors', 'Failed or timed-out cache store operations.'],
     ['evictions', 'Entries evicted from the in-memory cache.'],
   ] as const) {
-    new Gauge({ name: `response_cache_${key}`, help, registers: [registry], collect() { this.set(cache ? cache.stats()[key] : 0); } });
+    new Gauge({
+      name: `response_cache_${key}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(cache ? cache.stats()[key] : 0);
+      },
+    });
   }
-  new Gauge({ name: 'response_cache_hit_ratio', help: 'Hits / lookups since start.', registers: [registry], collect() { this.set(cache?.stats().hitRate ?? 0); } });
-  new Gauge({ name: 'response_cache_degraded', help: '1 while the cache store is failing.', registers: [registry], collect() { this.set(cache?.stats().degraded ? 1 : 0); } });
+  new Gauge({
+    name: 'response_cache_hit_ratio',
+    help: 'Hits / lookups since start.',
+    registers: [registry],
+    collect() {
+      this.set(cache?.stats().hitRate ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'response_cache_degraded',
+    help: '1 while the cache store is failing.',
+    registers: [registry],
+    collect() {
+      this.set(cache?.stats().degraded ? 1 : 0);
+    },
+  });
   const pool = services.db.driver.pool;
   new Gauge({
     name: 'db_pool_connections',
@@ -69,8 +109,22 @@ export function createMetrics(services: Services, admission?: Admission) {
     },
   });
 
-  new Gauge({ name: 'graphql_executions_in_flight', help: 'GraphQL executions running (admission slots taken).', registers: [registry], collect() { this.set(admission?.running ?? 0); } });
-  new Gauge({ name: 'graphql_executions_queued', help: 'GraphQL executions waiting for an admission slot.', registers: [registry], collect() { this.set(admission?.queued ?? 0); } });
+  new Gauge({
+    name: 'graphql_executions_in_flight',
+    help: 'GraphQL executions running (admission slots taken).',
+    registers: [registry],
+    collect() {
+      this.set(admission?.running ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'graphql_executions_queued',
+    help: 'GraphQL executions waiting for an admission slot.',
+    registers: [registry],
+    collect() {
+      this.set(admission?.queued ?? 0);
+    },
+  });
   const reported = { overload: 0, client_gone: 0 };
   new Counter({
     name: 'graphql_executions_shed_total',
@@ -117,7 +171,7 @@ export function createMetrics(services: Services, admission?: Admission) {
       const hit = (r.extensions?.responseCache as { hit?: boolean } | undefined)?.hit === true;
       const cacheLabel = !cache || s.type === 'mutation' ? 'none' : hit ? 'hit' : 'miss';
       duration.observe({ operation: s.operation, type: s.type, cache: cacheLabel }, (performance.now() - s.at) / 1000);
-      for (const e of r.errors ?? []) errors.inc({ code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+      for (const e of r.errors ?? []) errors.inc({ code: String((e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR') });
       const sql = r.extensions?.sql as { statements: number; ms: number } | undefined;
       if (sql && !hit) {
         statements.observe(sql.statements);
@@ -127,6 +181,7 @@ export function createMetrics(services: Services, admission?: Admission) {
   };
   const onBatch = (loader: string, size: number) => batches.observe({ loader }, size);
   /** A cache hit answered before Yoga (cache/fast-path.ts). */
-  const onFastHit = (operation: string | undefined, seconds: number) => duration.observe({ operation: operationLabel(operation), type: 'query', cache: 'hit' }, seconds);
+  const onFastHit = (operation: string | undefined, seconds: number) =>
+    duration.observe({ operation: operationLabel(operation), type: 'query', cache: 'hit' }, seconds);
   return { registry, plugin, onBatch, onFastHit };
 }

@@ -37,7 +37,15 @@ export class RateLimiter {
       const consumed = this.limiter.consume(client, points);
       // Bounded like the cache's calls: a Redis that hangs (connected, silent) must not hold
       // requests, and the execution slots they occupy, until TCP gives up. (In memory it cannot hang.)
-      const late = this.redis && new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`rate limiter store did not answer within ${this.config.CACHE_TIMEOUT_MS} ms`)), this.config.CACHE_TIMEOUT_MS)));
+      const late =
+        this.redis &&
+        new Promise<never>(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new Error(`rate limiter store did not answer within ${this.config.CACHE_TIMEOUT_MS} ms`)),
+              this.config.CACHE_TIMEOUT_MS,
+            )),
+        );
       await (late ? Promise.race([consumed, late]) : consumed);
       this.failing = false;
       return { allowed: true };
@@ -65,7 +73,10 @@ export class RateLimiter {
     if (userId !== null) return `u:${userId}`;
     const hops = this.config.TRUST_PROXY_HOPS;
     if (hops > 0) {
-      const chain = (forwardedFor ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const chain = (forwardedFor ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (chain.length) return `ip:${chain[Math.max(0, chain.length - hops)]}`;
     }
     return `ip:${req?.socket?.remoteAddress ?? 'unknown'}`;

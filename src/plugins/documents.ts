@@ -9,7 +9,7 @@ import { fromRoot } from '../paths';
 /** The manifest codegen writes: `sha256:<hex>` → document text. */
 export const MANIFEST_PATH = fromRoot('client', 'generated', 'persisted-documents.json');
 
-export const readManifest = (path = MANIFEST_PATH): Record<string, string> => JSON.parse(readFileSync(path, 'utf8'));
+export const readManifest = (path = MANIFEST_PATH) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
 
 const APQ_TTL_MS = 24 * 3600 * 1000;
 
@@ -58,7 +58,8 @@ export function useDocuments(options: DocumentsOptions): Plugin[] {
       notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: options.trusted ? 400 : 200 } } },
       keyNotFound: { message: 'Must provide query string or documentId.', extensions: { code: 'BAD_REQUEST', http: { spec: true, status: 400 } } },
       persistedQueryOnly: {
-        message: 'This gateway runs trusted documents only: send the documentId of an operation from the published manifest (ANALYST and ADMIN tokens may send any query).',
+        message:
+          'This gateway runs trusted documents only: send the documentId of an operation from the published manifest (ANALYST and ADMIN tokens may send any query).',
         extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
       },
     },

@@ -13,10 +13,16 @@ export function useErrorCodes(): Plugin {
         if (Symbol.asyncIterator in result || result.data !== undefined || !result.errors) return;
         setResult({
           ...result,
-          errors: result.errors.map((e) =>
+          errors: result.errors.map((e: GraphQLError) =>
             e.extensions?.code || e.path
               ? e
-              : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, originalError: e.originalError, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }),
+              : new GraphQLError(e.message, {
+                  nodes: e.nodes,
+                  source: e.source,
+                  positions: e.positions,
+                  originalError: e.originalError,
+                  extensions: { ...e.extensions, code: 'BAD_USER_INPUT' },
+                }),
           ),
         });
       },

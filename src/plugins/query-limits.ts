@@ -46,7 +46,10 @@ export function useQueryLimits(config: Pick<Config, 'QUERY_MAX_DEPTH' | 'QUERY_M
  * does no work: over the limit (each root field refuses it with QUERY_TOO_COMPLEX before its
  * resolver runs) or variables that do not fit their types (refused with BAD_USER_INPUT).
  */
-export function executionCost(args: { document: DocumentNode; schema: GraphQLSchema; operationName?: string | null; variableValues?: Record<string, unknown> | null }, ctx: Context): number | null {
+export function executionCost(
+  args: { document: DocumentNode; schema: GraphQLSchema; operationName?: string | null; variableValues?: Record<string, unknown> | null },
+  ctx: Context,
+): number | null {
   const operation = getOperationAST(args.document, args.operationName);
   if (!operation) return null;
   // Pothos costs a document's first operation: keep only the one that runs (and the fragments).

@@ -40,7 +40,7 @@ export function useRequestLog(log: Logger, slowMs: number): Plugin<Context> {
     },
     onExecute({ args }) {
       const e = entries.get((args.contextValue as Context & { request: Request }).request);
-      if (e) e.context = args.contextValue as Context;
+      if (e) e.context = args.contextValue;
     },
     onResultProcess({ request, result }) {
       const e = entries.get(request);
@@ -48,7 +48,7 @@ export function useRequestLog(log: Logger, slowMs: number): Plugin<Context> {
       const r = result as ExecutionResult;
       const cache = r.extensions?.responseCache as { hit?: boolean; coalesced?: boolean } | undefined;
       if (cache) e.cache = cache.hit ? 'hit' : cache.coalesced ? 'coalesced' : 'miss';
-      if (r.errors?.length) e.errors = r.errors.map((err) => String(err.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      if (r.errors?.length) e.errors = r.errors.map((err) => String((err.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR'));
     },
     onResponse({ request, response }) {
       const e = entries.get(request);

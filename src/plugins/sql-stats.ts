@@ -12,6 +12,7 @@ export function useSqlStats(enabled: boolean): Plugin<Context> {
     onExecute({ args, executeFn, setExecuteFn }) {
       const stats: SqlStats = { statements: 0, ms: 0 };
       (args.contextValue as unknown as Context).sqlStats = stats;
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- Envelop types the execute function's result as any
       setExecuteFn((args) => runWithSqlStats(stats, () => executeFn(args)));
       if (!enabled) return;
       return {

@@ -3,7 +3,13 @@ import { badInput, INT4_MAX } from '../errors';
 
 // A cursor carries the sort key of the last row seen, so the next page is a keyset seek
 // (an index range scan) rather than an OFFSET that rereads every earlier row.
-const CursorSchema = z.object({ o: z.string(), k: z.array(z.union([z.string(), z.number()])).min(1).max(3) });
+const CursorSchema = z.object({
+  o: z.string(),
+  k: z
+    .array(z.union([z.string(), z.number()]))
+    .min(1)
+    .max(3),
+});
 export type CursorKey = (string | number)[];
 
 // The key is cast in SQL (::int, ::timestamptz, ::float8): each part must be what we encoded,

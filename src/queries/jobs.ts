@@ -105,12 +105,7 @@ export interface JobPageQuery {
 }
 
 /** One statement for a page of jobs (first + 1 rows, to know if there is a next page). */
-export function jobPageQuery(args: {
-  filter?: JobFilterInput | null;
-  orderBy?: JobOrder | null;
-  first?: number | null;
-  after?: string | null;
-}): JobPageQuery {
+export function jobPageQuery(args: { filter?: JobFilterInput | null; orderBy?: JobOrder | null; first?: number | null; after?: string | null }): JobPageQuery {
   const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
   const p = new Params();
   const where = filterConditions(args.filter, p);

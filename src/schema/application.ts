@@ -75,7 +75,8 @@ export async function applicationPage(
 ) {
   const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
   const status = args.status ?? null;
-  const [pages, totals] = of === 'user' ? [ctx.loaders.userApplications, ctx.loaders.userApplicationCount] : [ctx.loaders.jobApplications, ctx.loaders.jobApplicationCount];
+  const [pages, totals] =
+    of === 'user' ? [ctx.loaders.userApplications, ctx.loaders.userApplicationCount] : [ctx.loaders.jobApplications, ctx.loaders.jobApplicationCount];
   const page = await pages(first, args.after ?? null, status).load(id);
   return toConnection(page.rows, first, args.after, applicationCursor, () => totals(status).load(id), page.hasNextPage);
 }

@@ -45,6 +45,7 @@ class TextArgsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
 }
 
 declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- how a Pothos plugin declares its types
   export namespace PothosSchemaTypes {
     interface Plugins<Types extends SchemaTypes> {
       textArgs: TextArgsPlugin<Types>;
@@ -84,10 +85,12 @@ export const builder = new SchemaBuilder<{
  * Cost of a list field: `base`, plus its selection times the items asked for. Out-of-range
  * `first` is left to the resolver's clear BAD_USER_INPUT, so the multiplier stays within range.
  */
-export const listCost = (base: number, defaultFirst: number, maxFirst = 100) => (args: { first?: number | null }) => ({
-  field: base,
-  multiplier: Math.min(maxFirst, Math.max(1, args.first ?? defaultFirst)),
-});
+export const listCost =
+  (base: number, defaultFirst: number, maxFirst = 100) =>
+  (args: { first?: number | null }) => ({
+    field: base,
+    multiplier: Math.min(maxFirst, Math.max(1, args.first ?? defaultFirst)),
+  });
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.queryType({ description: 'Reads of the job platform.' });

@@ -27,7 +27,12 @@ builder.objectType('Job', {
     salaryMin: t.exposeInt('salaryMin', { nullable: true, description: 'Yearly, USD.' }),
     salaryMax: t.exposeInt('salaryMax', { nullable: true, description: 'Yearly, USD.' }),
     remote: t.exposeBoolean('remote', { description: 'Whether the job can be done remotely.' }),
-    experienceLevel: t.field({ type: ExperienceLevelEnum, nullable: true, description: 'Seniority asked for; null when unknown.', resolve: (j) => j.experienceLevel }),
+    experienceLevel: t.field({
+      type: ExperienceLevelEnum,
+      nullable: true,
+      description: 'Seniority asked for; null when unknown.',
+      resolve: (j) => j.experienceLevel,
+    }),
     skills: t.exposeStringList('skills', { description: 'Skills named by the posting, most relevant first.' }),
     isActive: t.exposeBoolean('isActive', { description: 'False once the job is closed.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was posted.' }),

@@ -1,6 +1,6 @@
 import { requireRole } from '../auth/guards';
 import { checkRange } from '../errors';
-import { filterConditions, Params, type JobFilterInput } from '../queries/jobs';
+import { filterConditions, Params } from '../queries/jobs';
 import { builder } from './builder';
 import { JobFilter } from './query';
 
@@ -107,7 +107,7 @@ builder.queryField('jobStats', (t) =>
       requireRole(ctx.auth.viewer, 'ANALYST', 'ADMIN');
       ctx.cache.tag('stats');
       const p = new Params();
-      const where = filterConditions(filter as JobFilterInput | null, p).join(' AND ');
+      const where = filterConditions(filter, p).join(' AND ');
       return { where, params: p.values };
     },
   }),

@@ -9,7 +9,7 @@ export const LINKEDIN = resolve(FEEDS, 'linkedin-2023');
 /** `describe` when the feeds are present; otherwise the block is skipped, saying why. */
 export function describeWithFeeds(name: string, fn: () => void) {
   if (existsSync(GLASSDOOR) && existsSync(LINKEDIN)) return describe(name, fn);
-  // eslint-disable-next-line no-console
+
   console.warn(`Skipping "${name}": the real job feeds are not at ${FEEDS}.`);
   return describe.skip(name, fn);
 }

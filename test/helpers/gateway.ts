@@ -38,7 +38,14 @@ export interface GqlOptions {
  */
 export function testGateway(
   db: Database,
-  options: { SQL_STATS?: boolean; responseCache?: ResponseCache; rateLimiter?: RateLimiter; log?: Logger; batching?: boolean; config?: Partial<GatewayConfig> } = {},
+  options: {
+    SQL_STATS?: boolean;
+    responseCache?: ResponseCache;
+    rateLimiter?: RateLimiter;
+    log?: Logger;
+    batching?: boolean;
+    config?: Partial<GatewayConfig>;
+  } = {},
 ) {
   // Not started: tests drain it when they want background refreshes to have happened.
   const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
@@ -51,7 +58,7 @@ export function testGateway(
     const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
     if (authorization) headers.authorization = authorization;
     const res = await gateway.fetch('http://gateway.test/graphql', { method: 'POST', headers, body: JSON.stringify(options.body ?? { query, variables }) });
-    return { ...((await res.json()) as object), status: res.status, headers: res.headers } as GqlResponse<T>;
+    return { ...((await res.json()) as object), status: res.status, headers: res.headers };
   };
   return { gateway, gql, similar };
 }

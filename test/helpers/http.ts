@@ -26,7 +26,7 @@ export function useHttpGateways() {
         await cache.store.ready();
       }
       const { gateway } = testGateway(suite.db, { ...rest, responseCache: cache });
-      const server = createServer(gateway.serveNode);
+      const server = createServer((req, res) => gateway.serveNode(req, res));
       servers.push(server);
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const port = (server.address() as AddressInfo).port;

@@ -14,7 +14,10 @@ export interface GatewayProcess {
  * the gateway itself) and resolves once `readyLines` processes said they are ready.
  */
 export async function startGateway(env: NodeJS.ProcessEnv, args: string[] = [], readyLines = 1): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/main.ts'), ...args], { env: { ...env, NODE_OPTIONS: '' }, cwd: join(__dirname, '../..') });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/main.ts'), ...args], {
+    env: { ...env, NODE_OPTIONS: '' },
+    cwd: join(__dirname, '../..'),
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const base = await new Promise<string>((resolve, reject) => {
@@ -27,8 +30,8 @@ export async function startGateway(env: NodeJS.ProcessEnv, args: string[] = [], 
         resolve(ready[0][1]);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     void exited.then((code) => reject(new Error(`gateway exited with ${code}:\n${output}`)));
   });
   return { child, base, output: () => output, exited };

@@ -5,7 +5,12 @@ import type { FeedRow } from '../types';
 import { postedAt } from './jsonl';
 
 const JOB_TYPES: Record<string, string> = {
-  FULL_TIME: 'FULL_TIME', PART_TIME: 'PART_TIME', CONTRACTOR: 'CONTRACT', INTERN: 'INTERNSHIP', TEMPORARY: 'TEMPORARY', OTHER: 'OTHER',
+  FULL_TIME: 'FULL_TIME',
+  PART_TIME: 'PART_TIME',
+  CONTRACTOR: 'CONTRACT',
+  INTERN: 'INTERNSHIP',
+  TEMPORARY: 'TEMPORARY',
+  OTHER: 'OTHER',
 };
 const COLUMNS = ['Job_title', 'Company', 'State', 'City', 'Min_Salary', 'Max_Salary', 'Job_Desc', 'Industry', 'Rating', 'Date_Posted', 'Job_Type'];
 

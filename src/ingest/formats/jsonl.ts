@@ -38,24 +38,25 @@ export function postedAt(value: unknown, field = 'createdAt'): { date: Date | nu
   if (value == null || value === '') return { date: null };
   const date = typeof value === 'string' && ISO_8601.safeParse(value).success ? new Date(value) : null;
   if (!date || Number.isNaN(date.getTime())) return { reason: `${field} must be an ISO 8601 date or date-time, got ${JSON.stringify(value)?.slice(0, 60)}` };
-  if (date.getUTCFullYear() < 1970 || date.getTime() > Date.now() + DAY_MS) return { reason: `${field} ${value} is not a plausible posting date (1970 to today)` };
+  if (date.getUTCFullYear() < 1970 || date.getTime() > Date.now() + DAY_MS)
+    return { reason: `${field} ${value as string} is not a plausible posting date (1970 to today)` };
   return { date };
 }
 
 /** A JobInput object as a candidate; its fields are validated later, like every feed's. */
 export function fromJobInput(line: number, value: unknown): FeedRow {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { line, reason: 'not a JSON object', record: value };
-  const v = value as Record<string, any>;
+  const v = value as Record<string, unknown>;
   const reject = (reason: string): FeedRow => ({ line, reason, record: value });
   if (v.companyName != null && typeof v.companyName !== 'string') return reject('companyName must be a string');
-  const companyName = v.companyName?.trim() ?? '';
+  const companyName = typeof v.companyName === 'string' ? v.companyName.trim() : '';
   if (!companyName && v.companyId == null) return reject('needs companyName or companyId');
   const companyId = v.companyId == null ? null : toId(v.companyId);
   if (v.companyId != null && companyId == null) return reject(`companyId must be a company id (1 to ${INT4_MAX})`);
   if (v.externalId != null && !(typeof v.externalId === 'string' ? v.externalId.trim() : Number.isSafeInteger(v.externalId))) {
     return reject(`externalId must be a non-empty string or a whole number`);
   }
-  const externalId = v.externalId == null ? undefined : String(v.externalId).trim();
+  const externalId = v.externalId == null ? undefined : `${v.externalId as string | number}`.trim();
   if (externalId && externalId.length > MAX_EXTERNAL_ID) return reject(`externalId must be at most ${MAX_EXTERNAL_ID} characters`);
   const text = textFieldsProblem({ companyName, externalId });
   if (text) return reject(text);
@@ -65,7 +66,7 @@ export function fromJobInput(line: number, value: unknown): FeedRow {
   return {
     line,
     candidate: {
-      ...(fields as Omit<Candidate, 'company'>),
+      ...(fields as unknown as Omit<Candidate, 'company'>),
       externalId,
       createdAt: posted.date,
       company: companyId != null ? { id: companyId } : { name: companyName },

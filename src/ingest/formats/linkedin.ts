@@ -6,11 +6,22 @@ import { yearly } from '../salary';
 import type { FeedRow } from '../types';
 
 const WORK_TYPES: Record<string, string> = {
-  FULL_TIME: 'FULL_TIME', PART_TIME: 'PART_TIME', CONTRACT: 'CONTRACT', TEMPORARY: 'TEMPORARY', INTERNSHIP: 'INTERNSHIP', VOLUNTEER: 'OTHER', OTHER: 'OTHER',
+  FULL_TIME: 'FULL_TIME',
+  PART_TIME: 'PART_TIME',
+  CONTRACT: 'CONTRACT',
+  TEMPORARY: 'TEMPORARY',
+  INTERNSHIP: 'INTERNSHIP',
+  VOLUNTEER: 'OTHER',
+  OTHER: 'OTHER',
 };
 // LinkedIn's "Mid-Senior level" spans both: MID, and enrichment may still find SENIOR in the title.
 const LEVELS: Record<string, string> = {
-  Internship: 'INTERN', 'Entry level': 'ENTRY', Associate: 'ENTRY', 'Mid-Senior level': 'MID', Director: 'EXECUTIVE', Executive: 'EXECUTIVE',
+  Internship: 'INTERN',
+  'Entry level': 'ENTRY',
+  Associate: 'ENTRY',
+  'Mid-Senior level': 'MID',
+  Director: 'EXECUTIVE',
+  Executive: 'EXECUTIVE',
 };
 
 async function groupBy(path: string, key: string, required: string[]) {
@@ -46,7 +57,15 @@ export async function* linkedin(dir: string): AsyncGenerator<FeedRow> {
   const benefits = await groupBy(join(dir, 'benefits.csv'), 'job_id', ['type']);
   const industries = await groupBy(join(dir, 'company_industries.csv'), 'company_id', ['industry']);
 
-  for await (const { line, record: r } of readCsv(postings, ['job_id', 'company_id', 'title', 'location', 'remote_allowed', 'formatted_experience_level', 'work_type'])) {
+  for await (const { line, record: r } of readCsv(postings, [
+    'job_id',
+    'company_id',
+    'title',
+    'location',
+    'remote_allowed',
+    'formatted_experience_level',
+    'work_type',
+  ])) {
     const jobType = WORK_TYPES[r.work_type?.trim().toUpperCase()];
     if (!jobType) {
       yield { line, reason: `unknown work_type ${JSON.stringify(r.work_type)}`, record: r };
@@ -60,14 +79,16 @@ export async function* linkedin(dir: string): AsyncGenerator<FeedRow> {
     // Ids become the company's name and the posting's key: digits only, like every real one.
     const badId = !/^\d{1,20}$/.test(companyId) ? 'company_id' : !/^\d{1,20}$/.test(r.job_id ?? '') ? 'job_id' : null;
     const industry = industries.get(companyId)?.[0].industry ?? null;
-    const problem = badId ? `${badId} must be a number, got ${JSON.stringify((badId === 'job_id' ? r.job_id : companyId)?.slice(0, 40))}` : textFieldsProblem({ industry });
+    const problem = badId
+      ? `${badId} must be a number, got ${JSON.stringify((badId === 'job_id' ? r.job_id : companyId)?.slice(0, 40))}`
+      : textFieldsProblem({ industry });
     if (problem) {
       yield { line, reason: problem, record: r };
       continue;
     }
     const salary = salaries.get(r.job_id)?.[0];
     const usd = salary && (salary.currency || 'USD') === 'USD';
-    const pay = (v?: string) => (usd ? yearly(v, salary!.pay_period) : null);
+    const pay = (v?: string) => (usd ? yearly(v, salary.pay_period) : null);
     const min = pay(salary?.min_salary) ?? pay(salary?.med_salary);
     const max = pay(salary?.max_salary) ?? pay(salary?.med_salary);
     const skills = (jobSkills.get(r.job_id) ?? []).map((s) => skillNames.get(s.skill_abr) ?? s.skill_abr);

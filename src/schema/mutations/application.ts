@@ -73,7 +73,8 @@ builder.mutationFields((t) => ({
   }),
   updateApplicationStatus: t.field({
     type: 'Application',
-    description: 'The employer of the job (or ADMIN) moves an application on: SUBMITTED → REVIEWING → INTERVIEWING → OFFERED → HIRED, or to REJECTED from any open status.',
+    description:
+      'The employer of the job (or ADMIN) moves an application on: SUBMITTED → REVIEWING → INTERVIEWING → OFFERED → HIRED, or to REJECTED from any open status.',
     args: {
       id: t.arg.id({ required: true, description: 'Id of the application.' }),
       status: t.arg({ type: ApplicationStatusEnum, required: true, description: 'The new status.' }),
@@ -85,7 +86,10 @@ builder.mutationFields((t) => ({
       if (!job || !canManageCompany(viewer, job.companyId)) throw forbidden('change applications to another company’s job');
       if (!EMPLOYER_TRANSITIONS[app.status].includes(status)) {
         const allowed = EMPLOYER_TRANSITIONS[app.status];
-        throw userError('CONFLICT', `application ${app.id} cannot go from ${app.status} to ${status}${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (it is final)'}`);
+        throw userError(
+          'CONFLICT',
+          `application ${app.id} cannot go from ${app.status} to ${status}${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (it is final)'}`,
+        );
       }
       return moveStatus(ctx, app, status);
     },

@@ -9,7 +9,8 @@ import { checkedWrite, jobFields } from './job';
 const MAX_ROWS = 1000;
 
 const JobInput = builder.inputType('JobInput', {
-  description: 'A posting for importJobs, validated like createJob. Postings are matched by `externalId` (or, without one, by their content) so importing again updates instead of duplicating.',
+  description:
+    'A posting for importJobs, validated like createJob. Postings are matched by `externalId` (or, without one, by their content) so importing again updates instead of duplicating.',
   fields: (t) => ({
     ...jobFields(true)(t),
     companyId: t.id({ description: 'An existing company. ADMIN: this or companyName; EMPLOYER: omit (its own company).' }),
@@ -62,7 +63,10 @@ builder.mutationField('importJobs', (t) =>
       })();
       // Each employer's externalIds are its own: another company's "42" is another posting.
       const source = viewer.role === 'EMPLOYER' ? `api:company:${viewer.companyId}` : 'api:admin';
-      return checkedWrite(runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: ctx.invalidate, intents: ctx.intents }), { argument: 'jobs' });
+      return checkedWrite(
+        runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: (tags, intent) => ctx.invalidate(tags, intent), intents: ctx.intents }),
+        { argument: 'jobs' },
+      );
     },
   }),
 );

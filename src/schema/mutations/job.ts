@@ -63,7 +63,11 @@ export async function checkedWrite<T>(write: Promise<T>, target: { jobId: number
     const { constraint, field, rule } = broken;
     if ('jobId' in target) {
       const what = field ? `\`${field}\` ${rule}` : `the rule ${constraint}`;
-      throw userError('CONFLICT', `job ${target.jobId} would break a rule with this change: ${what}. It changed while this request ran and nothing was written; read it again`, { constraint });
+      throw userError(
+        'CONFLICT',
+        `job ${target.jobId} would break a rule with this change: ${what}. It changed while this request ran and nothing was written; read it again`,
+        { constraint },
+      );
     }
     const argument = field ? `${target.argument}.${field}` : target.argument;
     throw userError('BAD_USER_INPUT', `\`${argument}\` ${field ? rule : `breaks the rule ${constraint}`}`, { argument, constraint });
@@ -74,13 +78,10 @@ type Written = { job: Job; intent: Awaited<ReturnType<Context['owe']>> };
 
 /** A job write, with the invalidation it owes recorded in its own transaction. */
 const write = (ctx: Context, fn: (tx: Prisma.TransactionClient) => Promise<Job>): Promise<Written> =>
-  ctx.db.prisma.$transaction(
-    async (tx) => {
-      const job = await fn(tx);
-      return { job, intent: await ctx.owe(tx) };
-    },
-    WRITE_TX,
-  );
+  ctx.db.prisma.$transaction(async (tx) => {
+    const job = await fn(tx);
+    return { job, intent: await ctx.owe(tx) };
+  }, WRITE_TX);
 
 /**
  * After a committed job write: cached results holding the job (before and after) or its lists
@@ -91,7 +92,7 @@ async function afterWrite(ctx: Context, { job, intent }: Written, before?: Job):
   const tags = [`Job:${job.id}`, `Company:${job.companyId}`, ...jobListTags(job), 'trending', 'stats'];
   if (before) tags.push(`Company:${before.companyId}`, ...jobListTags(before));
   await ctx.invalidate(tags, intent);
-  await ctx.similar.jobsChanged([job.id]).catch((err) => console.error(`similar jobs of job ${job.id} not refreshed:`, err));
+  await ctx.similar.jobsChanged([job.id]).catch((err) => ctx.log?.error({ err, jobId: job.id }, 'similar jobs not refreshed now (the queue has them)'));
   return job;
 }
 
@@ -108,7 +109,13 @@ builder.mutationFields((t) => ({
       if (companyId == null) throw userError('BAD_USER_INPUT', '`input.companyId` is required', { argument: 'input.companyId' });
       if (!canManageCompany(viewer, companyId)) throw forbidden('post jobs for another company');
       if (!(await ctx.loaders.company.load(companyId))) throw userError('NOT_FOUND', `company ${companyId} does not exist`);
-      return afterWrite(ctx, await checkedWrite(write(ctx, (tx) => tx.job.create({ data: { ...data, companyId } })), { argument: 'input' }));
+      return afterWrite(
+        ctx,
+        await checkedWrite(
+          write(ctx, (tx) => tx.job.create({ data: { ...data, companyId } })),
+          { argument: 'input' },
+        ),
+      );
     },
   }),
   updateJob: t.field({
@@ -123,7 +130,14 @@ builder.mutationFields((t) => ({
       const data = parseInput(UpdateJob, input, 'input');
       const job = await loadManagedJob(ctx, viewer, id);
       checkSalaryOrder(data.salaryMin === undefined ? job.salaryMin : data.salaryMin, data.salaryMax === undefined ? job.salaryMax : data.salaryMax, 'input');
-      return afterWrite(ctx, await checkedWrite(write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data })), { jobId: job.id }), job);
+      return afterWrite(
+        ctx,
+        await checkedWrite(
+          write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data })),
+          { jobId: job.id },
+        ),
+        job,
+      );
     },
   }),
   closeJob: t.field({
@@ -134,7 +148,14 @@ builder.mutationFields((t) => ({
       const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
       const job = await loadManagedJob(ctx, viewer, id);
       if (!job.isActive) return job;
-      return afterWrite(ctx, await checkedWrite(write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data: { isActive: false } })), { jobId: job.id }), job);
+      return afterWrite(
+        ctx,
+        await checkedWrite(
+          write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data: { isActive: false } })),
+          { jobId: job.id },
+        ),
+        job,
+      );
     },
   }),
 }));
