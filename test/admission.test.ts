@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../src/gateway';
 import { ioDeadline } from '../src/ops/admission';
+import { Writable } from 'node:stream';
 import { createLoaders } from '../src/loaders';
+import { createLogger } from '../src/log';
 import { countAtDriver } from './helpers/driver-count';
 import { holdJobs, until, useHttpGateways } from './helpers/http';
 
@@ -225,6 +227,29 @@ describe('an execution whose client leaves', () => {
     }
     await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 0);
     expect(await gql(port, '{ __typename }')).toMatchObject({ status: 200, json: { data: { __typename: 'Query' } } });
+  });
+
+  it('is logged as 499 CLIENT_CLOSED_REQUEST, not as a success', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const port = (await suite.serve({ log: createLogger({ LOG_LEVEL: 'info' }, stream) })).port;
+    const release = await holdJobs(suite.db);
+    try {
+      let client!: ReturnType<typeof request>;
+      const abandoned = gql(port, 'query Gone { jobs(first: 1) { edges { node { id } } } }', (req) => (client = req)).catch(() => null);
+      await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
+      client.destroy();
+      expect(await abandoned).toBeNull();
+      await until(async () => lines.some((l) => l.operation === 'Gone'));
+    } finally {
+      await release();
+    }
+    expect(lines.find((l) => l.operation === 'Gone')).toMatchObject({ status: 499, errors: ['CLIENT_CLOSED_REQUEST'] });
   });
 
   it('does not take its identical twins down with it: the first leads in its place, the others share its result', async () => {

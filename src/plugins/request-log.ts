@@ -57,15 +57,18 @@ export function useRequestLog(log: Logger, slowMs: number): Plugin<Context> {
       if (!e.operation) return; // not a GraphQL request: GraphiQL's page, /health, /metrics
       const ms = Math.round((performance.now() - e.at) * 100) / 100;
       const sql = e.context?.sqlStats;
+      // Its client left and its execution was cancelled: nothing was sent, whatever Yoga made of
+      // the abort (nginx's 499, "client closed request").
+      const gone = request.signal.aborted;
       const line = {
         reqId: e.id,
         operation: e.operation.name ?? 'anonymous',
         type: e.operation.type,
-        status: response.status,
+        status: gone ? 499 : response.status,
         ms,
         sql: sql ? { statements: sql.statements, ms: Math.round(sql.ms * 100) / 100 } : undefined,
         cache: e.cache ?? 'none',
-        errors: e.errors,
+        errors: gone ? ['CLIENT_CLOSED_REQUEST'] : e.errors,
       };
       if (ms < slowMs) return log.info(line, 'graphql request');
       const slowest = sql?.slowest && { ms: Math.round(sql.slowest.ms * 100) / 100, sql: sql.slowest.sql.slice(0, 2000) };
