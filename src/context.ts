@@ -61,6 +61,7 @@ export function createContext(
   signal?: AbortSignal,
 ): Context {
   const cache = new RequestCacheState();
+  const intents = services.responseCache?.settlesIntents ?? false;
   return {
     db: services.db,
     similar: services.similar,
@@ -74,8 +75,8 @@ export function createContext(
         return viewer;
       },
     },
-    owe: async (tx) => (services.responseCache?.settlesIntents ? recordIntent(tx) : undefined),
-    intents: services.responseCache?.settlesIntents ?? false,
+    owe: async (tx) => (intents ? recordIntent(tx) : undefined),
+    intents,
     log: services.log,
     invalidate: async (tags, intent) => void (await services.responseCache?.invalidate(tags, intent)),
   };

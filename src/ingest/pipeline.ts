@@ -155,17 +155,16 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
           countBatch(batch, written);
           throw new DryRunRollback();
         }
-        const changed = written.created.length + written.updated.length > 0;
-        return { ...written, changed, intent: changed && options.intents ? await recordIntentRaw(tx) : undefined };
+        const changed = written.created.length + written.updated.length;
+        return { ...written, changed, intent: changed > 0 && options.intents ? await recordIntentRaw(tx) : undefined };
       });
       // Counted once committed: a batch whose COMMIT failed is not reported as written.
       countBatch(batch, result);
       summary.changedJobIds.push(...result.created, ...result.updated);
       // Batch by batch, as they commit: an import of minutes must not leave cached results
       // hiding what it already wrote until it ends (or fails).
-      if (result.changed && options.invalidate) {
-        const changed = result.created.length + result.updated.length;
-        await options.invalidate(changed > INVALIDATE_ALL_ABOVE ? ['*'] : [...new Set([...result.tags, 'stats'])], result.intent);
+      if (result.changed > 0 && options.invalidate) {
+        await options.invalidate(result.changed > INVALIDATE_ALL_ABOVE ? ['*'] : [...new Set([...result.tags, 'stats'])], result.intent);
       }
     } catch (err) {
       if (!(err instanceof DryRunRollback)) failure = err;
