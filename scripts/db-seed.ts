@@ -1,10 +1,10 @@
 // npm run db:seed — migrates, then writes the demo data set into an empty database.
-import { seed } from '../src/db/setup';
+import { seed, tableCounts } from '../src/data/seed';
 import { withDatabase } from './with-database';
 
 withDatabase(async (db) => {
   const started = Date.now();
   await seed(db);
-  const [jobs, companies, applications] = await Promise.all([db.prisma.job.count(), db.prisma.company.count(), db.prisma.application.count()]);
+  const { jobs, companies, applications } = await tableCounts(db);
   console.log(`Seeded ${jobs} jobs, ${companies} companies, ${applications} applications in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 });

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
+import { invalidator } from '../src/cache/tags';
 import { loadConfig } from '../src/config';
 import { FeedError } from '../src/ingest/csv';
 import { openFeed } from '../src/ingest/feeds';
@@ -73,7 +74,7 @@ withDatabase(async (db) => {
     ? undefined
     : new SimilarJobsRefresher(db.prisma, {
         intervalMs: 1000,
-        invalidate: cache ? (tags, intent) => cache.invalidate(tags, intent) : undefined,
+        invalidate: cache ? invalidator(cache) : undefined,
         intents: cache?.settlesIntents,
       });
   const summary = await runImport(db, rows, {
@@ -81,7 +82,7 @@ withDatabase(async (db) => {
     dryRun: values['dry-run'],
     batchSize: Number(values['batch-size']),
     similar,
-    invalidate: cache ? (tags, intent) => cache.invalidate(tags, intent) : undefined,
+    invalidate: cache ? invalidator(cache) : undefined,
     intents: cache?.settlesIntents,
     onProgress: (p, done, total) => {
       if (!bar) return;

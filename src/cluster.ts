@@ -2,9 +2,9 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config';
-import { migrate, openConfiguredDatabase } from './db/setup';
+import { migrate, openConfiguredDatabase } from './db/open';
 import type { Logger } from './log';
-import { assertPortFree, stopWhenOrphaned } from './server';
+import { assertPortFree, stopWhenOrphaned } from './http/server';
 
 /**
  * `--workers N`: N gateway processes sharing the port (node:cluster). They share nothing in

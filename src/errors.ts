@@ -22,11 +22,14 @@ export const badInput = (message: string, argument?: string) => userError('BAD_U
 /** Ids are PostgreSQL int4: anything larger must be refused before it reaches SQL. */
 export const INT4_MAX = 2_147_483_647;
 
+/** Whether `n` can be the id of one of our rows (a positive int4). */
+export const isId = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= INT4_MAX;
+
 /** The id a value spells (a positive int4, digits only), or null. */
 export function toId(value: unknown): number | null {
   const s = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
   const n = /^[1-9][0-9]{0,9}$/.test(s) ? Number(s) : NaN;
-  return n <= INT4_MAX ? n : null;
+  return isId(n) ? n : null;
 }
 
 /** Parses a GraphQL ID of one of our rows (a positive int4), or says clearly why not. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import type { GatewayConfig } from '../src/gateway';
+import type { GatewayConfig } from '../src/http/gateway';
 import { ioDeadline } from '../src/ops/admission';
 import { Writable } from 'node:stream';
 import { createLoaders } from '../src/loaders';
@@ -285,7 +285,7 @@ describe('an execution whose client leaves', () => {
 describe('loaders of a request whose client left', () => {
   it('send no SQL', async () => {
     const aborted = new AbortController();
-    const loaders = createLoaders(suite.db.prisma, undefined, true, aborted.signal);
+    const loaders = createLoaders({ db: suite.db.prisma, signal: aborted.signal });
     aborted.abort();
     const { result, driverStatements } = await countAtDriver(suite.db, () =>
       loaders.company.load(1).then(
@@ -296,7 +296,7 @@ describe('loaders of a request whose client left', () => {
     expect(result).toBe('refused');
     expect(driverStatements).toBe(0);
     // The same loader of a request still connected reads the company.
-    const live = createLoaders(suite.db.prisma, undefined, true, new AbortController().signal);
+    const live = createLoaders({ db: suite.db.prisma, signal: new AbortController().signal });
     expect((await live.company.load(1))?.id).toBe(1);
   });
 });

@@ -6,7 +6,7 @@ import { tokenFor } from './helpers/gateway';
 import { useHttpGateways } from './helpers/http';
 
 // Request bodies are read once, bounded, before either the cache's fast path or Yoga sees
-// them (src/gateway.ts), over real HTTP as in production.
+// them (src/http/gateway.ts), over real HTTP as in production.
 const suite = useHttpGateways();
 
 const SMALL = 64 * 1024;

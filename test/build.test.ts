@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readManifest } from '../src/plugins/documents';
+import { readManifest } from '../src/http/plugins/documents';
 import { tempDir, uniqueName } from './helpers/template';
 
 // The production build: `npm run build` emits JavaScript that plain `node` serves, with no

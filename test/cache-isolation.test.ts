@@ -3,7 +3,7 @@ import { createClient } from '@redis/client';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
 import { loadConfig } from '../src/config';
-import { RateLimiter } from '../src/ops/rate-limit';
+import { RateLimiter } from '../src/ops/rate-limiter';
 import { connectRedis } from '../src/redis';
 import { hasRedisServer, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';

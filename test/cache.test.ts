@@ -5,7 +5,7 @@ import { createClient } from '@redis/client';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
 import { loadConfig } from '../src/config';
-import { recordIntent } from '../src/db/invalidation-intent';
+import { recordIntent } from '../src/data/invalidations';
 import { countAtDriver } from './helpers/driver-count';
 import { emptyAndClose, hasRedisServer, makeCache, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';

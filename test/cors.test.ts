@@ -1,14 +1,14 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config';
-import type { GatewayConfig } from '../src/gateway';
-import { RateLimiter } from '../src/ops/rate-limit';
-import { whileStarting } from '../src/server';
+import type { GatewayConfig } from '../src/http/gateway';
+import { RateLimiter } from '../src/ops/rate-limiter';
+import { whileStarting } from '../src/http/server';
 import { quiet } from './helpers/cache';
 import { holdJobs, until, useHttpGateways } from './helpers/http';
 import { uniqueName } from './helpers/template';
 
-// CORS_ORIGINS (src/cors.ts) over real HTTP: whichever path answers a request (Yoga, the
+// CORS_ORIGINS (src/http/cors.ts) over real HTTP: whichever path answers a request (Yoga, the
 // cache's fast path, a refusal written by hand), a browser sees the same CORS headers, so a
 // front end on another origin never fails on exactly the requests a cache answers.
 const suite = useHttpGateways();
@@ -19,7 +19,7 @@ const OTHER = 'https://elsewhere.example.net';
 // Two origins: with one, Yoga would send it to every requester (not a refusal).
 const LISTED: Partial<GatewayConfig> = { CORS_ORIGINS: [APP, DEV], CORS_MAX_AGE_S: 600 };
 
-/** What a listed origin is granted, written out (not computed by src/cors.ts). */
+/** What a listed origin is granted, written out (not computed by src/http/cors.ts). */
 const granted = (origin: string) => ({
   'access-control-allow-origin': origin,
   'access-control-allow-credentials': 'true',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readManifest } from '../src/plugins/documents';
+import { readManifest } from '../src/http/plugins/documents';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { testGateway, tokenFor } from './helpers/gateway';
 

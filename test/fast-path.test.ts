@@ -1,12 +1,12 @@
 import { loadConfig } from '../src/config';
-import { RateLimiter } from '../src/ops/rate-limit';
-import { readManifest } from '../src/plugins/documents';
+import { RateLimiter } from '../src/ops/rate-limiter';
+import { readManifest } from '../src/http/plugins/documents';
 import { quiet } from './helpers/cache';
 import { tokenFor } from './helpers/gateway';
 import { useHttpGateways } from './helpers/http';
 import { uniqueName } from './helpers/template';
 
-// Cache hits answered before Yoga (src/cache/fast-path.ts), over real HTTP as in production.
+// Cache hits answered before Yoga (src/http/fast-path.ts), over real HTTP as in production.
 const suite = useHttpGateways();
 
 async function serve(options: { trusted?: boolean; limiter?: RateLimiter } = {}) {

@@ -1,8 +1,8 @@
 import { complexityFromQuery } from '@pothos/plugin-complexity';
 import { loadConfig } from '../src/config';
-import { readManifest } from '../src/plugins/documents';
+import { readManifest } from '../src/http/plugins/documents';
 import { schema } from '../src/schema';
-import { RateLimiter } from '../src/ops/rate-limit';
+import { RateLimiter } from '../src/ops/rate-limiter';
 import { connectRedis } from '../src/redis';
 import { hasRedisServer, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';

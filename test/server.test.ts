@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { EXAMPLE_QUERY } from '../src/graphiql';
+import { EXAMPLE_QUERY } from '../src/http/graphiql';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { startGateway, type GatewayProcess } from './helpers/process';
 import { pgUrl, tempDir } from './helpers/template';

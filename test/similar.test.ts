@@ -1,5 +1,6 @@
 import { SimilarJobsRefresher } from '../src/similar/refresher';
 import { makeCache } from './helpers/cache';
+import { invalidator } from '../src/cache/tags';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
 
 const suite = useGatewaySuite();
@@ -66,7 +67,7 @@ describe('similar jobs in the response cache', () => {
     const cache = makeCache(process.env.REDIS_URL);
     await cache.store.ready();
     const { gql: cachedGql } = testGateway(suite.db, { responseCache: cache });
-    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: (tags, intent) => cache.invalidate(tags, intent) });
+    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: invalidator(cache) });
     const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
     try {
       await refresher.drain();

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import { seedDemo, type SeedSize } from '../../src/db/seed';
-import { rebuildAllSimilar } from '../../src/similar/refresher';
+import { seedDemo, type SeedSize } from '../../src/data/seed';
+import { rebuildAllSimilar } from '../../src/data/similar';
 
 /** ~20k jobs and ~200k applications by default; `--jobs 100000` scales everything with it. */
 export function datasetSize(jobs: number): SeedSize {

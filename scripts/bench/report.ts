@@ -192,7 +192,7 @@ Profiled with \`node --cpu-prof\` while writing this benchmark:
   similar jobs asked for already cut the rows a headline reads from 550 wide ones to 300 narrow
   ones; going further means planning queries ourselves (join-monster or grafast style), a
   change of architecture rather than a tuning.
-- **Cache hits skip the GraphQL pipeline** (\`src/cache/fast-path.ts\`). What is left of a hit
+- **Cache hits skip the GraphQL pipeline** (\`src/http/fast-path.ts\`). What is left of a hit
   is the parse of the request body, one small cache read (in Redis when it is set), the write
   of the stored JSON text, and what every request gets: the rate-limit charge, a request id,
   metrics and a log line. That work is the distance between the cached rows and the bare Node

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { signToken } from '../../src/auth/viewer';
-import { rng } from '../../src/db/seed';
+import { rng } from '../../src/data/seed';
 
 export const HEADLINE = `query Headline { jobs(first: 50) { edges { node { id title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { GraphQLError } from 'graphql';
-import { INT4_MAX, toId, userError } from '../errors';
+import { INT4_MAX, isId, toId, userError } from '../errors';
 
 export const ROLES = ['SEEKER', 'EMPLOYER', 'ANALYST', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];
@@ -22,7 +22,7 @@ const Claims = z
   .object({
     sub: z.string().refine((s) => toId(s) != null, `sub must be a user id (1 to ${INT4_MAX})`),
     role: z.enum(ROLES),
-    companyId: z.number().int().min(1).max(INT4_MAX, `companyId must be a company id (1 to ${INT4_MAX})`).optional(),
+    companyId: z.number().refine(isId, `companyId must be a company id (1 to ${INT4_MAX})`).optional(),
   })
   .refine((c) => c.role !== 'EMPLOYER' || c.companyId !== undefined, 'an EMPLOYER token needs a companyId claim');
 

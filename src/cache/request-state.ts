@@ -1,29 +1,41 @@
-import type { TtlKind } from './response-cache';
+import type { Entity, Freshness, ResultHints } from '../domain/changes';
+import { entityTag, jobListTag, similarListTag, STATS, TRENDING } from './tags';
 
 /**
  * What one execution's result depends on, gathered while it runs: the entities and lists it
  * read (tags), how long it may be kept, and whether it read who is asking (then it is cached
  * per viewer only).
  */
-export class RequestCacheState {
+export class RequestCacheState implements ResultHints {
   readonly tags = new Set<string>();
   private: boolean = false;
-  readonly ttlKinds = new Set<TtlKind>();
+  readonly ttlKinds = new Set<Freshness>();
 
-  tag(...tags: string[]): void {
+  private tag(...tags: string[]): void {
     for (const t of tags) this.tags.add(t);
   }
 
-  ttl(kind: TtlKind): void {
+  entity(type: Entity, id: number | string): void {
+    this.tags.add(entityTag(type, id));
+  }
+
+  jobList(filter: { jobType?: string | null; companyId?: string | number | null }): void {
+    this.tag(...jobListTag(filter));
+  }
+
+  similarList(jobId: number): void {
+    this.tags.add(similarListTag(jobId));
+  }
+
+  trending(): void {
+    this.tags.add(TRENDING);
+  }
+
+  stats(): void {
+    this.tags.add(STATS);
+  }
+
+  freshness(kind: Freshness): void {
     this.ttlKinds.add(kind);
   }
 }
-
-/** Tags of a job's lists: every list, lists of its type, lists of its company. */
-export const jobListTags = (job: { jobType: string; companyId: number }) => ['jobs:all', `jobs:type:${job.jobType}`, `jobs:company:${job.companyId}`];
-
-/**
- * Tag of a job's similar-jobs list, read by results that show it: the list changes without a
- * write to the job itself (the background refresher rewrites it when other jobs change).
- */
-export const similarListTag = (jobId: number) => `Job:${jobId}:similar`;

@@ -1,3 +1,5 @@
+import { LIMITS } from '../domain/job-input';
+
 /** Prisma's code for a unique-constraint violation, also when it comes from a driver adapter. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };
@@ -28,16 +30,19 @@ export function isCheckViolation(err: unknown): boolean {
  * as the API words them: the field a client sends, and what it must be.
  */
 export const ROW_RULES: Record<string, { field: string; rule: string }> = {
-  job_title_check: { field: 'title', rule: 'must be 1 to 200 characters, without surrounding whitespace' },
-  job_description_check: { field: 'description', rule: 'must be 1 to 20,000 characters, without surrounding whitespace' },
-  job_location_check: { field: 'location', rule: 'must be 1 to 200 characters, without surrounding whitespace' },
-  job_city_check: { field: 'city', rule: 'must be null or 1 to 100 characters, without surrounding whitespace' },
-  job_state_check: { field: 'state', rule: 'must be null or 1 to 100 characters, without surrounding whitespace' },
-  job_salary_min_check: { field: 'salaryMin', rule: 'must be null or from 0 to 10000000' },
-  job_salary_max_check: { field: 'salaryMax', rule: 'must be null or from 0 to 10000000' },
+  job_title_check: { field: 'title', rule: `must be 1 to ${LIMITS.title} characters, without surrounding whitespace` },
+  job_description_check: {
+    field: 'description',
+    rule: `must be 1 to ${LIMITS.description.toLocaleString('en-US')} characters, without surrounding whitespace`,
+  },
+  job_location_check: { field: 'location', rule: `must be 1 to ${LIMITS.location} characters, without surrounding whitespace` },
+  job_city_check: { field: 'city', rule: `must be null or 1 to ${LIMITS.place} characters, without surrounding whitespace` },
+  job_state_check: { field: 'state', rule: `must be null or 1 to ${LIMITS.place} characters, without surrounding whitespace` },
+  job_salary_min_check: { field: 'salaryMin', rule: `must be null or from 0 to ${LIMITS.salary}` },
+  job_salary_max_check: { field: 'salaryMax', rule: `must be null or from 0 to ${LIMITS.salary}` },
   job_salary_range_check: { field: 'salaryMin', rule: 'must not be greater than `salaryMax`' },
-  job_skills_check: { field: 'skills', rule: 'must be at most 50 skills of 1 to 60 characters' },
-  company_name_check: { field: 'companyName', rule: 'must be 1 to 200 characters, without surrounding whitespace' },
+  job_skills_check: { field: 'skills', rule: `must be at most ${LIMITS.skills} skills of 1 to ${LIMITS.skill} characters` },
+  company_name_check: { field: 'companyName', rule: `must be 1 to ${LIMITS.title} characters, without surrounding whitespace` },
   company_rating_check: { field: 'rating', rule: 'must be null or from 1 to 5' },
 };
 

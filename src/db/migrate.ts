@@ -92,3 +92,11 @@ export async function migrate(raw: RawSql, migrations = readMigrations()): Promi
     return result;
   });
 }
+
+/** Names of the migrations applied to the database (and not rolled back). */
+export async function appliedMigrations(raw: Pick<RawSql, 'query'>): Promise<Set<string>> {
+  const rows = await raw.query<{ migration_name: string }>(
+    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+  );
+  return new Set(rows.map((r) => r.migration_name));
+}

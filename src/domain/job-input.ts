@@ -92,7 +92,11 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown, argument: st
   return parsed.data;
 }
 
+/** The one salary-range rule (also a CHECK constraint): a range's minimum is not above its maximum. */
+export const salaryOutOfOrder = (min: number | null | undefined, max: number | null | undefined): boolean => min != null && max != null && min > max;
+
+/** BAD_USER_INPUT when `argument`'s salary range is out of order. */
 export function checkSalaryOrder(min: number | null | undefined, max: number | null | undefined, argument: string) {
-  if (min != null && max != null && min > max)
+  if (salaryOutOfOrder(min, max))
     throw badInput(`\`${argument}.salaryMin\` (${min}) is greater than \`${argument}.salaryMax\` (${max})`, `${argument}.salaryMin`);
 }

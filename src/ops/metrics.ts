@@ -1,10 +1,7 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
-import type { Context, Services } from '../context';
+import type { Services } from '../services';
 import { SHED_REASONS, type Admission } from './admission';
-import { describeOperation } from './operation';
 
 /**
  * Prometheus metrics of one gateway process: request duration by operation, errors by code,
@@ -12,6 +9,8 @@ import { describeOperation } from './operation';
  * rate limiter's counters, the database pool, admission control (executions running, queued,
  * shed), and Node's own (event-loop lag, memory, GC) from prom-client's default collectors.
  */
+export type Metrics = ReturnType<typeof createMetrics>;
+
 export function createMetrics(services: Services, admission?: Admission) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -140,7 +139,6 @@ export function createMetrics(services: Services, admission?: Admission) {
     },
   });
 
-  const started = new WeakMap<Request, { at: number; operation: string; type: string }>();
   // Operation names come from clients: bound the label's values, or metrics grow without end.
   const names = new Set<string>();
   const operationLabel = (name: string | undefined) => {
@@ -151,37 +149,9 @@ export function createMetrics(services: Services, admission?: Admission) {
     return name;
   };
   const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests received and not yet answered.', registers: [registry] });
-  const plugin: Plugin<Context> = {
-    onRequest() {
-      inFlight.inc();
-    },
-    onResponse() {
-      inFlight.dec();
-    },
-    // Registered before the response cache, whose hits end the request in their onParams.
-    onParams({ params, request }) {
-      const op = describeOperation(params);
-      started.set(request, { at: performance.now(), operation: operationLabel(op.name), type: op.type });
-    },
-    onResultProcess({ request, result }) {
-      const s = started.get(request);
-      if (!s || Array.isArray(result) || Symbol.asyncIterator in (result as object)) return;
-      const r = result as ExecutionResult;
-      // A hit carries responseCache.hit already; an executed result gets it after this hook.
-      const hit = (r.extensions?.responseCache as { hit?: boolean } | undefined)?.hit === true;
-      const cacheLabel = !cache || s.type === 'mutation' ? 'none' : hit ? 'hit' : 'miss';
-      duration.observe({ operation: s.operation, type: s.type, cache: cacheLabel }, (performance.now() - s.at) / 1000);
-      for (const e of r.errors ?? []) errors.inc({ code: String((e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR') });
-      const sql = r.extensions?.sql as { statements: number; ms: number } | undefined;
-      if (sql && !hit) {
-        statements.observe(sql.statements);
-        sqlSeconds.observe(sql.ms / 1000);
-      }
-    },
-  };
   const onBatch = (loader: string, size: number) => batches.observe({ loader }, size);
-  /** A cache hit answered before Yoga (cache/fast-path.ts). */
+  /** A cache hit answered before Yoga (http/fast-path.ts). */
   const onFastHit = (operation: string | undefined, seconds: number) =>
     duration.observe({ operation: operationLabel(operation), type: 'query', cache: 'hit' }, seconds);
-  return { registry, plugin, onBatch, onFastHit };
+  return { registry, cached: cache != null, duration, errors, statements, sqlSeconds, inFlight, operationLabel, onBatch, onFastHit };
 }

@@ -1,19 +1,15 @@
 import { canManageCompany, canSeeUser, forbidden } from '../auth/guards';
 import type { Viewer } from '../auth/viewer';
-import type { Context } from '../context';
+import type { Context } from './context';
 import { checkRange, parseId, required } from '../errors';
 import type { Application } from '../generated/prisma/client';
-import { ApplicationStatus } from '../generated/prisma/enums';
-import { applicationCursor } from '../loaders';
-import { MAX_PAGE } from '../queries/jobs';
+import type { ApplicationStatus } from '../generated/prisma/enums';
+import { applicationCursor } from '../data/applications';
+import { MAX_PAGE } from '../data/jobs';
 import { builder } from './builder';
+import { ApplicationStatusEnum } from './enums';
 import { toConnection } from './connection';
 import { loadById } from './query';
-
-export const ApplicationStatusEnum = builder.enumType('ApplicationStatus', {
-  description: 'Where an application stands. REJECTED, HIRED and WITHDRAWN are final.',
-  values: Object.values(ApplicationStatus),
-});
 
 /** An application is visible to its applicant, the employer of its job, and ADMIN. */
 export async function canSeeApplication(ctx: Context, viewer: Viewer | null, app: Application): Promise<boolean> {

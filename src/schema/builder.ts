@@ -1,12 +1,24 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
+import ScopeAuthPlugin, { type AuthFailure } from '@pothos/plugin-scope-auth';
 import { getNullableType, GraphQLError, GraphQLInputObjectType, GraphQLList, type GraphQLFieldResolver, type GraphQLInputType } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
+import { requireRole, requireViewer } from '../auth/guards';
+import type { Role, Viewer } from '../auth/viewer';
 import { isMultiline, textProblem } from '../domain/job-input';
-import { badInput } from '../errors';
+import { badInput, userError } from '../errors';
 import type { Application, Company, User } from '../generated/prisma/client';
-import type { JobRow } from '../queries/columns';
-import type { Context } from '../context';
+import type { JobRow } from '../data/jobs';
+import type { Context } from './context';
+
+/** The error a failed scope threw, wherever the plugin nested it (a field's scopes are an `$any` of them). */
+function refusalOf(failure: AuthFailure): Error | undefined {
+  if ('failures' in failure) return failure.failures.map(refusalOf).find((e) => e !== undefined);
+  return ('error' in failure && failure.error) || undefined;
+}
+
+/** The context of a resolver behind the `signedIn` or `role` scope. */
+export type SignedIn = Context & { readonly auth: { readonly viewer: Viewer } };
 
 export interface ConnectionShape<T> {
   edges: { cursor: string; node: T }[];
@@ -66,9 +78,23 @@ export const builder = new SchemaBuilder<{
     ApplicationConnection: ConnectionShape<Application>;
   };
   DefaultFieldNullability: false;
+  AuthScopes: { signedIn: boolean; role: Role[] };
+  // Past those scopes the resolver may count on a viewer.
+  AuthContexts: { signedIn: SignedIn; role: SignedIn };
 }>({
   defaultFieldNullability: false,
-  plugins: [ComplexityPlugin, 'textArgs'],
+  // Text arguments are checked before access: either refusal reveals nothing.
+  plugins: [ComplexityPlugin, 'textArgs', ScopeAuthPlugin],
+  scopeAuth: {
+    // Each scope refuses with the gateway's own error (UNAUTHENTICATED, or FORBIDDEN naming the
+    // roles needed), which the plugin passes on as the field's error.
+    treatErrorsAsUnauthorized: true,
+    unauthorizedError: (_parent, _ctx, _info, { failure, message }) => refusalOf(failure) ?? userError('FORBIDDEN', message),
+    authScopes: (ctx) => ({
+      signedIn: () => requireViewer(ctx.auth.viewer) != null,
+      role: (roles: Role[]) => requireRole(ctx.auth.viewer, ...roles) != null,
+    }),
+  },
   // Cost: 1 per field; lists cost what their `first` asks for (see listCost), not a guess.
   complexity: {
     defaultComplexity: 1,

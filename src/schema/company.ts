@@ -1,6 +1,6 @@
 import { checkRange } from '../errors';
-import { companyJobCursor } from '../loaders';
-import { MAX_PAGE } from '../queries/jobs';
+import { companyJobCursor } from '../data/companies';
+import { MAX_PAGE } from '../data/jobs';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
 

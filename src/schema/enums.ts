@@ -1,5 +1,7 @@
 import { builder } from './builder';
-import { ExperienceLevel, JobType } from '../generated/prisma/enums';
+import { ApplicationStatus, ExperienceLevel, JobType, SubscriptionPlan } from '../generated/prisma/enums';
+
+// Every enum of the API, in one place; the database's own enums (prisma/schema.prisma) are their values.
 
 export const JobTypeEnum = builder.enumType('JobType', {
   description: 'How a job is employed.',
@@ -19,3 +21,10 @@ export const JobOrderEnum = builder.enumType('JobOrder', {
     SALARY_DESC: { description: 'Highest maximum salary first; jobs without salary last.' },
   },
 });
+
+export const ApplicationStatusEnum = builder.enumType('ApplicationStatus', {
+  description: 'Where an application stands. REJECTED, HIRED and WITHDRAWN are final.',
+  values: Object.values(ApplicationStatus),
+});
+
+export const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { description: 'What a user pays for.', values: Object.values(SubscriptionPlan) });

@@ -1,4 +1,3 @@
-import { tagEntities } from '../cache/entity-tags';
 import { builder } from './builder';
 import './enums';
 import './connection';
@@ -12,4 +11,4 @@ import './mutations/application';
 import './mutations/job';
 import './mutations/import';
 
-export const schema = tagEntities(builder.toSchema({ sortSchema: false }));
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,8 +1,7 @@
 import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange, required } from '../errors';
 import { applicationListArgs, applicationPage } from './application';
-import { SIMILAR_PER_JOB } from '../similar/sql';
-import { similarListTag } from '../cache/request-state';
+import { SIMILAR_PER_JOB } from '../data/similar';
 import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 
@@ -51,10 +50,9 @@ builder.objectType('Job', {
       description: 'EMPLOYER of the job’s company or ADMIN: applications to this job, newest first. Others: null and FORBIDDEN.',
       complexity: listCost(2, 20),
       args: applicationListArgs,
-      resolve: (j, args, ctx) => {
-        if (!canManageCompany(ctx.auth.viewer, j.companyId)) throw forbidden('see applications to another company’s job');
-        return applicationPage(ctx, 'job', j.id, args);
-      },
+      authScopes: (j, _a, ctx) => canManageCompany(ctx.auth.viewer, j.companyId),
+      unauthorizedError: () => forbidden('see applications to another company’s job'),
+      resolve: (j, args, ctx) => applicationPage(ctx, 'job', j.id, args),
     }),
     similarJobs: t.field({
       type: ['Job'],
@@ -63,8 +61,8 @@ builder.objectType('Job', {
       complexity: listCost(5, 5, SIMILAR_PER_JOB),
       args: { first: t.arg.int({ required: false, defaultValue: 5, description: '1 to 10.' }) },
       resolve: async (j, { first }, ctx) => {
-        // The list changes without a write to this job: the refresher invalidates this tag.
-        ctx.cache.tag(similarListTag(j.id));
+        // The list changes without a write to this job: the refresher says when it does.
+        ctx.cache.similarList(j.id);
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
         return ctx.loaders.similarJobs(n).load(j.id);
       },

@@ -1,8 +1,8 @@
-import type { Context } from '../context';
+import type { Context } from './context';
 import { checkRange, parseId } from '../errors';
-import type { JobRow } from '../queries/columns';
-import { jobPageQuery, MAX_PAGE } from '../queries/jobs';
-import { JOB_COLUMNS } from '../queries/columns';
+import { findJobPage, MAX_PAGE } from '../data/jobs';
+import { trendingJobs } from '../data/trending';
+import type { Entity } from '../domain/changes';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
 import { JobOrderEnum, JobTypeEnum } from './enums';
@@ -23,12 +23,12 @@ export const JobFilter = builder.inputType('JobFilter', {
 });
 
 /**
- * An entity by id, tagged with the id asked for whether it exists or not: a cached null then
- * goes stale when whatever creates that id invalidates its tag (createJob and imports
- * `Job:<id>` and `Company:<id>`, applyToJob `Application:<id>`).
+ * An entity by id, depending on the id asked for whether it exists or not: a cached null then
+ * goes stale when whatever creates that id says so (createJob and imports for jobs and
+ * companies, applyToJob for applications: see the changes in domain/changes.ts).
  */
-export function loadById<V>(ctx: Context, type: 'Job' | 'Company' | 'User' | 'Application', id: number, loader: { load(id: number): Promise<V> }): Promise<V> {
-  ctx.cache.tag(`${type}:${id}`);
+export function loadById<V>(ctx: Context, type: Entity, id: number, loader: { load(id: number): Promise<V> }): Promise<V> {
+  ctx.cache.entity(type, id);
   return loader.load(id);
 }
 
@@ -39,7 +39,7 @@ builder.queryFields((t) => ({
     description: 'A job by id, open or closed; null if there is none.',
     args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
     resolve: (_r, { id }, ctx) => {
-      ctx.cache.ttl('page');
+      ctx.cache.freshness('page');
       return loadById(ctx, 'Job', parseId(id), ctx.loaders.job);
     },
   }),
@@ -49,7 +49,7 @@ builder.queryFields((t) => ({
     description: 'A company by id; null if there is none.',
     args: { id: t.arg.id({ required: true, description: 'Id of the company.' }) },
     resolve: (_r, { id }, ctx) => {
-      ctx.cache.ttl('page');
+      ctx.cache.freshness('page');
       return loadById(ctx, 'Company', parseId(id), ctx.loaders.company);
     },
   }),
@@ -64,19 +64,11 @@ builder.queryFields((t) => ({
       after: t.arg.string({ description: '`pageInfo.endCursor` of the previous page.' }),
     },
     resolve: async (_r, args, ctx) => {
-      const q = jobPageQuery(args);
-      // A new, changed or closed job can enter or leave only the lists its type and company match.
-      const { jobType, companyId, search } = args.filter ?? {};
-      if (jobType) ctx.cache.tag(`jobs:type:${jobType}`);
-      if (companyId) ctx.cache.tag(`jobs:company:${companyId}`);
-      if (!jobType && !companyId) ctx.cache.tag('jobs:all');
-      ctx.cache.ttl(search?.trim() ? 'search' : 'list');
-      const rows = await ctx.db.prisma.$queryRawUnsafe<(JobRow & { _sort: unknown })[]>(q.sql, ...q.params);
-      ctx.loaders.primeJobs(rows);
-      return toConnection(rows, q.first, args.after, q.cursorOf, async () => {
-        const [{ n }] = await ctx.db.prisma.$queryRawUnsafe<{ n: number }[]>(q.countSql, ...q.countParams);
-        return n;
-      });
+      const page = await findJobPage(ctx.db.prisma, args);
+      ctx.cache.jobList(args.filter ?? {});
+      ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
+      ctx.loaders.primeJobs(page.rows);
+      return toConnection(page.rows, page.first, args.after, page.cursorOf, page.count);
     },
   }),
   trendingJobs: t.field({
@@ -89,21 +81,13 @@ builder.queryFields((t) => ({
     },
     resolve: async (_r, args, ctx) => {
       const days = checkRange(args.days ?? 7, 1, 365, 'days');
-      ctx.cache.tag('trending');
-      ctx.cache.ttl('trending');
+      ctx.cache.trending();
+      ctx.cache.freshness('trending');
       const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
-      const rows = await ctx.db.prisma.$queryRawUnsafe<(JobRow & { _n: number })[]>(
-        `SELECT ${JOB_COLUMNS}, t.n AS _n FROM (
-           SELECT job_id, count(*)::int AS n FROM application
-           WHERE created_at >= now() - make_interval(days => $1) GROUP BY job_id
-         ) t JOIN job j ON j.id = t.job_id AND j.is_active
-         ORDER BY t.n DESC, j.id DESC LIMIT $2`,
-        days,
-        first,
-      );
+      const rows = await trendingJobs(ctx.db.prisma, days, first);
       ctx.loaders.primeJobs(rows);
       // The counts are already known: a client asking applicationCount(days) gets them free.
-      for (const r of rows) ctx.loaders.applicationCount(days).prime(r.id, r._n);
+      for (const r of rows) ctx.loaders.applicationCount(days).prime(r.id, r.recentApplications);
       return rows;
     },
   }),

@@ -1,16 +1,15 @@
-import { canSeeUser, forbidden, requireViewer } from '../auth/guards';
-import type { Viewer } from '../auth/viewer';
-import { SubscriptionPlan } from '../generated/prisma/enums';
+import { canSeeUser, forbidden } from '../auth/guards';
 import { builder, listCost } from './builder';
+import type { Context } from './context';
+import { SubscriptionPlanEnum } from './enums';
 import { applicationListArgs, applicationPage } from './application';
 import { loadById } from './query';
 
-const SubscriptionPlanEnum = builder.enumType('SubscriptionPlan', { description: 'What a user pays for.', values: Object.values(SubscriptionPlan) });
-
-/** Private fields: the user and ADMIN see them; anyone else gets null and a FORBIDDEN error. */
-function guard(viewer: Viewer | null, userId: number, what: string): void {
-  if (!canSeeUser(viewer, userId)) throw forbidden(`see another user's ${what}`);
-}
+/** A private field: the user and ADMIN see it; anyone else gets null and a FORBIDDEN error. */
+const privateTo = (what: string) => ({
+  authScopes: (u: { id: number }, _a: unknown, ctx: Context) => canSeeUser(ctx.auth.viewer, u.id),
+  unauthorizedError: () => forbidden(`see another user's ${what}`),
+});
 
 builder.objectType('User', {
   description: 'A person using the platform. Email, plan and applications are private to the user and ADMIN.',
@@ -20,13 +19,15 @@ builder.objectType('User', {
     email: t.string({
       nullable: true,
       description: 'Private: null with a FORBIDDEN error for anyone but the user and ADMIN.',
-      resolve: (u, _a, ctx) => (guard(ctx.auth.viewer, u.id, 'email'), u.email),
+      ...privateTo('email'),
+      resolve: (u) => u.email,
     }),
     subscriptionPlan: t.field({
       type: SubscriptionPlanEnum,
       nullable: true,
       description: 'Private, like email.',
-      resolve: (u, _a, ctx) => (guard(ctx.auth.viewer, u.id, 'plan'), u.subscriptionPlan),
+      ...privateTo('plan'),
+      resolve: (u) => u.subscriptionPlan,
     }),
     applications: t.field({
       type: 'ApplicationConnection',
@@ -34,19 +35,17 @@ builder.objectType('User', {
       description: 'Private, like email. Newest first.',
       complexity: listCost(2, 20),
       args: applicationListArgs,
-      resolve: (u, args, ctx) => {
-        guard(ctx.auth.viewer, u.id, 'applications');
-        return applicationPage(ctx, 'user', u.id, args);
-      },
+      ...privateTo('applications'),
+      resolve: (u, args, ctx) => applicationPage(ctx, 'user', u.id, args),
     }),
   }),
 });
 
 builder.queryField('me', (t) =>
-  t.field({
+  t.withAuth({ signedIn: true }).field({
     type: 'User',
     nullable: true,
     description: 'The signed-in user; UNAUTHENTICATED without a token.',
-    resolve: (_r, _a, ctx) => loadById(ctx, 'User', requireViewer(ctx.auth.viewer).userId, ctx.loaders.user),
+    resolve: (_r, _a, ctx) => loadById(ctx, 'User', ctx.auth.viewer.userId, ctx.loaders.user),
   }),
 );

@@ -1,23 +1,7 @@
-import { similarListTag } from '../cache/request-state';
-import { recordIntent, type Intent } from '../db/invalidation-intent';
+import type { Change } from '../domain/changes';
+import type { Intent } from '../data/invalidations';
 import type { PrismaClient } from '../generated/prisma/client';
-import { AFFECTED_BY_CHANGE, DELETE_KEYWORDS, DELETE_SIMILAR, REPLACE_KEYWORDS, REPLACE_SIMILAR } from './sql';
-
-// A chunk of 500 takes seconds on a loaded machine: Prisma's default 5 s would abort it.
-// `owe`: the cache invalidation the rewrite owes is recorded with it (invalidation-intent.ts).
-const replace =
-  (remove: string, insert: string) =>
-  (prisma: PrismaClient, ids: number[], owe = false): Promise<Intent | undefined> =>
-    prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe(remove, ids);
-        await tx.$executeRawUnsafe(insert, ids);
-        return owe ? recordIntent(tx) : undefined;
-      },
-      { timeout: 120_000 },
-    );
-const replaceKeywords = replace(DELETE_KEYWORDS, REPLACE_KEYWORDS);
-const replaceSimilar = replace(DELETE_SIMILAR, REPLACE_SIMILAR);
+import { doneEagerly, enqueueAffected, enqueueAllActive, keywordsDone, queueLength, refreshQueued, replaceKeywords, replaceSimilar } from '../data/similar';
 
 export interface RefresherStats {
   /** Jobs queued for a refresh, in the shared queue table. */
@@ -35,43 +19,16 @@ export interface RefresherOptions {
   batchSize?: number;
   onError?: (err: unknown) => void;
   /**
-   * Makes cached results stale (the response cache's `invalidate`): called with the tags of
-   * the similar-jobs lists a refresh rewrote, after it committed, and the intent it recorded.
+   * Makes cached results stale (the response cache's `invalidate`): called with the
+   * similar-jobs lists a refresh rewrote, after it committed, and the intent it recorded.
    */
-  invalidate?: (tags: string[], intent?: Intent) => Promise<void>;
+  invalidate?: (changes: Change[], intent?: Intent) => Promise<void>;
   /** Record in each rewrite's transaction the invalidation it owes (for a cache that settles them). */
   intents?: boolean;
 }
 
 /** Past this many changed jobs, working out which other lists they touch costs more than refreshing all. */
 const BULK = 1000;
-
-const ENQUEUE_AFFECTED = `INSERT INTO job_similar_queue (job_id) SELECT id FROM (${AFFECTED_BY_CHANGE}) a ON CONFLICT DO NOTHING`;
-const ENQUEUE_ALL_ACTIVE = 'INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active ON CONFLICT DO NOTHING';
-// SKIP LOCKED: several gateway instances can work the same queue without taking the same jobs.
-const TAKE = `DELETE FROM job_similar_queue WHERE job_id IN (
-  SELECT job_id FROM job_similar_queue ORDER BY queued_at, job_id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING job_id, reindex`;
-// Every job write queues its own refresh by trigger (see the migration similar_queue_durable),
-// so that a writer dying before its eager refresh loses nothing. Once the eager refresh has
-// done that work, its queue entries go. (A concurrent write to the same job also refreshes
-// eagerly, so dropping its entry too risks nothing but a crash in that narrow window.)
-const DONE_EAGERLY = 'DELETE FROM job_similar_queue WHERE job_id = ANY($1::int[]) AND reindex';
-// Jobs' lists as text, to tell the lists a refresh changed from those it rewrote identically.
-const LISTS = `SELECT job_id, string_agg(similar_id::text, ',' ORDER BY rank) AS ids FROM job_similar
-  WHERE job_id = ANY($1::int[]) GROUP BY job_id`;
-
-/** Recomputes every job's keywords and top similar jobs, in chunks to bound memory. */
-export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Promise<number> {
-  const ids = (await prisma.job.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((j) => j.id);
-  for (let i = 0; i < ids.length; i += chunk) {
-    await replaceKeywords(prisma, ids.slice(i, i + chunk));
-  }
-  for (let i = 0; i < ids.length; i += chunk) {
-    await replaceSimilar(prisma, ids.slice(i, i + chunk));
-  }
-  await prisma.$executeRawUnsafe(DONE_EAGERLY, ids);
-  return ids.length;
-}
 
 /**
  * Keeps job_similar current as jobs change. A changed job's own keywords and list are
@@ -101,8 +58,8 @@ export class SimilarJobsRefresher {
     const intent = await replaceSimilar(this.prisma, ids, this.options.intents === true);
     // The writer invalidated the jobs before this ran: a read in between cached the old lists.
     await this.invalidateLists(ids, intent);
-    await this.prisma.$executeRawUnsafe(ENQUEUE_AFFECTED, ids);
-    await this.prisma.$executeRawUnsafe(DONE_EAGERLY, ids);
+    await enqueueAffected(this.prisma, ids);
+    await doneEagerly(this.prisma, ids);
   }
 
   /**
@@ -112,9 +69,8 @@ export class SimilarJobsRefresher {
   async jobsImported(ids: number[]): Promise<void> {
     if (ids.length <= BULK) return this.jobsChanged(ids);
     for (let i = 0; i < ids.length; i += 2000) await replaceKeywords(this.prisma, ids.slice(i, i + 2000));
-    // Their own lists still wait in the queue, now as plain refreshes.
-    await this.prisma.$executeRawUnsafe('UPDATE job_similar_queue SET reindex = false WHERE job_id = ANY($1::int[])', ids);
-    await this.prisma.$executeRawUnsafe(ENQUEUE_ALL_ACTIVE);
+    await keywordsDone(this.prisma, ids);
+    await enqueueAllActive(this.prisma);
   }
 
   start(): void {
@@ -144,48 +100,26 @@ export class SimilarJobsRefresher {
 
   private async invalidateLists(ids: number[], intent: Intent | undefined): Promise<void> {
     if (!this.options.invalidate || ids.length === 0) return;
-    await this.options.invalidate(ids.map(similarListTag), intent).catch((err) => this.options.onError?.(err));
+    await this.options.invalidate([{ similarLists: ids }], intent).catch((err) => this.options.onError?.(err));
   }
 
   async stats(): Promise<RefresherStats> {
-    const [{ n }] = await this.prisma.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM job_similar_queue');
-    return { pending: n, ...this.counters, lastError: this.lastError };
+    return { pending: await queueLength(this.prisma), ...this.counters, lastError: this.lastError };
   }
 
   /**
-   * Takes a batch off the queue and refreshes it in one transaction: a failure leaves it queued.
-   * Jobs queued by their own write get their keywords first and queue the lists they affect,
-   * as `jobsChanged` would have. Once committed, the lists that came out different are
-   * invalidated in the response cache (a failure there is the cache's to remember).
+   * Refreshes a batch off the queue (refreshQueued). Once committed, the lists that came out
+   * different are invalidated in the response cache (a failure there is the cache's to remember).
    */
   private runBatch(): Promise<number> {
     if (this.running) return this.running;
     const started = performance.now();
     this.running = (async () => {
       try {
-        const { n, changed, intent } = await this.prisma.$transaction(
-          async (tx) => {
-            const taken = await tx.$queryRawUnsafe<{ job_id: number; reindex: boolean }[]>(TAKE, this.batchSize);
-            const ids = taken.map((r) => r.job_id);
-            const reindex = taken.filter((r) => r.reindex).map((r) => r.job_id);
-            if (reindex.length) {
-              await tx.$executeRawUnsafe(DELETE_KEYWORDS, reindex);
-              await tx.$executeRawUnsafe(REPLACE_KEYWORDS, reindex);
-            }
-            const changed: number[] = [];
-            if (ids.length) {
-              const lists = async () => new Map((await tx.$queryRawUnsafe<{ job_id: number; ids: string }[]>(LISTS, ids)).map((r) => [r.job_id, r.ids]));
-              const before = this.options.invalidate ? await lists() : new Map();
-              await tx.$executeRawUnsafe(DELETE_SIMILAR, ids);
-              await tx.$executeRawUnsafe(REPLACE_SIMILAR, ids);
-              const after = this.options.invalidate ? await lists() : new Map();
-              changed.push(...ids.filter((id) => before.get(id) !== after.get(id)));
-            }
-            if (reindex.length) await tx.$executeRawUnsafe(ENQUEUE_AFFECTED, reindex);
-            return { n: ids.length, changed, intent: changed.length > 0 && this.options.intents ? await recordIntent(tx) : undefined };
-          },
-          { timeout: 120_000 },
-        );
+        const { n, changed, intent } = await refreshQueued(this.prisma, this.batchSize, {
+          compare: this.options.invalidate != null,
+          owe: this.options.intents === true,
+        });
         if (changed.length) await this.invalidateLists(changed, intent);
         if (n) {
           this.counters.refreshed += n;

@@ -1,9 +1,9 @@
 import { signToken, type Role } from '../../src/auth/viewer';
 import type { Database } from '../../src/db/database';
 import { loadConfig } from '../../src/config';
-import { createGateway, type Gateway, type GatewayConfig } from '../../src/gateway';
+import { createGateway, type Gateway, type GatewayConfig } from '../../src/http/gateway';
 import type { Logger } from '../../src/log';
-import type { RateLimiter } from '../../src/ops/rate-limit';
+import type { RateLimiter } from '../../src/ops/rate-limiter';
 import type { ResponseCache } from '../../src/cache/response-cache';
 import { SimilarJobsRefresher } from '../../src/similar/refresher';
 import { openTestDatabase, type TestDatabase } from './db';

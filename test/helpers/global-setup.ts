@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database';
-import { migrate, seed } from '../../src/db/setup';
+import { seed } from '../../src/data/seed';
+import { migrate } from '../../src/db/open';
 import { pgUrl, TEMPLATE_ENV, tempDir, uniqueName, withDatabase } from './template';
 
 /** Builds one migrated, seeded database that every test file clones (see ./db.ts). */

@@ -1,4 +1,4 @@
-import { forbidden, requireRole } from '../../auth/guards';
+import { forbidden } from '../../auth/guards';
 import { badInput, parseId } from '../../errors';
 import { fromJobInput } from '../../ingest/formats/jsonl';
 import { runImport } from '../../ingest/pipeline';
@@ -45,12 +45,12 @@ const ImportResult = builder.objectRef<ImportSummary>('ImportResult').implement(
 });
 
 builder.mutationField('importJobs', (t) =>
-  t.field({
+  t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
     type: ImportResult,
     description: `EMPLOYER (its own company) or ADMIN: create or update up to ${MAX_ROWS} postings at once. Bad postings are rejected with their index and reason; the others are written.`,
     args: { jobs: t.arg({ type: [JobInput], required: true, description: 'The postings, at most 1,000.' }) },
     resolve: async (_r, { jobs }, ctx) => {
-      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = ctx.auth.viewer;
       if (jobs.length > MAX_ROWS) throw badInput(`\`jobs\` takes at most ${MAX_ROWS} postings, got ${jobs.length}`, 'jobs');
       if (viewer.role === 'EMPLOYER') {
         const foreign = jobs.findIndex((j) => j.companyName != null || (j.companyId != null && parseId(j.companyId, 'companyId') !== viewer.companyId));
@@ -64,7 +64,7 @@ builder.mutationField('importJobs', (t) =>
       // Each employer's externalIds are its own: another company's "42" is another posting.
       const source = viewer.role === 'EMPLOYER' ? `api:company:${viewer.companyId}` : 'api:admin';
       return checkedWrite(
-        runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: (tags, intent) => ctx.invalidate(tags, intent), intents: ctx.intents }),
+        runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: (changes, intent) => ctx.invalidate(changes, intent), intents: ctx.intents }),
         { argument: 'jobs' },
       );
     },

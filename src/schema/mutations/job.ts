@@ -1,12 +1,13 @@
-import { canManageCompany, forbidden, requireRole } from '../../auth/guards';
+import { canManageCompany, forbidden } from '../../auth/guards';
 import type { Viewer } from '../../auth/viewer';
-import { jobListTags } from '../../cache/request-state';
-import type { Context } from '../../context';
-import { WRITE_TX } from '../../db/database';
+import type { Context } from '../context';
 import { brokenRule } from '../../db/errors';
 import { checkSalaryOrder, CreateJob, parseInput, UpdateJob } from '../../domain/job-input';
 import { parseId, userError } from '../../errors';
-import type { Job, Prisma } from '../../generated/prisma/client';
+import type { Job } from '../../generated/prisma/client';
+import type { Db } from '../../data/client';
+import { writeOwing, type Intent } from '../../data/invalidations';
+import { findJob, insertJob, updateJob } from '../../data/jobs';
 import { builder } from '../builder';
 import { ExperienceLevelEnum, JobTypeEnum } from '../enums';
 
@@ -41,7 +42,7 @@ const UpdateJobInput = builder.inputType('UpdateJobInput', {
 });
 
 async function loadManagedJob(ctx: Context, viewer: Viewer, id: string): Promise<Job> {
-  const job = await ctx.db.prisma.job.findUnique({ where: { id: parseId(id) } });
+  const job = await findJob(ctx.db.prisma, parseId(id));
   if (!job) throw userError('NOT_FOUND', `job ${id} does not exist`);
   if (!canManageCompany(viewer, job.companyId)) throw forbidden('change another company’s job');
   return job;
@@ -74,35 +75,29 @@ export async function checkedWrite<T>(write: Promise<T>, target: { jobId: number
   }
 }
 
-type Written = { job: Job; intent: Awaited<ReturnType<Context['owe']>> };
+type Written = { value: Job; intent?: Intent };
 
 /** A job write, with the invalidation it owes recorded in its own transaction. */
-const write = (ctx: Context, fn: (tx: Prisma.TransactionClient) => Promise<Job>): Promise<Written> =>
-  ctx.db.prisma.$transaction(async (tx) => {
-    const job = await fn(tx);
-    return { job, intent: await ctx.owe(tx) };
-  }, WRITE_TX);
+const write = (ctx: Context, fn: (tx: Db) => Promise<Job>): Promise<Written> => writeOwing(ctx.db.prisma, ctx.intents, fn);
 
 /**
  * After a committed job write: cached results holding the job (before and after) or its lists
  * become stale, and similar-jobs lists follow. Those are derived data, so a failure to
  * refresh them is logged and retried by the refresher, never undoes the write.
  */
-async function afterWrite(ctx: Context, { job, intent }: Written, before?: Job): Promise<Job> {
-  const tags = [`Job:${job.id}`, `Company:${job.companyId}`, ...jobListTags(job), 'trending', 'stats'];
-  if (before) tags.push(`Company:${before.companyId}`, ...jobListTags(before));
-  await ctx.invalidate(tags, intent);
+async function afterWrite(ctx: Context, { value: job, intent }: Written, before?: Job): Promise<Job> {
+  await ctx.invalidate([{ job, before }], intent);
   await ctx.similar.jobsChanged([job.id]).catch((err) => ctx.log?.error({ err, jobId: job.id }, 'similar jobs not refreshed now (the queue has them)'));
   return job;
 }
 
 builder.mutationFields((t) => ({
-  createJob: t.field({
+  createJob: t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
     type: 'Job',
     description: 'EMPLOYER (for its company) or ADMIN: post a job.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The posting.' }) },
     resolve: async (_r, { input }, ctx) => {
-      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = ctx.auth.viewer;
       const data = parseInput(CreateJob, input, 'input');
       checkSalaryOrder(data.salaryMin, data.salaryMax, 'input');
       const companyId = input.companyId != null ? parseId(input.companyId, 'input.companyId') : viewer.companyId;
@@ -112,13 +107,13 @@ builder.mutationFields((t) => ({
       return afterWrite(
         ctx,
         await checkedWrite(
-          write(ctx, (tx) => tx.job.create({ data: { ...data, companyId } })),
+          write(ctx, (tx) => insertJob(tx, { ...data, companyId })),
           { argument: 'input' },
         ),
       );
     },
   }),
-  updateJob: t.field({
+  updateJob: t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
     type: 'Job',
     description: 'EMPLOYER of the job’s company or ADMIN: change a job. Search and similar jobs follow.',
     args: {
@@ -126,32 +121,32 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateJobInput, required: true, description: 'The changes.' }),
     },
     resolve: async (_r, { id, input }, ctx) => {
-      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = ctx.auth.viewer;
       const data = parseInput(UpdateJob, input, 'input');
       const job = await loadManagedJob(ctx, viewer, id);
       checkSalaryOrder(data.salaryMin === undefined ? job.salaryMin : data.salaryMin, data.salaryMax === undefined ? job.salaryMax : data.salaryMax, 'input');
       return afterWrite(
         ctx,
         await checkedWrite(
-          write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data })),
+          write(ctx, (tx) => updateJob(tx, job.id, data)),
           { jobId: job.id },
         ),
         job,
       );
     },
   }),
-  closeJob: t.field({
+  closeJob: t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
     type: 'Job',
     description: 'EMPLOYER of the job’s company or ADMIN: close a job (it leaves lists and search). Closing a closed job changes nothing.',
     args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
     resolve: async (_r, { id }, ctx) => {
-      const viewer = requireRole(ctx.auth.viewer, 'EMPLOYER', 'ADMIN');
+      const viewer = ctx.auth.viewer;
       const job = await loadManagedJob(ctx, viewer, id);
       if (!job.isActive) return job;
       return afterWrite(
         ctx,
         await checkedWrite(
-          write(ctx, (tx) => tx.job.update({ where: { id: job.id }, data: { isActive: false } })),
+          write(ctx, (tx) => updateJob(tx, job.id, { isActive: false })),
           { jobId: job.id },
         ),
         job,

@@ -1,0 +1,162 @@
+import { checkSalaryOrder, LIMITS, type CreateJobData, type UpdateJobData } from '../domain/job-input';
+import { badInput, checkRange, parseId } from '../errors';
+import { Prisma, type Job } from '../generated/prisma/client';
+import type { Db } from './client';
+import { inOrder } from './pages';
+import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
+
+/**
+ * Job columns under the names Prisma gives them, so raw-SQL rows and Prisma rows share a type.
+ * Lists leave out the description, the one wide column: a page of 50 jobs with 5 similar jobs
+ * each would otherwise carry 300 descriptions to show titles (Job.description loads it when
+ * asked for, in one batch).
+ */
+export const JOB_COLUMNS = Prisma.raw(`j.id, j.title, j.company_id AS "companyId", j.company_name AS "companyName",
+  j.location, j.city, j.state, j.job_type::text AS "jobType", j.salary_min AS "salaryMin", j.salary_max AS "salaryMax",
+  j.remote, j.experience_level::text AS "experienceLevel", j.skills, j.is_active AS "isActive", j.source,
+  j.external_id AS "externalId", j.created_at AS "createdAt", j.updated_at AS "updatedAt"`);
+
+export type JobRow = Omit<Job, 'description'> & { description?: string };
+
+export interface JobFilterInput {
+  search?: string | null;
+  location?: string | null;
+  jobType?: string | null;
+  salaryMin?: number | null;
+  salaryMax?: number | null;
+  remote?: boolean | null;
+  companyId?: string | number | null;
+}
+
+export type JobOrder = 'NEWEST' | 'RELEVANCE' | 'SALARY_DESC';
+
+export const MAX_PAGE = 100;
+
+/**
+ * The WHERE condition of a job filter (active jobs only). The salary rule: a job matches a
+ * wanted range when its own range overlaps it; a job with only one bound is the range
+ * [bound, bound]; a job without salary never matches a salary filter.
+ */
+export function jobFilterSql(filter: JobFilterInput | null | undefined): Prisma.Sql {
+  const where = [Prisma.sql`j.is_active`];
+  if (!filter) return where[0];
+  const search = filter.search?.trim();
+  if (search) {
+    if (search.length > 200) throw badInput('`filter.search` is limited to 200 characters', 'filter.search');
+    where.push(Prisma.sql`j.search_vector @@ websearch_to_tsquery('english', ${search})`);
+  }
+  const location = filter.location?.trim().toLowerCase();
+  if (location) {
+    if (location.length > 100) throw badInput('`filter.location` is limited to 100 characters', 'filter.location');
+    const prefix = `${location.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(Prisma.sql`(lower(j.location) LIKE ${prefix} OR lower(j.city) = ${location} OR lower(j.state) = ${location})`);
+  }
+  if (filter.jobType) where.push(Prisma.sql`j.job_type = ${filter.jobType}::"JobType"`);
+  if (filter.remote != null) where.push(Prisma.sql`j.remote = ${filter.remote}`);
+  if (filter.companyId != null) where.push(Prisma.sql`j.company_id = ${parseId(filter.companyId, 'filter.companyId')}`);
+  const { salaryMin, salaryMax } = filter;
+  if (salaryMin != null) checkRange(salaryMin, 0, LIMITS.salary, 'filter.salaryMin');
+  if (salaryMax != null) checkRange(salaryMax, 0, LIMITS.salary, 'filter.salaryMax');
+  checkSalaryOrder(salaryMin, salaryMax, 'filter');
+  if (salaryMin != null) where.push(Prisma.sql`coalesce(j.salary_max, j.salary_min) >= ${salaryMin}`);
+  if (salaryMax != null) where.push(Prisma.sql`coalesce(j.salary_min, j.salary_max) <= ${salaryMax}`);
+  return Prisma.join(where, ' AND ');
+}
+
+interface OrderSpec {
+  name: string;
+  /** Expressions of the sort key, all descending; the last is always the id. */
+  key: Prisma.Sql[];
+  cast: string[];
+  fromRow: (row: { _sort: unknown; id: number }) => CursorKey;
+}
+
+function orderSpec(order: JobOrder, search: string | undefined): OrderSpec {
+  if (order === 'RELEVANCE' && search) {
+    return {
+      name: 'RELEVANCE',
+      key: [Prisma.sql`ts_rank(j.search_vector, websearch_to_tsquery('english', ${search}))::float8`, Prisma.sql`j.id`],
+      cast: ['float8', 'int'],
+      fromRow: (r) => [r._sort as number, r.id],
+    };
+  }
+  if (order === 'SALARY_DESC') {
+    return {
+      name: 'SALARY_DESC',
+      key: [Prisma.sql`coalesce(j.salary_max, -1)`, Prisma.sql`j.id`],
+      cast: ['int', 'int'],
+      fromRow: (r) => [r._sort as number, r.id],
+    };
+  }
+  // RELEVANCE without a search has nothing to rank by: newest first.
+  return {
+    name: 'NEWEST',
+    key: [Prisma.sql`j.created_at`, Prisma.sql`j.id`],
+    cast: ['timestamptz', 'int'],
+    fromRow: (r) => [(r._sort as Date).toISOString(), r.id],
+  };
+}
+
+export interface JobPage {
+  /** Up to first + 1 rows: the extra one tells whether there is a next page. */
+  rows: JobRow[];
+  first: number;
+  cursorOf: (row: JobRow) => string;
+  /** All jobs matching the filter, counted only when asked for. */
+  count: () => Promise<number>;
+}
+
+/** A page of active jobs, filtered and ordered, after a cursor: one statement, keyset-paged. */
+export async function findJobPage(
+  db: Db,
+  args: { filter?: JobFilterInput | null; orderBy?: JobOrder | null; first?: number | null; after?: string | null },
+): Promise<JobPage> {
+  const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
+  const where = jobFilterSql(args.filter);
+  const spec = orderSpec(args.orderBy ?? 'NEWEST', args.filter?.search?.trim() || undefined);
+  let seek = Prisma.empty;
+  if (args.after != null) {
+    const key = decodeCursor(args.after, spec.name);
+    if (key.length !== spec.key.length) throw badInput('`after` is not a cursor this API returned', 'after');
+    const values = key.map((v, i) => Prisma.sql`${v}::${Prisma.raw(spec.cast[i])}`);
+    seek = Prisma.sql`AND (${Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
+  }
+  // ORDER BY the output column: the rank expression is computed once per row.
+  const rows = await db.$queryRaw<(JobRow & { _sort: unknown })[]>`SELECT ${JOB_COLUMNS}, ${spec.key[0]} AS _sort FROM job j
+    WHERE ${where} ${seek}
+    ORDER BY _sort DESC, j.id DESC
+    LIMIT ${first + 1}`;
+  return {
+    rows,
+    first,
+    cursorOf: (row) => encodeCursor(spec.name, spec.fromRow(row as JobRow & { _sort: unknown })),
+    count: async () => (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${where}`)[0].n,
+  };
+}
+
+export async function jobsByIds(db: Db, ids: readonly number[]): Promise<(JobRow | null)[]> {
+  return inOrder(ids, await db.job.findMany({ where: { id: { in: [...ids] } } }));
+}
+
+export async function jobDescriptions(db: Db, ids: readonly number[]): Promise<(string | Error)[]> {
+  const rows = await db.$queryRaw<{ id: number; description: string }[]>`SELECT id, description FROM job WHERE id = ANY(${[...ids]}::int[])`;
+  const map = new Map(rows.map((r) => [r.id, r.description]));
+  return ids.map((id) => map.get(id) ?? new Error(`job ${id} is missing`));
+}
+
+/** A job by id, read for a write (not through a request's loaders, which may hold an older copy). */
+export const findJob = (db: Db, id: number): Promise<Job | null> => db.job.findUnique({ where: { id } });
+
+export const insertJob = (tx: Db, data: CreateJobData & { companyId: number }): Promise<Job> => tx.job.create({ data });
+
+export const updateJob = (tx: Db, id: number, data: UpdateJobData | { isActive: false }): Promise<Job> => tx.job.update({ where: { id }, data });
+
+/**
+ * Whether a job is open to applications, holding a FOR SHARE lock to the end of the
+ * transaction: a concurrent close waits for the application, or the application sees it
+ * closed. Undefined when there is no such job.
+ */
+export async function lockJobForApplication(tx: Db, id: number): Promise<{ isActive: boolean } | undefined> {
+  const [job] = await tx.$queryRaw<{ isActive: boolean }[]>`SELECT is_active AS "isActive" FROM job WHERE id = ${id} FOR SHARE`;
+  return job;
+}

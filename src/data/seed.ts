@@ -1,0 +1,152 @@
+import type { Database, RawSql } from '../db/database';
+import { rebuildAllSimilar } from './similar';
+import { INDUSTRIES, LEVELS, LOCATIONS, NAME_PARTS, ROLES, SENTENCES, USER_NAMES } from './seed-data';
+
+export interface SeedSize {
+  companies: number;
+  jobs: number;
+  users: number;
+  applications: number;
+}
+
+export const DEMO_SIZE: SeedSize = { companies: 220, jobs: 2400, users: 600, applications: 12_000 };
+
+const JOB_TYPES = ['FULL_TIME', 'FULL_TIME', 'FULL_TIME', 'PART_TIME', 'CONTRACT', 'INTERNSHIP', 'TEMPORARY', 'OTHER'];
+const PLANS = ['FREE', 'FREE', 'BASIC', 'PREMIUM', 'ENTERPRISE'];
+const DAY = 86_400_000;
+
+/** mulberry32: a tiny deterministic PRNG, so every seed of the same size is the same data. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)],
+  };
+}
+
+async function insertJson(raw: Pick<RawSql, 'query'>, target: string, columns: string, rows: unknown[], chunk = 1000) {
+  for (let i = 0; i < rows.length; i += chunk) {
+    await raw.query(`INSERT INTO ${target} SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${columns})`, [JSON.stringify(rows.slice(i, i + chunk))]);
+  }
+}
+
+/**
+ * Writes the demo data set into an empty database. Content is deterministic; timestamps are
+ * relative to `now` so "the last 30 days" always has applications.
+ */
+export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Date.now()): Promise<void> {
+  const r = rng(42);
+  const companies = Array.from({ length: size.companies }, (_, i) => ({
+    id: i + 1,
+    name: `${NAME_PARTS.first[i % NAME_PARTS.first.length]} ${NAME_PARTS.second[Math.floor(i / NAME_PARTS.first.length) % NAME_PARTS.second.length]}${i >= NAME_PARTS.first.length * NAME_PARTS.second.length ? ` ${Math.floor(i / 240) + 1}` : ''}`,
+    industry: r.pick(INDUSTRIES),
+    rating: Math.round((2.5 + r.next() * 2.5) * 10) / 10,
+  }));
+  const jobs = Array.from({ length: size.jobs }, (_, i) => {
+    const role = r.pick(ROLES);
+    const level = r.pick(LEVELS);
+    const place = r.pick(LOCATIONS);
+    const remote = r.next() < 0.25;
+    const skills = role.skills.filter(() => r.next() < 0.7);
+    if (skills.length === 0) skills.push(role.skills[0]);
+    const sentences = Array.from({ length: 6 }, () => r.pick(SENTENCES).replace('{skill}', r.pick(role.skills)).replace('{skill2}', r.pick(role.skills)));
+    const hasSalary = r.next() < 0.8;
+    const mid = Math.round((role.base * level.factor * (0.85 + r.next() * 0.3)) / 1000) * 1000;
+    const company = companies[r.int(companies.length)];
+    return {
+      id: i + 1,
+      title: level.prefix ? `${level.prefix} ${role.title}` : role.title,
+      description: `${company.name} is hiring a ${role.title.toLowerCase()} in ${place.city}. ${sentences.join(' ')}`,
+      company_id: company.id,
+      location: remote ? `Remote (${place.city}, ${place.state})` : `${place.city}, ${place.state}`,
+      city: place.city,
+      state: place.state,
+      job_type: level.level === 'INTERN' ? 'INTERNSHIP' : r.pick(JOB_TYPES),
+      salary_min: hasSalary ? Math.round(mid * 0.85) : null,
+      salary_max: hasSalary ? Math.round(mid * 1.15) : null,
+      remote,
+      experience_level: level.level,
+      skills,
+      is_active: r.next() < 0.92,
+      source: 'seed',
+      external_id: `seed-${i + 1}`,
+      created_at: new Date(now - r.int(60 * DAY)).toISOString(),
+    };
+  });
+  const users = Array.from({ length: size.users }, (_, i) => ({
+    id: i + 1,
+    email: `${USER_NAMES[i % USER_NAMES.length].toLowerCase()}.${i + 1}@example.com`,
+    name: `${r.pick(USER_NAMES)} ${String.fromCharCode(65 + (i % 26))}.`,
+    subscription_plan: r.pick(PLANS),
+    last_login_at: new Date(now - r.int(90 * DAY)).toISOString(),
+  }));
+  // A few jobs are hot (trending means something); pairs are unique per (user, job).
+  const seen = new Set<string>();
+  const applications: unknown[] = [];
+  const maxPairs = size.users * size.jobs;
+  while (applications.length < Math.min(size.applications, maxPairs / 2)) {
+    const job = r.next() < 0.3 ? 1 + r.int(Math.min(50, size.jobs)) : 1 + r.int(size.jobs);
+    const user = 1 + r.int(size.users);
+    const key = `${user}:${job}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    applications.push({
+      job_id: job,
+      user_id: user,
+      status: r.pick(['SUBMITTED', 'SUBMITTED', 'REVIEWING', 'INTERVIEWING', 'REJECTED']),
+      created_at: new Date(now - r.int(30 * DAY)).toISOString(),
+    });
+  }
+
+  await raw.transaction(async (tx) => {
+    await insertJson(tx, 'company (id, name, industry, rating)', 'id int, name text, industry text, rating float8', companies);
+    await insertJson(
+      tx,
+      'job (id, title, description, company_id, location, city, state, job_type, salary_min, salary_max, remote, experience_level, skills, is_active, source, external_id, created_at)',
+      `id int, title text, description text, company_id int, location text, city text, state text, job_type "JobType", salary_min int, salary_max int, remote bool, experience_level "ExperienceLevel", skills text[], is_active bool, source text, external_id text, created_at timestamptz`,
+      jobs,
+    );
+    await insertJson(
+      tx,
+      '"user" (id, email, name, subscription_plan, last_login_at)',
+      `id int, email text, name text, subscription_plan "SubscriptionPlan", last_login_at timestamptz`,
+      users,
+    );
+    await insertJson(
+      tx,
+      'application (job_id, user_id, status, created_at)',
+      `job_id int, user_id int, status "ApplicationStatus", created_at timestamptz`,
+      applications,
+      5000,
+    );
+    // Explicit ids above: move the sequences past them.
+    for (const t of ['company', 'job', 'user', 'application']) {
+      await tx.query(`SELECT setval(pg_get_serial_sequence('"${t}"', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM "${t}"), false)`);
+    }
+  });
+}
+
+export async function isEmpty(db: Database): Promise<boolean> {
+  return (await db.prisma.job.count()) === 0 && (await db.prisma.company.count()) === 0;
+}
+
+/** Demo data plus its similar-jobs lists. Refuses to write into a database that has jobs. */
+export async function seed(db: Database, size?: SeedSize): Promise<void> {
+  if (!(await isEmpty(db))) throw new Error('the database already has jobs or companies: refusing to seed over them');
+  await seedDemo(db.raw, size);
+  await rebuildAllSimilar(db.prisma);
+}
+
+/** Rows per table, for what a seed or an import reports. */
+export async function tableCounts(db: Database) {
+  const [jobs, companies, applications] = await Promise.all([db.prisma.job.count(), db.prisma.company.count(), db.prisma.application.count()]);
+  return { jobs, companies, applications };
+}

@@ -1,0 +1,212 @@
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import type { Db } from './client';
+import { recordIntent, type Intent } from './invalidations';
+import { JOB_COLUMNS, type JobRow } from './jobs';
+
+// Similar-jobs ranking: each job keeps its top weighted terms (tf-idf over the weighted
+// search vector, unit-normalised) in job_keyword; the similarity of two jobs is the dot
+// product of those vectors (a cosine), computed by a join on term and kept, top 10 per job,
+// in job_similar. Reading similar jobs is then an index lookup.
+
+const KEYWORDS_PER_JOB = 24;
+export const SIMILAR_PER_JOB = 10;
+/** Terms in more than this share of active jobs say little and make the term join explode. */
+const MAX_TERM_SHARE = 0.2;
+
+/** A constant of the ranking, written into the SQL text: the planner sees it as a literal. */
+const lit = (n: number) => Prisma.raw(String(n));
+
+// A data-modifying CTE would not make room for the INSERT (same snapshot): delete first, in
+// the same transaction.
+const deleteKeywordsSql = (ids: readonly number[]) => Prisma.sql`DELETE FROM job_keyword WHERE job_id = ANY(${ids}::int[])`;
+const deleteSimilarSql = (ids: readonly number[]) => Prisma.sql`DELETE FROM job_similar WHERE job_id = ANY(${ids}::int[])`;
+
+// Title terms weigh 3, skills 2, description 1. The company name is left out
+// (unlike in search): otherwise a company's jobs would all be "similar" to each other.
+const replaceKeywordsSql = (ids: readonly number[]) => Prisma.sql`
+WITH stats AS (SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM job WHERE is_active')),
+n AS (SELECT greatest(count(*), 1)::float8 AS n FROM job WHERE is_active),
+lex AS (
+  SELECT j.id AS job_id, u.lexeme AS term,
+         (SELECT sum(CASE w WHEN 'A' THEN 3 WHEN 'B' THEN 2 ELSE 1 END) FROM unnest(u.weights) w) AS tf
+  FROM job j, unnest(
+    setweight(to_tsvector('english', j.title), 'A') ||
+    setweight(to_tsvector('english', chommie_join_words(j.skills)), 'B') ||
+    setweight(to_tsvector('english', j.description), 'C')) u
+  WHERE j.id = ANY(${ids}::int[]) AND length(u.lexeme) > 1 AND u.lexeme !~ '^[0-9.,_-]+$'
+),
+scored AS (
+  SELECT l.job_id, l.term, (1 + ln(l.tf)) * ln(n.n / greatest(s.ndoc, 1)) AS w
+  FROM lex l CROSS JOIN n LEFT JOIN stats s ON s.word = l.term
+  WHERE coalesce(s.ndoc, 1) <= greatest(n.n * ${lit(MAX_TERM_SHARE)}, 10)
+),
+top AS (
+  SELECT job_id, term, w, row_number() OVER (PARTITION BY job_id ORDER BY w DESC, term) AS rn
+  FROM scored WHERE w > 0
+)
+INSERT INTO job_keyword (job_id, term, weight)
+SELECT job_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY job_id)) FROM top WHERE rn <= ${lit(KEYWORDS_PER_JOB)}`;
+
+/**
+ * How many jobs, strongest first, each term of a job looks at for candidates. Scanning every
+ * job that shares a term costs the sum of the terms' frequencies squared (116 M pairs for
+ * 35k real postings); truncated, impact-ordered lists keep it to 24 × this per job, and a
+ * job that shares only weak terms with another would not make its top 10 anyway.
+ */
+const POSTINGS_PER_TERM = 200;
+/** Candidates per job scored exactly, on all the terms they share. */
+const SHORTLIST = 50;
+
+// Partial dot products over the truncated lists of their terms (active jobs only).
+const candidatesSql = (ids: readonly number[]) => Prisma.sql`
+  SELECT s.job_id, o.job_id AS other, sum(s.weight * o.weight) AS score
+  FROM job_keyword s
+  CROSS JOIN LATERAL (
+    SELECT k.job_id, k.weight FROM job_keyword k JOIN job a ON a.id = k.job_id AND a.is_active
+    WHERE k.term = s.term AND k.job_id <> s.job_id
+    ORDER BY k.weight DESC LIMIT ${lit(POSTINGS_PER_TERM)}
+  ) o
+  WHERE s.job_id = ANY(${ids}::int[])
+  GROUP BY s.job_id, o.job_id`;
+
+// Ties in score (to 4 decimals) go to the same job type, then the same location.
+const replaceSimilarSql = (ids: readonly number[]) => Prisma.sql`
+WITH partial AS (${candidatesSql(ids)}),
+shortlist AS (
+  SELECT job_id, other FROM (
+    SELECT job_id, other, row_number() OVER (PARTITION BY job_id ORDER BY score DESC, other) AS n FROM partial
+  ) t WHERE n <= ${lit(SHORTLIST)}
+),
+-- The truncated lists give a lower bound; the shortlist is scored on all shared terms.
+pairs AS (
+  SELECT c.job_id, c.other, sum(s.weight * o.weight) AS score
+  FROM shortlist c
+  JOIN job_keyword s ON s.job_id = c.job_id
+  JOIN job_keyword o ON o.job_id = c.other AND o.term = s.term
+  GROUP BY c.job_id, c.other
+),
+ranked AS (
+  SELECT p.job_id, p.other AS similar_id, p.score,
+         row_number() OVER (PARTITION BY p.job_id ORDER BY round(p.score::numeric, 4) DESC,
+           (o.job_type = s.job_type) DESC, (o.location = s.location) DESC, p.other) AS rank
+  FROM pairs p JOIN job o ON o.id = p.other JOIN job s ON s.id = p.job_id
+)
+INSERT INTO job_similar (job_id, similar_id, rank, score)
+SELECT job_id, similar_id, rank, score FROM ranked WHERE rank <= ${lit(SIMILAR_PER_JOB)}`;
+
+// Changed job ids (keywords already recomputed). The other jobs whose top list may change:
+// those listing a changed job now, and those it would now enter (its score beats their 10th).
+// Similarity is symmetric, so the candidates of a changed job are the jobs it can affect.
+const affectedByChangeSql = (ids: readonly number[]) => Prisma.sql`
+WITH cand AS (
+  SELECT other AS job_id, max(score) AS score FROM (${candidatesSql(ids)}) c
+  WHERE other <> ALL(${ids}::int[]) GROUP BY other
+),
+floor AS (
+  SELECT job_id, count(*) AS c, min(score) AS m FROM job_similar
+  WHERE job_id IN (SELECT job_id FROM cand) GROUP BY job_id
+)
+SELECT c.job_id AS id FROM cand c
+LEFT JOIN floor f ON f.job_id = c.job_id
+WHERE f.c IS NULL OR f.c < ${lit(SIMILAR_PER_JOB)} OR c.score >= f.m
+UNION
+SELECT job_id FROM job_similar WHERE similar_id = ANY(${ids}::int[]) AND job_id <> ALL(${ids}::int[])`;
+
+// A chunk of 500 takes seconds on a loaded machine: Prisma's default 5 s would abort it.
+const REFRESH_TX = { timeout: 120_000 };
+
+// SKIP LOCKED: several gateway instances can work the same queue without taking the same jobs.
+const takeSql = (n: number) => Prisma.sql`DELETE FROM job_similar_queue WHERE job_id IN (
+  SELECT job_id FROM job_similar_queue ORDER BY queued_at, job_id LIMIT ${n}::int FOR UPDATE SKIP LOCKED) RETURNING job_id, reindex`;
+const enqueueAffectedSql = (ids: readonly number[]) =>
+  Prisma.sql`INSERT INTO job_similar_queue (job_id) SELECT id FROM (${affectedByChangeSql(ids)}) a ON CONFLICT DO NOTHING`;
+// Jobs' lists as text, to tell the lists a refresh changed from those it rewrote identically.
+const listsSql = (ids: readonly number[]) => Prisma.sql`SELECT job_id, string_agg(similar_id::text, ',' ORDER BY rank) AS ids FROM job_similar
+  WHERE job_id = ANY(${ids}::int[]) GROUP BY job_id`;
+
+/**
+ * Materialized lists, the first `first` of each job's; closed jobs are dropped here, at read
+ * time. Only the rows asked for are read: the others would cost a full job row each.
+ */
+export async function similarJobLists(db: Db, ids: readonly number[], first: number): Promise<JobRow[][]> {
+  const rows = await db.$queryRaw<(JobRow & { _source: number; _n: number })[]>`SELECT * FROM (
+      SELECT s.job_id AS _source, row_number() OVER (PARTITION BY s.job_id ORDER BY s.rank)::int AS _n, ${JOB_COLUMNS}
+      FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
+      WHERE s.job_id = ANY(${[...ids]}::int[])
+    ) t WHERE _n <= ${first}::int ORDER BY _source, _n`;
+  const lists = new Map<number, JobRow[]>(ids.map((id) => [id, []]));
+  for (const { _source, _n, ...row } of rows) lists.get(_source)?.push(row);
+  return ids.map((id) => lists.get(id) ?? []);
+}
+
+// With `owe`, the rewrite records in its own transaction the cache invalidation it owes (invalidations.ts).
+const replace =
+  (remove: (ids: readonly number[]) => Prisma.Sql, insert: (ids: readonly number[]) => Prisma.Sql) =>
+  (prisma: PrismaClient, ids: number[], owe = false): Promise<Intent | undefined> =>
+    prisma.$transaction(async (tx) => {
+      await tx.$executeRaw(remove(ids));
+      await tx.$executeRaw(insert(ids));
+      return owe ? recordIntent(tx) : undefined;
+    }, REFRESH_TX);
+/** Recomputes the jobs' keywords (their top weighted terms). */
+export const replaceKeywords = replace(deleteKeywordsSql, replaceKeywordsSql);
+/** Recomputes the jobs' similar-jobs lists from the keywords. */
+export const replaceSimilar = replace(deleteSimilarSql, replaceSimilarSql);
+
+/** Recomputes every job's keywords and top similar jobs, in chunks to bound memory. */
+export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Promise<number> {
+  const ids = (await prisma.job.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((j) => j.id);
+  for (let i = 0; i < ids.length; i += chunk) await replaceKeywords(prisma, ids.slice(i, i + chunk));
+  for (let i = 0; i < ids.length; i += chunk) await replaceSimilar(prisma, ids.slice(i, i + chunk));
+  await doneEagerly(prisma, ids);
+  return ids.length;
+}
+
+/** Queues the other jobs whose lists the (re-keyworded) jobs may now enter or leave. */
+export const enqueueAffected = (db: Db, ids: number[]) => db.$executeRaw(enqueueAffectedSql(ids));
+
+/** Queues every active job (after a bulk change, cheaper than working out which lists it touched). */
+export const enqueueAllActive = (db: Db) => db.$executeRaw`INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active ON CONFLICT DO NOTHING`;
+
+// Every job write queues its own refresh by trigger (see the migration similar_queue_durable),
+// so that a writer dying before its eager refresh loses nothing. Once the eager refresh has
+// done that work, its queue entries go. (A concurrent write to the same job also refreshes
+// eagerly, so dropping its entry too risks nothing but a crash in that narrow window.)
+export const doneEagerly = (db: Db, ids: number[]) => db.$executeRaw`DELETE FROM job_similar_queue WHERE job_id = ANY(${ids}::int[]) AND reindex`;
+
+/** The jobs' own lists still wait in the queue, as plain refreshes (their keywords are done). */
+export const keywordsDone = (db: Db, ids: number[]) => db.$executeRaw`UPDATE job_similar_queue SET reindex = false WHERE job_id = ANY(${ids}::int[])`;
+
+export async function queueLength(db: Db): Promise<number> {
+  return (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job_similar_queue`)[0].n;
+}
+
+/**
+ * Takes up to `batchSize` jobs off the queue and refreshes them in one transaction: a failure
+ * leaves them queued. Jobs queued by their own write get their keywords first and queue the
+ * lists they affect, as an eager refresh would have. With `compare`, returns the jobs whose
+ * lists came out different (the others were rewritten identically), and with `owe` records
+ * the invalidation those owe.
+ */
+export function refreshQueued(prisma: PrismaClient, batchSize: number, options: { compare: boolean; owe: boolean }) {
+  return prisma.$transaction(async (tx) => {
+    const taken = await tx.$queryRaw<{ job_id: number; reindex: boolean }[]>(takeSql(batchSize));
+    const ids = taken.map((r) => r.job_id);
+    const reindex = taken.filter((r) => r.reindex).map((r) => r.job_id);
+    if (reindex.length) {
+      await tx.$executeRaw(deleteKeywordsSql(reindex));
+      await tx.$executeRaw(replaceKeywordsSql(reindex));
+    }
+    const changed: number[] = [];
+    if (ids.length) {
+      const lists = async () => new Map((await tx.$queryRaw<{ job_id: number; ids: string }[]>(listsSql(ids))).map((r) => [r.job_id, r.ids]));
+      const before = options.compare ? await lists() : new Map();
+      await tx.$executeRaw(deleteSimilarSql(ids));
+      await tx.$executeRaw(replaceSimilarSql(ids));
+      const after = options.compare ? await lists() : new Map();
+      changed.push(...ids.filter((id) => before.get(id) !== after.get(id)));
+    }
+    if (reindex.length) await tx.$executeRaw(enqueueAffectedSql(reindex));
+    return { n: ids.length, changed, intent: changed.length > 0 && options.owe ? await recordIntent(tx) : undefined };
+  }, REFRESH_TX);
+}

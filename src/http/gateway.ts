@@ -1,0 +1,235 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { viewerFromHeader } from '../auth/viewer';
+import { createFastPath } from './fast-path';
+import { useResponseCache } from './plugins/response-cache';
+import { memoryKeyv } from '../cache/store';
+import type { Config } from '../config';
+import { createCors } from './cors';
+import { createContext, type RequestContext as Context } from './context';
+import type { Services } from '../services';
+import { isConnectionError } from '../db/connection-errors';
+import { EXAMPLE_QUERY, graphiqlTabs } from './graphiql';
+import { useDocuments, readManifest } from './plugins/documents';
+import { useErrorCodes } from './plugins/error-codes';
+import { useQueryLimits } from './plugins/query-limits';
+import { useRateLimit } from './plugins/rate-limit';
+import { useRequestLog } from './plugins/request-log';
+import { Admission, AT_CAPACITY } from '../ops/admission';
+import { useAdmission } from './plugins/admission';
+import { useMetrics } from './plugins/metrics';
+import { useOpsEndpoints } from './plugins/ops-endpoints';
+import { createMetrics } from '../ops/metrics';
+import { useSqlStats } from './plugins/sql-stats';
+import { schema } from '../schema';
+
+export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
+  /** The Node request handler: bodies read (bounded), cache hits answered before Yoga, everything else by Yoga. */
+  serveNode(req: IncomingMessage, res: ServerResponse): void;
+};
+
+const tabs = graphiqlTabs();
+
+export type GatewayConfig = Pick<
+  Config,
+  | 'SQL_STATS'
+  | 'NODE_ENV'
+  | 'JWT_SECRET'
+  | 'QUERY_MAX_DEPTH'
+  | 'QUERY_MAX_ALIASES'
+  | 'QUERY_MAX_TOKENS'
+  | 'QUERY_MAX_DIRECTIVES'
+  | 'QUERY_MAX_COST'
+  | 'TRUSTED_DOCUMENTS'
+  | 'APQ_ENABLED'
+  | 'SLOW_REQUEST_MS'
+  | 'MAX_BODY_BYTES'
+  | 'MAX_CONCURRENT_EXECUTIONS'
+  | 'MAX_QUEUED_EXECUTIONS'
+  | 'QUEUE_TIMEOUT_MS'
+  | 'CORS_ORIGINS'
+  | 'CORS_MAX_AGE_S'
+>;
+
+/** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length']) > limit) return resolve(null);
+    let chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData).pause();
+      chunks = [];
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+    req.on('close', () => reject(new Error('connection closed before the body ended')));
+  });
+}
+
+// Closing a connection with input unread resets it, and the reset can discard the 413 before
+// the client has read it. So, like nginx's lingering close, what still arrives is read and
+// dropped for a moment first: at most this long and this much.
+const LINGER_MS = 2000;
+const LINGER_BYTES = 16 * 1024 * 1024;
+
+function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, cors: Record<string, string>) {
+  const body = JSON.stringify({ errors: [{ message: `The request body is larger than ${limit} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }] });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...cors });
+  res.once('finish', () => {
+    const socket = req.socket;
+    // Node half-closes the socket after a `connection: close` response and destroys it once
+    // that is flushed: the half-close stays, the destroy waits for the lingering to end.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the very listener Node added, removed by identity
+    socket.removeListener('finish', socket.destroy);
+    let dropped = 0;
+    const close = () => socket.destroy();
+    const timer = setTimeout(close, LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
+    req.on('data', (chunk: Buffer) => void ((dropped += chunk.length) > LINGER_BYTES && close())).resume();
+  });
+  res.end(body);
+}
+
+/** The GraphQL endpoint at /graphql (GraphiQL for browsers), without an HTTP server of its own. */
+export function createGateway(services: Services, config: GatewayConfig): Gateway {
+  const limits = { cost: config.QUERY_MAX_COST };
+  const cors = createCors(config);
+  const admission = new Admission(config);
+  const metrics = createMetrics(services, admission);
+  const viewerOf = (request: Request) => viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET);
+  const mayRunAnything = (request: Request) => {
+    try {
+      const role = viewerOf(request)?.role;
+      return role === 'ANALYST' || role === 'ADMIN';
+    } catch {
+      return false;
+    }
+  };
+  const manifest = readManifest();
+  const apqStore = config.APQ_ENABLED ? (services.responseCache?.store.keyv ?? memoryKeyv(10_000, 16 * 1024 * 1024)) : null;
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // The policy of CORS_ORIGINS, which the fast path and the refusals written here share.
+    cors: cors.yoga,
+    context: ({ request }) => createContext(services, viewerOf(request), limits, metrics.onBatch, request.signal),
+    // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
+    renderGraphiQL,
+    graphiql: { title: 'Chommie Gateway', defaultQuery: EXAMPLE_QUERY, defaultTabs: tabs },
+    // Outside development, unexpected errors reach clients as "Unexpected error." with no
+    // stack; what went wrong goes to the log.
+    maskedErrors: {
+      isDev: config.NODE_ENV === 'development',
+      maskError(error, message, isDev) {
+        // The database's failure, not the request's: say so with a code (and status) a client
+        // can retry on, rather than "Unexpected error." Only what a resolver threw is looked at,
+        // never an error that already has a code or a message quoting the client's input.
+        const { path, nodes, originalError, extensions } = error as GraphQLError;
+        if (!extensions?.code && originalError && isConnectionError(originalError)) {
+          services.log?.warn({ err: originalError, path }, 'database unavailable');
+          return new GraphQLError('The database is unavailable right now; retry shortly.', {
+            path,
+            nodes,
+            extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
+          });
+        }
+        const masked = maskError(error, message, isDev);
+        if (masked !== error)
+          services.log?.error({ err: (error as GraphQLError).originalError ?? error, path: (error as GraphQLError).path }, 'unexpected error');
+        return masked;
+      },
+    },
+    extraParamNames: ['documentId'],
+    logging: services.log ?? false,
+    plugins: [
+      // A client that leaves ends its execution at once: no further resolver runs for nobody.
+      useExecutionCancellation(),
+      { onResponse: ({ response }) => cors.vary(response.headers) },
+      useOpsEndpoints(services, metrics.registry),
+      // Documents by id first: everything after reads the query text.
+      ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore }),
+      ...(services.log ? [useRequestLog(services.log, config.SLOW_REQUEST_MS)] : []),
+      useMetrics(metrics),
+      // Before the rate limiter's cost charge: a request shed for overload is not charged its cost.
+      useAdmission(admission),
+      ...(services.rateLimiter ? [useRateLimit(services.rateLimiter, viewerOf)] : []),
+      ...useQueryLimits(config),
+      useSqlStats(config.SQL_STATS),
+      useErrorCodes(),
+      ...(services.responseCache ? [useResponseCache(services.responseCache, viewerOf, config.SQL_STATS)] : []),
+    ],
+  });
+  const fastPath = services.responseCache
+    ? createFastPath({
+        cache: services.responseCache,
+        viewerOf: (authorization) => viewerFromHeader(authorization, config.JWT_SECRET),
+        manifest,
+        trusted: config.TRUSTED_DOCUMENTS,
+        limiter: services.rateLimiter ?? null,
+        sqlStats: config.SQL_STATS,
+        cors: cors.headers,
+        onHit: ({ operation, requestId, ms }) => {
+          metrics.onFastHit(operation, ms / 1000);
+          services.log?.info(
+            { reqId: requestId, operation: operation ?? 'anonymous', type: 'query', status: 200, ms: Math.round(ms * 100) / 100, cache: 'hit' },
+            'graphql request',
+          );
+        },
+      })
+    : null;
+  // A client that left while its body was read or its cache lookup made gets nothing executed
+  // (Yoga's abort signal only hears of a close that happens after it is called).
+  const overloaded = JSON.stringify({ errors: [{ message: AT_CAPACITY, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+  const overloadedLength = String(Buffer.byteLength(overloaded));
+  const execute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    if (req.socket.destroyed) return admission.gone();
+    // Yoga would shed it after parsing and validating it: shed it first, for the same answer.
+    if (admission.full()) {
+      admission.shedEarly();
+      const headers = {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': overloadedLength,
+        'retry-after': '1',
+        ...cors.headers(req.headers.origin),
+      };
+      return void res.writeHead(503, headers).end(overloaded);
+    }
+    (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
+    void yoga(req, res);
+  };
+  // Every body is read here, bounded, once, whichever path answers: Yoga reads it from
+  // `req.body` (whatwg-node's parsed-body support). A stream, because whatwg-node lists the
+  // keys of a string or Buffer body first: one per byte, seconds for a few MB.
+  const serveNode = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST') return void yoga(req, res);
+    readBody(req, config.MAX_BODY_BYTES).then(
+      (body) => {
+        if (!body) {
+          services.log?.info(
+            { status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES },
+            'request body too large',
+          );
+          return refuseBody(req, res, config.MAX_BODY_BYTES, cors.headers(req.headers.origin));
+        }
+        if (!fastPath) return execute(req, res, body);
+        fastPath(req, res, body).then(
+          (answered) => void (answered || execute(req, res, body)),
+          // Store errors count as misses: whatever else failed, Yoga can still answer.
+          () => void (res.headersSent ? res.destroy() : execute(req, res, body)),
+        );
+      },
+      // The client went away mid-body: nobody is left to answer.
+      () => res.destroy(),
+    );
+  };
+  return Object.assign(yoga, { serveNode });
+}

@@ -1,0 +1,43 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
+import type { Services } from '../../services';
+import { appliedMigrations, readMigrations } from '../../db/migrate';
+
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * (`/health`, "the process is alive", is Yoga's own.) `/ready`: it can serve: the database answers and has every
+ * migration this build ships (503 otherwise, saying what is wrong); the cache's state is
+ * reported but never makes the gateway unready (it serves uncached). `/metrics`: Prometheus.
+ */
+export function useOpsEndpoints(services: Services, registry: Registry): Plugin {
+  const expected = readMigrations().map((m) => m.name);
+  return {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- Envelop's hook arguments are meant to be destructured
+    async onRequest({ url, endResponse, fetchAPI }) {
+      const json = (body: unknown, status = 200) => new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      if (url.pathname === '/metrics')
+        return endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
+      if (url.pathname !== '/ready') return;
+      if (services.lifecycle?.stopping) return endResponse(json({ status: 'stopping' }, 503));
+      const cache = services.responseCache?.stats();
+      const report: Record<string, unknown> = { cache: cache ? (cache.degraded ? `${cache.store} (degraded: serving uncached)` : cache.store) : 'off' };
+      try {
+        const applied = await within(2000, appliedMigrations(services.db.raw));
+        const missing = expected.filter((m) => !applied.has(m));
+        report.database = 'ok';
+        report.migrations = missing.length ? { missing } : 'ok';
+        return endResponse(json({ status: missing.length ? 'unready' : 'ready', ...report }, missing.length ? 503 : 200));
+      } catch (err) {
+        return endResponse(json({ status: 'unready', ...report, database: `unreachable: ${(err as Error).message}` }, 503));
+      }
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Viewer } from '../../auth/viewer';
+import type { RequestContext as Context } from '../context';
+import type { RateLimiter, Verdict } from '../../ops/rate-limiter';
+import { executionCost } from './query-limits';
+
+const rateLimited = (verdict: Extract<Verdict, { allowed: false }>) =>
+  new GraphQLError(`rate limit exceeded: retry after ${verdict.retryAfterS} s`, {
+    extensions: { code: 'RATE_LIMITED', retryAfter: verdict.retryAfterS, http: { status: 429, headers: { 'retry-after': String(verdict.retryAfterS) } } },
+  });
+
+/**
+ * Charges each request to its client: 1 point on arrival, before anything can refuse it
+ * (trusted documents, parsing, validation, the limits), so refused requests and cache hits
+ * count too, and the rest of the query's cost (the same cost the complexity limit uses,
+ * `first` multiplying) when it executes. A request refused before it executes costs only its
+ * arrival point, and says why with its own code. Over budget: HTTP 429, Retry-After, RATE_LIMITED.
+ */
+export function useRateLimit(limiter: RateLimiter, viewerOf: (request: Request) => Viewer | null, endpoint = '/graphql'): Plugin<Context> {
+  const arrivals = new WeakMap<Request, { client: string; verdict: Promise<Verdict> }>();
+  return {
+    onRequest({ request, url, serverContext }) {
+      if (url.pathname !== endpoint) return;
+      let userId: number | null = null;
+      try {
+        userId = viewerOf(request)?.userId ?? null;
+      } catch {
+        // A bad token is refused later with 401; meanwhile it is charged to its address.
+      }
+      const client = limiter.clientOf(request.headers.get('x-forwarded-for'), (serverContext as { req?: IncomingMessage }).req, userId);
+      // Never rejects (a store failure lets the request through): safe to leave unawaited.
+      arrivals.set(request, { client, verdict: limiter.take(client, 1) });
+    },
+    async onParams({ request }) {
+      const verdict = await arrivals.get(request)?.verdict;
+      if (verdict && !verdict.allowed) throw rateLimited(verdict);
+    },
+    async onExecute({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as Context & { request: Request };
+      const client = arrivals.get(ctx.request)?.client;
+      const cost = client && executionCost(args, ctx);
+      if (!client || !cost) return;
+      const verdict = await limiter.take(client, cost - 1);
+      if (!verdict.allowed) setResultAndStopExecution({ errors: [rateLimited(verdict)] });
+    },
+  };
+}

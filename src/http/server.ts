@@ -1,0 +1,158 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import cluster from 'node:cluster';
+import type { Config } from '../config';
+import { createCors } from './cors';
+import type { Database } from '../db/database';
+import { isEmpty, seed } from '../data/seed';
+import { migrate, openConfiguredDatabase } from '../db/open';
+import { openCacheStore } from '../cache/store';
+import { invalidator } from '../cache/tags';
+import { ResponseCache } from '../cache/response-cache';
+import { createGateway } from './gateway';
+import { warnTo, type Logger } from '../log';
+import { RateLimiter } from '../ops/rate-limiter';
+import { connectRedis } from '../redis';
+import { SimilarJobsRefresher } from '../similar/refresher';
+
+/** The gateway cannot start, for a reason one line explains (no stack needed). */
+export class StartupError extends Error {}
+
+/** Listens, or says in one line why it cannot (the port is taken, or not ours to take). */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'is already in use by another process'
+          : err.code === 'EACCES'
+            ? 'needs privileges this process lacks'
+            : `cannot be used (${err.message})`;
+      reject(new StartupError(`Port ${port} on ${host} ${why}: stop what holds it, or set PORT to another port.`));
+    };
+    server.once('error', fail);
+    // Node's default accept backlog (511) drops the SYNs of a burst of clients while the event
+    // loop is busy: they retry after 1, 3, 7 s and time out. The kernel caps it (somaxconn).
+    server.listen({ port, host, backlog: 4096 }, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+}
+
+/** Fails like `listen` when the port is taken, and frees it again (for a primary that forks listeners). */
+export async function assertPortFree(port: number, host: string): Promise<void> {
+  const probe = createServer();
+  await listen(probe, port, host);
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+/**
+ * A launcher that does not pass SIGTERM on (an npm without `exec`, a shell, a killed npm)
+ * would leave the gateway running with the port and the data directory after it is gone.
+ * Under npm, losing the parent process is taken as SIGTERM.
+ */
+export function stopWhenOrphaned(stop: (reason: string) => void): void {
+  if (!process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && stop('parent process exited'), 500).unref();
+}
+
+/** The answer until the gateway is built: 503 "starting", with the CORS headers the gateway will send. */
+export function whileStarting(config: Pick<Config, 'CORS_ORIGINS' | 'CORS_MAX_AGE_S'>): (req: IncomingMessage, res: ServerResponse) => void {
+  const cors = createCors(config);
+  return (req, res) =>
+    void res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', ...cors.headers(req.headers.origin) }).end('{"status":"starting"}');
+}
+
+/** One gateway process: database, cache, limiter, HTTP server, and its graceful stop. */
+export async function runGateway(config: Config, log: Logger): Promise<void> {
+  // The port before the database: a taken port is then one clear line, before an embedded
+  // database is opened (and locked, and perhaps seeded) for nothing. Until the gateway is
+  // built, requests get 503 "starting" (and /ready with it), which load balancers understand.
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const worker = cluster.worker?.id;
+  const starting = whileStarting(config);
+  const server = createServer((req, res) => {
+    if (worker) res.setHeader('x-gateway-worker', String(worker));
+    if (handle) return handle(req, res);
+    starting(req, res);
+  });
+  // A body trickling in holds up to MAX_BODY_BYTES for as long as it takes: bound that time
+  // (Node's default is 5 minutes), so slow uploads cannot pile up memory.
+  server.requestTimeout = 30_000;
+  await listen(server, config.PORT, config.HOST);
+  server.on('error', (err) => log.error({ err }, 'HTTP server error'));
+  const where = config.DATABASE_URL ? `PostgreSQL (${new URL(config.DATABASE_URL).host})` : `embedded PGlite in ${config.DATA_DIR}`;
+  log.info(`opening ${where}`);
+  let db: Database;
+  try {
+    db = await openConfiguredDatabase(config);
+    const { applied } = await migrate(db.raw).catch(async (err) => {
+      await db.close();
+      throw err;
+    });
+    if (applied.length) log.info({ applied }, 'applied migrations');
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  // The embedded database is a demo: give it data on first start. A real one is seeded on demand.
+  if (!config.DATABASE_URL && config.SEED_ON_EMPTY && (await isEmpty(db))) {
+    log.info('empty embedded database: seeding demo data (once; takes a few seconds)');
+    await seed(db);
+  }
+  const warn = warnTo(log);
+  // With the database: an invalidation lost while Redis is unreachable is kept there, so every
+  // instance (and this one after a restart) empties the cache before reading it again.
+  const responseCache = config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, warn), config, warn, db) : null;
+  const refresher = new SimilarJobsRefresher(db.prisma, {
+    intervalMs: config.SIMILAR_JOBS_REFRESH_MS,
+    onError: (err) => log.error({ err }, 'similar-jobs refresh failed (will retry)'),
+    // Background refreshes change what cached job pages show: invalidate the lists they rewrote.
+    invalidate: responseCache ? invalidator(responseCache) : undefined,
+    intents: responseCache?.settlesIntents,
+  });
+  refresher.start();
+  const rateLimiter = config.RATE_LIMIT_ENABLED
+    ? new RateLimiter(
+        config,
+        config.REDIS_URL ? connectRedis(config.REDIS_URL, config.CACHE_TIMEOUT_MS, 'rate limiter (letting requests through while it is down)', warn) : null,
+        warn,
+      )
+    : null;
+  log.info(
+    { cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS },
+    'gateway configured',
+  );
+  const lifecycle = { stopping: false };
+  const gateway = createGateway({ db, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
+  handle = (req, res) => gateway.serveNode(req, res);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info({ port, worker }, `Chommie Gateway ready: http://localhost:${port}/graphql (GraphiQL in a browser)`);
+  // Graceful stop: /ready turns 503 and requests keep being served for SHUTDOWN_GRACE_MS (so a
+  // load balancer moves away and requests already on the wire are read), then new connections
+  // are refused and in-flight requests finish (bounded), then the refresher, cache, limiter
+  // and pool close, and the process exits 0.
+  const stop = async (signal: string) => {
+    if (lifecycle.stopping) return;
+    lifecycle.stopping = true;
+    log.info(`${signal}: finishing in-flight requests (at most ${config.SHUTDOWN_GRACE_MS + config.SHUTDOWN_TIMEOUT_MS} ms)`);
+    await new Promise((r) => setTimeout(r, config.SHUTDOWN_GRACE_MS));
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+    await drained;
+    clearTimeout(force);
+    await refresher.stop();
+    await responseCache?.close();
+    await rateLimiter?.close();
+    await db.close();
+    log.info('stopped');
+    log.flush();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopWhenOrphaned((reason) => void stop(reason));
+}

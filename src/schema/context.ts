@@ -1,0 +1,30 @@
+import type { Viewer } from '../auth/viewer';
+import type { Intent } from '../data/invalidations';
+import type { Database } from '../db/database';
+import type { Change, ResultHints } from '../domain/changes';
+import type { Loaders } from '../loaders';
+import type { Logger } from '../log';
+import type { SimilarJobsRefresher } from '../similar/refresher';
+
+/** What every resolver gets: one per request (built by the HTTP layer, http/context.ts). */
+export interface Context {
+  db: Database;
+  loaders: Loaders;
+  /**
+   * `auth.viewer`: who is asking, null for anonymous requests. Reading it makes the result
+   * private to this viewer. (A getter one level down: Yoga copies the context's own properties.)
+   */
+  readonly auth: { readonly viewer: Viewer | null };
+  /** Keeps similar-jobs lists current after job writes. */
+  similar: SimilarJobsRefresher;
+  /** What this request's result depends on and how fresh it must be, for the response cache. */
+  cache: ResultHints;
+  /** Query cost budget of this request (QUERY_MAX_COST). */
+  limits: { cost: number };
+  /** Whether writes record the invalidation they owe (data/invalidations.ts): there is a response cache that settles them. */
+  intents: boolean;
+  /** The gateway's log (none in most tests). */
+  log?: Logger;
+  /** Makes cached results that read what these changes touched stale everywhere; resolves before the response. */
+  invalidate(changes: Change[], intent?: Intent): Promise<void>;
+}

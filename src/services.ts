@@ -1,0 +1,20 @@
+import type { Cache } from './cache/cache';
+import type { Database } from './db/database';
+import type { Logger } from './log';
+import type { RateLimiter } from './ops/rate-limiter';
+import type { SimilarJobsRefresher } from './similar/refresher';
+
+/** What one gateway process runs on, shared by all its requests (wired by http/server.ts). */
+export interface Services {
+  db: Database;
+  similar: SimilarJobsRefresher;
+  responseCache: Cache | null;
+  /** Set when the process is stopping: /ready then says so, so load balancers move away. */
+  lifecycle?: { stopping: boolean };
+  /** Per-client budgets (off when absent). */
+  rateLimiter?: RateLimiter | null;
+  /** Request and error logs (none when absent, as in most tests). */
+  log?: Logger;
+  /** False only for the benchmark's naive baseline (LOADER_BATCHING=false). */
+  batching?: boolean;
+}
