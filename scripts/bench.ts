@@ -12,6 +12,7 @@ import { bareHttp, buildGateway, gateway, type Served } from './bench/processes'
 import { startPeer, PEER_QUERIES } from './bench/peer';
 import { overload, overloadMarkdown, overloadTargets } from './bench/overload';
 import { markdown, targets, type Results, type Row } from './bench/report';
+import { cost } from './bench/cost';
 import { loadPools, scenarios, TYPENAME } from './bench/scenarios';
 
 const { values: args } = parseArgs({
@@ -20,6 +21,9 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '100' },
+    // CPU per request (bench/cost.ts): requests billed per cell, and at how many connections.
+    'cost-requests': { type: 'string', default: '1000' },
+    'cost-connections': { type: 'string', default: '10' },
     fresh: { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
     // `--only overload`: just the 1,000-connection overload cells (docs/BENCHMARKS-OVERLOAD.md).
@@ -31,6 +35,12 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const connections = Number(args.connections);
+const costConnections = Number(args['cost-connections']);
+/** Requests billed for a cell: fewer for the slow uncached headline, more for cache hits (each is cheap, so ticks weigh more). */
+const costRequests = (scenario: string, mode: string) => {
+  const n = Number(args['cost-requests']);
+  return mode === 'cached' ? n * 5 : scenario === 'headline' ? Math.ceil(n / 3) : n;
+};
 // At 100 connections the naive gateway completes nothing within a cell (each headline is 401
 // statements, all interleaved): it is driven with at most 10, which is its best case.
 const NAIVE_CONNECTIONS = Math.min(connections, 10);
@@ -91,7 +101,7 @@ async function main() {
       const checks = overloadTargets(cachedHeadline, uncached);
       for (const t of checks) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
       const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${await pgServerVersion(dbUrl)}, cache ${process.env.REDIS_URL ? 'Redis' : 'in memory'}`;
-      const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+      const command = process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench';
       writeFileSync(
         join(args.out, 'benchmarks-overload.json'),
         `${JSON.stringify({ when: new Date().toISOString(), command, machine, rows: [cachedHeadline, uncached], targets: checks }, null, 2)}\n`,
@@ -137,6 +147,13 @@ async function main() {
       return r;
     };
 
+    const billedCost = async (scenario: string, server: Served, next: () => { body: string; token?: string }) => {
+      const c = await cost(server.url, server.child.pid!, dbUrl, next, costRequests(scenario, 'batched'), costConnections);
+      await settle();
+      say(`  ${scenario.padEnd(10)} ${server.name.padEnd(12)} CPU ${c.serverMs.toFixed(2)} + PostgreSQL ${c.postgresMs.toFixed(2)} ms/req`);
+      return c;
+    };
+
     let mixedCache = { hitRate: 0, staleChecks: 0, stale: 0 };
     for (const s of list) {
       for (const mode of Object.keys(MODES) as Mode[]) {
@@ -154,6 +171,9 @@ async function main() {
         running = false;
         await settle();
         const after = await metrics(url);
+        const billed =
+          mode === 'naive' || s.name === 'mixed' ? null : await cost(url, gw[mode].child.pid!, dbUrl, s.next, costRequests(s.name, mode), costConnections);
+        await settle();
         const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
         const lookups = delta('response_cache_hits') + delta('response_cache_misses');
         rows.push({
@@ -169,9 +189,10 @@ async function main() {
               : null,
           ...r,
           cacheHitRate: mode === 'cached' && lookups ? delta('response_cache_hits') / lookups : null,
+          cost: billed,
         });
         say(
-          `  ${s.name.padEnd(10)} ${mode.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  SQL ${sql ?? '–'}`,
+          `  ${s.name.padEnd(10)} ${mode.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  SQL ${sql ?? '–'}${billed ? `  CPU ${billed.serverMs.toFixed(2)} + PostgreSQL ${billed.postgresMs.toFixed(2)} ms/req` : ''}`,
         );
         if (probe) {
           const p = await probe;
@@ -181,8 +202,12 @@ async function main() {
     }
 
     say('floors:');
+    const typename = () => ({ body: JSON.stringify({ query: TYPENAME }) });
     const floors = {
-      yogaTypename: await cell('typename', 'yoga', gw.batched.url, () => ({ body: JSON.stringify({ query: TYPENAME }) })),
+      yogaTypename: {
+        ...(await cell('typename', 'yoga', gw.batched.url, typename)),
+        cost: await billedCost('typename', gw.batched, typename),
+      },
       bareHttp: await cell('typename', 'bare http', bare.url, () => ({ body: JSON.stringify({ query: TYPENAME }) })),
     };
 
@@ -211,11 +236,11 @@ async function main() {
       try {
         const p = await startPeer(dbUrl, port++, say);
         served.push(p);
+        const headline = () => ({ body: JSON.stringify({ query: PEER_QUERIES.headline }) });
+        const jobPage = () => ({ body: JSON.stringify({ query: PEER_QUERIES.jobPage, variables: { id: pick(pools.ids) } }) });
         peer = {
-          headline: await cell('headline', 'postgraphile', p.url, () => ({ body: JSON.stringify({ query: PEER_QUERIES.headline }) })),
-          jobPage: await cell('job page', 'postgraphile', p.url, () => ({
-            body: JSON.stringify({ query: PEER_QUERIES.jobPage, variables: { id: pick(pools.ids) } }),
-          })),
+          headline: { ...(await cell('headline', 'postgraphile', p.url, headline)), cost: await billedCost('headline', p, headline) },
+          jobPage: { ...(await cell('job page', 'postgraphile', p.url, jobPage)), cost: await billedCost('job page', p, jobPage) },
         };
       } catch (err) {
         say(`  peer not measured: ${(err as Error).message.split('\n')[0]}`);
@@ -235,7 +260,7 @@ async function main() {
         cache: process.env.REDIS_URL ? 'Redis' : 'in memory',
       },
       dataset: { ...size, database: new URL(dbUrl).pathname.slice(1) },
-      settings: { seconds, warmup, connections },
+      settings: { seconds, warmup, connections, costConnections },
       rows,
       floors,
       thousand: { ...thousand, ...sampled },

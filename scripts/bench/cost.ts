@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { posts } from './load';
+import type { Req } from './scenarios';
+
+/**
+ * CPU time per request, of the server process and of the PostgreSQL backends serving it, over a
+ * fixed number of requests at a fixed concurrency. Read from /proc, so it counts only what those
+ * processes spent: on a shared machine, where req/s move with whatever else runs, it is the
+ * figure that compares runs (and the peer) fairly.
+ */
+export interface Cost {
+  requests: number;
+  /** Requests answered other than 2xx (a shed or failed one costs less: read these numbers with it). */
+  errors: number;
+  serverMs: number;
+  postgresMs: number;
+}
+
+const TICK_MS = 1000 / 100; // USER_HZ: 100 on Linux whatever the kernel's own tick
+
+/** utime + stime of a process, in ms; null once it has gone. */
+function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return null;
+  }
+}
+
+/** The server process and its children (a server that forks workers is billed for them too). */
+function tree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const all = [pid];
+  for (let i = 0; i < all.length; i += 1) all.push(...(children.get(all[i]) ?? []));
+  return all;
+}
+
+const sum = (pids: number[], start?: Map<number, number>) => {
+  const now = new Map<number, number>();
+  for (const pid of pids) {
+    const ms = cpuMs(pid);
+    if (ms !== null) now.set(pid, ms);
+  }
+  if (!start) return { now, spent: 0 };
+  // A backend that started during the cell counts from 0; one that ended is lost (pools keep
+  // theirs open while they are busy, so this is rare and small).
+  let spent = 0;
+  for (const [pid, ms] of now) spent += ms - (start.get(pid) ?? 0);
+  return { now, spent };
+};
+
+/** Backends connected to `database` (the bench's own connection, idle meanwhile, included). */
+async function backends(admin: pg.Client, database: string): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [database]);
+  return rows.map((r) => r.pid);
+}
+
+/** Sends `requests` requests drawn from `next` over `connections` connections to `url`, and bills them. */
+export async function cost(url: string, serverPid: number, dbUrl: string, next: () => Req, requests: number, connections: number): Promise<Cost> {
+  const database = new URL(dbUrl).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: dbUrl });
+  await admin.connect();
+  try {
+    const server = sum(tree(serverPid));
+    const pgStart = sum(await backends(admin, database));
+    const result = await autocannon({ url: `${url}/graphql`, connections, amount: requests, timeout: 30, requests: posts(next) });
+    const pgEnd = sum(await backends(admin, database), pgStart.now);
+    const serverEnd = sum(tree(serverPid), server.now);
+    const answered = Math.max(1, result.requests.total);
+    return {
+      requests: result.requests.total,
+      errors: result.errors + result.timeouts + result.non2xx,
+      serverMs: serverEnd.spent / answered,
+      postgresMs: pgEnd.spent / answered,
+    };
+  } finally {
+    await admin.end();
+  }
+}
