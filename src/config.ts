@@ -58,6 +58,23 @@ const EnvSchema = z.object({
   SQL_STATS: bool.default(true),
   SEED_ON_EMPTY: bool.default(true),
   SIMILAR_JOBS_REFRESH_MS: int(10, 1000, 3_600_000),
+  // The trendingJobs(days) windows kept precomputed: days from 1 to 365, comma-separated, or
+  // `none` (an empty variable counts as unset, like every other).
+  TRENDING_WINDOWS: z
+    .string()
+    .default('1,7,30')
+    .transform((s, ctx) => {
+      if (s.trim().toLowerCase() === 'none') return [];
+      const entries = s
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean);
+      const bad = entries.find((d) => !/^\d{1,3}$/.test(d) || Number(d) < 1 || Number(d) > 365);
+      if (bad !== undefined || entries.length === 0)
+        ctx.addIssue({ code: 'custom', message: `must be days from 1 to 365, comma-separated, or none${bad ? ` (got "${bad.slice(0, 20)}")` : ''}` });
+      return [...new Set(entries.map(Number))];
+    }),
+  TRENDING_REFRESH_S: int(1, 15, 3600),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   QUERY_MAX_DEPTH: int(1, 12),

@@ -14,6 +14,13 @@ describe('configuration from the environment', () => {
     expect(c).toMatchObject({ PORT: 8080, DATABASE_POOL_SIZE: 20, SQL_STATS: false, REDIS_URL: 'redis://cache:6379' });
   });
 
+  it('keeps trending windows 1, 7 and 30 precomputed unless told otherwise; none keeps none', () => {
+    expect(loadConfig({}).TRENDING_WINDOWS).toEqual([1, 7, 30]);
+    expect(loadConfig({ TRENDING_WINDOWS: ' 7, 1 ,7,365' }).TRENDING_WINDOWS).toEqual([7, 1, 365]);
+    expect(loadConfig({ TRENDING_WINDOWS: 'none' }).TRENDING_WINDOWS).toEqual([]);
+    for (const bad of ['0', '366', '7.5', '1e1', '+7', 'week', ',']) expect(() => loadConfig({ TRENDING_WINDOWS: bad })).toThrow(/TRENDING_WINDOWS/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });

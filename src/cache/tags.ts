@@ -39,6 +39,7 @@ export function tagsOf(changes: Iterable<Change>): string[] {
   const tags = new Set<string>();
   for (const change of changes) {
     if (change === 'everything') tags.add(ALL);
+    else if (change === 'trending') tags.add(TRENDING);
     else if ('job' in change) {
       // The job (before and after), its company's job count and lists, every list it was or
       // is in, and figures over jobs.

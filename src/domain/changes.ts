@@ -28,6 +28,8 @@ export type Change =
   | { application: { id: number; jobId: number; userId: number }; created?: boolean }
   /** Similar-jobs lists rewritten. */
   | { similarLists: number[] }
+  /** What is trending was recomputed (the background refresher). */
+  | 'trending'
   /** Too much changed to list (a large import batch). */
   | 'everything';
 

@@ -13,6 +13,7 @@ import { warnTo, type Logger } from '../log';
 import { RateLimiter } from '../ops/rate-limiter';
 import { connectRedis } from '../redis';
 import { SimilarJobsRefresher } from '../similar/refresher';
+import { TrendingRefresher } from '../trending/refresher';
 
 /** The gateway cannot start, for a reason one line explains (no stack needed). */
 export class StartupError extends Error {}
@@ -113,6 +114,14 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     intents: responseCache?.settlesIntents,
   });
   refresher.start();
+  const trending = new TrendingRefresher(db.prisma, {
+    windows: config.TRENDING_WINDOWS,
+    refreshS: config.TRENDING_REFRESH_S,
+    invalidate: responseCache ? invalidator(responseCache) : undefined,
+    intents: responseCache?.settlesIntents,
+    onError: (err) => log.error({ err }, 'trending refresh failed (will retry; reads compute live once the list is stale)'),
+  });
+  trending.start();
   const rateLimiter = config.RATE_LIMIT_ENABLED
     ? new RateLimiter(
         config,
@@ -145,6 +154,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     await drained;
     clearTimeout(force);
     await refresher.stop();
+    await trending.stop();
     await responseCache?.close();
     await rateLimiter?.close();
     await db.close();

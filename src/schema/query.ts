@@ -73,7 +73,8 @@ builder.queryFields((t) => ({
   }),
   trendingJobs: t.field({
     type: ['Job'],
-    description: 'Active jobs with the most applications created in the last `days` days.',
+    description:
+      'Active jobs with the most applications created in the last `days` days. The windows a deployment keeps precomputed (TRENDING_WINDOWS; 1, 7 and 30 days by default) lag new applications by up to TRENDING_REFRESH_S (15 s by default).',
     complexity: listCost(5, 20),
     args: {
       days: t.arg.int({ defaultValue: 7, description: '1 to 365.' }),
