@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.bench-build/', '.test-results/', 'coverage/', 'src/generated/', 'client/generated/'] },
+  { ignores: ['node_modules/', 'dist/', '.bench-build/', '.bench/', '.test-results/', 'coverage/', 'src/generated/', 'client/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

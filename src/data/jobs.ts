@@ -3,6 +3,7 @@ import { badInput, checkRange, parseId } from '../errors';
 import { Prisma, type Job } from '../generated/prisma/client';
 import type { Db } from './client';
 import { inOrder } from './pages';
+import type { CompanyRow } from './companies';
 import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
 
 /**
@@ -11,10 +12,69 @@ import { decodeCursor, encodeCursor, type CursorKey } from './cursor';
  * each would otherwise carry 300 descriptions to show titles (Job.description loads it when
  * asked for, in one batch).
  */
-export const JOB_COLUMNS = Prisma.raw(`j.id, j.title, j.company_id AS "companyId", j.company_name AS "companyName",
-  j.location, j.city, j.state, j.job_type::text AS "jobType", j.salary_min AS "salaryMin", j.salary_max AS "salaryMax",
-  j.remote, j.experience_level::text AS "experienceLevel", j.skills, j.is_active AS "isActive", j.source,
-  j.external_id AS "externalId", j.created_at AS "createdAt", j.updated_at AS "updatedAt"`);
+const COLUMN_SQL = {
+  id: 'j.id',
+  title: 'j.title',
+  companyId: 'j.company_id AS "companyId"',
+  companyName: 'j.company_name AS "companyName"',
+  location: 'j.location',
+  city: 'j.city',
+  state: 'j.state',
+  jobType: 'j.job_type::text AS "jobType"',
+  salaryMin: 'j.salary_min AS "salaryMin"',
+  salaryMax: 'j.salary_max AS "salaryMax"',
+  remote: 'j.remote',
+  experienceLevel: 'j.experience_level::text AS "experienceLevel"',
+  skills: 'j.skills',
+  isActive: 'j.is_active AS "isActive"',
+  source: 'j.source',
+  externalId: 'j.external_id AS "externalId"',
+  createdAt: 'j.created_at AS "createdAt"',
+  updatedAt: 'j.updated_at AS "updatedAt"',
+} satisfies Record<keyof Omit<Job, 'description'>, string>;
+
+/**
+ * What a read of jobs can ask for: a column (the description only by id: lists leave it out),
+ * or `company`, the job's company joined in (`_company`, see withCompany), which saves the
+ * company loader its statement. Every statement costs the gateway a round trip (a system call
+ * to send, Prisma's handling), the single largest cost of an uncached read on this machine.
+ */
+export type JobColumn = keyof typeof COLUMN_SQL | 'description' | 'company';
+
+export const JOB_COLUMNS = Prisma.raw(Object.values(COLUMN_SQL).join(', '));
+
+/**
+ * The company of a job, as the API shows it, built by PostgreSQL: one value to hand over, not
+ * four. A subquery rather than a join: PostgreSQL evaluates it after ORDER BY … LIMIT, for the
+ * rows returned only (a join would build it for every matching row of a broad search first).
+ */
+const COMPANY_JSON = `(SELECT json_build_object('id', c.id, 'name', c.name, 'industry', c.industry, 'rating', c.rating)
+  FROM company c WHERE c.id = j.company_id) AS "_company"`;
+
+const chosen = new Map<string, Prisma.Sql>();
+
+/**
+ * The columns a read of jobs returns: all of them, or only `wanted` (with the id and company id,
+ * which relations and tags need). Reading only what a query shows matters more than it seems:
+ * on the headline, wide rows cost the gateway a fifth of its CPU, mostly in parsing timestamps
+ * and arrays nobody asked for (docs/BENCHMARKS.md). The query names the job `j`.
+ */
+export function jobColumns(wanted?: readonly JobColumn[], description = false): Prisma.Sql {
+  if (!wanted) return description ? Prisma.raw(`${JOB_COLUMNS.sql}, j.description`) : JOB_COLUMNS;
+  const names = (Object.keys(COLUMN_SQL) as (keyof typeof COLUMN_SQL)[]).filter((c) => c === 'id' || c === 'companyId' || wanted.includes(c));
+  const extra = [description && wanted.includes('description') ? 'j.description' : '', wanted.includes('company') ? COMPANY_JSON : ''].filter(Boolean);
+  const key = [...names, ...extra].join();
+  let sql = chosen.get(key);
+  if (!sql) {
+    sql = Prisma.raw([...names.map((c) => COLUMN_SQL[c]), ...extra].join(', '));
+    // Combinations come from the queries clients send; past this many, build each anew.
+    if (chosen.size < 1000) chosen.set(key, sql);
+  }
+  return sql;
+}
+
+/** A job row as read with `company`: its company beside it, for the company loader to keep. */
+export type WithCompany<T> = T & { _company?: CompanyRow };
 
 export type JobRow = Omit<Job, 'description'> & { description?: string };
 
@@ -99,7 +159,7 @@ function orderSpec(order: JobOrder, search: string | undefined): OrderSpec {
 
 export interface JobPage {
   /** Up to first + 1 rows: the extra one tells whether there is a next page. */
-  rows: JobRow[];
+  rows: WithCompany<JobRow>[];
   first: number;
   cursorOf: (row: JobRow) => string;
   /** All jobs matching the filter, counted only when asked for. */
@@ -110,6 +170,7 @@ export interface JobPage {
 export async function findJobPage(
   db: Db,
   args: { filter?: JobFilterInput | null; orderBy?: JobOrder | null; first?: number | null; after?: string | null },
+  columns?: readonly JobColumn[],
 ): Promise<JobPage> {
   const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
   const where = jobFilterSql(args.filter);
@@ -122,7 +183,8 @@ export async function findJobPage(
     seek = Prisma.sql`AND (${Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
   }
   // ORDER BY the output column: the rank expression is computed once per row.
-  const rows = await db.$queryRaw<(JobRow & { _sort: unknown })[]>`SELECT ${JOB_COLUMNS}, ${spec.key[0]} AS _sort FROM job j
+  const rows = await db.$queryRaw<WithCompany<JobRow & { _sort: unknown }>[]>`SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort
+    FROM job j
     WHERE ${where} ${seek}
     ORDER BY _sort DESC, j.id DESC
     LIMIT ${first + 1}`;
@@ -134,8 +196,9 @@ export async function findJobPage(
   };
 }
 
-export async function jobsByIds(db: Db, ids: readonly number[]): Promise<(JobRow | null)[]> {
-  return inOrder(ids, await db.job.findMany({ where: { id: { in: [...ids] } } }));
+/** Jobs by id, with every column (the description too), or only `wanted`. */
+export async function jobsByIds(db: Db, ids: readonly number[], wanted?: readonly JobColumn[]): Promise<(WithCompany<JobRow> | null)[]> {
+  return inOrder(ids, await db.$queryRaw<WithCompany<JobRow>[]>`SELECT ${jobColumns(wanted, true)} FROM job j WHERE j.id = ANY(${[...ids]}::int[])`);
 }
 
 export async function jobDescriptions(db: Db, ids: readonly number[]): Promise<(string | Error)[]> {

@@ -2,19 +2,19 @@ import { WRITE_TX } from '../db/database';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
-import { JOB_COLUMNS, MAX_PAGE, type JobRow } from './jobs';
+import { jobColumns, MAX_PAGE, type JobColumn, type JobRow, type WithCompany } from './jobs';
 
 /** Jobs kept per precomputed window: a page of the most asked, with room for jobs closed since. */
 const KEEP = MAX_PAGE + 50;
 
 /** Active jobs by applications created within the last `days` days, computed from the applications. */
-const live = (days: number, first: number) => Prisma.sql`SELECT ${JOB_COLUMNS}, t.n AS "recentApplications" FROM (
+const live = (days: number, first: number, wanted?: readonly JobColumn[]) => Prisma.sql`SELECT ${jobColumns(wanted)}, t.n AS "recentApplications" FROM (
       SELECT job_id, count(*)::int AS n FROM application
       WHERE created_at >= now() - make_interval(days => ${days}::int) GROUP BY job_id
     ) t JOIN job j ON j.id = t.job_id AND j.is_active
     ORDER BY t.n DESC, j.id DESC LIMIT ${first}::int`;
 
-type Trending = JobRow & { recentApplications: number };
+type Trending = WithCompany<JobRow> & { recentApplications: number };
 
 /**
  * Active jobs with the most applications created in the last `days` days, with that count
@@ -23,9 +23,9 @@ type Trending = JobRow & { recentApplications: number };
  * one whose list is stale, is computed live by a second. (One statement holding both, the
  * live one gated off, cost more to plan than the list costs to read.)
  */
-export async function trendingJobs(db: Db, days: number, first: number): Promise<Trending[]> {
+export async function trendingJobs(db: Db, days: number, first: number, wanted?: readonly JobColumn[]): Promise<Trending[]> {
   const kept = await db.$queryRaw<(Partial<Trending> & { _fresh: boolean; _kept: number })[]>`SELECT w.fresh_until > now() AS _fresh,
-      (SELECT count(*)::int FROM trending_job x WHERE x.days = w.days) AS _kept, ${JOB_COLUMNS}, t.applications AS "recentApplications"
+      (SELECT count(*)::int FROM trending_job x WHERE x.days = w.days) AS _kept, ${jobColumns(wanted)}, t.applications AS "recentApplications"
     FROM trending_window w
     LEFT JOIN trending_job t ON t.days = w.days
     LEFT JOIN job j ON j.id = t.job_id AND j.is_active
@@ -35,7 +35,7 @@ export async function trendingJobs(db: Db, days: number, first: number): Promise
   // A full list that jobs closed since have left short of `first` no longer knows the rest.
   const rows = kept.filter((r): r is Trending & { _fresh: boolean; _kept: number } => r.id != null).map(({ _fresh, _kept, ...row }) => row);
   if (kept[0]?._fresh && !(rows.length < first && kept[0]._kept >= KEEP)) return rows;
-  return db.$queryRaw<Trending[]>(live(days, first));
+  return db.$queryRaw<Trending[]>(live(days, first, wanted));
 }
 
 /**
@@ -67,7 +67,7 @@ export function refreshTrending(
         ON CONFLICT (days) DO UPDATE SET computed_at = EXCLUDED.computed_at, fresh_until = EXCLUDED.fresh_until`;
       await tx.$executeRaw`DELETE FROM trending_job WHERE days = ${days}::int`;
       await tx.$executeRaw`INSERT INTO trending_job (days, rank, job_id, applications)
-        SELECT ${days}::int, row_number() OVER (ORDER BY "recentApplications" DESC, id DESC), id, "recentApplications" FROM (${live(days, KEEP)}) l`;
+        SELECT ${days}::int, row_number() OVER (ORDER BY "recentApplications" DESC, id DESC), id, "recentApplications" FROM (${live(days, KEEP, [])}) l`;
       const changed = (await list()) !== before;
       return { changed, intent: changed && options.owe ? await recordIntent(tx) : undefined };
     },

@@ -7,7 +7,6 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prism
 import { PrismaClient } from '../generated/prisma/client';
 import { isConnectionError, isReadOnlySql } from './connection-errors';
 import { lockDataDir } from './data-dir-lock';
-import { countingAdapter } from './sql-stats';
 
 /** Plain SQL outside Prisma: migrations (multi-statement scripts) and bulk seeding. */
 export interface RawSql {
@@ -58,7 +57,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // The statement it was running fails on its own, and the pool drops the client on release.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const prisma = new PrismaClient({ adapter: countingAdapter(retryingReads(new PrismaPg(pool))) });
+  const prisma = new PrismaClient({ adapter: retryingReads(new PrismaPg(pool)) });
   const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[];
   const raw: RawSql = {
     exec: async (script) => void (await pool.query(script)),
@@ -104,7 +103,7 @@ async function openPGlite(dataDir?: string): Promise<Database> {
     unlock();
     throw err;
   });
-  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPGlite(pglite)) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const parse = <T>(rows: unknown[]) => rows as T[];
   const raw: RawSql = {
     exec: async (script) => void (await pglite.exec(script)),

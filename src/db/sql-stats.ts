@@ -1,6 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable, Transaction } from '@prisma/driver-adapter-utils';
-
 /** SQL statements sent on behalf of one GraphQL request, and their total time. */
 export interface SqlStats {
   statements: number;
@@ -28,57 +25,73 @@ export function sqlSettled(stats: SqlStats, ms: number): Promise<void> {
   });
 }
 
-const current = new AsyncLocalStorage<SqlStats>();
-
-/** Runs `fn` so that every Prisma statement sent inside it is added to `stats`. */
-export function runWithSqlStats<T>(stats: SqlStats, fn: () => T): T {
-  return current.run(stats, fn);
-}
-
 type AnyFn = (...args: unknown[]) => Promise<unknown>;
 
-/** A view of `target` whose queryRaw/executeRaw report to the current request's counter. */
-function counted<Q extends SqlQueryable>(target: Q, extra: Partial<Record<PropertyKey, (fn: AnyFn) => AnyFn>> = {}): Q {
-  return new Proxy(target, {
-    get(obj, prop) {
-      const value = Reflect.get(obj, prop, obj);
-      if (typeof value !== 'function') return value;
-      const fn = (value as AnyFn).bind(obj);
-      if (extra[prop]) return extra[prop](fn);
-      if (prop !== 'queryRaw' && prop !== 'executeRaw') return fn;
-      return async (...args: unknown[]) => {
-        const stats = current.getStore();
-        const start = performance.now();
-        if (stats) stats.running = (stats.running ?? 0) + 1;
-        try {
-          return await fn(...args);
-        } finally {
-          if (stats) {
-            if ((stats.running = stats.running! - 1) === 0) stats.onIdle?.();
-            const ms = performance.now() - start;
-            stats.statements += 1;
-            stats.ms += ms;
-            if (ms > (stats.slowest?.ms ?? -1)) stats.slowest = { ms, sql: (args[0] as { sql?: string } | undefined)?.sql ?? '' };
-          }
-        }
-      };
-    },
-  });
+/** The text of a raw statement (a `Prisma.sql` object or a tagged template), for the slow-request log. */
+function sqlText(args: unknown[]): string {
+  const [first] = args;
+  if (first && typeof first === 'object' && 'sql' in first) return String(first.sql);
+  if (Array.isArray(first)) return first.map((part, i) => (i ? `$${i}${String(part)}` : String(part))).join('');
+  return typeof first === 'string' ? first : '';
 }
 
+/** Runs one call against `stats`: counted once it is answered, `running` meanwhile. */
+async function track(stats: SqlStats, what: string, call: () => Promise<unknown>): Promise<unknown> {
+  const start = performance.now();
+  stats.running = (stats.running ?? 0) + 1;
+  try {
+    return await call();
+  } finally {
+    if ((stats.running -= 1) === 0) stats.onIdle?.();
+    const ms = performance.now() - start;
+    stats.statements += 1;
+    stats.ms += ms;
+    if (ms > (stats.slowest?.ms ?? -1)) stats.slowest = { ms, sql: what };
+  }
+}
+
+const RAW = new Set<PropertyKey>(['$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe']);
+
 /**
- * Wraps a Prisma driver adapter factory so that every statement Prisma sends (inside
- * transactions too) is counted against the request that caused it. Counting at the adapter
- * sees real SQL statements, not Prisma operations (one findMany with includes can be several).
+ * `db` as one request sees it: every statement sent through it (raw SQL, a model operation,
+ * and everything inside its interactive transactions) is added to `stats`.
+ *
+ * Written by hand, and per request rather than in the driver adapter with an
+ * AsyncLocalStorage: holding a store switches on Node's promise hooks for every promise of the
+ * process, which cost a fifth of the gateway's CPU on an uncached headline (docs/BENCHMARKS.md).
+ * The data layer sends one statement per raw query and per model read by ids, so counting the
+ * calls counts what reaches the driver (test/sql-budget.test.ts checks it at the driver).
  */
-export function countingAdapter<F extends SqlDriverAdapterFactory>(factory: F): F {
-  return counted(factory as unknown as SqlQueryable, {
-    connect: (connect) => async () =>
-      counted((await connect()) as SqlDriverAdapter, {
-        startTransaction:
-          (start) =>
-          async (...args) =>
-            counted((await start(...args)) as Transaction),
-      }),
-  }) as unknown as F;
+export function countedDb<D extends object>(db: D, stats: SqlStats): D {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(db, {
+    get(target, prop) {
+      const found = wrapped.get(prop);
+      if (found !== undefined) return found;
+      const value: unknown = Reflect.get(target, prop, target);
+      let view: unknown = value;
+      if (RAW.has(prop)) {
+        const fn = value as AnyFn;
+        view = (...args: unknown[]) => track(stats, sqlText(args), () => fn.apply(target, args));
+      } else if (prop === '$transaction') {
+        const fn = value as (run: (tx: object) => Promise<unknown>, options?: unknown) => Promise<unknown>;
+        // The batch form (an array of queries) is not used by the data layer: passed on as it is.
+        view = (run: unknown, options?: unknown) =>
+          typeof run === 'function'
+            ? fn.call(target, (tx: object) => (run as (tx: object) => Promise<unknown>)(countedDb(tx, stats)), options)
+            : fn.call(target, run as never, options);
+      } else if (typeof prop === 'string' && !prop.startsWith('$') && value && typeof value === 'object') {
+        // A model (`db.job`): each of its operations is one statement.
+        const model = value as Record<string, unknown>;
+        view = new Proxy(model, {
+          get: (m, op) => {
+            const fn = Reflect.get(m, op, m) as unknown;
+            return typeof fn === 'function' ? (...args: unknown[]) => track(stats, `${prop}.${String(op)}`, () => (fn as AnyFn).apply(m, args)) : fn;
+          },
+        });
+      } else if (typeof value === 'function') view = (value as AnyFn).bind(target);
+      wrapped.set(prop, view);
+      return view;
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import type { Viewer } from '../auth/viewer';
 import { invalidator } from '../cache/tags';
 import { RequestCacheState } from '../cache/request-state';
-import type { SqlStats } from '../db/sql-stats';
+import { countedDb, type SqlStats } from '../db/sql-stats';
 import { createLoaders } from '../loaders';
 import type { Context } from '../schema/context';
 import type { Services } from '../services';
@@ -9,8 +9,8 @@ import type { Services } from '../services';
 /** The context as the HTTP layer's plugins see it: the schema's, plus what they keep per request. */
 export interface RequestContext extends Context {
   cache: RequestCacheState;
-  /** SQL this request's execution sent (set when it executes; logs and metrics read it). */
-  sqlStats?: SqlStats;
+  /** SQL this request sent (extensions.sql, the request log, the admission slot of a cancelled execution). */
+  sqlStats: SqlStats;
 }
 
 export function createContext(
@@ -22,10 +22,13 @@ export function createContext(
   signal?: AbortSignal,
 ): RequestContext {
   const cache = new RequestCacheState();
+  const sqlStats: SqlStats = { statements: 0, ms: 0 };
+  const prisma = countedDb(services.db.prisma, sqlStats);
   return {
-    db: services.db,
+    db: { ...services.db, prisma },
     similar: services.similar,
-    loaders: createLoaders({ db: services.db.prisma, onBatch, batching: services.batching ?? true, signal }),
+    loaders: createLoaders({ db: prisma, onBatch, batching: services.batching ?? true, signal }),
+    sqlStats,
     cache,
     limits,
     auth: {

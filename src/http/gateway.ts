@@ -24,6 +24,7 @@ import { useMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
 import { createMetrics } from '../ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
+import { useJit } from './plugins/jit';
 import { schema } from '../schema';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
@@ -153,6 +154,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     plugins: [
       // A client that leaves ends its execution at once: no further resolver runs for nobody.
       useExecutionCancellation(),
+      useJit(),
       { onResponse: ({ response }) => cors.vary(response.headers) },
       useOpsEndpoints(services, metrics.registry),
       // Documents by id first: everything after reads the query text.

@@ -7,7 +7,8 @@ import { requireRole, requireViewer } from '../auth/guards';
 import type { Role, Viewer } from '../auth/viewer';
 import { isMultiline, textProblem } from '../domain/job-input';
 import { badInput, userError } from '../errors';
-import type { Application, Company, User } from '../generated/prisma/client';
+import type { Application, User } from '../generated/prisma/client';
+import type { CompanyRow } from '../data/companies';
 import type { JobRow } from '../data/jobs';
 import type { Context } from './context';
 
@@ -71,7 +72,7 @@ export const builder = new SchemaBuilder<{
   Scalars: { DateTime: { Input: Date; Output: Date } };
   Objects: {
     Job: JobRow;
-    Company: Company;
+    Company: CompanyRow;
     User: User;
     Application: Application;
     JobConnection: ConnectionShape<JobRow>;

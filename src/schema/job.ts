@@ -1,9 +1,56 @@
 import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange, required } from '../errors';
 import { applicationListArgs, applicationPage } from './application';
+import type { GraphQLResolveInfo } from 'graphql';
 import { SIMILAR_PER_JOB } from '../data/similar';
+import type { JobColumn } from '../data/jobs';
 import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
+import { selectedFields } from './selection';
+
+/**
+ * What each field of Job reads of its row, beyond the id and company id that every row has
+ * (data/jobs.ts, jobColumns). Kept beside the fields: a field missing here makes reads of jobs
+ * take every column again (test/selection.test.ts names it).
+ */
+export const JOB_FIELD_COLUMNS: Readonly<Record<string, readonly JobColumn[]>> = {
+  __typename: [],
+  id: [],
+  title: ['title'],
+  description: ['description'], // by id; lists load it apart
+  company: ['company'],
+  location: ['location'],
+  city: ['city'],
+  state: ['state'],
+  jobType: ['jobType'],
+  salaryMin: ['salaryMin'],
+  salaryMax: ['salaryMax'],
+  remote: ['remote'],
+  experienceLevel: ['experienceLevel'],
+  skills: ['skills'],
+  isActive: ['isActive'],
+  createdAt: ['createdAt'],
+  updatedAt: ['updatedAt'],
+  applicationCount: [],
+  applications: [],
+  similarJobs: [],
+};
+
+const columnsFor = new WeakMap<ReadonlySet<string>, readonly JobColumn[] | undefined>();
+
+/**
+ * The columns a list of jobs needs for what the query selects of each job (`path` below the
+ * field being resolved: `edges.node` for a connection); undefined, all of them, when it selects
+ * a field this file does not know.
+ */
+export function jobColumnsOf(info: GraphQLResolveInfo, path?: readonly string[]): readonly JobColumn[] | undefined {
+  const fields = selectedFields(info, path);
+  if (columnsFor.has(fields)) return columnsFor.get(fields);
+  const known = [...fields].every((f) => f in JOB_FIELD_COLUMNS);
+  const columns = known ? [...new Set([...fields].flatMap((f) => JOB_FIELD_COLUMNS[f]))].sort() : undefined;
+  columnsFor.set(fields, columns);
+  return columns;
+}
 
 builder.objectType('Job', {
   description: 'A job posting.',
@@ -60,11 +107,13 @@ builder.objectType('Job', {
       // Precomputed, but still a join per page of jobs: weigh it above a plain field.
       complexity: listCost(5, 5, SIMILAR_PER_JOB),
       args: { first: t.arg.int({ required: false, defaultValue: 5, description: '1 to 10.' }) },
-      resolve: async (j, { first }, ctx) => {
+      resolve: async (j, { first }, ctx, info) => {
         // The list changes without a write to this job: the refresher says when it does.
         ctx.cache.similarList(j.id);
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
-        return ctx.loaders.similarJobs(n).load(j.id);
+        const list = await ctx.loaders.similarJobs(n, jobColumnsOf(info)).load(j.id);
+        ctx.loaders.primeCompanies(list);
+        return list;
       },
     }),
   }),

@@ -6,6 +6,7 @@ import type { Entity } from '../domain/changes';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
 import { JobOrderEnum, JobTypeEnum } from './enums';
+import { jobColumnsOf } from './job';
 
 export const JobFilter = builder.inputType('JobFilter', {
   description: 'Conditions a job must all meet. Only active jobs are ever listed.',
@@ -38,9 +39,11 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A job by id, open or closed; null if there is none.',
     args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
-    resolve: (_r, { id }, ctx) => {
+    resolve: async (_r, { id }, ctx, info) => {
       ctx.cache.freshness('page');
-      return loadById(ctx, 'Job', parseId(id), ctx.loaders.job);
+      const job = await loadById(ctx, 'Job', parseId(id), ctx.loaders.jobWith(jobColumnsOf(info)));
+      if (job) ctx.loaders.primeCompanies([job]);
+      return job;
     },
   }),
   company: t.field({
@@ -63,11 +66,13 @@ builder.queryFields((t) => ({
       first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
       after: t.arg.string({ description: '`pageInfo.endCursor` of the previous page.' }),
     },
-    resolve: async (_r, args, ctx) => {
-      const page = await findJobPage(ctx.db.prisma, args);
+    resolve: async (_r, args, ctx, info) => {
+      const columns = jobColumnsOf(info, ['edges', 'node']);
+      const page = await findJobPage(ctx.db.prisma, args, columns);
       ctx.cache.jobList(args.filter ?? {});
       ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
-      ctx.loaders.primeJobs(page.rows);
+      ctx.loaders.primeJobs(page.rows, columns);
+      ctx.loaders.primeCompanies(page.rows);
       return toConnection(page.rows, page.first, args.after, page.cursorOf, page.count);
     },
   }),
@@ -80,13 +85,15 @@ builder.queryFields((t) => ({
       days: t.arg.int({ defaultValue: 7, description: '1 to 365.' }),
       first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
     },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, args, ctx, info) => {
       const days = checkRange(args.days ?? 7, 1, 365, 'days');
       ctx.cache.trending();
       ctx.cache.freshness('trending');
       const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
-      const rows = await trendingJobs(ctx.db.prisma, days, first);
-      ctx.loaders.primeJobs(rows);
+      const columns = jobColumnsOf(info);
+      const rows = await trendingJobs(ctx.db.prisma, days, first, columns);
+      ctx.loaders.primeJobs(rows, columns);
+      ctx.loaders.primeCompanies(rows);
       // The counts are already known: a client asking applicationCount(days) gets them free.
       for (const r of rows) ctx.loaders.applicationCount(days).prime(r.id, r.recentApplications);
       return rows;
