@@ -39,7 +39,7 @@ describe('lists read only the columns a query selects', () => {
 
   it('reads what fragments and inline fragments select, with the values in the database', async () => {
     const query = `query { jobs(first: 8) { edges { node { ...Row } } } }
-      fragment Row on Job { id ... on Job { skills createdAt } salaryMin jobType similarJobs(first: 3) { ...Mini } }
+      fragment Row on Job { id ... on Job { skills createdAt } salaryMin jobType applicationCount week: applicationCount(days: 7) similarJobs(first: 3) { ...Mini } }
       fragment Mini on Job { id remote experienceLevel updatedAt city company { id name industry rating } }`;
     const res = await thrice(query);
     expect(res.errors).toBeUndefined();
@@ -52,6 +52,9 @@ describe('lists read only the columns a query selects', () => {
     for (const n of nodes) {
       const j = rows.get(n.id)!;
       expect(n).toMatchObject({ skills: j.skills, createdAt: j.createdAt.toISOString(), salaryMin: j.salaryMin, jobType: j.jobType });
+      const since = new Date(Date.now() - 7 * 86_400_000);
+      expect(n.applicationCount).toBe(await prisma().application.count({ where: { jobId: j.id } }));
+      expect(n.week).toBe(await prisma().application.count({ where: { jobId: j.id, createdAt: { gte: since } } }));
     }
     for (const s of similar) {
       const j = rows.get(s.id)!;

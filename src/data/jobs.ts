@@ -35,21 +35,23 @@ const COLUMN_SQL = {
 
 /**
  * What a read of jobs can ask for: a column (the description only by id: lists leave it out),
- * or `company`, the job's company joined in (`_company`, see withCompany), which saves the
- * company loader its statement. Every statement costs the gateway a round trip (a system call
- * to send, Prisma's handling), the single largest cost of an uncached read on this machine.
+ * or what comes along with each job (`Joined`): `company`, its company, and `applicationCount`,
+ * its applications of all time, each saving a loader its statement. Every statement costs
+ * the gateway a round trip (a system call to send it, Prisma's handling), the largest single
+ * cost of an uncached read on this machine.
  */
-export type JobColumn = keyof typeof COLUMN_SQL | 'description' | 'company';
+export type JobColumn = keyof typeof COLUMN_SQL | 'description' | 'company' | 'applicationCount';
 
 export const JOB_COLUMNS = Prisma.raw(Object.values(COLUMN_SQL).join(', '));
 
 /**
  * The company of a job, as the API shows it, built by PostgreSQL: one value to hand over, not
- * four. A subquery rather than a join: PostgreSQL evaluates it after ORDER BY … LIMIT, for the
- * rows returned only (a join would build it for every matching row of a broad search first).
+ * four. Subqueries rather than joins: PostgreSQL evaluates them after ORDER BY … LIMIT, for the
+ * rows returned only (a join would build them for every matching row of a broad search first).
  */
 const COMPANY_JSON = `(SELECT json_build_object('id', c.id, 'name', c.name, 'industry', c.industry, 'rating', c.rating)
   FROM company c WHERE c.id = j.company_id) AS "_company"`;
+const APPLICATIONS = '(SELECT count(*)::int FROM application a WHERE a.job_id = j.id) AS "_applications"';
 
 const chosen = new Map<string, Prisma.Sql>();
 
@@ -62,7 +64,11 @@ const chosen = new Map<string, Prisma.Sql>();
 export function jobColumns(wanted?: readonly JobColumn[], description = false): Prisma.Sql {
   if (!wanted) return description ? Prisma.raw(`${JOB_COLUMNS.sql}, j.description`) : JOB_COLUMNS;
   const names = (Object.keys(COLUMN_SQL) as (keyof typeof COLUMN_SQL)[]).filter((c) => c === 'id' || c === 'companyId' || wanted.includes(c));
-  const extra = [description && wanted.includes('description') ? 'j.description' : '', wanted.includes('company') ? COMPANY_JSON : ''].filter(Boolean);
+  const extra = [
+    description && wanted.includes('description') ? 'j.description' : '',
+    wanted.includes('company') ? COMPANY_JSON : '',
+    wanted.includes('applicationCount') ? APPLICATIONS : '',
+  ].filter(Boolean);
   const key = [...names, ...extra].join();
   let sql = chosen.get(key);
   if (!sql) {
@@ -73,8 +79,8 @@ export function jobColumns(wanted?: readonly JobColumn[], description = false): 
   return sql;
 }
 
-/** A job row as read with `company`: its company beside it, for the company loader to keep. */
-export type WithCompany<T> = T & { _company?: CompanyRow };
+/** A job row with what came along (`company`, `applicationCount`), for the loaders to keep. */
+export type Joined<T> = T & { _company?: CompanyRow | null; _applications?: number };
 
 export type JobRow = Omit<Job, 'description'> & { description?: string };
 
@@ -159,7 +165,7 @@ function orderSpec(order: JobOrder, search: string | undefined): OrderSpec {
 
 export interface JobPage {
   /** Up to first + 1 rows: the extra one tells whether there is a next page. */
-  rows: WithCompany<JobRow>[];
+  rows: Joined<JobRow>[];
   first: number;
   cursorOf: (row: JobRow) => string;
   /** All jobs matching the filter, counted only when asked for. */
@@ -183,7 +189,7 @@ export async function findJobPage(
     seek = Prisma.sql`AND (${Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
   }
   // ORDER BY the output column: the rank expression is computed once per row.
-  const rows = await db.$queryRaw<WithCompany<JobRow & { _sort: unknown }>[]>`SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort
+  const rows = await db.$queryRaw<Joined<JobRow & { _sort: unknown }>[]>`SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort
     FROM job j
     WHERE ${where} ${seek}
     ORDER BY _sort DESC, j.id DESC
@@ -197,8 +203,8 @@ export async function findJobPage(
 }
 
 /** Jobs by id, with every column (the description too), or only `wanted`. */
-export async function jobsByIds(db: Db, ids: readonly number[], wanted?: readonly JobColumn[]): Promise<(WithCompany<JobRow> | null)[]> {
-  return inOrder(ids, await db.$queryRaw<WithCompany<JobRow>[]>`SELECT ${jobColumns(wanted, true)} FROM job j WHERE j.id = ANY(${[...ids]}::int[])`);
+export async function jobsByIds(db: Db, ids: readonly number[], wanted?: readonly JobColumn[]): Promise<(Joined<JobRow> | null)[]> {
+  return inOrder(ids, await db.$queryRaw<Joined<JobRow>[]>`SELECT ${jobColumns(wanted, true)} FROM job j WHERE j.id = ANY(${[...ids]}::int[])`);
 }
 
 export async function jobDescriptions(db: Db, ids: readonly number[]): Promise<(string | Error)[]> {

@@ -1,7 +1,7 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
-import { jobColumns, type JobColumn, type JobRow, type WithCompany } from './jobs';
+import { jobColumns, type JobColumn, type JobRow, type Joined } from './jobs';
 
 // Similar-jobs ranking: each job keeps its top weighted terms (tf-idf over the weighted
 // search vector, unit-normalised) in job_keyword; the similarity of two jobs is the dot
@@ -128,13 +128,13 @@ const listsSql = (ids: readonly number[]) => Prisma.sql`SELECT job_id, string_ag
  * Materialized lists, the first `first` of each job's; closed jobs are dropped here, at read
  * time. Only the rows asked for are read, with only the `columns` asked for (jobColumns).
  */
-export async function similarJobLists(db: Db, ids: readonly number[], first: number, columns?: readonly JobColumn[]): Promise<WithCompany<JobRow>[][]> {
-  const rows = await db.$queryRaw<WithCompany<JobRow & { _source: number; _n: number }>[]>`SELECT * FROM (
+export async function similarJobLists(db: Db, ids: readonly number[], first: number, columns?: readonly JobColumn[]): Promise<Joined<JobRow>[][]> {
+  const rows = await db.$queryRaw<Joined<JobRow & { _source: number; _n: number }>[]>`SELECT * FROM (
       SELECT s.job_id AS _source, row_number() OVER (PARTITION BY s.job_id ORDER BY s.rank)::int AS _n, ${jobColumns(columns)}
       FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
       WHERE s.job_id = ANY(${[...ids]}::int[])
     ) t WHERE _n <= ${first}::int ORDER BY _source, _n`;
-  const lists = new Map<number, WithCompany<JobRow>[]>(ids.map((id) => [id, []]));
+  const lists = new Map<number, Joined<JobRow>[]>(ids.map((id) => [id, []]));
   for (const { _source, _n, ...row } of rows) lists.get(_source)?.push(row);
   return ids.map((id) => lists.get(id) ?? []);
 }

@@ -2,7 +2,7 @@ import { WRITE_TX } from '../db/database';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
-import { jobColumns, MAX_PAGE, type JobColumn, type JobRow, type WithCompany } from './jobs';
+import { jobColumns, MAX_PAGE, type JobColumn, type JobRow, type Joined } from './jobs';
 
 /** Jobs kept per precomputed window: a page of the most asked, with room for jobs closed since. */
 const KEEP = MAX_PAGE + 50;
@@ -14,7 +14,7 @@ const live = (days: number, first: number, wanted?: readonly JobColumn[]) => Pri
     ) t JOIN job j ON j.id = t.job_id AND j.is_active
     ORDER BY t.n DESC, j.id DESC LIMIT ${first}::int`;
 
-type Trending = WithCompany<JobRow> & { recentApplications: number };
+type Trending = Joined<JobRow> & { recentApplications: number };
 
 /**
  * Active jobs with the most applications created in the last `days` days, with that count

@@ -1,4 +1,5 @@
 import { applicationLoaders, type ApplicationLoaders } from './applications';
+import type { JobRow, Joined } from '../data/jobs';
 import type { LoaderOptions } from './batch';
 import { companyLoaders, type CompanyLoaders } from './companies';
 import { jobLoaders, type JobLoaders } from './jobs';
@@ -11,8 +12,24 @@ export type { LoaderOptions } from './batch';
  * data-layer call (one SQL statement). They cache by key for the life of one request only, so
  * nothing is shared across requests or viewers.
  */
-export type Loaders = JobLoaders & CompanyLoaders & ApplicationLoaders & UserLoaders;
+export type Loaders = JobLoaders &
+  CompanyLoaders &
+  ApplicationLoaders &
+  UserLoaders & {
+    /** What came along with jobs read (data/jobs.ts, `Joined`): their companies and counts, which later loads then find. */
+    primeJoined(rows: readonly (Joined<JobRow> | null)[]): void;
+  };
 
 export function createLoaders(options: LoaderOptions): Loaders {
-  return { ...jobLoaders(options), ...companyLoaders(options), ...applicationLoaders(options), ...userLoaders(options) };
+  const families = { ...jobLoaders(options), ...companyLoaders(options), ...applicationLoaders(options), ...userLoaders(options) };
+  const counts = families.applicationCount(null);
+  return {
+    ...families,
+    primeJoined: (rows) => {
+      for (const r of rows) {
+        if (r?._company) families.company.prime(r._company.id, r._company);
+        if (r?._applications != null) counts.prime(r.id, r._applications);
+      }
+    },
+  };
 }

@@ -1,18 +1,18 @@
 import type DataLoader from 'dataloader';
-import { jobDescriptions, jobsByIds, type JobColumn, type JobRow, type WithCompany } from '../data/jobs';
+import { jobDescriptions, jobsByIds, type JobColumn, type JobRow, type Joined } from '../data/jobs';
 import { similarJobLists } from '../data/similar';
 import { keyedLoaders, loader, type LoaderOptions } from './batch';
 
 export interface JobLoaders {
   job: DataLoader<number, JobRow | null>;
   /** Jobs by id with only `columns` (data/jobs.ts; all, the description too, when unset). */
-  jobWith(columns?: readonly JobColumn[]): DataLoader<number, WithCompany<JobRow> | null>;
+  jobWith(columns?: readonly JobColumn[]): DataLoader<number, Joined<JobRow> | null>;
   /** Loaded apart: lists leave the description out (data/jobs.ts). */
   jobDescription: DataLoader<number, string>;
   /** Rows a list already read: later loads of them send no SQL. Only rows with every column (`columns` unset) are kept. */
   primeJobs(rows: JobRow[], columns?: readonly JobColumn[]): void;
   /** The first `first` of each job's similar-jobs list, with `columns` (all when unset). */
-  similarJobs(first: number, columns?: readonly JobColumn[]): DataLoader<number, WithCompany<JobRow>[]>;
+  similarJobs(first: number, columns?: readonly JobColumn[]): DataLoader<number, Joined<JobRow>[]>;
 }
 
 export function jobLoaders(options: LoaderOptions): JobLoaders {

@@ -1,19 +1,19 @@
 import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange, required } from '../errors';
 import { applicationListArgs, applicationPage } from './application';
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import { SIMILAR_PER_JOB } from '../data/similar';
 import type { JobColumn } from '../data/jobs';
 import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
-import { selectedFields } from './selection';
+import { selectedFields, type Selection } from './selection';
 
 /**
  * What each field of Job reads of its row, beyond the id and company id that every row has
  * (data/jobs.ts, jobColumns). Kept beside the fields: a field missing here makes reads of jobs
  * take every column again (test/selection.test.ts names it).
  */
-export const JOB_FIELD_COLUMNS: Readonly<Record<string, readonly JobColumn[]>> = {
+export const JOB_FIELD_COLUMNS: Readonly<Record<string, readonly JobColumn[] | ((nodes: readonly FieldNode[]) => readonly JobColumn[])>> = {
   __typename: [],
   id: [],
   title: ['title'],
@@ -31,12 +31,13 @@ export const JOB_FIELD_COLUMNS: Readonly<Record<string, readonly JobColumn[]>> =
   isActive: ['isActive'],
   createdAt: ['createdAt'],
   updatedAt: ['updatedAt'],
-  applicationCount: [],
+  // All time comes along with the row; a `days` window is a loader's.
+  applicationCount: (nodes) => (nodes.some((n) => !n.arguments?.length) ? ['applicationCount'] : []),
   applications: [],
   similarJobs: [],
 };
 
-const columnsFor = new WeakMap<ReadonlySet<string>, readonly JobColumn[] | undefined>();
+const columnsFor = new WeakMap<Selection, readonly JobColumn[] | undefined>();
 
 /**
  * The columns a list of jobs needs for what the query selects of each job (`path` below the
@@ -44,11 +45,20 @@ const columnsFor = new WeakMap<ReadonlySet<string>, readonly JobColumn[] | undef
  * a field this file does not know.
  */
 export function jobColumnsOf(info: GraphQLResolveInfo, path?: readonly string[]): readonly JobColumn[] | undefined {
-  const fields = selectedFields(info, path);
-  if (columnsFor.has(fields)) return columnsFor.get(fields);
-  const known = [...fields].every((f) => f in JOB_FIELD_COLUMNS);
-  const columns = known ? [...new Set([...fields].flatMap((f) => JOB_FIELD_COLUMNS[f]))].sort() : undefined;
-  columnsFor.set(fields, columns);
+  const selection = selectedFields(info, path);
+  if (columnsFor.has(selection)) return columnsFor.get(selection);
+  const known = [...selection.keys()].every((f) => f in JOB_FIELD_COLUMNS);
+  const columns = known
+    ? [
+        ...new Set(
+          [...selection].flatMap(([f, nodes]) => {
+            const read = JOB_FIELD_COLUMNS[f];
+            return typeof read === 'function' ? read(nodes) : read;
+          }),
+        ),
+      ].sort()
+    : undefined;
+  columnsFor.set(selection, columns);
   return columns;
 }
 
@@ -112,7 +122,7 @@ builder.objectType('Job', {
         ctx.cache.similarList(j.id);
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
         const list = await ctx.loaders.similarJobs(n, jobColumnsOf(info)).load(j.id);
-        ctx.loaders.primeCompanies(list);
+        ctx.loaders.primeJoined(list);
         return list;
       },
     }),

@@ -42,7 +42,7 @@ builder.queryFields((t) => ({
     resolve: async (_r, { id }, ctx, info) => {
       ctx.cache.freshness('page');
       const job = await loadById(ctx, 'Job', parseId(id), ctx.loaders.jobWith(jobColumnsOf(info)));
-      if (job) ctx.loaders.primeCompanies([job]);
+      ctx.loaders.primeJoined([job]);
       return job;
     },
   }),
@@ -72,7 +72,7 @@ builder.queryFields((t) => ({
       ctx.cache.jobList(args.filter ?? {});
       ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
       ctx.loaders.primeJobs(page.rows, columns);
-      ctx.loaders.primeCompanies(page.rows);
+      ctx.loaders.primeJoined(page.rows);
       return toConnection(page.rows, page.first, args.after, page.cursorOf, page.count);
     },
   }),
@@ -93,7 +93,7 @@ builder.queryFields((t) => ({
       const columns = jobColumnsOf(info);
       const rows = await trendingJobs(ctx.db.prisma, days, first, columns);
       ctx.loaders.primeJobs(rows, columns);
-      ctx.loaders.primeCompanies(rows);
+      ctx.loaders.primeJoined(rows);
       // The counts are already known: a client asking applicationCount(days) gets them free.
       for (const r of rows) ctx.loaders.applicationCount(days).prime(r.id, r.recentApplications);
       return rows;

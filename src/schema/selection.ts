@@ -9,15 +9,18 @@ function fieldsOf(selections: readonly SelectionNode[], fragments: Record<string
   return out;
 }
 
-const memo = new WeakMap<readonly FieldNode[], Map<string, ReadonlySet<string>>>();
+/** The fields a query selects at one place, by name, with their nodes (aliases and fragments merged). */
+export type Selection = ReadonlyMap<string, readonly FieldNode[]>;
+
+const memo = new WeakMap<readonly FieldNode[], Map<string, Selection>>();
 
 /**
- * Names of the fields a query selects under the field being resolved, `path` below it (e.g.
+ * The fields a query selects under the field being resolved, `path` below it (e.g.
  * `edges.node` of a connection), through fragments. @skip and @include are not evaluated: the
- * set may hold more than runs, never less. Memoized on the field's nodes, which the executor
- * shares between the items of a list and Yoga between requests with the same document.
+ * selection may hold more than runs, never less. Memoized on the field's nodes, which the
+ * executor shares between the items of a list and Yoga between requests with the same document.
  */
-export function selectedFields(info: GraphQLResolveInfo, path: readonly string[] = []): ReadonlySet<string> {
+export function selectedFields(info: GraphQLResolveInfo, path: readonly string[] = []): Selection {
   const key = path.join('.');
   let byPath = memo.get(info.fieldNodes);
   const found = byPath?.get(key);
@@ -26,8 +29,12 @@ export function selectedFields(info: GraphQLResolveInfo, path: readonly string[]
   for (const step of path) {
     nodes = nodes.flatMap((n) => (n.selectionSet ? fieldsOf(n.selectionSet.selections, info.fragments, []).filter((f) => f.name.value === step) : []));
   }
-  const names = new Set(nodes.flatMap((n) => (n.selectionSet ? fieldsOf(n.selectionSet.selections, info.fragments, []).map((f) => f.name.value) : [])));
-  if (!byPath) memo.set(info.fieldNodes, (byPath = new Map<string, ReadonlySet<string>>()));
-  byPath.set(key, names);
-  return names;
+  const selection = new Map<string, FieldNode[]>();
+  for (const n of nodes) {
+    if (!n.selectionSet) continue;
+    for (const f of fieldsOf(n.selectionSet.selections, info.fragments, [])) selection.set(f.name.value, [...(selection.get(f.name.value) ?? []), f]);
+  }
+  if (!byPath) memo.set(info.fieldNodes, (byPath = new Map<string, Selection>()));
+  byPath.set(key, selection);
+  return selection;
 }
