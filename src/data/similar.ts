@@ -126,16 +126,21 @@ const listsSql = (ids: readonly number[]) => Prisma.sql`SELECT job_id, string_ag
 
 /**
  * Materialized lists, the first `first` of each job's; closed jobs are dropped here, at read
- * time. Only the rows asked for are read, with only the `columns` asked for (jobColumns).
+ * time. Only the rows asked for are read, with only the `columns` asked for (jobColumns): each
+ * job's list is read in rank order until `first` active jobs are found (a lateral LIMIT), so
+ * what comes along with a row (its company, its count) is built for the rows returned only.
  */
 export async function similarJobLists(db: Db, ids: readonly number[], first: number, columns?: readonly JobColumn[]): Promise<Joined<JobRow>[][]> {
-  const rows = await db.$queryRaw<Joined<JobRow & { _source: number; _n: number }>[]>`SELECT * FROM (
-      SELECT s.job_id AS _source, row_number() OVER (PARTITION BY s.job_id ORDER BY s.rank)::int AS _n, ${jobColumns(columns)}
+  const rows = await db.$queryRaw<Joined<JobRow & { _source: number; _rank: number }>[]>`SELECT src.id AS _source, x.*
+    FROM unnest(${[...ids]}::int[]) src(id)
+    CROSS JOIN LATERAL (
+      SELECT s.rank AS _rank, ${jobColumns(columns)}
       FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
-      WHERE s.job_id = ANY(${[...ids]}::int[])
-    ) t WHERE _n <= ${first}::int ORDER BY _source, _n`;
+      WHERE s.job_id = src.id ORDER BY s.rank LIMIT ${first}::int
+    ) x
+    ORDER BY _source, _rank`;
   const lists = new Map<number, Joined<JobRow>[]>(ids.map((id) => [id, []]));
-  for (const { _source, _n, ...row } of rows) lists.get(_source)?.push(row);
+  for (const { _source, _rank, ...row } of rows) lists.get(_source)?.push(row);
   return ids.map((id) => lists.get(id) ?? []);
 }
 
