@@ -3,6 +3,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../src/http/gateway';
 import { ioDeadline } from '../src/ops/admission';
 import { Writable } from 'node:stream';
+import { countedDb } from '../src/db/sql-stats';
 import { createLoaders } from '../src/loaders';
 import { createLogger } from '../src/log';
 import { countAtDriver } from './helpers/driver-count';
@@ -298,5 +299,32 @@ describe('loaders of a request whose client left', () => {
     // The same loader of a request still connected reads the company.
     const live = createLoaders({ db: suite.db.prisma, signal: new AbortController().signal });
     expect((await live.company.load(1))?.id).toBe(1);
+  });
+});
+
+describe('the database view of a request whose client left', () => {
+  it('refuses every read, whoever sends it, and lets writes and transactions finish', async () => {
+    const aborted = new AbortController();
+    const stats = { statements: 0, ms: 0 };
+    const db = countedDb(suite.db.prisma, stats, aborted.signal);
+    aborted.abort();
+    const outcome = (p: () => Promise<unknown>) =>
+      p().then(
+        () => 'ran',
+        () => 'refused',
+      );
+    const { result, driverStatements } = await countAtDriver(suite.db, async () => [
+      await outcome(() => db.$queryRaw`SELECT count(*) FROM job`),
+      await outcome(() => db.company.findMany({ where: { id: 1 } })),
+      await outcome(() => db.job.count()),
+    ]);
+    expect(result).toEqual(['refused', 'refused', 'refused']);
+    expect(driverStatements).toBe(0);
+    expect(stats.statements).toBe(0);
+    // A transaction already under way is not cut short: its reads and writes are its own.
+    const inTx = await db.$transaction(async (tx) => (await tx.$queryRaw<{ n: number }[]>`SELECT 1::int AS n`)[0].n);
+    expect(inTx).toBe(1);
+    expect(await outcome(() => db.$executeRaw`UPDATE company SET rating = rating WHERE id = 1`)).toBe('ran');
+    expect(stats.statements).toBe(2);
   });
 });

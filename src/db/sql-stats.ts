@@ -51,10 +51,26 @@ async function track(stats: SqlStats, what: string, call: () => Promise<unknown>
 }
 
 const RAW = new Set<PropertyKey>(['$queryRaw', '$executeRaw', '$queryRawUnsafe', '$executeRawUnsafe']);
+const READS = new Set<PropertyKey>([
+  '$queryRaw',
+  '$queryRawUnsafe',
+  'findMany',
+  'findFirst',
+  'findFirstOrThrow',
+  'findUnique',
+  'findUniqueOrThrow',
+  'count',
+  'aggregate',
+  'groupBy',
+]);
 
 /**
  * `db` as one request sees it: every statement sent through it (raw SQL, a model operation,
- * and everything inside its interactive transactions) is added to `stats`.
+ * and everything inside its interactive transactions) is added to `stats`. Once `signal` is
+ * aborted (the client left), reads sent outside a transaction are refused before they reach
+ * the pool, whatever sends them: a loader, a connection's `totalCount`, a compiled execution
+ * that does not watch the signal. Writes and transactions go on: a write stopped halfway is
+ * rolled back anyway, and the bookkeeping after a commit must not be cut short.
  *
  * Written by hand, and per request rather than in the driver adapter with an
  * AsyncLocalStorage: holding a store switches on Node's promise hooks for every promise of the
@@ -62,7 +78,7 @@ const RAW = new Set<PropertyKey>(['$queryRaw', '$executeRaw', '$queryRawUnsafe',
  * The data layer sends one statement per raw query and per model read by ids, so counting the
  * calls counts what reaches the driver (test/sql-budget.test.ts checks it at the driver).
  */
-export function countedDb<D extends object>(db: D, stats: SqlStats): D {
+export function countedDb<D extends object>(db: D, stats: SqlStats, signal?: AbortSignal): D {
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(db, {
     get(target, prop) {
@@ -72,7 +88,10 @@ export function countedDb<D extends object>(db: D, stats: SqlStats): D {
       let view: unknown = value;
       if (RAW.has(prop)) {
         const fn = value as AnyFn;
-        view = (...args: unknown[]) => track(stats, sqlText(args), () => fn.apply(target, args));
+        view = async (...args: unknown[]) => {
+          if (READS.has(prop)) signal?.throwIfAborted();
+          return track(stats, sqlText(args), () => fn.apply(target, args));
+        };
       } else if (prop === '$transaction') {
         const fn = value as (run: (tx: object) => Promise<unknown>, options?: unknown) => Promise<unknown>;
         // The batch form (an array of queries) is not used by the data layer: passed on as it is.
@@ -86,7 +105,11 @@ export function countedDb<D extends object>(db: D, stats: SqlStats): D {
         view = new Proxy(model, {
           get: (m, op) => {
             const fn = Reflect.get(m, op, m) as unknown;
-            return typeof fn === 'function' ? (...args: unknown[]) => track(stats, `${prop}.${String(op)}`, () => (fn as AnyFn).apply(m, args)) : fn;
+            if (typeof fn !== 'function') return fn;
+            return async (...args: unknown[]) => {
+              if (READS.has(op)) signal?.throwIfAborted();
+              return track(stats, `${prop}.${String(op)}`, () => (fn as AnyFn).apply(m, args));
+            };
           },
         });
       } else if (typeof value === 'function') view = (value as AnyFn).bind(target);

@@ -23,7 +23,7 @@ export function createContext(
 ): RequestContext {
   const cache = new RequestCacheState();
   const sqlStats: SqlStats = { statements: 0, ms: 0 };
-  const prisma = countedDb(services.db.prisma, sqlStats);
+  const prisma = countedDb(services.db.prisma, sqlStats, signal);
   return {
     db: { ...services.db, prisma },
     similar: services.similar,

@@ -16,8 +16,8 @@ const COMPILE_AFTER = 2;
  * - Compiled per operation: a document may hold several (GraphiQL sends them).
  * - An answer with errors is run again by the reference executor (below): errors are rare, and
  *   clients then see exactly what the first run of the document showed them.
- * graphql-jit does not watch the abort signal; the loaders do (loaders/batch.ts), so a cancelled
- * execution still sends no further SQL. @envelop/graphql-jit does the same in general, but caches
+ * graphql-jit does not watch the abort signal; the request's database view does
+ * (db/sql-stats.ts), so a cancelled execution still sends no further read. @envelop/graphql-jit does the same in general, but caches
  * by document alone (the wrong operation of a document with two) and compiles on first sight.
  */
 export function useJit(): Plugin {
