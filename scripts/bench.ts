@@ -68,6 +68,8 @@ async function main() {
   const { list, hotJobPages, applyTo, pick } = scenarios(pools);
   const common = {
     DATABASE_URL: dbUrl,
+    // Direct connections, no pooler between: as docs/DEPLOYMENT.md advises for this setting.
+    DATABASE_NAMED_STATEMENTS: 'true',
     NODE_ENV: 'production',
     TRUSTED_DOCUMENTS: 'false',
     JWT_SECRET,

@@ -100,6 +100,26 @@ describe('compiled execution (documents seen before)', () => {
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('keeps @skip and @include apart on a fragment spread in several places', async () => {
+    const query = `query Q($show: Boolean!) { a: job(id: "1") { id ...F @include(if: $show) } b: job(id: "2") { id ...F } c: job(id: "3") { id ...F @skip(if: $show) } }
+      fragment F on Job { title }`;
+    for (const show of [false, true, false]) {
+      const res = await thrice(query, { show });
+      expect(res.data.a.title).toEqual(show ? expect.any(String) : undefined);
+      expect(res.data.b.title).toEqual(expect.any(String));
+      expect(res.data.c.title).toEqual(show ? undefined : expect.any(String));
+    }
+  });
+
+  it('never runs what a string argument smuggles into the compiled code', async () => {
+    const marker = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d';
+    const g = globalThis as { __smuggled?: number };
+    delete g.__smuggled;
+    const res = await thrice(`{ job(id: "${marker}0)+(globalThis.__smuggled=(globalThis.__smuggled|0)+1)+(0") { id } }`);
+    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(g.__smuggled).toBeUndefined();
+  });
+
   it('runs the operation asked for in a document with several', async () => {
     const document = 'query A { job(id: "1") { id } } query B { job(id: "2") { id } }';
     for (let i = 0; i < 3; i++) {

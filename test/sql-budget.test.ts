@@ -1,4 +1,5 @@
 import { countAtDriver } from './helpers/driver-count';
+import { openDatabase } from '../src/db/database';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
 
 const HEADLINE = `{ jobs(first: 50) { edges { node { title company { name } applicationCount
@@ -73,5 +74,24 @@ describe('SQL budget per request', () => {
     // The list, then per job its company, its count and its similar jobs, and each similar job's company.
     const similar = batched.data.jobs.edges.reduce((n: number, e: any) => n + e.node.similarJobs.length, 0);
     expect(naive.extensions!.sql!.statements).toBe(1 + 50 * 3 + similar);
+  });
+
+  // Named statements are pg's: PGlite has no pool to keep them in.
+  const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
+  onPostgres('with DATABASE_NAMED_STATEMENTS, prepares the data layer’s statements once per connection, never a search', async () => {
+    const db = await openDatabase({ url: suite.db.url!, poolSize: 1, namedStatements: true });
+    try {
+      const { gql: named } = testGateway(db);
+      const page = '{ job(id: "7") { title company { name } applicationCount similarJobs(first: 3) { title } } }';
+      const first = await named(page);
+      expect((await named(page)).data).toEqual(first.data);
+      expect((await named('{ jobs(first: 3, filter: { search: "engineer" }) { edges { node { id } } } }')).errors).toBeUndefined();
+      // One connection: the statements it prepared are the ones the gateway sent.
+      const prepared = await db.prisma.$queryRaw<{ name: string; statement: string }[]>`SELECT name, statement FROM pg_prepared_statements`;
+      expect(prepared.filter((p) => p.name.startsWith('chommie_') && p.statement.includes('job_similar'))).toHaveLength(1);
+      expect(prepared.some((p) => p.statement.includes('websearch_to_tsquery'))).toBe(false);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -37,7 +37,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir?: string /* absent: in memory */ };
+export type DatabaseOptions =
+  | {
+      url: string;
+      poolSize?: number;
+      /** Named prepared statements (statementNames): only with direct connections or a pooler that keeps them. */
+      namedStatements?: boolean;
+    }
+  | { dataDir?: string /* absent: in memory */ };
 
 /** Deadlock and serialization failure: PostgreSQL rolled the whole transaction back; running it again is safe. */
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -47,10 +54,10 @@ pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return 'url' in options ? openPostgres(options.url, options.poolSize ?? 10) : openPGlite(options.dataDir);
+  return 'url' in options ? openPostgres(options.url, options.poolSize ?? 10, options.namedStatements ?? false) : openPGlite(options.dataDir);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, namedStatements: boolean): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, keepAlive: true });
   // A connection dying (server restart, failover, pg_terminate_backend, an idle reaper) is an
   // 'error' event on its client. The pool listens on idle clients only; one that is checked
@@ -58,7 +65,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // The statement it was running fails on its own, and the pool drops the client on release.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const prisma = new PrismaClient({ adapter: retryingReads(new PrismaPg(pool, { statementNameGenerator: statementNames() })) });
+  const prisma = new PrismaClient({ adapter: retryingReads(new PrismaPg(pool, namedStatements ? { statementNameGenerator: statementNames() } : undefined)) });
   const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[];
   const raw: RawSql = {
     exec: async (script) => void (await pool.query(script)),
@@ -148,20 +155,25 @@ function retryRead<T>(sql: string, run: () => Promise<T>): Promise<T> {
 type AnyFn = (...args: unknown[]) => unknown;
 
 /**
- * Names for the statements Prisma sends through pg, so that each connection parses and plans a
- * statement once and reuses it: about a third of PostgreSQL's CPU on a job page (measured with
- * the benchmark's cost cells). Bounded to the first `max` distinct texts (the data layer's
- * shapes; each connection keeps what it prepared). Full-text searches stay unnamed: after five
- * runs PostgreSQL may adopt a generic plan for a named statement, and a generic plan cannot
- * weigh how many jobs a search term matches.
+ * Names for the statements Prisma sends through pg (DATABASE_NAMED_STATEMENTS), so that each
+ * connection parses and plans a statement once and reuses it: about a third of PostgreSQL's
+ * CPU on a job page (docs/BENCHMARKS.md). Off by default: a transaction-mode pooler
+ * (PgBouncer before 1.21, or without max_prepared_statements) loses them, and a migration that
+ * changes the type of a column an old instance reads fails its prepared statements
+ * ("cached plan must not change result type") until it restarts. Bounded to the first `max`
+ * distinct texts; each connection keeps what it prepared. Left unnamed: statements whose best
+ * plan depends on the values (a full-text search, a LIKE prefix, one company's jobs), since
+ * after five runs PostgreSQL may adopt a generic plan that cannot weigh them.
  */
+const VALUE_DEPENDENT = /websearch_to_tsquery|\bLIKE\b|company_id = \$/;
+
 function statementNames(max = 500): (query: SqlQuery) => string {
   const names = new Map<string, string | null>();
   let named = 0;
   return ({ sql }) => {
     let name = names.get(sql);
     if (name === undefined) {
-      name = named < max && !sql.includes('websearch_to_tsquery') ? `chommie_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}` : null;
+      name = named < max && !VALUE_DEPENDENT.test(sql) ? `chommie_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}` : null;
       if (name) named += 1;
       if (names.size < max * 10) names.set(sql, name);
     }

@@ -66,7 +66,8 @@ const READS = new Set<PropertyKey>([
 
 /**
  * `db` as one request sees it: every statement sent through it (raw SQL, a model operation,
- * and everything inside its interactive transactions) is added to `stats`. Once `signal` is
+ * and those inside its interactive transactions, not their BEGIN and COMMIT) is added to
+ * `stats`; work a service does on its own (the similar-jobs refresher) is not the request's. Once `signal` is
  * aborted (the client left), reads sent outside a transaction are refused before they reach
  * the pool, whatever sends them: a loader, a connection's `totalCount`, a compiled execution
  * that does not watch the signal. Writes and transactions go on: a write stopped halfway is
@@ -93,12 +94,21 @@ export function countedDb<D extends object>(db: D, stats: SqlStats, signal?: Abo
           return track(stats, sqlText(args), () => fn.apply(target, args));
         };
       } else if (prop === '$transaction') {
-        const fn = value as (run: (tx: object) => Promise<unknown>, options?: unknown) => Promise<unknown>;
+        const fn = value as (run: unknown, options?: unknown) => Promise<unknown>;
+        // Running for all of it: a transaction holds its connection between statements too.
         // The batch form (an array of queries) is not used by the data layer: passed on as it is.
-        view = (run: unknown, options?: unknown) =>
-          typeof run === 'function'
-            ? fn.call(target, (tx: object) => (run as (tx: object) => Promise<unknown>)(countedDb(tx, stats)), options)
-            : fn.call(target, run as never, options);
+        view = async (run: unknown, options?: unknown) => {
+          stats.running = (stats.running ?? 0) + 1;
+          try {
+            return await fn.call(
+              target,
+              typeof run === 'function' ? (tx: object) => (run as (tx: object) => Promise<unknown>)(countedDb(tx, stats)) : run,
+              options,
+            );
+          } finally {
+            if ((stats.running -= 1) === 0) stats.onIdle?.();
+          }
+        };
       } else if (typeof prop === 'string' && !prop.startsWith('$') && value && typeof value === 'object') {
         // A model (`db.job`): each of its operations is one statement.
         const model = value as Record<string, unknown>;

@@ -18,7 +18,7 @@ const memo = new WeakMap<readonly FieldNode[], Map<string, Selection>>();
  * The fields a query selects under the field being resolved, `path` below it (e.g.
  * `edges.node` of a connection), through fragments. @skip and @include are not evaluated: the
  * selection may hold more than runs, never less. Memoized on the field's nodes, which the
- * executor shares between the items of a list and Yoga between requests with the same document.
+ * executor shares between the items of a list (and a compiled query between its executions).
  */
 export function selectedFields(info: GraphQLResolveInfo, path: readonly string[] = []): Selection {
   const key = path.join('.');
