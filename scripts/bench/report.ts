@@ -277,7 +277,7 @@ run, CPU per request of the gateway + its PostgreSQL backends (\`scripts/bench/c
 | lists read only the selected columns | −18 % gateway, −15 % PostgreSQL | |
 | Node 22 instead of 20 | about the same | −20 % gateway (\`{ __typename }\` −15 %) |
 | the company and the all-time count along with each job (2 statements), Node 22 | 7.6–8.5 + 5.9–6.9 ms | 2.4–2.8 + 1.6–1.8 ms |
-| similar lists read until enough active jobs; named prepared statements | PostgreSQL 3.8–6.4 ms | PostgreSQL 1.1–1.8 ms |
+| similar lists read until enough active jobs; named prepared statements (\`DATABASE_NAMED_STATEMENTS\`, off by default, on in this bench) | PostgreSQL 3.8–6.4 ms | PostgreSQL 1.1–1.8 ms |
 
 - **Each statement is the largest single cost left.** On this machine (a Firecracker VM) the
   system call that sends a statement to PostgreSQL (\`writev\`) was 27 % of the gateway's
