@@ -1,5 +1,5 @@
 import { applicationLoaders, type ApplicationLoaders } from './applications';
-import type { JobRow, Joined } from '../data/jobs';
+import type { JobColumn, JobRow, Joined } from '../data/jobs';
 import type { LoaderOptions } from './batch';
 import { companyLoaders, type CompanyLoaders } from './companies';
 import { jobLoaders, type JobLoaders } from './jobs';
@@ -16,8 +16,12 @@ export type Loaders = JobLoaders &
   CompanyLoaders &
   ApplicationLoaders &
   UserLoaders & {
-    /** What came along with jobs read (data/jobs.ts, `Joined`): their companies and counts, which later loads then find. */
-    primeJoined(rows: readonly (Joined<JobRow> | null)[]): void;
+    /**
+     * What a read of jobs brought (data/jobs.ts): the rows themselves when they have every
+     * column (`columns` unset), and what came along (`Joined`: companies, all-time counts).
+     * Later loads of them send no SQL.
+     */
+    prime(rows: readonly (Joined<JobRow> | null)[], columns?: readonly JobColumn[]): void;
   };
 
 export function createLoaders(options: LoaderOptions): Loaders {
@@ -25,8 +29,9 @@ export function createLoaders(options: LoaderOptions): Loaders {
   const counts = families.applicationCount(null);
   return {
     ...families,
-    primeJoined: (rows) => {
+    prime: (rows, columns) => {
       for (const r of rows) {
+        if (r && !columns) families.job.prime(r.id, r);
         if (r?._company) families.company.prime(r._company.id, r._company);
         if (r?._applications != null) counts.prime(r.id, r._applications);
       }

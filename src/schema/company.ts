@@ -23,7 +23,7 @@ builder.objectType('Company', {
       resolve: async (c, { first, after }, ctx) => {
         const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
         const page = await ctx.loaders.companyJobs(n, after ?? null).load(c.id);
-        ctx.loaders.primeJobs(page.rows);
+        ctx.loaders.prime(page.rows);
         return toConnection(page.rows, n, after, companyJobCursor, () => ctx.loaders.companyJobCount.load(c.id), page.hasNextPage);
       },
     }),

@@ -121,8 +121,9 @@ builder.objectType('Job', {
         // The list changes without a write to this job: the refresher says when it does.
         ctx.cache.similarList(j.id);
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
-        const list = await ctx.loaders.similarJobs(n, jobColumnsOf(info)).load(j.id);
-        ctx.loaders.primeJoined(list);
+        const columns = jobColumnsOf(info);
+        const list = await ctx.loaders.similarJobs(n, columns).load(j.id);
+        ctx.loaders.prime(list, columns);
         return list;
       },
     }),

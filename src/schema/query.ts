@@ -41,8 +41,9 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
     resolve: async (_r, { id }, ctx, info) => {
       ctx.cache.freshness('page');
-      const job = await loadById(ctx, 'Job', parseId(id), ctx.loaders.jobWith(jobColumnsOf(info)));
-      ctx.loaders.primeJoined([job]);
+      const columns = jobColumnsOf(info);
+      const job = await loadById(ctx, 'Job', parseId(id), ctx.loaders.jobWith(columns));
+      ctx.loaders.prime([job], columns);
       return job;
     },
   }),
@@ -71,8 +72,7 @@ builder.queryFields((t) => ({
       const page = await findJobPage(ctx.db.prisma, args, columns);
       ctx.cache.jobList(args.filter ?? {});
       ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
-      ctx.loaders.primeJobs(page.rows, columns);
-      ctx.loaders.primeJoined(page.rows);
+      ctx.loaders.prime(page.rows, columns);
       return toConnection(page.rows, page.first, args.after, page.cursorOf, page.count);
     },
   }),
@@ -92,8 +92,7 @@ builder.queryFields((t) => ({
       const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
       const columns = jobColumnsOf(info);
       const rows = await trendingJobs(ctx.db.prisma, days, first, columns);
-      ctx.loaders.primeJobs(rows, columns);
-      ctx.loaders.primeJoined(rows);
+      ctx.loaders.prime(rows, columns);
       // The counts are already known: a client asking applicationCount(days) gets them free.
       for (const r of rows) ctx.loaders.applicationCount(days).prime(r.id, r.recentApplications);
       return rows;
