@@ -67,10 +67,10 @@ const READS = new Set<PropertyKey>([
 /**
  * `db` as one request sees it: every statement sent through it (raw SQL, a model operation,
  * and those inside its interactive transactions, not their BEGIN and COMMIT) is added to
- * `stats`; work a service does on its own (the similar-jobs refresher) is not the request's. Once `signal` is
- * aborted (the client left), reads sent outside a transaction are refused before they reach
- * the pool, whatever sends them: a loader, a connection's `totalCount`, a compiled execution
- * that does not watch the signal. Writes and transactions go on: a write stopped halfway is
+ * `stats`; work a service does on its own (the similar-jobs refresher) is not the request's.
+ * Once `signal` is aborted (the client left), reads sent outside a transaction are refused
+ * before they reach the pool, whatever sends them: a loader, a connection's `totalCount`, a
+ * compiled execution that does not watch the signal. Writes and transactions go on: a write stopped halfway is
  * rolled back anyway, and the bookkeeping after a commit must not be cut short.
  *
  * Written by hand, and per request rather than in the driver adapter with an
