@@ -8,6 +8,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
 import { invalidator } from '../src/cache/tags';
+import { refreshSearchTerms } from '../src/data/search';
 import { loadConfig } from '../src/config';
 import { FeedError } from '../src/ingest/csv';
 import { openFeed } from '../src/ingest/feeds';
@@ -107,6 +108,11 @@ withDatabase(async (db) => {
   });
   if (!summary) return;
   bar?.stop();
+  // Type-ahead shows the new titles, skills and companies now, not at a gateway's next refresh.
+  if (!summary.dryRun) {
+    const terms = await refreshSearchTerms(db.prisma, { minAgeS: 0, owe: cache?.settlesIntents });
+    if (terms.changed && cache) await invalidator(cache)(['searchTerms'], terms.intent);
+  }
   if (cache && !(await cache.settle(10_000))) console.error(unsettled(cache));
   await cache?.close();
   if (summary.rejects.length) {

@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type * as SchemaEngineBg from '@prisma/schema-engine-wasm/schema_engine_bg';
@@ -28,7 +29,7 @@ async function main() {
   const datamodel = readFileSync(schemaPath, 'utf8');
   const migrationsDir = join(root, 'prisma/migrations');
   // The engine expects the Result-wrapped adapter that Prisma's CLI builds.
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(new PGlite()));
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(new PGlite({ extensions: { pg_trgm } })));
   const SchemaEngine = await loadSchemaEngine();
   const engine = await SchemaEngine.new({ datamodels: [[schemaPath, datamodel]] }, (log: string) => process.env.DEBUG && console.error(log), adapter);
   const fromEmpty = process.argv.includes('--from-empty') || !existsSync(migrationsDir);

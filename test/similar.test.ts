@@ -1,4 +1,5 @@
-import { SimilarJobsRefresher } from '../src/similar/refresher';
+import { type IndexCache, doneEagerly, loadSimilarIndex, queueLength, rankAll, refreshQueued, replaceKeywords, replaceSimilar } from '../src/data/similar';
+import { SimilarJobsRefresher, nextBulkSize } from '../src/similar/refresher';
 import { makeCache } from './helpers/cache';
 import { invalidator } from '../src/cache/tags';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
@@ -63,11 +64,15 @@ describe('similar jobs', () => {
 });
 
 describe('similar jobs in the response cache', () => {
-  it('invalidates exactly the cached lists a background refresh changed', async () => {
+  // bulkAbove 0: every batch is a bulk one (ranked in memory), as while a long queue is worked off.
+  it.each([
+    ['SQL', Infinity],
+    ['bulk', 0],
+  ])('invalidates exactly the cached lists a background refresh changed (%s batches)', async (_mode, bulkAbove) => {
     const cache = makeCache(process.env.REDIS_URL);
     await cache.store.ready();
     const { gql: cachedGql } = testGateway(suite.db, { responseCache: cache });
-    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: invalidator(cache) });
+    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: invalidator(cache), bulkAbove });
     const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
     try {
       await refresher.drain();
@@ -101,5 +106,85 @@ describe('similar jobs in the response cache', () => {
     } finally {
       await cache.close();
     }
+  });
+});
+
+/** Each job's list, as stored: similar ids in rank order. */
+async function storedLists(ids: number[]): Promise<Map<number, number[]>> {
+  const rows = await suite.db.raw.query<{ job_id: number; similar_id: number }>(
+    'SELECT job_id, similar_id FROM job_similar WHERE job_id = ANY($1::int[]) ORDER BY job_id, rank',
+    [ids],
+  );
+  const lists = new Map<number, number[]>(ids.map((id) => [id, []]));
+  for (const r of rows) lists.get(r.job_id)!.push(r.similar_id);
+  return lists;
+}
+
+describe('similar jobs in bulk', () => {
+  it('ranks in memory exactly as the SQL ranking does', async () => {
+    const ids = (await suite.db.raw.query<{ id: number }>('SELECT id FROM job WHERE id % 12 = 0 ORDER BY id')).map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(150);
+    const ranked = rankAll(await loadSimilarIndex(suite.db.prisma), ids);
+    await replaceSimilar(suite.db.prisma, ids);
+    const stored = await storedLists(ids);
+    const inMemory = new Map(ids.map((id) => [id, ranked.get(id)!.map((r) => r.similarId)]));
+    expect(inMemory).toEqual(stored);
+    expect([...stored.values()].filter((l) => l.length === 10).length).toBeGreaterThan(ids.length * 0.9);
+  });
+
+  it('gives every job of a bulk import its list once the queue is worked off, in bulk batches', async () => {
+    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000 });
+    const base = await suite.db.prisma.job.findMany({ where: { isActive: true }, orderBy: { id: 'asc' }, take: 1100 });
+    const created = await suite.db.prisma.job.createManyAndReturn({
+      data: base.map((b, i) => ({ ...b, id: undefined, externalId: `bulk-${i}`, source: 'bulk-test', title: `${b.title} ${['Remote', 'Onsite'][i % 2]}` })),
+      select: { id: true },
+    });
+    const ids = created.map((c) => c.id);
+    await refresher.jobsImported(ids);
+    expect(await queueLength(suite.db.prisma)).toBeGreaterThan(1100);
+    await refresher.drain();
+    const stats = await refresher.stats();
+    expect(stats).toMatchObject({ pending: 0, failures: 0 });
+    // Bulk batches, sized by their time: fewer batches than 200-job ones would take.
+    expect(stats.batches).toBeLessThan(stats.refreshed / 200);
+    const missing = await suite.db.raw.query<{ id: number }>(
+      'SELECT id FROM job j WHERE is_active AND (SELECT count(*) FROM job_similar s WHERE s.job_id = j.id) < 10',
+    );
+    expect(missing).toEqual([]);
+    // Each near-copy lists its original among its top similar jobs.
+    const lists = await storedLists(ids);
+    const withOriginal = ids.filter((id, i) => lists.get(id)!.slice(0, 3).includes(base[i].id));
+    expect(withOriginal.length).toBeGreaterThan(ids.length * 0.9);
+  });
+
+  it('reads the keywords again when they changed between bulk batches', async () => {
+    const base = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: true, title: 'Data Engineer' } });
+    const cache: IndexCache = {};
+    const batch = async () => {
+      await suite.db.prisma.$executeRaw`INSERT INTO job_similar_queue (job_id) VALUES (${base.id}) ON CONFLICT DO NOTHING`;
+      return refreshQueued(suite.db.prisma, 10, { compare: true, owe: false, bulk: true, cache });
+    };
+    await batch();
+    const kept = cache.index;
+    expect(kept).toBeDefined();
+    expect((await batch()).n).toBeGreaterThan(0);
+    expect(cache.index).toBe(kept); // nothing changed: the index is kept
+    const twin = await suite.db.prisma.job.create({
+      data: { ...base, id: undefined, externalId: null, source: 'test', createdAt: new Date() },
+    });
+    // Its keywords written by another process (another gateway's eager refresh), not by a batch.
+    await replaceKeywords(suite.db.prisma, [twin.id]);
+    await doneEagerly(suite.db.prisma, [twin.id]);
+    expect((await batch()).changed).toContain(base.id);
+    expect(cache.index).not.toBe(kept);
+    expect((await storedLists([base.id])).get(base.id)![0]).toBe(twin.id);
+  });
+
+  it('sizes bulk batches to the time they take, within bounds', () => {
+    expect(nextBulkSize(2000, 500, 1000)).toBeGreaterThan(2000);
+    expect(nextBulkSize(2000, 4000, 1000)).toBeLessThan(2000);
+    expect(nextBulkSize(2000, 1000, 1000)).toBe(2000);
+    expect(nextBulkSize(600, 60_000, 1000)).toBe(500);
+    expect(nextBulkSize(40_000, 1, 1000)).toBe(50_000);
   });
 });

@@ -89,7 +89,7 @@ describe('SQL budget per request', () => {
       // One connection: the statements it prepared are the ones the gateway sent.
       const prepared = await db.prisma.$queryRaw<{ name: string; statement: string }[]>`SELECT name, statement FROM pg_prepared_statements`;
       expect(prepared.filter((p) => p.name.startsWith('chommie_') && p.statement.includes('job_similar'))).toHaveLength(1);
-      expect(prepared.some((p) => p.statement.includes('websearch_to_tsquery'))).toBe(false);
+      expect(prepared.some((p) => p.statement.includes('chommie_tsquery'))).toBe(false);
     } finally {
       await db.close();
     }

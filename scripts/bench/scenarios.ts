@@ -9,6 +9,32 @@ export const JOB_PAGE = `query JobPage($id: ID!) { job(id: $id) { id title descr
 export const SEARCH = `query Search($search: String, $location: String, $salaryMin: Int) {
   jobs(first: 20, orderBy: RELEVANCE, filter: { search: $search, location: $location, salaryMin: $salaryMin }) {
     totalCount edges { node { id title location salaryMin salaryMax company { name } } } } }`;
+/** A search page as a front end builds it: the list, its facets, and what the search meant. */
+export const SEARCH_PAGE = `query SearchPage($search: String) {
+  jobs(first: 20, orderBy: RELEVANCE, filter: { search: $search }) {
+    totalCount edges { node { id title location salaryMin salaryMax company { name } } }
+    facets { jobType { value count } remote { value count } experienceLevel { value count } locations(first: 10) { value count } salaryBands { min max count } }
+    searchInfo { understoodAs ignoredWords didYouMean } } }`;
+export const SUGGEST = `query Suggest($prefix: String!) { searchSuggestions(prefix: $prefix, first: 8) { kind value jobCount } }`;
+/** Words people type that the jobs spell another way (src/domain/search-vocabulary.ts), and one misspelling. */
+export const VOCABULARY_SEARCHES = [
+  'golang',
+  'k8s',
+  'ml',
+  'full-stack',
+  'front-end',
+  'sre',
+  'js',
+  'c++',
+  'c#',
+  '.net',
+  'node.js',
+  'rn',
+  'qa',
+  'swe',
+  'python or golang',
+  'pyhton',
+];
 export const TRENDING = `query Trending { trendingJobs(days: 7, first: 20) { id title applicationCount(days: 7) company { name } } }`;
 export const APPLY = `mutation Apply($jobId: ID!) { applyToJob(jobId: $jobId) { id } }`;
 export const TYPENAME = '{ __typename }';
@@ -100,6 +126,9 @@ export function scenarios(p: Pools, seed = 1) {
     { name: 'job page', next: () => ({ body: body(JOB_PAGE, { id: String(pick(p.ids)) }) }) },
     { name: 'search', next: () => ({ body: body(SEARCH, search()) }) },
     { name: 'trending', next: () => ({ body: body(TRENDING) }) },
+    { name: 'search+facets', next: () => ({ body: body(SEARCH_PAGE, { search: pick(VOCABULARY_SEARCHES) }) }) },
+    // Keystrokes: the first one to four letters of a real title word.
+    { name: 'type-ahead', next: () => ({ body: body(SUGGEST, { prefix: pick(p.terms).slice(0, 1 + Math.floor(r() * 4)) }) }) },
     { name: 'mixed', next: () => (r() < 0.02 ? apply() : { body: zipf() }) },
   ];
   /** The hottest job pages of the mix, for the staleness probe. */

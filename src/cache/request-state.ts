@@ -1,5 +1,5 @@
 import type { Entity, Freshness, ResultHints } from '../domain/changes';
-import { entityTag, jobListTag, similarListTag, STATS, TRENDING } from './tags';
+import { entityTag, jobListTag, SEARCH_TERMS, similarListTag, STATS, TRENDING } from './tags';
 
 /**
  * What one execution's result depends on, gathered while it runs: the entities and lists it
@@ -29,6 +29,10 @@ export class RequestCacheState implements ResultHints {
 
   trending(): void {
     this.tags.add(TRENDING);
+  }
+
+  searchTerms(): void {
+    this.tags.add(SEARCH_TERMS);
   }
 
   stats(): void {

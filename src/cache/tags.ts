@@ -11,6 +11,7 @@ import type { Change, Entity, JobKey } from '../domain/changes';
 export const ALL = '*';
 export const TRENDING = 'trending';
 export const STATS = 'stats';
+export const SEARCH_TERMS = 'search-terms';
 
 export const entityTag = (type: Entity, id: number | string) => `${type}:${id}`;
 
@@ -40,6 +41,7 @@ export function tagsOf(changes: Iterable<Change>): string[] {
   for (const change of changes) {
     if (change === 'everything') tags.add(ALL);
     else if (change === 'trending') tags.add(TRENDING);
+    else if (change === 'searchTerms') tags.add(SEARCH_TERMS);
     else if ('job' in change) {
       // The job (before and after), its company's job count and lists, every list it was or
       // is in, and figures over jobs.

@@ -94,6 +94,13 @@ export interface JobFilterInput {
   companyId?: string | number | null;
 }
 
+/**
+ * A search as PostgreSQL understands it: normalised like the jobs' text, in web-search syntax,
+ * with the vocabulary's synonyms (chommie_tsquery, migration search_vocabulary). A subquery,
+ * so that it is computed once per statement (an InitPlan), not once per row.
+ */
+export const searchQuery = (search: string): Prisma.Sql => Prisma.sql`(SELECT chommie_tsquery(${search}))`;
+
 export type JobOrder = 'NEWEST' | 'RELEVANCE' | 'SALARY_DESC';
 
 export const MAX_PAGE = 100;
@@ -109,7 +116,7 @@ export function jobFilterSql(filter: JobFilterInput | null | undefined): Prisma.
   const search = filter.search?.trim();
   if (search) {
     if (search.length > 200) throw badInput('`filter.search` is limited to 200 characters', 'filter.search');
-    where.push(Prisma.sql`j.search_vector @@ websearch_to_tsquery('english', ${search})`);
+    where.push(Prisma.sql`j.search_vector @@ ${searchQuery(search)}`);
   }
   const location = filter.location?.trim().toLowerCase();
   if (location) {
@@ -141,7 +148,7 @@ function orderSpec(order: JobOrder, search: string | undefined): OrderSpec {
   if (order === 'RELEVANCE' && search) {
     return {
       name: 'RELEVANCE',
-      key: [Prisma.sql`ts_rank(j.search_vector, websearch_to_tsquery('english', ${search}))::float8`, Prisma.sql`j.id`],
+      key: [Prisma.sql`ts_rank(j.search_vector, ${searchQuery(search)})::float8`, Prisma.sql`j.id`],
       cast: ['float8', 'int'],
       fromRow: (r) => [r._sort as number, r.id],
     };

@@ -1,4 +1,5 @@
 import type { Database, RawSql } from '../db/database';
+import { refreshSearchTerms } from './search';
 import { rebuildAllSimilar } from './similar';
 import { INDUSTRIES, LEVELS, LOCATIONS, NAME_PARTS, ROLES, SENTENCES, USER_NAMES } from './seed-data';
 
@@ -143,6 +144,7 @@ export async function seed(db: Database, size?: SeedSize): Promise<void> {
   if (!(await isEmpty(db))) throw new Error('the database already has jobs or companies: refusing to seed over them');
   await seedDemo(db.raw, size);
   await rebuildAllSimilar(db.prisma);
+  await refreshSearchTerms(db.prisma, { minAgeS: 0 });
 }
 
 /** Rows per table, for what a seed or an import reports. */

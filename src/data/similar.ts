@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
 import { jobColumns, type JobColumn, type JobRow, type Joined } from './jobs';
+import { SimilarIndex, type IndexJob, type KeywordRow, type Ranked } from '../domain/similar-rank';
 
 // Similar-jobs ranking: each job keeps its top weighted terms (tf-idf over the weighted
 // search vector, unit-normalised) in job_keyword; the similarity of two jobs is the dot
@@ -23,6 +24,9 @@ const deleteSimilarSql = (ids: readonly number[]) => Prisma.sql`DELETE FROM job_
 
 // Title terms weigh 3, skills 2, description 1. The company name is left out
 // (unlike in search): otherwise a company's jobs would all be "similar" to each other.
+// The text goes through chommie_search_text as in job.search_vector, whose document
+// frequencies weigh the terms: a term spelt otherwise there ("full-time", which search splits)
+// would have none and count as the rarest of all.
 const replaceKeywordsSql = (ids: readonly number[]) => Prisma.sql`
 WITH stats AS (SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM job WHERE is_active')),
 n AS (SELECT greatest(count(*), 1)::float8 AS n FROM job WHERE is_active),
@@ -30,9 +34,9 @@ lex AS (
   SELECT j.id AS job_id, u.lexeme AS term,
          (SELECT sum(CASE w WHEN 'A' THEN 3 WHEN 'B' THEN 2 ELSE 1 END) FROM unnest(u.weights) w) AS tf
   FROM job j, unnest(
-    setweight(to_tsvector('english', j.title), 'A') ||
-    setweight(to_tsvector('english', chommie_join_words(j.skills)), 'B') ||
-    setweight(to_tsvector('english', j.description), 'C')) u
+    setweight(to_tsvector('english', chommie_search_text(j.title)), 'A') ||
+    setweight(to_tsvector('english', chommie_search_text(chommie_join_words(j.skills))), 'B') ||
+    setweight(to_tsvector('english', chommie_search_text(j.description)), 'C')) u
   WHERE j.id = ANY(${ids}::int[]) AND length(u.lexeme) > 1 AND u.lexeme !~ '^[0-9.,_-]+$'
 ),
 scored AS (
@@ -158,11 +162,93 @@ export const replaceKeywords = replace(deleteKeywordsSql, replaceKeywordsSql);
 /** Recomputes the jobs' similar-jobs lists from the keywords. */
 export const replaceSimilar = replace(deleteSimilarSql, replaceSimilarSql);
 
-/** Recomputes every job's keywords and top similar jobs, in chunks to bound memory. */
-export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 500): Promise<number> {
+const RANK = { postingsPerTerm: POSTINGS_PER_TERM, shortlist: SHORTLIST, perJob: SIMILAR_PER_JOB };
+
+/** Every job's keywords, in memory, to rank many jobs at once (domain/similar-rank.ts). */
+export async function loadSimilarIndex(db: Db): Promise<SimilarIndex> {
+  const jobs = await db.$queryRaw<IndexJob[]>`SELECT id, is_active AS active, job_type::text AS "jobType", location FROM job`;
+  const keywords = await db.$queryRaw<KeywordRow[]>`SELECT job_id, term, weight FROM job_keyword`;
+  return new SimilarIndex(jobs, keywords);
+}
+
+/**
+ * What the index is read from, summed up: a change to a job or to keywords (a new row
+ * version, a deleted row) changes it. It is read before the index, so that a change committed
+ * in between makes the next comparison fail, not pass.
+ */
+const fingerprintSql = Prisma.sql`SELECT (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM job_keyword) || '/' ||
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM job) AS f`;
+
+/** A keyword index kept between bulk batches, while what it was read from is unchanged. */
+export interface IndexCache {
+  index?: SimilarIndex;
+  fingerprint?: string;
+}
+
+async function cachedIndex(tx: Db, cache: IndexCache = {}): Promise<SimilarIndex> {
+  const [{ f }] = await tx.$queryRaw<{ f: string }[]>(fingerprintSql);
+  if (!cache.index || cache.fingerprint !== f) Object.assign(cache, { index: await loadSimilarIndex(tx), fingerprint: f });
+  return cache.index!;
+}
+
+/** Ranks `ids` on the index, as replaceSimilarSql would. */
+export const rankAll = (index: SimilarIndex, ids: readonly number[]) => index.rank(ids, RANK);
+
+const insertListsSql = (lists: Map<number, Ranked[]>, only?: readonly number[]) => {
+  const [job, similar, rank, score] = [[], [], [], []] as [number[], number[], number[], number[]];
+  for (const id of only ?? lists.keys())
+    (lists.get(id) ?? []).forEach((r, i) => {
+      job.push(id);
+      similar.push(r.similarId);
+      rank.push(i + 1);
+      score.push(r.score);
+    });
+  return Prisma.sql`INSERT INTO job_similar (job_id, similar_id, rank, score)
+    SELECT * FROM unnest(${job}::int[], ${similar}::int[], ${rank}::int[], ${score}::float8[])`;
+};
+
+/**
+ * Writes ranked lists; returns the jobs whose lists (the jobs, in order) changed. Lists that
+ * came out the same, scores included (to 1e-9), are left as they are.
+ */
+export async function writeLists(tx: Db, lists: Map<number, Ranked[]>): Promise<number[]> {
+  const ids = [...lists.keys()];
+  const before = new Map<number, { similar_id: number; score: number }[]>(ids.map((id) => [id, []]));
+  for (const r of await tx.$queryRaw<{ job_id: number; similar_id: number; score: number }[]>`SELECT job_id, similar_id, score FROM job_similar
+      WHERE job_id = ANY(${ids}::int[]) ORDER BY job_id, rank`)
+    before.get(r.job_id)!.push(r);
+  const changed: number[] = [];
+  const rewrite: number[] = [];
+  for (const id of ids) {
+    const [old, now] = [before.get(id)!, lists.get(id)!];
+    const sameIds = old.length === now.length && old.every((o, i) => o.similar_id === now[i].similarId);
+    if (!sameIds) changed.push(id);
+    if (!sameIds || old.some((o, i) => Math.abs(o.score - now[i].score) > 1e-9)) rewrite.push(id);
+  }
+  if (rewrite.length) {
+    await tx.$executeRaw(deleteSimilarSql(rewrite));
+    await tx.$executeRaw(insertListsSql(lists, rewrite));
+  }
+  return changed;
+}
+
+/**
+ * Recomputes every job's keywords and top similar jobs. Keywords go in chunks (each reads the
+ * document frequencies once); the lists are ranked in memory on one read of all keywords and
+ * written in chunks of `chunk` jobs, a transaction each.
+ */
+export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 5000): Promise<number> {
   const ids = (await prisma.job.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((j) => j.id);
   for (let i = 0; i < ids.length; i += chunk) await replaceKeywords(prisma, ids.slice(i, i + chunk));
-  for (let i = 0; i < ids.length; i += chunk) await replaceSimilar(prisma, ids.slice(i, i + chunk));
+  const index = await loadSimilarIndex(prisma);
+  for (let i = 0; i < ids.length; i += chunk) {
+    const part = ids.slice(i, i + chunk);
+    const lists = rankAll(index, part);
+    await prisma.$transaction(async (tx) => {
+      await tx.$executeRaw(deleteSimilarSql(part));
+      await tx.$executeRaw(insertListsSql(lists));
+    }, REFRESH_TX);
+  }
   await doneEagerly(prisma, ids);
   return ids.length;
 }
@@ -186,14 +272,21 @@ export async function queueLength(db: Db): Promise<number> {
   return (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job_similar_queue`)[0].n;
 }
 
+/** Past this many jobs re-keyworded in one batch, queueing every active job costs less than finding which lists they touch. */
+const AFFECTED_ALL_ABOVE = 1000;
+const enqueueAllActiveBut = (ids: readonly number[]) =>
+  Prisma.sql`INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active AND id <> ALL(${ids}::int[]) ON CONFLICT DO NOTHING`;
+
 /**
  * Takes up to `batchSize` jobs off the queue and refreshes them in one transaction: a failure
  * leaves them queued. Jobs queued by their own write get their keywords first and queue the
  * lists they affect, as an eager refresh would have. With `compare`, returns the jobs whose
  * lists came out different (the others were rewritten identically), and with `owe` records
- * the invalidation those owe.
+ * the invalidation those owe. With `bulk`, the lists are ranked in memory on one read of every
+ * keyword (domain/similar-rank.ts): a fixed cost of that read, then far less per job than the SQL ranking;
+ * with a `cache`, the read is kept for the next batches, as long as no job or keyword changed.
  */
-export function refreshQueued(prisma: PrismaClient, batchSize: number, options: { compare: boolean; owe: boolean }) {
+export function refreshQueued(prisma: PrismaClient, batchSize: number, options: { compare: boolean; owe: boolean; bulk?: boolean; cache?: IndexCache }) {
   return prisma.$transaction(async (tx) => {
     const taken = await tx.$queryRaw<{ job_id: number; reindex: boolean }[]>(takeSql(batchSize));
     const ids = taken.map((r) => r.job_id);
@@ -203,7 +296,9 @@ export function refreshQueued(prisma: PrismaClient, batchSize: number, options: 
       await tx.$executeRaw(replaceKeywordsSql(reindex));
     }
     const changed: number[] = [];
-    if (ids.length) {
+    if (ids.length && options.bulk) {
+      changed.push(...(await writeLists(tx, rankAll(await cachedIndex(tx, options.cache), ids))));
+    } else if (ids.length) {
       const lists = async () => new Map((await tx.$queryRaw<{ job_id: number; ids: string }[]>(listsSql(ids))).map((r) => [r.job_id, r.ids]));
       const before = options.compare ? await lists() : new Map();
       await tx.$executeRaw(deleteSimilarSql(ids));
@@ -211,7 +306,10 @@ export function refreshQueued(prisma: PrismaClient, batchSize: number, options: 
       const after = options.compare ? await lists() : new Map();
       changed.push(...ids.filter((id) => before.get(id) !== after.get(id)));
     }
-    if (reindex.length) await tx.$executeRaw(enqueueAffectedSql(reindex));
+    // The jobs of this batch are ranked on the new keywords already.
+    if (reindex.length > AFFECTED_ALL_ABOVE) await tx.$executeRaw(enqueueAllActiveBut(ids));
+    else if (reindex.length) await tx.$executeRaw(enqueueAffectedSql(reindex));
+    if (!options.compare) changed.length = 0;
     return { n: ids.length, changed, intent: changed.length > 0 && options.owe ? await recordIntent(tx) : undefined };
   }, REFRESH_TX);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -107,7 +108,7 @@ async function openPostgres(url: string, poolSize: number, namedStatements: bool
 async function openPGlite(dataDir?: string): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {}).catch((err) => {
+  const pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { pg_trgm } }).catch((err) => {
     unlock();
     throw err;
   });
@@ -165,7 +166,7 @@ type AnyFn = (...args: unknown[]) => unknown;
  * plan depends on the values (a full-text search, a LIKE prefix, one company's jobs), since
  * after five runs PostgreSQL may adopt a generic plan that cannot weigh them.
  */
-const VALUE_DEPENDENT = /websearch_to_tsquery|\bLIKE\b|company_id = \$/;
+const VALUE_DEPENDENT = /chommie_tsquery|\bLIKE\b|company_id = \$/;
 
 function statementNames(max = 500): (query: SqlQuery) => string {
   const names = new Map<string, string | null>();

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromRoot } from '../paths';
 import type { RawSql } from './database';
+import { syncVocabulary } from './search-vocabulary';
 
 export const MIGRATIONS_DIR = fromRoot('prisma', 'migrations');
 
@@ -89,6 +90,9 @@ export async function migrate(raw: RawSql, migrations = readMigrations()): Promi
       );
       result.applied.push(m.name);
     }
+    // The synonyms are data the code ships (src/domain/search-vocabulary.ts), kept in step here.
+    const [{ vocabulary }] = await tx.query<{ vocabulary: string | null }>(`SELECT to_regclass('search_synonym')::text AS vocabulary`);
+    if (vocabulary) await syncVocabulary(tx);
     return result;
   });
 }

@@ -30,6 +30,8 @@ export type Change =
   | { similarLists: number[] }
   /** What is trending was recomputed (the background refresher). */
   | 'trending'
+  /** The search terms that type-ahead suggests were recomputed (the background refresher). */
+  | 'searchTerms'
   /** Too much changed to list (a large import batch). */
   | 'everything';
 
@@ -43,6 +45,8 @@ export interface ResultHints {
   similarList(jobId: number): void;
   /** The result counts recent applications (trending). */
   trending(): void;
+  /** The result shows search terms (type-ahead), recomputed in the background. */
+  searchTerms(): void;
   /** The result is an analyst figure over jobs and applications. */
   stats(): void;
   freshness(kind: Freshness): void;

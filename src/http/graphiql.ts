@@ -32,6 +32,8 @@ query NewestJobs($filter: JobFilter) {
 
 const VARIABLES: Record<string, object> = {
   'job-search.graphql': { search: 'python', first: 5 },
+  'search-page.graphql': { filter: { search: 'golang' }, first: 5 },
+  'search-suggestions.graphql': { prefix: 'py' },
   'job-page.graphql': { id: '1' },
   'apply.graphql': { jobId: '1' },
 };

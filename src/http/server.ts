@@ -14,6 +14,7 @@ import { RateLimiter } from '../ops/rate-limiter';
 import { connectRedis } from '../redis';
 import { SimilarJobsRefresher } from '../similar/refresher';
 import { TrendingRefresher } from '../trending/refresher';
+import { SearchTermsRefresher } from '../search/refresher';
 
 /** The gateway cannot start, for a reason one line explains (no stack needed). */
 export class StartupError extends Error {}
@@ -122,6 +123,13 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     onError: (err) => log.error({ err }, 'trending refresh failed (will retry; reads compute live once the list is stale)'),
   });
   trending.start();
+  const searchTerms = new SearchTermsRefresher(db.prisma, {
+    refreshS: config.SEARCH_TERMS_REFRESH_S,
+    invalidate: responseCache ? invalidator(responseCache) : undefined,
+    intents: responseCache?.settlesIntents,
+    onError: (err) => log.error({ err }, 'search-terms refresh failed (will retry; type-ahead shows the previous terms meanwhile)'),
+  });
+  searchTerms.start();
   const rateLimiter = config.RATE_LIMIT_ENABLED
     ? new RateLimiter(
         config,
@@ -155,6 +163,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     clearTimeout(force);
     await refresher.stop();
     await trending.stop();
+    await searchTerms.stop();
     await responseCache?.close();
     await rateLimiter?.close();
     await db.close();

@@ -9,7 +9,7 @@ import { isMultiline, textProblem } from '../domain/job-input';
 import { badInput, userError } from '../errors';
 import type { Application, User } from '../generated/prisma/client';
 import type { CompanyRow } from '../data/companies';
-import type { JobRow } from '../data/jobs';
+import type { JobFilterInput, JobRow } from '../data/jobs';
 import type { Context } from './context';
 
 /** The error a failed scope threw, wherever the plugin nested it (a field's scopes are an `$any` of them). */
@@ -75,7 +75,8 @@ export const builder = new SchemaBuilder<{
     Company: CompanyRow;
     User: User;
     Application: Application;
-    JobConnection: ConnectionShape<JobRow>;
+    // With the filter it lists, for what is counted over the whole list (facets, searchInfo).
+    JobConnection: ConnectionShape<JobRow> & { filter?: JobFilterInput | null };
     ApplicationConnection: ConnectionShape<Application>;
   };
   DefaultFieldNullability: false;

@@ -24,7 +24,10 @@ builder.objectType('Company', {
         const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
         const page = await ctx.loaders.companyJobs(n, after ?? null).load(c.id);
         ctx.loaders.prime(page.rows);
-        return toConnection(page.rows, n, after, companyJobCursor, () => ctx.loaders.companyJobCount.load(c.id), page.hasNextPage);
+        return {
+          ...toConnection(page.rows, n, after, companyJobCursor, () => ctx.loaders.companyJobCount.load(c.id), page.hasNextPage),
+          filter: { companyId: c.id },
+        };
       },
     }),
   }),

@@ -7,6 +7,7 @@ import './query';
 import './application';
 import './user';
 import './stats';
+import './search';
 import './mutations/application';
 import './mutations/job';
 import './mutations/import';

@@ -73,7 +73,7 @@ builder.queryFields((t) => ({
       ctx.cache.jobList(args.filter ?? {});
       ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
       ctx.loaders.prime(page.rows, columns);
-      return toConnection(page.rows, page.first, args.after, page.cursorOf, page.count);
+      return { ...toConnection(page.rows, page.first, args.after, page.cursorOf, page.count), filter: args.filter };
     },
   }),
   trendingJobs: t.field({
