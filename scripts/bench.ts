@@ -4,10 +4,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { datasetSize, ensureDataset } from './bench/dataset';
+import { datasetSize, ensureDataset, timeRebuild } from './bench/dataset';
+import { freshnessAfterImport } from './bench/freshness';
 import { load, metrics, once, type LoadResult } from './bench/load';
 import { bareHttp, buildGateway, gateway, node22, type Served } from './bench/processes';
 import { startPeer, PEER_QUERIES } from './bench/peer';
@@ -51,6 +52,8 @@ const say = (msg: string) => console.log(msg);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const JWT_SECRET = 'benchmark-secret-of-at-least-thirty-two-chars';
+/** The real feed the freshness step imports (../shared/data/jobs beside the checkout; never copied into it). */
+const GLASSDOOR = resolve(__dirname, '../../shared/data/jobs/glassdoor-2020/jobs.csv');
 /** Where the overload report's hand-written analysis begins (kept across reruns). */
 const ANALYSIS = '## What limits';
 const MODES = {
@@ -131,6 +134,19 @@ async function main() {
       await runOverload();
       return;
     }
+    say('similar jobs: a full rebuild of the dataset, then an import into an empty database…');
+    const rebuild = await timeRebuild(dbUrl);
+    say(`  rebuilt ${rebuild.jobs} jobs' lists in ${rebuild.seconds.toFixed(1)} s`);
+    const freshness = await freshnessAfterImport(
+      server,
+      dirname(dirname(main)),
+      gatewayNode,
+      { ...common, CACHE_PREFIX: `${common.CACHE_PREFIX}-fresh` },
+      port++,
+      GLASSDOOR,
+      say,
+    );
+    if (freshness) say(`  ${JSON.stringify(freshness)}`);
     const bare = await bareHttp(port++);
     served.push(bare);
 
@@ -273,6 +289,7 @@ async function main() {
       thousand: { ...thousand, ...sampled },
       mixed: mixedCache,
       peer,
+      similar: { rebuild, freshness },
     };
     const checks = targets(results);
     console.log('');

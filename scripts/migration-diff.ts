@@ -29,7 +29,14 @@ async function main() {
   const datamodel = readFileSync(schemaPath, 'utf8');
   const migrationsDir = join(root, 'prisma/migrations');
   // The engine expects the Result-wrapped adapter that Prisma's CLI builds.
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(new PGlite({ extensions: { pg_trgm } })));
+  // The migrations create pg_trgm, which PGlite loads only when asked: the adapter's own shadow
+  // database (where the engine replays them) would not have it.
+  class WithExtensions extends PrismaPGlite {
+    connectToShadowDb() {
+      return new PrismaPGlite(new PGlite({ extensions: { pg_trgm } })).connect();
+    }
+  }
+  const adapter = bindMigrationAwareSqlAdapterFactory(new WithExtensions(new PGlite({ extensions: { pg_trgm } })));
   const SchemaEngine = await loadSchemaEngine();
   const engine = await SchemaEngine.new({ datamodels: [[schemaPath, datamodel]] }, (log: string) => process.env.DEBUG && console.error(log), adapter);
   const fromEmpty = process.argv.includes('--from-empty') || !existsSync(migrationsDir);

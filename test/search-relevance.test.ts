@@ -36,6 +36,8 @@ const CASES: { q: string; want: RegExp; share: number; never?: RegExp }[] = [
   // English stemming makes "accountant" "account": an account executive comes up too.
   { q: 'senior accountant', want: /accountant|accounting/i, share: 7, never: /nurse|engineer/i },
   { q: 'truck driver', want: /driver/i, share: 10 },
+  // English stemming makes "international" "intern": kept whole (as "intl") in the index.
+  { q: 'international sales', want: /international|intl/i, share: 8, never: /\bintern(ship)?s?\b|trainee/i },
   { q: '"react native"', want: /react native/i, share: 4 },
 ];
 

@@ -157,6 +157,29 @@ describe('similar jobs in bulk', () => {
     expect(withOriginal.length).toBeGreaterThan(ids.length * 0.9);
   });
 
+  it('lets an eager refresh and the queue worker take the same jobs at once without a collision', async () => {
+    // An importer's eager refresh while a served gateway's worker takes the jobs its batches
+    // queued (by trigger): both rewrite keywords and lists of the same jobs. (PGlite runs one
+    // transaction at a time; on PostgreSQL this failed on job_keyword's primary key.)
+    const eager = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000 });
+    const worker = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, batchSize: 20, bulkAbove: 50 });
+    const jobs = await suite.db.prisma.job.findMany({ where: { isActive: true }, orderBy: { id: 'asc' }, take: 120, select: { id: true } });
+    const ids = jobs.map((j) => j.id);
+    for (let round = 0; round < 6; round++) {
+      // A write to each: the trigger queues each job for its keywords.
+      await suite.db.raw.query(`UPDATE job SET title = title WHERE id = ANY($1::int[])`, [ids]);
+      const results = await Promise.allSettled([eager.jobsChanged(ids.slice(0, 60)), worker.drain(), eager.jobsChanged(ids.slice(60)), worker.drain()]);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    }
+    await worker.drain();
+    const [{ short }] = await suite.db.raw.query<{ short: number }>(
+      `SELECT count(*)::int AS short FROM unnest($1::int[]) id WHERE (SELECT count(*) FROM job_keyword k WHERE k.job_id = id) = 0
+         OR (SELECT count(*) FROM job_similar s WHERE s.job_id = id) < 10`,
+      [ids],
+    );
+    expect(short).toBe(0);
+  });
+
   it('reads the keywords again when they changed between bulk batches', async () => {
     const base = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: true, title: 'Data Engineer' } });
     const cache: IndexCache = {};

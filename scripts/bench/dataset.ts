@@ -53,3 +53,15 @@ export async function ensureDataset(serverUrl: string, size: SeedSize, fresh: bo
   }
   return url.toString();
 }
+
+/** A full similar-jobs rebuild of the dataset, timed (the lists come out the same: it rewrites them). */
+export async function timeRebuild(dbUrl: string): Promise<{ jobs: number; seconds: number }> {
+  const db = await openDatabase({ url: dbUrl, poolSize: 4 });
+  try {
+    const started = performance.now();
+    const jobs = await rebuildAllSimilar(db.prisma);
+    return { jobs, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await db.close();
+  }
+}

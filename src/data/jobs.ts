@@ -1,4 +1,5 @@
 import { checkSalaryOrder, LIMITS, type CreateJobData, type UpdateJobData } from '../domain/job-input';
+import { prepareSearch } from '../domain/search-vocabulary';
 import { badInput, checkRange, parseId } from '../errors';
 import { Prisma, type Job } from '../generated/prisma/client';
 import type { Db } from './client';
@@ -99,7 +100,7 @@ export interface JobFilterInput {
  * with the vocabulary's synonyms (chommie_tsquery, migration search_vocabulary). A subquery,
  * so that it is computed once per statement (an InitPlan), not once per row.
  */
-export const searchQuery = (search: string): Prisma.Sql => Prisma.sql`(SELECT chommie_tsquery(${search}))`;
+export const searchQuery = (search: string): Prisma.Sql => Prisma.sql`(SELECT chommie_tsquery(${prepareSearch(search)}))`;
 
 export type JobOrder = 'NEWEST' | 'RELEVANCE' | 'SALARY_DESC';
 

@@ -3,6 +3,7 @@ import { badInput, checkRange } from '../errors';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
+import { prepareSearch } from '../domain/search-vocabulary';
 import { jobFilterSql, type JobFilterInput } from './jobs';
 
 // What a front end builds a search page from, beside the list itself: facet counts, type-ahead,
@@ -103,72 +104,98 @@ export interface SearchInfo {
   didYouMean: string | null;
 }
 
-/** The words of a search, without web-search syntax (quotes, exclusion, `or`). */
-function wordsOf(search: string): string[] {
-  const words = search.match(/[\p{L}\p{N}][\p{L}\p{N}+#.'-]*/gu) ?? [];
-  return [...new Set(words.map((w) => w.replace(/[.'-]+$/, '')))];
+/** A word of a search, with where it stands in web-search syntax. */
+interface Word {
+  word: string;
+  /** Outside quotes and not excluded: a word the jobs must have, which a suggestion may change. */
+  free: boolean;
+  excluded: boolean;
+}
+
+/** Words of a search looked at: enough for any real search, and a bound on the statement's work. */
+const MAX_WORDS = 8;
+
+/** The words of a search (`or` between words is syntax, not a word), at most MAX_WORDS distinct. */
+function wordsOf(search: string): Word[] {
+  const words = new Map<string, Word>();
+  search.split('"').forEach((part, quoted) => {
+    const tokens = part.match(/-?[\p{L}\p{N}][\p{L}\p{N}+#.'/-]*/gu) ?? [];
+    tokens.forEach((token, i) => {
+      const excluded = token.startsWith('-') && quoted % 2 === 0;
+      const word = token.replace(/^-/, '').replace(/[.'/-]+$/, '');
+      const operator = word.toLowerCase() === 'or' && quoted % 2 === 0 && i > 0 && i < tokens.length - 1;
+      if (!word || operator || words.has(word.toLowerCase()) || words.size >= MAX_WORDS) return;
+      words.set(word.toLowerCase(), { word, free: quoted % 2 === 0 && !excluded, excluded });
+    });
+  });
+  return [...words.values()];
 }
 
 /**
  * How close a word of the jobs must be to a word searched for to be suggested instead (pg_trgm
  * similarity). Two swapped letters in a short word score below pg_trgm's own threshold (0.3;
  * "pyhton" and "python" 0.27), which is the only one its index can answer: the words are
- * scanned instead, which costs a few milliseconds and happens only for searches that found nothing.
+ * scanned instead, which costs a few milliseconds, and only for a word that matched (almost)
+ * nothing in a search that found nothing.
  */
 const SIMILAR_ENOUGH = 0.25;
 
-/**
- * Why a search found what it found, in one statement: what PostgreSQL made of it, the words it
- * left out (stop words, which no job is indexed by), and, when it found nothing (`empty`), a
- * search that would find something: each word that matches no active job, or only a few
- * while a common word of the jobs' titles and skills is close to it (trigrams, from
- * search_term), replaced by that word; or, when every word matches jobs but no job has them
- * all, the same words joined by `or`.
- */
-export async function explainSearch(db: Db, search: string, empty: boolean): Promise<SearchInfo> {
-  // "or" between two words is web-search syntax, not a word searched for.
-  const all = wordsOf(search);
-  const words = all.filter((w, i) => w.toLowerCase() !== 'or' || i === 0 || i === all.length - 1);
-  const rows = await db.$queryRaw<{ understood: string; word: string | null; ignored: boolean; found: number | null; closest: string | null }[]>`
-    SELECT (SELECT chommie_tsquery(${search}))::text AS understood, w.word, w.ignored, w.found, w.closest
-    FROM (SELECT 1) one LEFT JOIN LATERAL (
-      SELECT x.word, q.n = 0 AS ignored,
-        ${
-          empty
-            ? Prisma.sql`(SELECT count(*)::int FROM (SELECT 1 FROM job j WHERE q.n > 0 AND j.is_active AND j.search_vector @@ q.q LIMIT ${RARE}::int) f)`
-            : Prisma.sql`NULL::int`
-        } AS found,
-        ${
-          empty
-            ? Prisma.sql`(SELECT t.value FROM search_term t WHERE t.kind = 'WORD' AND t.jobs >= ${RARE}::int
-                 AND similarity(t.folded, lower(x.word)) >= ${SIMILAR_ENOUGH}::float4
-                 ORDER BY similarity(t.folded, lower(x.word)) DESC, t.jobs DESC, t.value LIMIT 1)`
-            : Prisma.sql`NULL::text`
-        } AS closest
-      FROM unnest(${words}::text[]) WITH ORDINALITY x(word, n)
-      CROSS JOIN LATERAL (SELECT chommie_tsquery(x.word) AS q) t
-      CROSS JOIN LATERAL (SELECT numnode(t.q) AS n, t.q) q
-      ORDER BY x.n
-    ) w ON true`;
-  const looked = rows.filter((r) => r.word != null);
-  const ignoredWords = looked.filter((r) => r.ignored).map((r) => r.word!);
-  let didYouMean: string | null = null;
-  if (empty) {
-    const searched = looked.filter((r) => !r.ignored);
-    // A word in fewer than RARE jobs with a common word close to it is most likely misspelt
-    // (the feeds themselves have "pyhton" in a description).
-    const missing = searched.filter((r) => r.found! < RARE && (r.found === 0 || r.closest));
-    if (missing.length > 0 && missing.every((r) => r.closest && r.closest !== r.word!.toLowerCase())) {
-      didYouMean = missing.reduce((s, r) => s.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(r.word!)}(?![\\p{L}\\p{N}])`, 'u'), r.closest!), search);
-    } else if (missing.length === 0 && searched.length > 1) {
-      didYouMean = searched.map((r) => r.word).join(' or ');
-    }
-  }
-  return { understoodAs: rows[0]?.understood ?? '', ignoredWords, didYouMean };
-}
-
 /** Fewer jobs than this make a word rare: a misspelling when a common word is close to it. */
 const RARE = 5;
+
+/**
+ * Why a search found what it found, in one statement: what PostgreSQL made of it, the words it
+ * left out (stop words, which no job is indexed by), and, when the list is empty (`empty`), a
+ * search that finds jobs under the same filter. Each word the jobs must have that matches
+ * none of them, or only a few while a common word of the jobs' titles and skills is close to
+ * it (trigrams, from search_term), is replaced by that word; or, when each such word matches
+ * jobs but no job has them all, they are joined by `or` (exclusions kept). Quoted phrases are
+ * taken as meant: a search with one gets no `or` suggestion.
+ */
+export async function explainSearch(db: Db, filter: JobFilterInput, empty: boolean): Promise<SearchInfo> {
+  const search = (filter.search ?? '').trim();
+  const words = wordsOf(search);
+  const where = jobFilterSql({ ...filter, search: null });
+  const looked = words.map((w) => w.word);
+  const asked = words.map((w) => empty && w.free);
+  // OFFSET 0 keeps each word's tsquery a value of its own: flattened into the job scan,
+  // chommie_tsquery would run again for every row the index leaves to recheck.
+  const rows = await db.$queryRaw<{ understood: string; word: string | null; ignored: boolean; found: number | null; closest: string | null }[]>`
+    SELECT (SELECT chommie_tsquery(${prepareSearch(search)}))::text AS understood, w.word, w.ignored, w.found, w.closest
+    FROM (SELECT 1) one LEFT JOIN LATERAL (
+      SELECT x.word, numnode(t.q) = 0 AS ignored, f.found, c.value AS closest
+      FROM unnest(${looked}::text[], ${asked}::boolean[]) WITH ORDINALITY x(word, asked, n)
+      CROSS JOIN LATERAL (SELECT chommie_tsquery(x.word) AS q OFFSET 0) t
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN x.asked AND numnode(t.q) > 0
+          THEN (SELECT count(*)::int FROM (SELECT 1 FROM job j WHERE ${where} AND j.search_vector @@ t.q LIMIT ${RARE}::int) m) END AS found
+      ) f
+      LEFT JOIN LATERAL (
+        SELECT s.value FROM search_term s
+        WHERE f.found < ${RARE}::int AND s.kind = 'WORD' AND s.jobs >= ${RARE}::int AND s.folded <> lower(x.word)
+          AND similarity(s.folded, lower(x.word)) >= ${SIMILAR_ENOUGH}::float4
+          -- A common word is spelt right: it is the rest of the filter that leaves no job.
+          AND NOT EXISTS (SELECT 1 FROM search_term k WHERE k.kind = 'WORD' AND k.folded = lower(x.word) AND k.jobs >= ${RARE}::int)
+        ORDER BY similarity(s.folded, lower(x.word)) DESC, s.jobs DESC, s.value LIMIT 1
+      ) c ON true
+      ORDER BY x.n
+    ) w ON true`;
+  const looks = rows.filter((r) => r.word != null);
+  const ignored = new Set(looks.filter((r) => r.ignored).map((r) => r.word));
+  let didYouMean: string | null = null;
+  if (empty) {
+    const free = looks.filter((r) => r.found != null);
+    // Found in no job, or in a few while a common word is close: most likely misspelt.
+    const missing = free.filter((r) => r.found === 0 || (r.found! < RARE && r.closest));
+    if (missing.length > 0 && missing.every((r) => r.closest)) {
+      didYouMean = missing.reduce((s, r) => s.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(r.word!)}(?![\\p{L}\\p{N}])`, 'u'), r.closest!), search);
+    } else if (missing.length === 0 && free.length > 1 && !search.includes('"')) {
+      const excluded = words.filter((w) => w.excluded).map((w) => `-${w.word}`);
+      didYouMean = [free.map((r) => r.word).join(' or '), ...excluded].join(' ');
+    }
+  }
+  return { understoodAs: rows[0]?.understood ?? '', ignoredWords: words.map((w) => w.word).filter((w) => ignored.has(w)), didYouMean };
+}
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -177,8 +204,10 @@ const SEARCH_TERMS_LOCK = 72_610_435;
 
 /**
  * Recomputes search_term from the active jobs, unless another instance is doing it or did it
- * less than `minAgeS` ago. Returns whether the terms came out different (type-ahead results
- * cached before are then stale), with the invalidation it owes recorded when `owe` is set.
+ * less than `minAgeS` ago. Only what changed is written (a full rewrite of 50k terms, indexes
+ * included, cost 1.7 s each time, and held PGlite's only connection). Returns whether anything
+ * changed (type-ahead results cached before are then stale), with the invalidation it owes
+ * recorded when `owe` is set.
  */
 export function refreshSearchTerms(prisma: PrismaClient, options: { minAgeS: number; owe?: boolean }): Promise<{ changed: boolean; intent?: Intent }> {
   return prisma.$transaction(
@@ -188,16 +217,13 @@ export function refreshSearchTerms(prisma: PrismaClient, options: { minAgeS: num
       const [recent] = await tx.$queryRaw<unknown[]>`SELECT 1 FROM search_term_state
         WHERE computed_at > now() - make_interval(secs => ${options.minAgeS}::float8)`;
       if (recent) return { changed: false };
-      const digest = async () =>
-        (await tx.$queryRaw<{ d: string | null }[]>`SELECT md5(string_agg(kind || value || jobs, ',' ORDER BY kind, value)) AS d FROM search_term`)[0].d;
-      const before = await digest();
-      await tx.$executeRaw`DELETE FROM search_term`;
       // A value is spelt as most of its jobs spell it (mode), grouped by its lower case.
-      await tx.$executeRaw`INSERT INTO search_term (kind, value, folded, jobs)
-        SELECT kind, value, lower(value), jobs FROM (
+      await tx.$executeRaw`CREATE TEMPORARY TABLE fresh_term ON COMMIT DROP AS
+        SELECT kind, value, lower(value) AS folded, jobs FROM (
           SELECT 'TITLE' AS kind, mode() WITHIN GROUP (ORDER BY title) AS value, count(*)::int AS jobs FROM job WHERE is_active GROUP BY lower(title)
           UNION ALL
-          SELECT 'COMPANY', mode() WITHIN GROUP (ORDER BY company_name), count(*)::int FROM job WHERE is_active AND company_name IS NOT NULL GROUP BY lower(company_name)
+          SELECT 'COMPANY', mode() WITHIN GROUP (ORDER BY company_name), count(*)::int FROM job
+          WHERE is_active AND company_name IS NOT NULL GROUP BY lower(company_name)
           UNION ALL
           SELECT 'LOCATION', mode() WITHIN GROUP (ORDER BY location), count(*)::int FROM job WHERE is_active GROUP BY lower(location)
           UNION ALL
@@ -207,9 +233,13 @@ export function refreshSearchTerms(prisma: PrismaClient, options: { minAgeS: num
             regexp_split_to_table(lower(j.title || ' ' || array_to_string(j.skills, ' ')), '[^[:alnum:]+#]+') w
           WHERE j.is_active AND length(w) > 2 GROUP BY w
         ) t`;
+      const gone = await tx.$executeRaw`DELETE FROM search_term t
+        WHERE NOT EXISTS (SELECT 1 FROM fresh_term f WHERE f.kind = t.kind AND f.value = t.value)`;
+      const written = await tx.$executeRaw`INSERT INTO search_term (kind, value, folded, jobs) SELECT kind, value, folded, jobs FROM fresh_term
+        ON CONFLICT (kind, value) DO UPDATE SET jobs = EXCLUDED.jobs WHERE search_term.jobs <> EXCLUDED.jobs`;
       await tx.$executeRaw`INSERT INTO search_term_state (id, computed_at) VALUES (true, now())
         ON CONFLICT (id) DO UPDATE SET computed_at = EXCLUDED.computed_at`;
-      const changed = (await digest()) !== before;
+      const changed = gone + written > 0;
       return { changed, intent: changed && options.owe ? await recordIntent(tx) : undefined };
     },
     { maxWait: WRITE_TX.maxWait, timeout: 60_000 },

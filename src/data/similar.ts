@@ -1,6 +1,7 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
+import { retryRolledBack } from '../db/errors';
 import { jobColumns, type JobColumn, type JobRow, type Joined } from './jobs';
 import { SimilarIndex, type IndexJob, type KeywordRow, type Ranked } from '../domain/similar-rank';
 
@@ -16,6 +17,16 @@ const MAX_TERM_SHARE = 0.2;
 
 /** A constant of the ranking, written into the SQL text: the planner sees it as a literal. */
 const lit = (n: number) => Prisma.raw(String(n));
+
+/**
+ * Two eager rewrites of a job that is not queued can meet (see claim): the later insert then
+ * overwrites instead of failing. Both read the same committed rows, so they agree but for a
+ * change committed in between.
+ */
+const LAST_WRITER_WINS = {
+  keywords: Prisma.raw('ON CONFLICT (job_id, term) DO UPDATE SET weight = EXCLUDED.weight'),
+  lists: Prisma.raw('ON CONFLICT (job_id, rank) DO UPDATE SET similar_id = EXCLUDED.similar_id, score = EXCLUDED.score'),
+};
 
 // A data-modifying CTE would not make room for the INSERT (same snapshot): delete first, in
 // the same transaction.
@@ -49,7 +60,8 @@ top AS (
   FROM scored WHERE w > 0
 )
 INSERT INTO job_keyword (job_id, term, weight)
-SELECT job_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY job_id)) FROM top WHERE rn <= ${lit(KEYWORDS_PER_JOB)}`;
+SELECT job_id, term, w / sqrt(sum(w * w) OVER (PARTITION BY job_id)) FROM top WHERE rn <= ${lit(KEYWORDS_PER_JOB)}
+${LAST_WRITER_WINS.keywords}`;
 
 /**
  * How many jobs, strongest first, each term of a job looks at for candidates. Scanning every
@@ -96,7 +108,8 @@ ranked AS (
   FROM pairs p JOIN job o ON o.id = p.other JOIN job s ON s.id = p.job_id
 )
 INSERT INTO job_similar (job_id, similar_id, rank, score)
-SELECT job_id, similar_id, rank, score FROM ranked WHERE rank <= ${lit(SIMILAR_PER_JOB)}`;
+SELECT job_id, similar_id, rank, score FROM ranked WHERE rank <= ${lit(SIMILAR_PER_JOB)}
+${LAST_WRITER_WINS.lists}`;
 
 // Changed job ids (keywords already recomputed). The other jobs whose top list may change:
 // those listing a changed job now, and those it would now enter (its score beats their 10th).
@@ -123,7 +136,7 @@ const REFRESH_TX = { timeout: 120_000 };
 const takeSql = (n: number) => Prisma.sql`DELETE FROM job_similar_queue WHERE job_id IN (
   SELECT job_id FROM job_similar_queue ORDER BY queued_at, job_id LIMIT ${n}::int FOR UPDATE SKIP LOCKED) RETURNING job_id, reindex`;
 const enqueueAffectedSql = (ids: readonly number[]) =>
-  Prisma.sql`INSERT INTO job_similar_queue (job_id) SELECT id FROM (${affectedByChangeSql(ids)}) a ON CONFLICT DO NOTHING`;
+  Prisma.sql`INSERT INTO job_similar_queue (job_id) SELECT id FROM (${affectedByChangeSql(ids)}) a ORDER BY id ON CONFLICT DO NOTHING`;
 // Jobs' lists as text, to tell the lists a refresh changed from those it rewrote identically.
 const listsSql = (ids: readonly number[]) => Prisma.sql`SELECT job_id, string_agg(similar_id::text, ',' ORDER BY rank) AS ids FROM job_similar
   WHERE job_id = ANY(${ids}::int[]) GROUP BY job_id`;
@@ -148,15 +161,38 @@ export async function similarJobLists(db: Db, ids: readonly number[], first: num
   return ids.map((id) => lists.get(id) ?? []);
 }
 
+/**
+ * Rewriting a job's keywords or list is a delete then an insert: two transactions doing it for
+ * the same job at once would both insert, and one would fail on the primary key (an importer's
+ * eager refresh and a gateway's worker taking the same jobs off the queue, as the bench's
+ * import into a served database showed). The worker rewrites only jobs whose queue rows it
+ * holds (it deletes them as it takes them). So an eager rewrite claims the jobs' queue rows
+ * first, without waiting (SKIP LOCKED), and leaves out the jobs a worker holds: that worker is
+ * rewriting them. (Waiting instead deadlocks: the worker, in its transaction, queues the jobs
+ * its batch affects, which may be rows the eager rewrite holds.) Jobs not queued at all are
+ * rewritten too; two eager rewrites of one such job end with the later insert's rows
+ * (LAST_WRITER_WINS).
+ */
+async function claim(tx: Db, ids: readonly number[]): Promise<number[]> {
+  const claimed = await tx.$queryRaw<{ job_id: number }[]>`SELECT job_id FROM job_similar_queue WHERE job_id = ANY(${ids}::int[]) FOR UPDATE SKIP LOCKED`;
+  const unqueued = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM unnest(${ids}::int[]) id
+    WHERE NOT EXISTS (SELECT 1 FROM job_similar_queue q WHERE q.job_id = id)`;
+  return [...claimed.map((r) => r.job_id), ...unqueued.map((r) => r.id)];
+}
+
 // With `owe`, the rewrite records in its own transaction the cache invalidation it owes (invalidations.ts).
 const replace =
   (remove: (ids: readonly number[]) => Prisma.Sql, insert: (ids: readonly number[]) => Prisma.Sql) =>
   (prisma: PrismaClient, ids: number[], owe = false): Promise<Intent | undefined> =>
-    prisma.$transaction(async (tx) => {
-      await tx.$executeRaw(remove(ids));
-      await tx.$executeRaw(insert(ids));
-      return owe ? recordIntent(tx) : undefined;
-    }, REFRESH_TX);
+    retryRolledBack(() =>
+      prisma.$transaction(async (tx) => {
+        const mine = await claim(tx, ids);
+        if (mine.length === 0) return undefined;
+        await tx.$executeRaw(remove(mine));
+        await tx.$executeRaw(insert(mine));
+        return owe ? recordIntent(tx) : undefined;
+      }, REFRESH_TX),
+    );
 /** Recomputes the jobs' keywords (their top weighted terms). */
 export const replaceKeywords = replace(deleteKeywordsSql, replaceKeywordsSql);
 /** Recomputes the jobs' similar-jobs lists from the keywords. */
@@ -204,7 +240,7 @@ const insertListsSql = (lists: Map<number, Ranked[]>, only?: readonly number[]) 
       score.push(r.score);
     });
   return Prisma.sql`INSERT INTO job_similar (job_id, similar_id, rank, score)
-    SELECT * FROM unnest(${job}::int[], ${similar}::int[], ${rank}::int[], ${score}::float8[])`;
+    SELECT * FROM unnest(${job}::int[], ${similar}::int[], ${rank}::int[], ${score}::float8[]) ${LAST_WRITER_WINS.lists}`;
 };
 
 /**
@@ -244,29 +280,35 @@ export async function rebuildAllSimilar(prisma: PrismaClient, chunk = 5000): Pro
   for (let i = 0; i < ids.length; i += chunk) {
     const part = ids.slice(i, i + chunk);
     const lists = rankAll(index, part);
-    await prisma.$transaction(async (tx) => {
-      await tx.$executeRaw(deleteSimilarSql(part));
-      await tx.$executeRaw(insertListsSql(lists));
-    }, REFRESH_TX);
+    await retryRolledBack(() =>
+      prisma.$transaction(async (tx) => {
+        const mine = await claim(tx, part);
+        await tx.$executeRaw(deleteSimilarSql(mine));
+        await tx.$executeRaw(insertListsSql(lists, mine));
+      }, REFRESH_TX),
+    );
   }
   await doneEagerly(prisma, ids);
   return ids.length;
 }
 
 /** Queues the other jobs whose lists the (re-keyworded) jobs may now enter or leave. */
-export const enqueueAffected = (db: Db, ids: number[]) => db.$executeRaw(enqueueAffectedSql(ids));
+export const enqueueAffected = (db: Db, ids: number[]) => retryRolledBack(() => db.$executeRaw(enqueueAffectedSql(ids)));
 
 /** Queues every active job (after a bulk change, cheaper than working out which lists it touched). */
-export const enqueueAllActive = (db: Db) => db.$executeRaw`INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active ON CONFLICT DO NOTHING`;
+export const enqueueAllActive = (db: Db) =>
+  retryRolledBack(() => db.$executeRaw`INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active ORDER BY id ON CONFLICT DO NOTHING`);
 
 // Every job write queues its own refresh by trigger (see the migration similar_queue_durable),
 // so that a writer dying before its eager refresh loses nothing. Once the eager refresh has
 // done that work, its queue entries go. (A concurrent write to the same job also refreshes
 // eagerly, so dropping its entry too risks nothing but a crash in that narrow window.)
-export const doneEagerly = (db: Db, ids: number[]) => db.$executeRaw`DELETE FROM job_similar_queue WHERE job_id = ANY(${ids}::int[]) AND reindex`;
+export const doneEagerly = (db: Db, ids: number[]) =>
+  retryRolledBack(() => db.$executeRaw`DELETE FROM job_similar_queue WHERE job_id = ANY(${ids}::int[]) AND reindex`);
 
 /** The jobs' own lists still wait in the queue, as plain refreshes (their keywords are done). */
-export const keywordsDone = (db: Db, ids: number[]) => db.$executeRaw`UPDATE job_similar_queue SET reindex = false WHERE job_id = ANY(${ids}::int[])`;
+export const keywordsDone = (db: Db, ids: number[]) =>
+  retryRolledBack(() => db.$executeRaw`UPDATE job_similar_queue SET reindex = false WHERE job_id = ANY(${ids}::int[])`);
 
 export async function queueLength(db: Db): Promise<number> {
   return (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job_similar_queue`)[0].n;
@@ -275,7 +317,7 @@ export async function queueLength(db: Db): Promise<number> {
 /** Past this many jobs re-keyworded in one batch, queueing every active job costs less than finding which lists they touch. */
 const AFFECTED_ALL_ABOVE = 1000;
 const enqueueAllActiveBut = (ids: readonly number[]) =>
-  Prisma.sql`INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active AND id <> ALL(${ids}::int[]) ON CONFLICT DO NOTHING`;
+  Prisma.sql`INSERT INTO job_similar_queue (job_id) SELECT id FROM job WHERE is_active AND id <> ALL(${ids}::int[]) ORDER BY id ON CONFLICT DO NOTHING`;
 
 /**
  * Takes up to `batchSize` jobs off the queue and refreshes them in one transaction: a failure
@@ -287,29 +329,31 @@ const enqueueAllActiveBut = (ids: readonly number[]) =>
  * with a `cache`, the read is kept for the next batches, as long as no job or keyword changed.
  */
 export function refreshQueued(prisma: PrismaClient, batchSize: number, options: { compare: boolean; owe: boolean; bulk?: boolean; cache?: IndexCache }) {
-  return prisma.$transaction(async (tx) => {
-    const taken = await tx.$queryRaw<{ job_id: number; reindex: boolean }[]>(takeSql(batchSize));
-    const ids = taken.map((r) => r.job_id);
-    const reindex = taken.filter((r) => r.reindex).map((r) => r.job_id);
-    if (reindex.length) {
-      await tx.$executeRaw(deleteKeywordsSql(reindex));
-      await tx.$executeRaw(replaceKeywordsSql(reindex));
-    }
-    const changed: number[] = [];
-    if (ids.length && options.bulk) {
-      changed.push(...(await writeLists(tx, rankAll(await cachedIndex(tx, options.cache), ids))));
-    } else if (ids.length) {
-      const lists = async () => new Map((await tx.$queryRaw<{ job_id: number; ids: string }[]>(listsSql(ids))).map((r) => [r.job_id, r.ids]));
-      const before = options.compare ? await lists() : new Map();
-      await tx.$executeRaw(deleteSimilarSql(ids));
-      await tx.$executeRaw(replaceSimilarSql(ids));
-      const after = options.compare ? await lists() : new Map();
-      changed.push(...ids.filter((id) => before.get(id) !== after.get(id)));
-    }
-    // The jobs of this batch are ranked on the new keywords already.
-    if (reindex.length > AFFECTED_ALL_ABOVE) await tx.$executeRaw(enqueueAllActiveBut(ids));
-    else if (reindex.length) await tx.$executeRaw(enqueueAffectedSql(reindex));
-    if (!options.compare) changed.length = 0;
-    return { n: ids.length, changed, intent: changed.length > 0 && options.owe ? await recordIntent(tx) : undefined };
-  }, REFRESH_TX);
+  return retryRolledBack(() =>
+    prisma.$transaction(async (tx) => {
+      const taken = await tx.$queryRaw<{ job_id: number; reindex: boolean }[]>(takeSql(batchSize));
+      const ids = taken.map((r) => r.job_id);
+      const reindex = taken.filter((r) => r.reindex).map((r) => r.job_id);
+      if (reindex.length) {
+        await tx.$executeRaw(deleteKeywordsSql(reindex));
+        await tx.$executeRaw(replaceKeywordsSql(reindex));
+      }
+      const changed: number[] = [];
+      if (ids.length && options.bulk) {
+        changed.push(...(await writeLists(tx, rankAll(await cachedIndex(tx, options.cache), ids))));
+      } else if (ids.length) {
+        const lists = async () => new Map((await tx.$queryRaw<{ job_id: number; ids: string }[]>(listsSql(ids))).map((r) => [r.job_id, r.ids]));
+        const before = options.compare ? await lists() : new Map();
+        await tx.$executeRaw(deleteSimilarSql(ids));
+        await tx.$executeRaw(replaceSimilarSql(ids));
+        const after = options.compare ? await lists() : new Map();
+        changed.push(...ids.filter((id) => before.get(id) !== after.get(id)));
+      }
+      // The jobs of this batch are ranked on the new keywords already.
+      if (reindex.length > AFFECTED_ALL_ABOVE) await tx.$executeRaw(enqueueAllActiveBut(ids));
+      else if (reindex.length) await tx.$executeRaw(enqueueAffectedSql(reindex));
+      if (!options.compare) changed.length = 0;
+      return { n: ids.length, changed, intent: changed.length > 0 && options.owe ? await recordIntent(tx) : undefined };
+    }, REFRESH_TX),
+  );
 }

@@ -19,6 +19,27 @@ export function isForeignKeyViolation(err: unknown): boolean {
   );
 }
 
+/** PostgreSQL rolled the whole transaction back (deadlock 40P01, serialization failure 40001): running it again is safe. */
+export function isRolledBack(err: unknown): boolean {
+  const e = err as { code?: string; meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } } };
+  const code = e?.meta?.driverAdapterError?.cause?.originalCode ?? e?.meta?.code ?? e?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * Runs `fn` again (twice at most) when PostgreSQL rolled it back for a deadlock or a
+ * serialization failure: `fn` must be a whole transaction or a single statement.
+ */
+export async function retryRolledBack<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt > 2 || !isRolledBack(err)) throw err;
+    }
+  }
+}
+
 /** A CHECK constraint refused the row (23514), from Prisma's driver adapter or a raw driver. */
 export function isCheckViolation(err: unknown): boolean {
   const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } };

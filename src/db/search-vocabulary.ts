@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { SYNONYMS } from '../domain/search-vocabulary';
+import { SYNONYMS, VOCABULARY_VERSION } from '../domain/search-vocabulary';
 import type { RawSql } from './database';
 
 type Tx = Pick<RawSql, 'query'>;
 
-const VERSION = createHash('sha256').update(JSON.stringify(SYNONYMS)).digest('hex').slice(0, 16);
-
 /**
  * Writes the synonym groups (src/domain/search-vocabulary.ts) as ts_rewrite rules into
- * search_synonym, unless the rows already come from this vocabulary. Run inside the migration
- * transaction, under its lock: instances starting together write it once, and an instance
- * with another vocabulary (a rolling deploy) rewrites it whole, never half.
+ * search_synonym, unless the table holds these very rules, or those of a newer vocabulary
+ * (VOCABULARY_VERSION: an old instance restarting during a rolling deploy leaves the new
+ * rules alone). The rules are computed by the database each time and compared whole, so a
+ * change of the normalisation or of PostgreSQL's stemming rewrites them too. Run inside the
+ * migration transaction, under its lock: instances starting together write once, whole.
+ * Cached search results keep the vocabulary they were computed with until their TTL
+ * (CACHE_TTL_SEARCH_S) or a write to what they list.
  *
  * PostgreSQL stems and parses every term (to_tsquery in the database itself), so the rules
  * match what websearch_to_tsquery makes of a search. For each term of a group, each form it
@@ -20,7 +22,8 @@ const VERSION = createHash('sha256').update(JSON.stringify(SYNONYMS)).digest('he
  */
 export async function syncVocabulary(tx: Tx): Promise<boolean> {
   const [current] = await tx.query<{ vocabulary: string }>('SELECT vocabulary FROM search_synonym LIMIT 1');
-  if (current?.vocabulary === VERSION) return false;
+  const written = Number(/^v(\d+):/.exec(current?.vocabulary ?? '')?.[1] ?? 0);
+  if (written > VOCABULARY_VERSION) return false;
   const terms = SYNONYMS.flat();
   const plain = terms.map((t) => t.replace(/:AB$/, ''));
   const forms = await tx.query<{ phrase: string; words: string; restricted: string }>(
@@ -46,12 +49,17 @@ export async function syncVocabulary(tx: Tx): Promise<boolean> {
       }
     }
   }
+  const version = `v${VOCABULARY_VERSION}:${createHash('sha256')
+    .update(JSON.stringify([targets, substitutes]))
+    .digest('hex')
+    .slice(0, 16)}`;
+  if (current?.vocabulary === version) return false;
   await tx.query('DELETE FROM search_synonym', []);
   // A placeholder is a word no search can contain (searches are parsed into lexemes of their own text).
   await tx.query(
     `INSERT INTO search_synonym (target, placeholder, substitute, vocabulary)
      SELECT t::tsquery, quote_literal('syn ' || n)::tsquery, s::tsquery, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(t, s, n)`,
-    [targets, substitutes, VERSION],
+    [targets, substitutes, version],
   );
   return true;
 }

@@ -13,8 +13,15 @@
  * they are in the migration `search_vocabulary` (chommie_search_text). docs/SEARCH.md lists both.
  *
  * A term that is only a stop word ("it" for information technology) can never be searched
- * for: PostgreSQL drops it before the vocabulary is applied.
+ * for: PostgreSQL drops it before the vocabulary is applied. Terms are matched by their English
+ * stems, so a term whose stem is a common word's brings that word's jobs too: "restful" is
+ * "rest", "account manager" is "accounting manager", "intern" is "international". Such terms
+ * are left out.
+ *
+ * Bump VOCABULARY_VERSION with every change: a gateway never replaces the synonyms of a newer
+ * vocabulary with its own (a rolling deploy's old instances restarting).
  */
+export const VOCABULARY_VERSION = 1;
 export const SYNONYMS: readonly (readonly string[])[] = [
   // Languages, frameworks, platforms.
   ['golang', 'go:AB'],
@@ -35,7 +42,6 @@ export const SYNONYMS: readonly (readonly string[])[] = [
   ['google cloud', 'gcp', 'google cloud platform'],
   ['microsoft azure', 'azure'],
   ['cicd', 'continuous integration', 'continuous delivery', 'continuous deployment'],
-  ['rest api', 'restful'],
   ['sql server', 'mssql'],
   // Fields.
   ['machine learning', 'ml'],
@@ -66,13 +72,27 @@ export const SYNONYMS: readonly (readonly string[])[] = [
   ['certified nursing assistant', 'cna'],
   ['nurse practitioner', 'np:AB'],
   ['database administrator', 'dba'],
-  ['sales representative', 'sales rep', 'account executive'],
-  ['sales manager', 'sales director', 'head of sales', 'account manager'],
+  ['sales representative', 'sales rep'],
+  ['sales manager', 'sales director', 'head of sales'],
   ['developer', 'dev:AB', 'programmer'],
   ['engineer', 'eng:AB'],
   ['manager', 'mgr'],
   // Seniorities.
   ['senior', 'sr'],
   ['junior', 'jr', 'entry level'],
-  ['intern', 'internship', 'trainee'],
 ];
+
+/**
+ * A search as typed, made safe and exact for websearch_to_tsquery. A word joined by "-" or "/"
+ * outside quotes becomes a quoted phrase, so that "-part-time" excludes "part time" whole (the
+ * normalisation splits such words: its part "-part" alone would exclude "part of our team" and
+ * require "time"). A run of "-" is one: each nests websearch_to_tsquery one level deeper, and
+ * past about 32 its stack overflows (an internal error, not an empty search).
+ */
+export function prepareSearch(search: string): string {
+  return search
+    .replace(/-(?:[\s-]*-)+/g, '-')
+    .split('"')
+    .map((part, i) => (i % 2 ? part : part.replace(/(^|[^\p{L}\p{N}])([\p{L}\p{N}]+(?:[-/][\p{L}\p{N}]+)+)/gu, '$1"$2"')))
+    .join('"');
+}

@@ -10,6 +10,7 @@ import { badInput, userError } from '../errors';
 import type { Application, User } from '../generated/prisma/client';
 import type { CompanyRow } from '../data/companies';
 import type { JobFilterInput, JobRow } from '../data/jobs';
+import type { Facets } from '../data/search';
 import type { Context } from './context';
 
 /** The error a failed scope threw, wherever the plugin nested it (a field's scopes are an `$any` of them). */
@@ -76,7 +77,7 @@ export const builder = new SchemaBuilder<{
     User: User;
     Application: Application;
     // With the filter it lists, for what is counted over the whole list (facets, searchInfo).
-    JobConnection: ConnectionShape<JobRow> & { filter?: JobFilterInput | null };
+    JobConnection: ConnectionShape<JobRow> & { filter?: JobFilterInput | null; facets?: () => Promise<Facets> };
     ApplicationConnection: ConnectionShape<Application>;
   };
   DefaultFieldNullability: false;

@@ -85,18 +85,20 @@ builder.objectFields('JobConnection', (t) => ({
     type: JobFacets,
     description: 'Counts by job type, remote, experience level, location and salary band over every job of this list.',
     complexity: 20,
-    resolve: (c, _a, ctx) => jobFacets(ctx.db.prisma, c.filter),
+    resolve: (c, _a, ctx) => c.facets?.() ?? jobFacets(ctx.db.prisma, c.filter),
   }),
   searchInfo: t.field({
     type: SearchInfoRef,
     nullable: true,
     description: 'How `filter.search` was understood and, when it found nothing, a suggestion; null without a search.',
-    complexity: 5,
+    complexity: 20,
     resolve: (c, _a, ctx) => {
-      const search = c.filter?.search?.trim();
-      if (!search) return null;
-      // "Found nothing" is this list being empty, asked for from its start.
-      return explainSearch(ctx.db.prisma, search, c.edges.length === 0 && !c.pageInfo.hasPreviousPage);
+      if (!c.filter?.search?.trim()) return null;
+      // "Found nothing" is this list being empty, asked for from its start. A suggestion is
+      // counted under the list's own filter (its tags already) and read from the search terms.
+      const empty = c.edges.length === 0 && !c.pageInfo.hasPreviousPage;
+      if (empty) ctx.cache.searchTerms();
+      return explainSearch(ctx.db.prisma, c.filter, empty);
     },
   }),
 }));

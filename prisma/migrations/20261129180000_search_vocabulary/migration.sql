@@ -7,7 +7,7 @@
 -- lives here: changing it takes a migration that redefines the function and rewrites the
 -- column. Synonyms and abbreviations (golang/go, k8s/kubernetes) only change the search, so
 -- they are rows of search_synonym that a search applies with ts_rewrite; the gateway writes
--- them from src/domain/search-vocabulary.ts when it starts (syncSearchVocabulary).
+-- them from src/domain/search-vocabulary.ts when it migrates (syncVocabulary).
 
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -20,13 +20,16 @@ CREATE FUNCTION chommie_search_text(body TEXT, for_query BOOLEAN DEFAULT false) 
 DECLARE
   -- In order: pattern (case-insensitive), replacement in jobs, replacement in searches.
   rules CONSTANT TEXT[] := ARRAY[
+    ['\mci[[:space:]]*[/&-]?[[:space:]]*cd\M', 'cicd', 'cicd'],
+    -- Words joined by "/" are two words ("AI/ML", "UI/UX", "C#/.NET": the parser would keep
+    -- one token, or a "/.net" no search has). First, so the names below are seen whole.
+    ['([^[:space:]/])/(?=[^[:space:]/])', '\1 ', '\1 '],
     ['(^|[^[:alnum:]_+#])c\+\+', '\1 cplusplus ', '\1 cplusplus '],
     ['(^|[^[:alnum:]_+#])c#', '\1 csharp ', '\1 csharp '],
     ['(^|[^[:alnum:]_+#])f#', '\1 fsharp ', '\1 fsharp '],
     ['\masp\.net\M', 'aspnet dotnet', 'aspnet'],
     ['(^|[^[:alnum:]_.])\.net\M', '\1dotnet', '\1dotnet'],
     ['\m([[:alpha:]]+)\.js\M', '\1js \1', '\1js'],
-    ['\mci[[:space:]]*[/&-]?[[:space:]]*cd\M', 'cicd', 'cicd'],
     ['\mfull[[:space:]-]?stack\M', 'fullstack', 'fullstack'],
     ['\mfront[[:space:]-]?end\M', 'frontend', 'frontend'],
     ['\mback[[:space:]-]?end\M', 'backend', 'backend'],
@@ -34,11 +37,12 @@ DECLARE
     ['\mdev[[:space:]-]?ops\M', 'devops', 'devops'],
     ['\me[[:space:]-]?commerce\M', 'ecommerce', 'ecommerce'],
     ['\mon[[:space:]-]?site\M', 'onsite', 'onsite'],
+    -- English stemming makes "international" "intern": "international sales" found sales interns.
+    ['\minternationals?\M', 'intl', 'intl'],
     -- Hyphenated words are their parts ("entry-level" = "entry level"), as the parser also
     -- indexes them, but without the joined token that "entry level" would lack.
-    ['([[:alnum:]])-(?=[[:alpha:]])', '\1 ', '\1 '],
-    -- Letters joined by "/" are two words ("AI/ML", "UI/UX": the parser would keep one token).
-    ['([[:alpha:]])/(?=[[:alpha:]])', '\1 ', '\1 ']];
+    -- (A search quotes such words first, so that "-part-time" excludes the whole: jobs.ts.)
+    ['([[:alnum:]])-(?=[[:alpha:]])', '\1 ', '\1 ']];
   rule TEXT[];
   result TEXT := coalesce(body, '');
 BEGIN
@@ -58,13 +62,19 @@ ALTER TABLE "job" ADD COLUMN "search_vector" tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('english'::regconfig, chommie_search_text("description")), 'C')
 ) STORED;
 CREATE INDEX "job_search_vector_idx" ON "job" USING GIN ("search_vector");
+-- Similar jobs take their terms through the same normalisation (data/similar.ts): recompute
+-- every active job's keywords (the gateways' workers do it), or old jobs would keep "c" and
+-- "net" while new ones have "cplusplus" and "dotnet".
+INSERT INTO "job_similar_queue" ("job_id", "reindex") SELECT "id", true FROM "job" WHERE "is_active"
+    ON CONFLICT ("job_id") DO UPDATE SET "reindex" = true;
+ANALYZE "job";
 
 -- Synonyms: a search's tsquery has each `target` replaced by its `substitute`. ts_rewrite
 -- applies rules one after the other to what the previous ones made, so a substitute would be
 -- rewritten again by the rules of its own words ("golang" → "golang | go:AB", then "go" →
 -- "go | golang", losing the :AB). Hence two passes: targets, longest first, become a
 -- `placeholder` no rule matches; then placeholders become their substitutes.
--- `vocabulary`: the hash of the vocabulary the rows were written from (one value in all rows).
+-- `vocabulary`: "v<VOCABULARY_VERSION>:<hash of the rules>" of the vocabulary they were written from.
 CREATE TABLE "search_synonym" (
     "target" tsquery NOT NULL,
     "placeholder" tsquery NOT NULL,
