@@ -31,7 +31,11 @@ const facet = <T extends 'JobType' | 'Boolean' | 'ExperienceLevel' | 'String'>(n
 const JobTypeFacet = facet('JobTypeFacet', 'JobType', 'Jobs of one job type.');
 const RemoteFacet = facet('RemoteFacet', 'Boolean', 'Remote (true) or on-site (false) jobs.');
 const ExperienceLevelFacet = facet('ExperienceLevelFacet', 'ExperienceLevel', 'Jobs of one experience level (jobs without one are in none).');
-const LocationFacet = facet('LocationFacet', 'String', 'Jobs of one display location; `value` works as `filter.location`.');
+const LocationFacet = facet(
+  'LocationFacet',
+  'String',
+  'Jobs of one display location; `value` works as `filter.location` (which also takes the locations that start with it, so it may list more).',
+);
 
 const SalaryBand = builder.objectRef<Facets['salaryBands'][number]>('SalaryBand').implement({
   description:
@@ -75,7 +79,7 @@ const SearchInfoRef = builder.objectRef<SearchInfo>('SearchInfo').implement({
     didYouMean: t.exposeString('didYouMean', {
       nullable: true,
       description:
-        "Only when nothing matched: a search that finds jobs, from the jobs' own words. Misspelt words replaced by the closest word of job titles and skills (`pyhton` → `python`), or, when each word matches some job but none has them all, the words joined by `or`. Null when there is nothing better to offer.",
+        "Only when nothing matched: a search that finds jobs under the list's other conditions, from the jobs' own words. Misspelt words replaced by the closest word of job titles and skills (`pyhton` → `python`), or, when each word matches some job but none has them all, the words joined by `or` (exclusions kept; not for searches with a quoted phrase). Null when there is nothing better to offer.",
     }),
   }),
 });
