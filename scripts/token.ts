@@ -26,6 +26,12 @@ try {
   if (!/^\d+\s*[a-z]+$/i.test(values.expires)) fail(`--expires must be a number with a unit (90m, 12h, 7d), got ${JSON.stringify(values.expires)}`);
   const config = loadConfig();
   console.log(signToken({ userId, role, companyId: role === 'EMPLOYER' ? companyId : null }, config.JWT_SECRET, values.expires as never));
+  // On stderr, so that `$(npm run -s token …)` is the token alone.
+  console.error(
+    process.env.JWT_SECRET
+      ? `Signed with JWT_SECRET from the environment; valid ${values.expires}.`
+      : `Signed with the development secret (JWT_SECRET is unset); valid ${values.expires}. Only a gateway without JWT_SECRET, outside production, accepts it.`,
+  );
 } catch (err) {
   fail((err as Error).message);
 }

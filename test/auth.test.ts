@@ -1,6 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { signToken, TOKEN_MAX_LIFETIME_S } from '../src/auth/viewer';
+import { DEV_JWT_SECRET } from '../src/config';
 import { TEST_JWT_SECRET, tokenFor, useGatewaySuite } from './helpers/gateway';
 
 const suite = useGatewaySuite();
@@ -168,5 +171,23 @@ describe('private data', () => {
     const n = await suite.db.prisma.application.count({ where: { userId, status: 'SUBMITTED' } });
     expect(submitted.data.me.applications.totalCount).toBe(n);
     expect(submitted.data.me.applications.edges.every((e: any) => e.node.status === 'SUBMITTED')).toBe(true);
+  });
+});
+
+describe('npm run token', () => {
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../scripts/token.ts'), '--user', '3', '--role', 'SEEKER', '--expires', '1h'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '', JWT_SECRET: undefined, NODE_ENV: 'development', ...env },
+    });
+
+  it('prints the token alone on stdout and says on stderr which secret signed it', () => {
+    const dev = run({});
+    expect(dev.status).toBe(0);
+    expect(dev.stderr).toMatch(/development secret \(JWT_SECRET is unset\)/);
+    expect((jwt.verify(dev.stdout.trim(), DEV_JWT_SECRET) as { sub: string }).sub).toBe('3');
+    const own = run({ JWT_SECRET: TEST_JWT_SECRET });
+    expect(own.stderr).toMatch(/Signed with JWT_SECRET from the environment; valid 1h/);
+    expect((jwt.verify(own.stdout.trim(), TEST_JWT_SECRET) as { role: string }).role).toBe('SEEKER');
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readManifest } from '../src/http/plugins/documents';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
-import { testGateway, tokenFor } from './helpers/gateway';
+import jwt from 'jsonwebtoken';
+import { TEST_JWT_SECRET, testGateway, tokenFor } from './helpers/gateway';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -51,6 +52,23 @@ describe('trusted documents (the production default)', () => {
     expect((await gql(query, undefined, { token: tokenFor(1, 'ADMIN') })).errors).toBeUndefined();
     expect((await gql(query, undefined, { token: tokenFor(1, 'SEEKER') })).errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ONLY');
     expect((await gql(query, undefined, { authorization: 'Bearer forged' })).status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('answers a present but bad token 401 UNAUTHENTICATED before looking at the document', async () => {
+    const expired = jwt.sign({ role: 'ANALYST', exp: Math.floor(Date.now() / 1000) - 10 }, TEST_JWT_SECRET, { subject: '1' });
+    const otherSecret = jwt.sign({ role: 'ANALYST' }, 'x'.repeat(40), { subject: '1', expiresIn: '1h' });
+    for (const authorization of ['Bearer forged', 'Basic dXNlcjpwYXNz', `Bearer ${expired}`, `Bearer ${otherSecret}`]) {
+      for (const body of [
+        { query: '{ jobs(first: 1) { totalCount } }' },
+        { documentId: trendingId, variables: { days: 30, first: 3 } },
+        { documentId: 'sha256:0' },
+      ]) {
+        const res = await gql('', undefined, { authorization, body });
+        expect(res.status).toBe(401);
+        expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      }
+    }
   });
 });
 

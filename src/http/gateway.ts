@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { viewerFromHeader } from '../auth/viewer';
+import { viewerFromHeader, type Viewer } from '../auth/viewer';
 import { createFastPath } from './fast-path';
 import { useResponseCache } from './plugins/response-cache';
 import { memoryKeyv } from '../cache/store';
@@ -105,7 +105,21 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   const cors = createCors(config);
   const admission = new Admission(config);
   const metrics = createMetrics(services, admission);
-  const viewerOf = (request: Request) => viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET);
+  // Once per request (the token is verified where it is first needed), its refusal kept too.
+  const viewers = new WeakMap<Request, { viewer: Viewer | null } | { refused: unknown }>();
+  const viewerOf = (request: Request): Viewer | null => {
+    let known = viewers.get(request);
+    if (!known) {
+      try {
+        known = { viewer: viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET) };
+      } catch (refused) {
+        known = { refused };
+      }
+      viewers.set(request, known);
+    }
+    if ('refused' in known) throw known.refused;
+    return known.viewer;
+  };
   const mayRunAnything = (request: Request) => {
     try {
       const role = viewerOf(request)?.role;
@@ -157,6 +171,9 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       useJit(),
       { onResponse: ({ response }) => cors.vary(response.headers) },
       useOpsEndpoints(services, metrics.registry),
+      // A token that is present but bad is refused before anything looks at the document: 401
+      // UNAUTHENTICATED whatever was sent, not the trusted-documents refusal of an anonymous.
+      { onParams: ({ request }) => void viewerOf(request) },
       // Documents by id first: everything after reads the query text.
       ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore }),
       ...(services.log ? [useRequestLog(services.log, config.SLOW_REQUEST_MS)] : []),
