@@ -3,8 +3,7 @@ import { badInput, checkRange } from '../errors';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
-import { prepareSearch } from '../domain/search-vocabulary';
-import { jobFilterSql, type JobFilterInput } from './jobs';
+import { jobFilterSql, searchQuery, type JobFilterInput } from './jobs';
 
 // What a front end builds a search page from, beside the list itself: facet counts, type-ahead,
 // and why a search found nothing. The search itself is in jobs.ts (searchQuery); the vocabulary
@@ -161,7 +160,7 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
   // OFFSET 0 keeps each word's tsquery a value of its own: flattened into the job scan,
   // chommie_tsquery would run again for every row the index leaves to recheck.
   const rows = await db.$queryRaw<{ understood: string; word: string | null; ignored: boolean; found: number | null; closest: string | null }[]>`
-    SELECT (SELECT chommie_tsquery(${prepareSearch(search)}))::text AS understood, w.word, w.ignored, w.found, w.closest
+    SELECT ${searchQuery(search)}::text AS understood, w.word, w.ignored, w.found, w.closest
     FROM (SELECT 1) one LEFT JOIN LATERAL (
       SELECT x.word, numnode(t.q) = 0 AS ignored, f.found, c.value AS closest
       FROM unnest(${looked}::text[], ${asked}::boolean[]) WITH ORDINALITY x(word, asked, n)

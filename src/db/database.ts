@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client';
 import { isConnectionError, isReadOnlySql } from './connection-errors';
+import { isRolledBack } from './errors';
 import { lockDataDir } from './data-dir-lock';
 
 /** Plain SQL outside Prisma: migrations (multi-statement scripts) and bulk seeding. */
@@ -47,9 +48,6 @@ export type DatabaseOptions =
     }
   | { dataDir?: string /* absent: in memory */ };
 
-/** Deadlock and serialization failure: PostgreSQL rolled the whole transaction back; running it again is safe. */
-const RETRYABLE = new Set(['40P01', '40001']);
-
 // Both drivers would otherwise hand back int8 (counts) as strings and numeric as strings.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
@@ -86,7 +84,7 @@ async function openPostgres(url: string, poolSize: number, namedStatements: bool
         } catch (err) {
           if (isConnectionError(err)) broken = err;
           await client.query('ROLLBACK').catch(() => undefined);
-          if (attempt > 2 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+          if (attempt > 2 || !isRolledBack(err)) throw err;
         } finally {
           client.release(broken as Error | undefined);
         }
