@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { node22, serve, type Served } from './processes';
+import { benchPackage, node22, serve, type Served } from './processes';
 
-const root = join(__dirname, '..', '..');
-const CLI = join(root, 'node_modules', 'postgraphile', 'dist', 'cli-run.js');
+/**
+ * The peer, installed on first use into .bench/postgraphile/ like its Node 22: as a
+ * devDependency it made every `npm install` on Node 20 print its engines warnings.
+ */
+export const PEER_PACKAGE = 'postgraphile@5.1.5';
 /**
  * The same similar-jobs lists the gateway reads, as a computed column PostGraphile exposes
  * (`Job.similarJobs`). Created in the benchmark's own database only, never by our migrations.
@@ -26,7 +28,7 @@ export const PEER_QUERIES = {
 };
 
 export async function startPeer(dbUrl: string, port: number, say: (msg: string) => void): Promise<Served> {
-  if (!existsSync(CLI)) throw new Error('postgraphile is not installed (npm install)');
+  const dir = benchPackage(PEER_PACKAGE, 'postgraphile', say);
   const node = node22(say);
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
@@ -35,10 +37,25 @@ export async function startPeer(dbUrl: string, port: number, say: (msg: string) 
   const peer = await serve(
     'postgraphile',
     node,
-    [CLI, '-c', dbUrl, '-s', 'public', '-P', 'postgraphile/presets/amber', '-p', String(port), '-n', '127.0.0.1'],
+    [
+      join(dir, 'node_modules', 'postgraphile', 'dist', 'cli-run.js'),
+      '-c',
+      dbUrl,
+      '-s',
+      'public',
+      '-P',
+      'postgraphile/presets/amber',
+      '-p',
+      String(port),
+      '-n',
+      '127.0.0.1',
+    ],
     { ...process.env, NODE_OPTIONS: '', GRAPHILE_ENV: 'production' },
     `http://127.0.0.1:${port}`,
     /Server listening|listening on|http:\/\/127\.0\.0\.1:\d+/i,
+    undefined,
+    // Its presets (`-P`) resolve from the working directory: the one it is installed in.
+    dir,
   );
   // Its answers must be real data, or the comparison means nothing.
   const res = await fetch(`${peer.url}/graphql`, {

