@@ -116,6 +116,8 @@ const EnvSchema = z.object({
   TRUSTED_DOCUMENTS: bool.optional(),
   APQ_ENABLED: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Unset: pretty when stdout is a terminal, JSON lines otherwise.
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   SLOW_REQUEST_MS: int(1, 1000),
   WEB_CONCURRENCY: int(1, 1, 64),
   // Benchmark baseline only: every DataLoader load becomes its own statement (N+1).

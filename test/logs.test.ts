@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
+import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log';
 import type { Database } from '../src/db/database';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
@@ -94,5 +96,58 @@ describe('error masking', () => {
     const { gql } = testGateway(broken(), { config: { NODE_ENV: 'development' } });
     const res = await gql(QUERY);
     expect((res.errors?.[0].extensions as any).originalError.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('log format', () => {
+  /** Everything a logger writes into `out`, with `isTTY` set as a terminal's stdout has it. */
+  function sink(isTTY: boolean) {
+    let text = '';
+    const out = Object.assign(
+      new Writable({
+        write(chunk, _enc, done) {
+          text += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY },
+    );
+    return { out, text: () => text };
+  }
+  const entry = async (format: 'json' | 'pretty' | undefined, isTTY: boolean) => {
+    const { out, text } = sink(isTTY);
+    const log = createLogger({ LOG_LEVEL: 'info', LOG_FORMAT: format }, out);
+    log.info({ reqId: 'req-7', token: 'secret-token-value' }, 'request done');
+    // pino-pretty writes through a stream pipeline: let it flush.
+    await new Promise((r) => setImmediate(r));
+    return text();
+  };
+
+  it('writes JSON lines by default when the output is not a terminal', async () => {
+    const text = await entry(undefined, false);
+    expect(JSON.parse(text.trim())).toMatchObject({ level: 30, msg: 'request done', reqId: 'req-7', token: '[redacted]' });
+  });
+
+  it('writes one human-readable line per entry on a terminal, or with LOG_FORMAT=pretty', async () => {
+    const onTerminal = await entry(undefined, true);
+    const inFile = await entry('pretty', false);
+    // Colours only where a terminal shows them.
+    expect(onTerminal).toContain('\x1b[');
+    expect(inFile).not.toContain('\x1b[');
+    for (const text of [stripVTControlCharacters(onTerminal), inFile]) {
+      expect(() => JSON.parse(text.trim())).toThrow();
+      expect(text.trim().split('\n')).toHaveLength(1);
+      // The time, the level and the message first; the rest of the fields after them.
+      expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] .*INFO.*: request done .*"reqId":"req-7"/);
+      expect(text).toContain('[redacted]');
+      expect(text).not.toContain('secret-token-value');
+    }
+  });
+
+  it('writes JSON on a terminal with LOG_FORMAT=json, and refuses other formats', async () => {
+    expect(JSON.parse((await entry('json', true)).trim())).toMatchObject({ msg: 'request done' });
+    expect(loadConfig({ LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
+    expect(loadConfig({}).LOG_FORMAT).toBeUndefined();
+    expect(() => loadConfig({ LOG_FORMAT: 'yaml' })).toThrow(/LOG_FORMAT/);
   });
 });
