@@ -31,6 +31,10 @@ export type JobFilter = {
   jobType?: JobType | null | undefined;
   /** City or state (exact, any case), or the start of the display location ("San Fran", "Remote"). */
   location?: string | null | undefined;
+  /** Only jobs posted at or after this instant (ISO 8601, e.g. 2026-10-01T00:00:00Z). */
+  postedAfter?: string | null | undefined;
+  /** Only jobs posted before this instant. */
+  postedBefore?: string | null | undefined;
   /** Only remote jobs (true) or only on-site ones (false). */
   remote?: boolean | null | undefined;
   /** Jobs whose yearly salary range starts at most at this. Jobs without salary are excluded. */

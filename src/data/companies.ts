@@ -1,5 +1,7 @@
+import { badInput } from '../errors';
 import { Prisma, type Company } from '../generated/prisma/client';
 import type { Db } from './client';
+import { decodeCursor, encodeCursor } from './cursor';
 import { JOB_COLUMNS, type JobRow } from './jobs';
 import { countsByParent, inOrder, newestCursor, pagesByParent, type Children } from './pages';
 
@@ -26,3 +28,23 @@ const COMPANY_JOBS: Children<JobRow> = {
 export const companyJobPages = (first: number, after: string | null) => pagesByParent(COMPANY_JOBS, first, after, Prisma.sql`AND j.is_active`);
 
 export const companyJobCursor = (row: JobRow) => newestCursor(COMPANY_JOBS.cursorName, row);
+
+/**
+ * A page of companies in name order (then id: names are unique, but a cursor must not depend
+ * on it), optionally only those whose name contains `search` (any case; the trigram index
+ * company_name_trgm_idx serves it).
+ */
+export async function findCompanyPage(db: Db, search: string | null, first: number, after: string | null) {
+  const text = search?.trim().toLowerCase();
+  if (text && text.length > 100) throw badInput('`search` is limited to 100 characters', 'search');
+  const where = text ? Prisma.sql`lower(c.name) LIKE ${`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}` : Prisma.sql`true`;
+  const key = after == null ? null : decodeCursor(after, 'COMPANY_NAME');
+  const seek = key ? Prisma.sql`AND (c.name, c.id) > (${key[0]}::text, ${key[1]}::int)` : Prisma.empty;
+  const rows = await db.$queryRaw<CompanyRow[]>`SELECT c.id, c.name, c.industry, c.rating FROM company c
+    WHERE ${where} ${seek} ORDER BY c.name, c.id LIMIT ${first + 1}::int`;
+  return {
+    rows,
+    cursorOf: (c: CompanyRow) => encodeCursor('COMPANY_NAME', [c.name, c.id]),
+    count: async () => (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM company c WHERE ${where}`)[0].n,
+  };
+}

@@ -25,6 +25,7 @@ const KEYS: Record<string, z.ZodType<CursorKey>> = {
   COMPANY_NEWEST: NEWEST,
   APPLICATION_NEWEST: NEWEST,
   RELEVANCE: z.tuple([z.number(), id]),
+  COMPANY_NAME: z.tuple([z.string().max(300), id]),
   SALARY_DESC: z.tuple([z.number().int().min(-1).max(INT4_MAX), id]),
 };
 /** Longer than any cursor we hand out; refused before decoding. */

@@ -93,6 +93,8 @@ export interface JobFilterInput {
   salaryMax?: number | null;
   remote?: boolean | null;
   companyId?: string | number | null;
+  postedAfter?: Date | null;
+  postedBefore?: Date | null;
 }
 
 /**
@@ -134,6 +136,12 @@ export function jobFilterSql(filter: JobFilterInput | null | undefined): Prisma.
   checkSalaryOrder(salaryMin, salaryMax, 'filter');
   if (salaryMin != null) where.push(Prisma.sql`coalesce(j.salary_max, j.salary_min) >= ${salaryMin}`);
   if (salaryMax != null) where.push(Prisma.sql`coalesce(j.salary_min, j.salary_max) <= ${salaryMax}`);
+  const { postedAfter, postedBefore } = filter;
+  if (postedAfter && postedBefore && postedAfter >= postedBefore) {
+    throw badInput('`filter.postedAfter` must be earlier than `filter.postedBefore`', 'filter.postedAfter');
+  }
+  if (postedAfter) where.push(Prisma.sql`j.created_at >= ${postedAfter}::timestamptz`);
+  if (postedBefore) where.push(Prisma.sql`j.created_at < ${postedBefore}::timestamptz`);
   return Prisma.join(where, ' AND ');
 }
 

@@ -7,11 +7,15 @@ export type StatsScope = Prisma.Sql;
 
 export const statsScope = (filter: JobFilterInput | null | undefined): StatsScope => jobFilterSql(filter);
 
+/** The same jobs, of one company only. */
+export const companyScope = (scope: StatsScope, companyId: number): StatsScope => Prisma.sql`${scope} AND j.company_id = ${companyId}`;
+
 export interface Bucket {
   key: string;
   count: number;
 }
 
+/** Yearly dollars, rounded to whole dollars: percentiles interpolate between salaries. */
 export interface Percentiles {
   p10: number;
   p25: number;
@@ -21,33 +25,135 @@ export interface Percentiles {
   sampleSize: number;
 }
 
+export interface SalaryGroup {
+  key: string;
+  percentiles: Percentiles;
+}
+
+export interface CompanyFigures {
+  companyId: number;
+  count: number;
+  medianSalary: number | null;
+  applicationCount: number;
+}
+
+export interface FunnelStep {
+  status: string;
+  reached: number;
+  medianHoursFromPrevious: number | null;
+}
+
+export interface Funnel {
+  applications: number;
+  steps: FunnelStep[];
+}
+
+/** A job's salary as one number: the midpoint of its range (a single bound is the range). */
+const MIDPOINT = Prisma.sql`(coalesce(j.salary_min, j.salary_max) + coalesce(j.salary_max, j.salary_min)) / 2.0`;
+const HAS_SALARY = Prisma.sql`(j.salary_min IS NOT NULL OR j.salary_max IS NOT NULL)`;
+const PERCENTILES = Prisma.sql`percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY ${MIDPOINT})`;
+
+function percentiles(p: (number | string)[], sampleSize: number): Percentiles {
+  const [p10, p25, p50, p75, p90] = p.map((v) => Math.round(Number(v)));
+  return { p10, p25, p50, p75, p90, sampleSize };
+}
+
 export async function countJobs(db: Db, where: StatsScope): Promise<number> {
   return (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${where}`)[0].n;
 }
 
-export const jobsByType = (db: Db, where: StatsScope) =>
-  db.$queryRaw<Bucket[]>`SELECT j.job_type::text AS key, count(*)::int AS count FROM job j WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1`;
+/** Matching jobs counted by `key`, most first. */
+const countedBy = (db: Db, where: StatsScope, key: Prisma.Sql, top = 1000) =>
+  db.$queryRaw<Bucket[]>`SELECT ${key} AS key, count(*)::int AS count FROM job j WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
 
-/** The `top` cities (with state) by number of jobs. */
-export const jobsByLocation = (db: Db, where: StatsScope, top: number) =>
-  db.$queryRaw<Bucket[]>`SELECT coalesce(j.city || ', ' || j.state, j.location) AS key, count(*)::int AS count FROM job j WHERE ${where}
+export const jobsByType = (db: Db, where: StatsScope) => countedBy(db, where, Prisma.sql`j.job_type::text`);
+
+/**
+ * The place a job is counted under: its parsed city and state, else its location as the feed
+ * wrote it. A remote job that names a place ("Remote (Dallas, TX)") counts under that place;
+ * `byRemote` tells remote from on-site.
+ */
+const PLACE = Prisma.sql`coalesce(j.city || ', ' || j.state, j.location)`;
+
+/** The `top` places by number of jobs. */
+export const jobsByLocation = (db: Db, where: StatsScope, top: number) => countedBy(db, where, PLACE, top);
+
+export const jobsByExperienceLevel = (db: Db, where: StatsScope) => countedBy(db, where, Prisma.sql`coalesce(j.experience_level::text, 'UNSPECIFIED')`);
+
+export const jobsByRemote = (db: Db, where: StatsScope) => countedBy(db, where, Prisma.sql`CASE WHEN j.remote THEN 'REMOTE' ELSE 'ON_SITE' END`);
+
+/** The `top` skills by number of jobs listing them. */
+export const jobsBySkill = (db: Db, where: StatsScope, top: number) =>
+  db.$queryRaw<Bucket[]>`SELECT s AS key, count(*)::int AS count FROM job j CROSS JOIN unnest(j.skills) AS s WHERE ${where}
     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
+
+/** The `top` companies by number of matching jobs, with their median salary and applications. */
+export const jobsByCompany = (db: Db, where: StatsScope, top: number) =>
+  db.$queryRaw<CompanyFigures[]>`SELECT j.company_id AS "companyId", count(*)::int AS count,
+      round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ${MIDPOINT}))::int AS "medianSalary",
+      sum((SELECT count(*) FROM application a WHERE a.job_id = j.id))::int AS "applicationCount"
+    FROM job j WHERE ${where} GROUP BY j.company_id ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
 
 /** Percentiles of the midpoints of the jobs' salary ranges; null when none has a salary. */
 export async function salaryPercentiles(db: Db, where: StatsScope): Promise<Percentiles | null> {
-  const [row] = await db.$queryRaw<{ p: number[] | null; n: number }[]>`SELECT percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (
-        ORDER BY (coalesce(j.salary_min, j.salary_max) + coalesce(j.salary_max, j.salary_min)) / 2.0) AS p,
-      count(*)::int AS n
-    FROM job j WHERE ${where} AND (j.salary_min IS NOT NULL OR j.salary_max IS NOT NULL)`;
-  if (!row.p || row.n === 0) return null;
-  const [p10, p25, p50, p75, p90] = row.p.map(Number);
-  return { p10, p25, p50, p75, p90, sampleSize: row.n };
+  const [row] = await db.$queryRaw<{ p: number[] | null; n: number }[]>`SELECT ${PERCENTILES} AS p, count(*)::int AS n
+    FROM job j WHERE ${where} AND ${HAS_SALARY}`;
+  return row.p && row.n > 0 ? percentiles(row.p, row.n) : null;
 }
 
-/** Applications to the jobs per UTC day over the last `days` days, today included, 0 for days without any. */
-export const applicationsPerDay = (db: Db, where: StatsScope, days: number) =>
-  db.$queryRaw<{ day: string; count: number }[]>`SELECT to_char(d.day, 'YYYY-MM-DD') AS day, count(a.id)::int AS count
+/** Salary percentiles per `key`, for the `top` keys with most salaried jobs. */
+async function salaryBy(db: Db, where: StatsScope, key: Prisma.Sql, top: number): Promise<SalaryGroup[]> {
+  const rows = await db.$queryRaw<{ key: string; p: number[]; n: number }[]>`SELECT ${key} AS key, ${PERCENTILES} AS p, count(*)::int AS n
+    FROM job j WHERE ${where} AND ${HAS_SALARY} GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${top}::int`;
+  return rows.map((r) => ({ key: r.key, percentiles: percentiles(r.p, r.n) }));
+}
+
+export const salaryByJobType = (db: Db, where: StatsScope) => salaryBy(db, where, Prisma.sql`j.job_type::text`, 100);
+
+export const salaryByLocation = (db: Db, where: StatsScope, top: number) => salaryBy(db, where, PLACE, top);
+
+/** `rows` per UTC day over the last `days` days, today included, 0 for days without any. */
+const perDay = (db: Db, days: number, rows: Prisma.Sql, at: Prisma.Sql) =>
+  db.$queryRaw<{ day: string; count: number }[]>`SELECT to_char(d.day, 'YYYY-MM-DD') AS day, count(x.at)::int AS count
     FROM generate_series((now() AT TIME ZONE 'UTC')::date - ${days - 1}::int, (now() AT TIME ZONE 'UTC')::date, interval '1 day') AS d(day)
-    LEFT JOIN (application a JOIN job j ON j.id = a.job_id AND ${where})
-      ON (a.created_at AT TIME ZONE 'UTC')::date = d.day::date
+    LEFT JOIN (SELECT ${at} AS at FROM ${rows}) x ON (x.at AT TIME ZONE 'UTC')::date = d.day::date
     GROUP BY d.day ORDER BY d.day`;
+
+/** Applications to the jobs per UTC day. */
+export const applicationsPerDay = (db: Db, where: StatsScope, days: number) =>
+  perDay(db, days, Prisma.sql`application a JOIN job j ON j.id = a.job_id WHERE ${where}`, Prisma.sql`a.created_at`);
+
+/** Jobs posted per UTC day (those of them still active and matching). */
+export const jobsPostedPerDay = (db: Db, where: StatsScope, days: number) => perDay(db, days, Prisma.sql`job j WHERE ${where}`, Prisma.sql`j.created_at`);
+
+/** The statuses an application moves through, in order; REJECTED and WITHDRAWN leave it. */
+const PIPELINE = ['SUBMITTED', 'REVIEWING', 'INTERVIEWING', 'OFFERED', 'HIRED'] as const;
+const EXITS = ['REJECTED', 'WITHDRAWN'] as const;
+
+/**
+ * How far the applications to the jobs got, from their status history
+ * (application_status_change): per pipeline status, the applications that reached it or a
+ * later one (statuses only move forward, so an OFFERED application was interviewed even where
+ * the step was not recorded); per exit, those that ended there. The time of a step is from the
+ * application's previous recorded status.
+ */
+export async function applicationFunnel(db: Db, where: StatsScope): Promise<Funnel> {
+  const stage = Prisma.raw(`CASE h.status ${PIPELINE.map((s, i) => `WHEN '${s}' THEN ${i + 1}`).join(' ')} ELSE 0 END`);
+  const steps = Prisma.raw(`(VALUES ${[...PIPELINE, ...EXITS].map((s, i) => `('${s}', ${i + 1})`).join(', ')}) AS s(status, ord)`);
+  const rows = await db.$queryRaw<{ status: string; reached: number; hours: number | null; applications: number }[]>`WITH h AS MATERIALIZED (
+      SELECT c.application_id, c.status::text AS status,
+        extract(epoch FROM c.changed_at - lag(c.changed_at) OVER (PARTITION BY c.application_id ORDER BY c.changed_at, c.status)) / 3600 AS hours
+      FROM application a JOIN job j ON j.id = a.job_id JOIN application_status_change c ON c.application_id = a.id
+      WHERE ${where}),
+    furthest AS MATERIALIZED (SELECT h.application_id, max(${stage}) AS stage FROM h GROUP BY 1)
+    SELECT s.status,
+      CASE WHEN s.ord <= ${PIPELINE.length} THEN (SELECT count(*) FROM furthest f WHERE f.stage >= s.ord)
+        ELSE (SELECT count(*) FROM h WHERE h.status = s.status) END::int AS reached,
+      (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY h.hours) FROM h WHERE h.status = s.status AND h.hours IS NOT NULL) AS hours,
+      (SELECT count(*) FROM furthest)::int AS applications
+    FROM ${steps} ORDER BY s.ord`;
+  return {
+    applications: rows[0]?.applications ?? 0,
+    steps: rows.map((r) => ({ status: r.status, reached: r.reached, medianHoursFromPrevious: r.hours == null ? null : Math.round(Number(r.hours) * 10) / 10 })),
+  };
+}

@@ -79,6 +79,7 @@ export const builder = new SchemaBuilder<{
     // With the filter it lists, for what is counted over the whole list (facets, searchInfo).
     JobConnection: ConnectionShape<JobRow> & { filter?: JobFilterInput | null; facets?: () => Promise<Facets> };
     ApplicationConnection: ConnectionShape<Application>;
+    CompanyConnection: ConnectionShape<CompanyRow>;
   };
   DefaultFieldNullability: false;
   AuthScopes: { signedIn: boolean; role: Role[] };

@@ -1,5 +1,5 @@
 import { checkRange } from '../errors';
-import { companyJobCursor } from '../data/companies';
+import { companyJobCursor, findCompanyPage } from '../data/companies';
 import { MAX_PAGE } from '../data/jobs';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
@@ -32,3 +32,26 @@ builder.objectType('Company', {
     }),
   }),
 });
+
+builder.queryField('companies', (t) =>
+  t.field({
+    type: 'CompanyConnection',
+    description: `Companies in name order, by pages of at most ${MAX_PAGE}; with \`search\`, those whose name contains it (any case).`,
+    complexity: listCost(2, 20),
+    args: {
+      search: t.arg.string({ description: 'Part of the name (at most 100 characters).' }),
+      first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
+      after: t.arg.string({ description: '`pageInfo.endCursor` of the previous page.' }),
+    },
+    resolve: async (_r, { search, first, after }, ctx) => {
+      const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
+      // Companies appear with their first job and their job counts change with jobs: the
+      // list of every job covers both.
+      ctx.cache.jobList({});
+      ctx.cache.freshness('list');
+      const page = await findCompanyPage(ctx.db.prisma, search ?? null, n, after ?? null);
+      for (const c of page.rows) ctx.loaders.company.prime(c.id, c);
+      return toConnection(page.rows, n, after, page.cursorOf, page.count);
+    },
+  }),
+);

@@ -11,7 +11,7 @@ const PageInfo = builder.objectRef<ConnectionShape<unknown>['pageInfo']>('PageIn
 });
 
 /** A Relay connection type `<Node>Connection` with its `<Node>Edge`. */
-function connection(node: 'Job' | 'Application', description: string) {
+function connection(node: 'Job' | 'Application' | 'Company', description: string) {
   const Edge = builder.objectRef<ConnectionShape<unknown>['edges'][number]>(`${node}Edge`).implement({
     description: `One ${node.toLowerCase()} of a page, with its cursor.`,
     fields: (t) => ({
@@ -31,6 +31,7 @@ function connection(node: 'Job' | 'Application', description: string) {
 
 connection('Job', 'A page of jobs.');
 connection('Application', 'A page of applications.');
+connection('Company', 'A page of companies.');
 
 /** Builds a connection from first + 1 fetched rows. */
 export function toConnection<T>(

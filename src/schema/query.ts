@@ -22,6 +22,8 @@ export const JobFilter = builder.inputType('JobFilter', {
     salaryMax: t.int({ description: 'Jobs whose yearly salary range starts at most at this. Jobs without salary are excluded.' }),
     remote: t.boolean({ description: 'Only remote jobs (true) or only on-site ones (false).' }),
     companyId: t.id({ description: 'Only jobs of this company.' }),
+    postedAfter: t.field({ type: 'DateTime', description: 'Only jobs posted at or after this instant (ISO 8601, e.g. 2026-10-01T00:00:00Z).' }),
+    postedBefore: t.field({ type: 'DateTime', description: 'Only jobs posted before this instant.' }),
   }),
 });
 

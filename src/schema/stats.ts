@@ -1,22 +1,36 @@
+import type { ApplicationStatus } from '../generated/prisma/enums';
 import { checkRange } from '../errors';
 import {
+  applicationFunnel,
   applicationsPerDay,
+  companyScope,
   countJobs,
+  jobsByCompany,
+  jobsByExperienceLevel,
   jobsByLocation,
+  jobsByRemote,
+  jobsBySkill,
   jobsByType,
+  jobsPostedPerDay,
+  salaryByJobType,
+  salaryByLocation,
   salaryPercentiles,
   statsScope,
   type Bucket,
+  type CompanyFigures,
+  type Funnel,
   type Percentiles,
+  type SalaryGroup,
   type StatsScope,
 } from '../data/stats';
 import { builder } from './builder';
+import { ApplicationStatusEnum } from './enums';
 import { JobFilter } from './query';
 
 const BucketRef = builder.objectRef<Bucket>('Bucket').implement({
   description: 'A count of jobs sharing a key.',
   fields: (t) => ({
-    key: t.exposeString('key', { description: 'What the jobs share (a job type, a place).' }),
+    key: t.exposeString('key', { description: 'What the jobs share (a job type, a place, a skill…).' }),
     count: t.exposeInt('count', { description: 'How many jobs.' }),
   }),
 });
@@ -25,27 +39,101 @@ const DayCount = builder.objectRef<{ day: string; count: number }>('DayCount').i
   fields: (t) => ({ day: t.exposeString('day', { description: 'YYYY-MM-DD (UTC).' }), count: t.exposeInt('count', { description: 'How many on that day.' }) }),
 });
 const SalaryPercentiles = builder.objectRef<Percentiles>('SalaryPercentiles').implement({
-  description: 'Percentiles of the midpoints of the jobs’ yearly salary ranges (jobs with a salary only).',
+  description: 'Percentiles of the midpoints of the jobs’ yearly salary ranges (jobs with a salary only), in whole US dollars.',
   fields: (t) => ({
-    p10: t.exposeFloat('p10', { description: '10th percentile, yearly USD.' }),
-    p25: t.exposeFloat('p25', { description: '25th percentile, yearly USD.' }),
-    p50: t.exposeFloat('p50', { description: 'Median, yearly USD.' }),
-    p75: t.exposeFloat('p75', { description: '75th percentile, yearly USD.' }),
-    p90: t.exposeFloat('p90', { description: '90th percentile, yearly USD.' }),
+    p10: t.exposeInt('p10', { description: '10th percentile.' }),
+    p25: t.exposeInt('p25', { description: '25th percentile.' }),
+    p50: t.exposeInt('p50', { description: 'Median.' }),
+    p75: t.exposeInt('p75', { description: '75th percentile.' }),
+    p90: t.exposeInt('p90', { description: '90th percentile.' }),
     sampleSize: t.exposeInt('sampleSize', { description: 'Jobs with a salary among those matched.' }),
   }),
 });
+const SalaryGroupRef = builder.objectRef<SalaryGroup>('SalaryGroup').implement({
+  description: 'Salary percentiles of the jobs sharing a key.',
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'What the jobs share (a job type, a place).' }),
+    percentiles: t.field({ type: SalaryPercentiles, description: 'Their salaries.', resolve: (g) => g.percentiles }),
+  }),
+});
+const FunnelStepRef = builder.objectRef<Funnel['steps'][number]>('FunnelStep').implement({
+  description: 'How many applications reached a status, and how long it took them.',
+  fields: (t) => ({
+    status: t.field({ type: ApplicationStatusEnum, description: 'The status.', resolve: (s) => s.status as ApplicationStatus }),
+    reached: t.exposeInt('reached', {
+      description:
+        'SUBMITTED to HIRED: applications that reached this status or a later one (statuses only move forward). REJECTED, WITHDRAWN: applications that ended there.',
+    }),
+    medianHoursFromPrevious: t.exposeFloat('medianHoursFromPrevious', {
+      nullable: true,
+      description: 'Median hours from the application’s previous recorded status to this one; null when no application has both recorded.',
+    }),
+  }),
+});
+const FunnelRef = builder.objectRef<Funnel>('ApplicationFunnel').implement({
+  description: 'How far the applications to the jobs got, from their status history.',
+  fields: (t) => ({
+    applications: t.exposeInt('applications', { description: 'All applications to the jobs.' }),
+    steps: t.field({
+      type: [FunnelStepRef],
+      description: 'SUBMITTED, REVIEWING, INTERVIEWING, OFFERED, HIRED, then REJECTED and WITHDRAWN.',
+      resolve: (f) => f.steps,
+    }),
+  }),
+});
 
-const JobStats = builder.objectRef<StatsScope>('JobStats').implement({
+const top = (what: string) => ({ defaultValue: 10, description: `How many ${what}, 1 to 100.` });
+
+const JobStats = builder.objectRef<StatsScope>('JobStats');
+
+const CompanyBucket = builder.objectRef<CompanyFigures & { scope: StatsScope }>('CompanyFigures').implement({
+  description: 'A company’s share of the matching jobs.',
+  fields: (t) => ({
+    company: t.field({ type: 'Company', description: 'The company.', resolve: (b, _a, ctx) => ctx.loaders.company.load(b.companyId) as never }),
+    count: t.exposeInt('count', { description: 'Its matching jobs.' }),
+    medianSalary: t.exposeInt('medianSalary', { nullable: true, description: 'Median of their salary midpoints, whole dollars; null when none has a salary.' }),
+    applicationCount: t.exposeInt('applicationCount', { description: 'Applications to them, of all time.' }),
+    stats: t.field({
+      type: JobStats,
+      description: 'Every figure over the same jobs of this company only (each field one SQL statement per company).',
+      resolve: (b) => companyScope(b.scope, b.companyId),
+    }),
+  }),
+});
+
+JobStats.implement({
   description: 'Aggregates over the active jobs matching a filter. Each field is one SQL statement.',
   fields: (t) => ({
     total: t.int({ description: 'Active jobs matching the filter.', resolve: (s, _a, ctx) => countJobs(ctx.db.prisma, s) }),
     byJobType: t.field({ type: [BucketRef], description: 'Matching jobs per job type, most first.', resolve: (s, _a, ctx) => jobsByType(ctx.db.prisma, s) }),
     byLocation: t.field({
       type: [BucketRef],
-      description: 'The `top` cities (with state) by number of jobs.',
-      args: { top: t.arg.int({ defaultValue: 10, description: '1 to 100.' }) },
-      resolve: (s, { top }, ctx) => jobsByLocation(ctx.db.prisma, s, checkRange(top ?? 10, 1, 100, 'top')),
+      description:
+        'The `top` places by number of jobs: the parsed "City, ST" where there is one, else the location as posted. A remote job that names a place ("Remote (Dallas, TX)") counts under that place; `byRemote` separates them.',
+      args: { top: t.arg.int(top('places')) },
+      resolve: (s, args, ctx) => jobsByLocation(ctx.db.prisma, s, checkRange(args.top ?? 10, 1, 100, 'top')),
+    }),
+    byCompany: t.field({
+      type: [CompanyBucket],
+      description: 'The `top` companies by number of matching jobs, with their median salary and applications.',
+      args: { top: t.arg.int(top('companies')) },
+      resolve: async (s, args, ctx) => (await jobsByCompany(ctx.db.prisma, s, checkRange(args.top ?? 10, 1, 100, 'top'))).map((b) => ({ ...b, scope: s })),
+    }),
+    bySkill: t.field({
+      type: [BucketRef],
+      description: 'The `top` skills by number of matching jobs listing them.',
+      args: { top: t.arg.int(top('skills')) },
+      resolve: (s, args, ctx) => jobsBySkill(ctx.db.prisma, s, checkRange(args.top ?? 10, 1, 100, 'top')),
+    }),
+    byExperienceLevel: t.field({
+      type: [BucketRef],
+      description: 'Matching jobs per experience level (UNSPECIFIED where the posting does not say), most first.',
+      resolve: (s, _a, ctx) => jobsByExperienceLevel(ctx.db.prisma, s),
+    }),
+    byRemote: t.field({
+      type: [BucketRef],
+      description: 'Matching jobs that are REMOTE and ON_SITE.',
+      resolve: (s, _a, ctx) => jobsByRemote(ctx.db.prisma, s),
     }),
     salaryPercentiles: t.field({
       type: SalaryPercentiles,
@@ -53,24 +141,61 @@ const JobStats = builder.objectRef<StatsScope>('JobStats').implement({
       description: 'Null when no matching job has a salary.',
       resolve: (s, _a, ctx) => salaryPercentiles(ctx.db.prisma, s),
     }),
+    salaryByJobType: t.field({
+      type: [SalaryGroupRef],
+      description: 'Salary percentiles per job type (types with a salaried job only), most salaried jobs first.',
+      resolve: (s, _a, ctx) => salaryByJobType(ctx.db.prisma, s),
+    }),
+    salaryByLocation: t.field({
+      type: [SalaryGroupRef],
+      description: 'Salary percentiles of the `top` places (as in `byLocation`) by number of salaried jobs.',
+      args: { top: t.arg.int(top('places')) },
+      resolve: (s, args, ctx) => salaryByLocation(ctx.db.prisma, s, checkRange(args.top ?? 10, 1, 100, 'top')),
+    }),
+    jobsPostedPerDay: t.field({
+      type: [DayCount],
+      description: 'Matching jobs by the day they were posted, over the last `days` days, today included; days without any count 0.',
+      args: { days: t.arg.int({ defaultValue: 30, description: '1 to 366.' }) },
+      resolve: (s, { days }, ctx) => jobsPostedPerDay(ctx.db.prisma, s, checkRange(days ?? 30, 1, 366, 'days')),
+    }),
     applicationsPerDay: t.field({
       type: [DayCount],
       description: 'Applications to the matching jobs per day over the last `days` days, today included; days without any count 0.',
       args: { days: t.arg.int({ defaultValue: 30, description: '1 to 366.' }) },
       resolve: (s, { days }, ctx) => applicationsPerDay(ctx.db.prisma, s, checkRange(days ?? 30, 1, 366, 'days')),
     }),
+    applicationFunnel: t.field({
+      type: FunnelRef,
+      description: 'How far the applications to the matching jobs got: how many reached each status and how long each step took.',
+      resolve: (s, _a, ctx) => applicationFunnel(ctx.db.prisma, s),
+    }),
   }),
 });
+
+const FILTER = { type: JobFilter, description: 'Which active jobs to count; all without it.' };
 
 builder.queryField('jobStats', (t) =>
   t.field({
     type: JobStats,
     description: 'ANALYST or ADMIN: aggregate figures over the active jobs matching `filter`.',
     authScopes: { role: ['ANALYST', 'ADMIN'] },
-    args: { filter: t.arg({ type: JobFilter, description: 'Which active jobs to count; all without it.' }) },
+    args: { filter: t.arg(FILTER) },
     resolve: (_r, { filter }, ctx) => {
       ctx.cache.stats();
       return statsScope(filter);
+    },
+  }),
+);
+
+builder.objectField('Company', 'stats', (t) =>
+  t.field({
+    type: JobStats,
+    description: 'ANALYST or ADMIN: the figures of `jobStats` over this company’s active jobs matching `filter`.',
+    authScopes: { role: ['ANALYST', 'ADMIN'] },
+    args: { filter: t.arg(FILTER) },
+    resolve: (c, { filter }, ctx) => {
+      ctx.cache.stats();
+      return companyScope(statsScope(filter), c.id);
     },
   }),
 );
