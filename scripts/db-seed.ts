@@ -1,10 +1,16 @@
-// npm run db:seed — migrates, then writes the demo data set into an empty database.
+// npm run db:seed — migrates, then writes the demo data set into an empty database. How far it
+// has got goes to stderr (one line rewritten on a terminal); the summary to stdout.
 import { seed, tableCounts } from '../src/data/seed';
+import { seedReporter, seedSummary } from '../src/data/seed-progress';
 import { withDatabase } from './with-database';
 
 withDatabase(async (db) => {
   const started = Date.now();
-  await seed(db);
-  const { jobs, companies, applications } = await tableCounts(db);
-  console.log(`Seeded ${jobs} jobs, ${companies} companies, ${applications} applications in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  const progress = seedReporter(process.stderr, (line) => console.error(line));
+  try {
+    await seed(db, undefined, progress.onProgress);
+  } finally {
+    progress.stop();
+  }
+  console.log(`${seedSummary(await tableCounts(db), Date.now() - started)}.`);
 });

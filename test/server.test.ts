@@ -33,6 +33,17 @@ afterAll(async () => {
 });
 
 describe('the gateway as started by npm start', () => {
+  it('says how far seeding an empty embedded database has got, then what it wrote', () => {
+    // Its stdout and stderr are pipes here: progress comes as log entries, not a rewritten line.
+    const out = gateway.output();
+    if (pgUrl()) expect(out).not.toContain('seeding:');
+    else {
+      expect(out).toMatch(/"msg":"seeding: jobs 0\/\d+"/);
+      expect(out).toMatch(/"msg":"seeding: search terms \d\/1"/);
+      expect(out).toMatch(/"jobs":\d+,"companies":\d+,"users":\d+,"applications":\d+,"ms":\d+,"msg":"seeded [\d,]+ jobs, .* in [\d.]+ s"/);
+    }
+  });
+
   it('serves GraphiQL to a browser, with its assets from the gateway rather than a CDN', async () => {
     const res = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);

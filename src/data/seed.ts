@@ -10,6 +10,14 @@ export interface SeedSize {
   applications: number;
 }
 
+/** How far a seed has got: `done` of `total` units (rows, or jobs for the derived data) of `step`. */
+export interface SeedProgress {
+  step: 'companies' | 'jobs' | 'users' | 'applications' | 'similar jobs' | 'search terms';
+  done: number;
+  total: number;
+}
+export type OnSeedProgress = (p: SeedProgress) => void;
+
 export const DEMO_SIZE: SeedSize = { companies: 220, jobs: 2400, users: 600, applications: 12_000 };
 
 const JOB_TYPES = ['FULL_TIME', 'FULL_TIME', 'FULL_TIME', 'PART_TIME', 'CONTRACT', 'INTERNSHIP', 'TEMPORARY', 'OTHER'];
@@ -33,9 +41,11 @@ export function rng(seed: number) {
   };
 }
 
-async function insertJson(raw: Pick<RawSql, 'query'>, target: string, columns: string, rows: unknown[], chunk = 1000) {
+async function insertJson(raw: Pick<RawSql, 'query'>, target: string, columns: string, rows: unknown[], progress: (done: number) => void, chunk = 1000) {
+  progress(0);
   for (let i = 0; i < rows.length; i += chunk) {
     await raw.query(`INSERT INTO ${target} SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${columns})`, [JSON.stringify(rows.slice(i, i + chunk))]);
+    progress(Math.min(i + chunk, rows.length));
   }
 }
 
@@ -43,7 +53,7 @@ async function insertJson(raw: Pick<RawSql, 'query'>, target: string, columns: s
  * Writes the demo data set into an empty database. Content is deterministic; timestamps are
  * relative to `now` so "the last 30 days" always has applications.
  */
-export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Date.now()): Promise<void> {
+export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Date.now(), onProgress: OnSeedProgress = () => {}): Promise<void> {
   const r = rng(42);
   const companies = Array.from({ length: size.companies }, (_, i) => ({
     id: i + 1,
@@ -107,25 +117,35 @@ export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Da
     });
   }
 
+  const rows = (step: SeedProgress['step'], total: number) => (done: number) => onProgress({ step, done, total });
   await raw.transaction(async (tx) => {
-    await insertJson(tx, 'company (id, name, industry, rating)', 'id int, name text, industry text, rating float8', companies);
+    await insertJson(
+      tx,
+      'company (id, name, industry, rating)',
+      'id int, name text, industry text, rating float8',
+      companies,
+      rows('companies', companies.length),
+    );
     await insertJson(
       tx,
       'job (id, title, description, company_id, location, city, state, job_type, salary_min, salary_max, remote, experience_level, skills, is_active, source, external_id, created_at)',
       `id int, title text, description text, company_id int, location text, city text, state text, job_type "JobType", salary_min int, salary_max int, remote bool, experience_level "ExperienceLevel", skills text[], is_active bool, source text, external_id text, created_at timestamptz`,
       jobs,
+      rows('jobs', jobs.length),
     );
     await insertJson(
       tx,
       '"user" (id, email, name, subscription_plan, last_login_at)',
       `id int, email text, name text, subscription_plan "SubscriptionPlan", last_login_at timestamptz`,
       users,
+      rows('users', users.length),
     );
     await insertJson(
       tx,
       'application (job_id, user_id, status, created_at)',
       `job_id int, user_id int, status "ApplicationStatus", created_at timestamptz`,
       applications,
+      rows('applications', applications.length),
       5000,
     );
     // Explicit ids above: move the sequences past them.
@@ -139,16 +159,29 @@ export async function isEmpty(db: Database): Promise<boolean> {
   return (await db.prisma.job.count()) === 0 && (await db.prisma.company.count()) === 0;
 }
 
-/** Demo data plus its similar-jobs lists. Refuses to write into a database that has jobs. */
-export async function seed(db: Database, size?: SeedSize): Promise<void> {
+/**
+ * Demo data plus its similar-jobs lists and search terms, saying how far it has got through
+ * `onProgress`. Refuses to write into a database that has jobs.
+ */
+export async function seed(db: Database, size: SeedSize = DEMO_SIZE, onProgress: OnSeedProgress = () => {}): Promise<void> {
   if (!(await isEmpty(db))) throw new Error('the database already has jobs or companies: refusing to seed over them');
-  await seedDemo(db.raw, size);
+  await seedDemo(db.raw, size, Date.now(), onProgress);
+  // One statement each, or nearly: they report a start and an end.
+  onProgress({ step: 'similar jobs', done: 0, total: size.jobs });
   await rebuildAllSimilar(db.prisma);
+  onProgress({ step: 'similar jobs', done: size.jobs, total: size.jobs });
+  onProgress({ step: 'search terms', done: 0, total: 1 });
   await refreshSearchTerms(db.prisma, { minAgeS: 0 });
+  onProgress({ step: 'search terms', done: 1, total: 1 });
 }
 
 /** Rows per table, for what a seed or an import reports. */
 export async function tableCounts(db: Database) {
-  const [jobs, companies, applications] = await Promise.all([db.prisma.job.count(), db.prisma.company.count(), db.prisma.application.count()]);
-  return { jobs, companies, applications };
+  const [jobs, companies, users, applications] = await Promise.all([
+    db.prisma.job.count(),
+    db.prisma.company.count(),
+    db.prisma.user.count(),
+    db.prisma.application.count(),
+  ]);
+  return { jobs, companies, users, applications };
 }

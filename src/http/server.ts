@@ -3,7 +3,8 @@ import cluster from 'node:cluster';
 import type { Config } from '../config';
 import { createCors } from './cors';
 import type { Database } from '../db/database';
-import { isEmpty, seed } from '../data/seed';
+import { isEmpty, seed, tableCounts } from '../data/seed';
+import { seedReporter, seedSummary } from '../data/seed-progress';
 import { migrate, openConfiguredDatabase } from '../db/open';
 import { openCacheStore } from '../cache/store';
 import { invalidator } from '../cache/tags';
@@ -100,8 +101,17 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   }
   // The embedded database is a demo: give it data on first start. A real one is seeded on demand.
   if (!config.DATABASE_URL && config.SEED_ON_EMPTY && (await isEmpty(db))) {
-    log.info('empty embedded database: seeding demo data (once; takes a few seconds)');
-    await seed(db);
+    log.info('empty embedded database: seeding demo data (once)');
+    // How far it has got: a line rewritten on a terminal's stderr, else a few log entries.
+    const started = Date.now();
+    const progress = seedReporter(process.stderr, (line) => log.info(line));
+    try {
+      await seed(db, undefined, progress.onProgress);
+    } finally {
+      progress.stop();
+    }
+    const counts = await tableCounts(db);
+    log.info({ ...counts, ms: Date.now() - started }, seedSummary(counts, Date.now() - started));
   }
   const warn = warnTo(log);
   // With the database: an invalidation lost while Redis is unreachable is kept there, so every
