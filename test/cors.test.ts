@@ -25,7 +25,7 @@ const granted = (origin: string) => ({
   'access-control-allow-credentials': 'true',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
   'access-control-allow-headers': 'accept, authorization, content-type, x-request-id',
-  'access-control-expose-headers': 'retry-after, x-request-id',
+  'access-control-expose-headers': 'retry-after, x-request-id, ratelimit, ratelimit-policy',
   'access-control-max-age': '600',
   vary: 'Origin',
 });

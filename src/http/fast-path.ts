@@ -44,7 +44,7 @@ function responseType(accept: string | undefined): string | undefined {
  * small cache read (see ResponseCache) and a write of the stored JSON text, not the
  * GraphQL pipeline. What the pipeline does for every request is done here too for hits: the
  * rate limit's charge, the request id, metrics and the log line; the response is the one Yoga
- * would send, CORS headers included. Anything else (a miss, a mutation, a bad token, a
+ * would send, CORS and RateLimit headers included. Anything else (a miss, a mutation, a bad token, a
  * document this path does not know, a limit reached) is left to Yoga. The body is read before
  * (bounded, see gateway.ts).
  */
@@ -99,10 +99,11 @@ export function createFastPath(options: FastPathOptions) {
       (req as IncomingMessage & { [LOOKED_UP]?: string })[LOOKED_UP] = opKey;
       return false;
     }
+    let budget: Record<string, string> = {};
     if (limiter) {
-      const forwarded = req.headers['x-forwarded-for'];
-      const verdict = await limiter.take(limiter.clientOf(Array.isArray(forwarded) ? forwarded.join(',') : forwarded, req, viewer?.userId ?? null), 1);
+      const verdict = await limiter.arrive(req, viewer?.userId ?? null);
       if (!verdict.allowed) return false; // Yoga's path answers 429 with its headers
+      budget = limiter.headers(verdict.budget);
     }
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -112,6 +113,7 @@ export function createFastPath(options: FastPathOptions) {
       'content-length': Buffer.byteLength(body),
       'x-request-id': requestId,
       ...options.cors(req.headers.origin),
+      ...budget,
     });
     res.end(body);
     options.onHit({ operation: describeOperation({ query, operationName: operationName ?? undefined }).name, requestId, ms: performance.now() - at });

@@ -22,6 +22,7 @@ import { Admission, AT_CAPACITY } from '../ops/admission';
 import { useAdmission } from './plugins/admission';
 import { useMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
+import { useExport } from './plugins/export';
 import { createMetrics } from '../ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
 import { useJit } from './plugins/jit';
@@ -53,6 +54,7 @@ export type GatewayConfig = Pick<
   | 'QUEUE_TIMEOUT_MS'
   | 'CORS_ORIGINS'
   | 'CORS_MAX_AGE_S'
+  | 'EXPORT_MAX_ROWS'
 >;
 
 /** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
@@ -81,9 +83,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 const LINGER_MS = 2000;
 const LINGER_BYTES = 16 * 1024 * 1024;
 
-function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, cors: Record<string, string>) {
+function refuseBody(req: IncomingMessage, res: ServerResponse, limit: number, headers: Record<string, string>) {
   const body = JSON.stringify({ errors: [{ message: `The request body is larger than ${limit} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit } }] });
-  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...cors });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', ...headers });
   res.once('finish', () => {
     const socket = req.socket;
     // Node half-closes the socket after a `connection: close` response and destroys it once
@@ -129,6 +131,16 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     }
   };
   const manifest = readManifest();
+  // A query run on behalf of a request (CSV exports): its token, so its access and its budget.
+  const runAs = (query: string, variables: Record<string, unknown>, request: Request): Promise<Response> =>
+    Promise.resolve(
+      yoga.fetch('http://gateway.internal/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: request.headers.get('authorization') ?? '' },
+        body: JSON.stringify({ query, variables }),
+        signal: request.signal,
+      }),
+    );
   const apqStore = config.APQ_ENABLED ? (services.responseCache?.store.keyv ?? memoryKeyv(10_000, 16 * 1024 * 1024)) : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -171,6 +183,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       useJit(),
       { onResponse: ({ response }) => cors.vary(response.headers) },
       useOpsEndpoints(services, metrics.registry),
+      useExport(runAs, viewerOf, config),
       // A token that is present but bad is refused before anything looks at the document: 401
       // UNAUTHENTICATED whatever was sent, not the trusted-documents refusal of an anonymous.
       { onParams: ({ request }) => void viewerOf(request) },
@@ -209,18 +222,34 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   // (Yoga's abort signal only hears of a close that happens after it is called).
   const overloaded = JSON.stringify({ errors: [{ message: AT_CAPACITY, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   const overloadedLength = String(Buffer.byteLength(overloaded));
+  // The answers written here (413, the early 503) are charged the arrival point Yoga's path
+  // charges every request, and say what is left, as every /graphql answer does.
+  const limiter = services.rateLimiter;
+  const budgetOf = async (req: IncomingMessage): Promise<Record<string, string>> => {
+    if (!limiter) return {};
+    let userId: number | null = null;
+    try {
+      userId = viewerFromHeader(req.headers.authorization ?? null, config.JWT_SECRET)?.userId ?? null;
+    } catch {
+      // A bad token is charged to its address, as on Yoga's path.
+    }
+    return limiter.headers((await limiter.arrive(req, userId)).budget);
+  };
   const execute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     if (req.socket.destroyed) return admission.gone();
     // Yoga would shed it after parsing and validating it: shed it first, for the same answer.
     if (admission.full()) {
       admission.shedEarly();
-      const headers = {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': overloadedLength,
-        'retry-after': '1',
-        ...cors.headers(req.headers.origin),
-      };
-      return void res.writeHead(503, headers).end(overloaded);
+      return void budgetOf(req).then((budget) => {
+        const headers = {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': overloadedLength,
+          'retry-after': '1',
+          ...cors.headers(req.headers.origin),
+          ...budget,
+        };
+        res.writeHead(503, headers).end(overloaded);
+      });
     }
     (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
     void yoga(req, res);
@@ -237,7 +266,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
             { status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES },
             'request body too large',
           );
-          return refuseBody(req, res, config.MAX_BODY_BYTES, cors.headers(req.headers.origin));
+          return void budgetOf(req).then((budget) => refuseBody(req, res, config.MAX_BODY_BYTES, { ...cors.headers(req.headers.origin), ...budget }));
         }
         if (!fastPath) return execute(req, res, body);
         fastPath(req, res, body).then(

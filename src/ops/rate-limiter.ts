@@ -5,7 +5,17 @@ import type { RedisConnection } from '../redis';
 
 export type RateLimitConfig = Pick<Config, 'RATE_LIMIT_POINTS' | 'RATE_LIMIT_WINDOW_S' | 'TRUST_PROXY_HOPS' | 'CACHE_PREFIX' | 'CACHE_TIMEOUT_MS'>;
 
-export type Verdict = { allowed: true } | { allowed: false; retryAfterS: number };
+/** What is left of a client's budget after a charge: points, and seconds until the window ends. */
+export interface Budget {
+  remaining: number;
+  resetS: number;
+}
+
+/** `budget` is null when it is unknown: nothing was charged, or the store failed. */
+export type Verdict = ({ allowed: true } | { allowed: false; retryAfterS: number }) & { budget: Budget | null };
+
+/** The name of the one policy in the RateLimit fields; its unit is query-cost points. */
+export const RATE_LIMIT_POLICY = 'query-cost';
 
 /**
  * A fixed window of RATE_LIMIT_POINTS query-cost points per client per RATE_LIMIT_WINDOW_S.
@@ -31,7 +41,7 @@ export class RateLimiter {
 
   /** Spends `points` of `client`'s budget. */
   async take(client: string, points: number): Promise<Verdict> {
-    if (points <= 0) return { allowed: true };
+    if (points <= 0) return { allowed: true, budget: null };
     let timer: NodeJS.Timeout | undefined;
     try {
       const consumed = this.limiter.consume(client, points);
@@ -46,22 +56,39 @@ export class RateLimiter {
               this.config.CACHE_TIMEOUT_MS,
             )),
         );
-      await (late ? Promise.race([consumed, late]) : consumed);
+      const res = await (late ? Promise.race([consumed, late]) : consumed);
       this.failing = false;
-      return { allowed: true };
+      return { allowed: true, budget: { remaining: res.remainingPoints, resetS: Math.max(0, Math.ceil(res.msBeforeNext / 1000)) } };
     } catch (err) {
       if (err instanceof RateLimiterRes) {
         this.counts.limited += 1;
-        return { allowed: false, retryAfterS: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+        const retryAfterS = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+        // The same instant as Retry-After: the draft wants Retry-After no earlier than the window's end.
+        return { allowed: false, retryAfterS, budget: { remaining: 0, resetS: retryAfterS } };
       }
       // Said once per outage, counted every time.
       if (!this.failing) this.log('rate limiter: store failed, letting requests through until it recovers', err);
       this.failing = true;
       this.counts.storeErrors += 1;
-      return { allowed: true };
+      return { allowed: true, budget: null };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers-11) for a response whose
+   * request left `budget`: `RateLimit-Policy: "query-cost";q=<points>;w=<window s>` always, and
+   * `RateLimit: "query-cost";r=<remaining>;t=<s until the window ends>` when the budget is known.
+   * The unit is query-cost points, not requests: the draft's `qu` registry has no such unit, so
+   * the policy's name says it and `qu` is left out. With the store failing the request was let
+   * through uncounted; `RateLimit` is then left out rather than claim a budget nobody counted.
+   */
+  headers(budget: Budget | null): Record<string, string> {
+    return {
+      'ratelimit-policy': `"${RATE_LIMIT_POLICY}";q=${this.config.RATE_LIMIT_POINTS};w=${this.config.RATE_LIMIT_WINDOW_S}`,
+      ...(budget ? { ratelimit: `"${RATE_LIMIT_POLICY}";r=${budget.remaining};t=${budget.resetS}` } : {}),
+    };
   }
 
   /**
@@ -80,6 +107,12 @@ export class RateLimiter {
       if (chain.length) return `ip:${chain[Math.max(0, chain.length - hops)]}`;
     }
     return `ip:${req?.socket?.remoteAddress ?? 'unknown'}`;
+  }
+
+  /** Charges a request its arrival point, on the Node request (for answers written before Yoga). */
+  arrive(req: IncomingMessage, userId: number | null): Promise<Verdict> {
+    const forwarded = req.headers['x-forwarded-for'];
+    return this.take(this.clientOf(Array.isArray(forwarded) ? forwarded.join(',') : forwarded, req, userId), 1);
   }
 
   /** Resolves once the store accepts commands (until then, requests are let through). */

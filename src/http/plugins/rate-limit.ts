@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../../auth/viewer';
 import type { RequestContext as Context } from '../context';
-import type { RateLimiter, Verdict } from '../../ops/rate-limiter';
+import type { Budget, RateLimiter, Verdict } from '../../ops/rate-limiter';
 import { executionCost } from './query-limits';
 
 const rateLimited = (verdict: Extract<Verdict, { allowed: false }>) =>
@@ -17,9 +17,11 @@ const rateLimited = (verdict: Extract<Verdict, { allowed: false }>) =>
  * count too, and the rest of the query's cost (the same cost the complexity limit uses,
  * `first` multiplying) when it executes. A request refused before it executes costs only its
  * arrival point, and says why with its own code. Over budget: HTTP 429, Retry-After, RATE_LIMITED.
+ * Every response to a charged request says what is left after its last charge (RateLimit and
+ * RateLimit-Policy, see RateLimiter.headers), whatever its status.
  */
 export function useRateLimit(limiter: RateLimiter, viewerOf: (request: Request) => Viewer | null, endpoint = '/graphql'): Plugin<Context> {
-  const arrivals = new WeakMap<Request, { client: string; verdict: Promise<Verdict> }>();
+  const arrivals = new WeakMap<Request, { client: string; verdict: Promise<Verdict>; charged?: Budget | null }>();
   return {
     onRequest({ request, url, serverContext }) {
       if (url.pathname !== endpoint) return;
@@ -43,7 +45,15 @@ export function useRateLimit(limiter: RateLimiter, viewerOf: (request: Request) 
       const cost = client && executionCost(args, ctx);
       if (!client || !cost) return;
       const verdict = await limiter.take(client, cost - 1);
+      if (cost > 1) arrivals.get(ctx.request)!.charged = verdict.budget;
       if (!verdict.allowed) setResultAndStopExecution({ errors: [rateLimited(verdict)] });
+    },
+    async onResponse({ request, response }) {
+      const arrival = arrivals.get(request);
+      if (!arrival) return;
+      // The later charge's count, when there was one (null if its store failed: then unknown).
+      const budget = arrival.charged !== undefined ? arrival.charged : (await arrival.verdict).budget;
+      for (const [name, value] of Object.entries(limiter.headers(budget))) response.headers.set(name, value);
     },
   };
 }
