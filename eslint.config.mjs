@@ -5,7 +5,10 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.bench-build/', '.bench/', '.test-results/', 'coverage/', 'src/generated/', 'client/generated/'] },
+  // test/helpers/*.cjs: loaders jest requires untransformed (the code they load is TypeScript, linted).
+  {
+    ignores: ['node_modules/', 'dist/', '.bench-build/', '.bench/', '.test-results/', 'coverage/', 'src/generated/', 'client/generated/', 'test/helpers/*.cjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

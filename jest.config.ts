@@ -10,6 +10,8 @@ const config: Config = {
   // Each test file copies a migrated, seeded template database: seconds, not minutes.
   testTimeout: 60_000,
   maxWorkers: 2,
+  // After the summary: each skipped test and why (see test/helpers/skip.ts).
+  reporters: ['default', '<rootDir>/test/helpers/skip-reporter.cjs'],
 };
 
 export default config;

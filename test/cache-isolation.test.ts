@@ -8,9 +8,10 @@ import { connectRedis } from '../src/redis';
 import { hasRedisServer, OwnRedis, quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { testGateway, tokenFor } from './helpers/gateway';
+import { describeIf } from './helpers/skip';
 
 // Two deployments (own databases, own CACHE_PREFIX) on one Redis: they must share nothing.
-const describeRedis = hasRedisServer() ? describe : describe.skip;
+const describeRedis = describeIf(hasRedisServer(), 'needs redis-server (/usr/bin/redis-server)');
 if (!hasRedisServer()) console.warn('Skipping the cache isolation tests: no /usr/bin/redis-server on this machine.');
 
 const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;

@@ -12,6 +12,7 @@ import { emptyAndClose, hasRedisServer, makeCache, OwnRedis, quiet } from './hel
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
 import { testGateway, tokenFor, type GqlOptions, type GqlResponse } from './helpers/gateway';
+import { describeIf } from './helpers/skip';
 
 const HEADLINE = `{ jobs(first: 50) { edges { node { id title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;
@@ -151,8 +152,7 @@ describe(`response cache (${process.env.REDIS_URL ? 'Redis' : 'in memory'})`, ()
   });
 });
 
-const describeRedis = hasRedisServer() ? describe : describe.skip;
-if (!hasRedisServer()) console.warn('Skipping the Redis failure tests: no /usr/bin/redis-server on this machine.');
+const describeRedis = describeIf(hasRedisServer(), 'needs redis-server (/usr/bin/redis-server)');
 
 describeRedis('response cache on a Redis that fails', () => {
   const redis = new OwnRedis();

@@ -1,16 +1,13 @@
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { TEST_JWT_SECRET, tokenFor } from './helpers/gateway';
 import { startGateway, type GatewayProcess } from './helpers/process';
+import { describeIf } from './helpers/skip';
 import { pgUrl, uniqueName, withDatabase } from './helpers/template';
 
 // Workers share what they must through PostgreSQL and Redis, so this runs where both are
 // (CI's second pass sets TEST_DATABASE_URL and REDIS_URL).
 const shared = pgUrl() && process.env.REDIS_URL;
-const describeShared = shared ? describe : describe.skip;
-if (!shared)
-  console.warn(
-    'cluster.test.ts: the two-worker tests are skipped: they need TEST_DATABASE_URL and REDIS_URL (several processes cannot share an embedded database)',
-  );
+const describeShared = describeIf(shared, 'needs TEST_DATABASE_URL and REDIS_URL: several processes cannot share an embedded database');
 
 let db: TestDatabase;
 let gateway: GatewayProcess;

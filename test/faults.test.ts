@@ -11,14 +11,14 @@ import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
 import { TEST_JWT_SECRET, testGateway, tokenFor } from './helpers/gateway';
 import { startGateway, type GatewayProcess } from './helpers/process';
 import { pgUrl, uniqueName } from './helpers/template';
+import { describeIf } from './helpers/skip';
 
 // Breaking the database under the gateway, on purpose: connections terminated by the server,
 // a database unreachable or hanging, a connection dying under a mutation or an import. These
 // need a real PostgreSQL (and a Redis server of their own); on embedded PGlite there is no
 // connection to lose.
 const ready = !!pgUrl() && hasRedisServer();
-const describeFaults = ready ? describe : describe.skip;
-if (!ready) console.warn('faults.test.ts: skipped: the fault-injection tests need TEST_DATABASE_URL (a real PostgreSQL) and redis-server');
+const describeFaults = describeIf(ready, 'needs TEST_DATABASE_URL (a real PostgreSQL) and redis-server; on PGlite there is no connection to lose');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WORDS = ['engineer', 'nurse', 'python', 'sales', 'data', 'manager', 'react', 'analyst', 'remote', 'senior', 'java', 'designer'];

@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
+import { describeIf } from './helpers/skip';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '../.test-results/graphiql.png');
 const suite = useGatewaySuite();
 
-const describeBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+const describeBrowser = describeIf(existsSync(CHROMIUM), `needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
 if (!existsSync(CHROMIUM)) console.warn(`Skipping the GraphiQL browser test: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium).`);
 
 describeBrowser('GraphiQL in a real browser', () => {

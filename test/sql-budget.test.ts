@@ -1,6 +1,7 @@
 import { countAtDriver } from './helpers/driver-count';
 import { openDatabase } from '../src/db/database';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
+import { itIf } from './helpers/skip';
 
 const HEADLINE = `{ jobs(first: 50) { edges { node { title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;
@@ -77,7 +78,7 @@ describe('SQL budget per request', () => {
   });
 
   // Named statements are pg's: PGlite has no pool to keep them in.
-  const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
+  const onPostgres = itIf(process.env.TEST_DATABASE_URL, 'runs on PostgreSQL (TEST_DATABASE_URL): PGlite has no pool to keep named statements in');
   onPostgres('with DATABASE_NAMED_STATEMENTS, prepares the data layer’s statements once per connection, never a search', async () => {
     const db = await openDatabase({ url: suite.db.url!, poolSize: 1, namedStatements: true });
     try {

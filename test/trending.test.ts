@@ -2,6 +2,7 @@ import { invalidator } from '../src/cache/tags';
 import { TrendingRefresher } from '../src/trending/refresher';
 import { makeCache } from './helpers/cache';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
+import { itIf } from './helpers/skip';
 
 // Trending windows kept precomputed in the background (src/data/trending.ts): read from a small
 // table while fresh, computed live otherwise, and the same answer either way once refreshed.
@@ -89,7 +90,7 @@ describe('trending, precomputed', () => {
   });
 
   // PGlite runs one transaction at a time anyway: the lock matters between PostgreSQL clients.
-  const onPostgres = process.env.TEST_DATABASE_URL ? it : it.skip;
+  const onPostgres = itIf(process.env.TEST_DATABASE_URL, 'runs on PostgreSQL (TEST_DATABASE_URL): PGlite runs one transaction at a time');
   onPostgres('leaves a window another instance is refreshing to it', async () => {
     await suite.db.raw.query("UPDATE trending_window SET computed_at = now() - interval '1 hour'");
     const [{ at }] = await suite.db.raw.query<{ at: Date }>('SELECT computed_at AS at FROM trending_window WHERE days = 7');

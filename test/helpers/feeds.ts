@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { describeIf } from './skip';
 
 /** The real job feeds (../shared/data/jobs beside the checkout); never copied into the repo. */
 export const FEEDS = resolve(__dirname, '../../../shared/data/jobs');
@@ -8,8 +9,5 @@ export const LINKEDIN = resolve(FEEDS, 'linkedin-2023');
 
 /** `describe` when the feeds are present; otherwise the block is skipped, saying why. */
 export function describeWithFeeds(name: string, fn: () => void) {
-  if (existsSync(GLASSDOOR) && existsSync(LINKEDIN)) return describe(name, fn);
-
-  console.warn(`Skipping "${name}": the real job feeds are not at ${FEEDS}.`);
-  return describe.skip(name, fn);
+  return describeIf(existsSync(GLASSDOOR) && existsSync(LINKEDIN), `the real job feeds are not at ${FEEDS}`)(name, fn);
 }
