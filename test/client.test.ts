@@ -55,6 +55,28 @@ describe('the example integrator program', () => {
     expect(stdout).toContain(`- ${top.title} at ${top.company.name}`);
     expect(stdout).toMatch(/Similar:\n- .+ at .+/);
     expect(stdout).toMatch(/Trending: .+ \(\d+\)/);
-    expect(stdout).toContain(`${user.name}: ${await suite.db.prisma.application.count({ where: { userId: user.id } })} applications`);
+    const mine = await suite.db.prisma.application.count({ where: { userId: user.id } });
+    expect(stdout).toContain(`${user.name}: ${mine} application${mine === 1 ? '' : 's'}\n`);
+    expect(stdout).not.toMatch(/\b1 (applications|jobs)\b/);
+  }, 60_000);
+
+  it('says in one line that the gateway is unreachable and how to start it, and exits 1', async () => {
+    // A port nothing listens on: taken, then released.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const gatewayUrl = `http://127.0.0.1:${port}/graphql`;
+    const failed = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'examples/integrator.ts')], {
+      env: { ...process.env, NODE_OPTIONS: '', GATEWAY_URL: gatewayUrl },
+    }).then(
+      () => null,
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toBe('');
+    expect(failed?.stderr.trim().split('\n')).toEqual([
+      `The gateway at ${gatewayUrl} is unreachable (ECONNREFUSED): start it with \`npm start\`, or set GATEWAY_URL to where it runs.`,
+    ]);
   }, 60_000);
 });
