@@ -1,4 +1,4 @@
-import { describeIf, itIf } from './helpers/skip';
+import { itIf, skipLabel } from './helpers/skip';
 import { render, skippedByReason } from './helpers/skip-report';
 
 /** jest's aggregated results, as much of them as the reporter reads. */
@@ -37,13 +37,16 @@ describe('the skip reporter', () => {
   });
 });
 
-// The helpers themselves: the skipped variant carries its reason in the name jest reports.
-describeIf(false, 'a reason the reporter shows')('a block that never runs', () => {
-  it('is reported as skipped with its reason', () => {
-    throw new Error('must not run');
-  });
-});
 describe('describeIf and itIf', () => {
+  it('name a skipped test with its reason, as the reporter reads it', () => {
+    const name = skipLabel('GraphiQL in Chromium', 'needs Chromium at /usr/bin/chromium');
+    const found = skippedByReason(
+      { testResults: [{ testFilePath: '/repo/test/x.test.ts', testResults: [{ status: 'pending', ancestorTitles: [name], title: 'runs' }] }] },
+      '/repo',
+    );
+    expect(found).toEqual([{ reason: 'needs Chromium at /usr/bin/chromium', file: 'test/x.test.ts', tests: 1 }]);
+  });
+
   itIf(true, 'unused')('run the block or test when the condition holds', () => {
     expect(expect.getState().currentTestName).toBe('describeIf and itIf run the block or test when the condition holds');
   });

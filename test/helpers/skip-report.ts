@@ -34,7 +34,7 @@ export function skippedByReason(results: Results, rootDir = process.cwd()): Skip
 export function render(groups: SkippedGroup[]): string {
   if (!groups.length) return '';
   const total = groups.reduce((n, g) => n + g.tests, 0);
-  return `\nSkipped tests (${total}), and why:\n${groups.map((g) => `  ${g.file}: ${g.tests} skipped: ${g.reason}`).join('\n')}\n\n`;
+  return `\nSkipped tests (${total}), and why:\n${groups.map((g) => `  ${g.file}: ${g.tests} skipped: ${g.reason}`).join('\n')}\n`;
 }
 
 export default class SkipReporter {
