@@ -26,13 +26,15 @@ export const ROLES: { title: string; skills: string[]; base: number }[] = [
   { title: 'Sales Representative', skills: ['Negotiation', 'CRM', 'Salesforce', 'Prospecting'], base: 65_000 },
 ];
 
+// Each level's title word, and its share of the postings (out of 100): interns are a few per
+// cent of a real job board, and every intern posting is an internship (see seed.ts).
 export const LEVELS = [
-  { prefix: 'Intern', level: 'INTERN', factor: 0.35 },
-  { prefix: 'Junior', level: 'ENTRY', factor: 0.7 },
-  { prefix: '', level: 'MID', factor: 1 },
-  { prefix: 'Senior', level: 'SENIOR', factor: 1.3 },
-  { prefix: 'Lead', level: 'LEAD', factor: 1.5 },
-  { prefix: 'Principal', level: 'EXECUTIVE', factor: 1.8 },
+  { prefix: 'Intern', level: 'INTERN', factor: 0.35, weight: 6 },
+  { prefix: 'Junior', level: 'ENTRY', factor: 0.7, weight: 18 },
+  { prefix: '', level: 'MID', factor: 1, weight: 32 },
+  { prefix: 'Senior', level: 'SENIOR', factor: 1.3, weight: 24 },
+  { prefix: 'Lead', level: 'LEAD', factor: 1.5, weight: 12 },
+  { prefix: 'Principal', level: 'EXECUTIVE', factor: 1.8, weight: 8 },
 ] as const;
 
 export const LOCATIONS: { city: string; state: string }[] = [

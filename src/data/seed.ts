@@ -20,7 +20,8 @@ export type OnSeedProgress = (p: SeedProgress) => void;
 
 export const DEMO_SIZE: SeedSize = { companies: 220, jobs: 2400, users: 600, applications: 12_000 };
 
-const JOB_TYPES = ['FULL_TIME', 'FULL_TIME', 'FULL_TIME', 'PART_TIME', 'CONTRACT', 'INTERNSHIP', 'TEMPORARY', 'OTHER'];
+// INTERNSHIP is the intern level's job type, and only its: a "Senior" internship makes no sense.
+const JOB_TYPES = ['FULL_TIME', 'FULL_TIME', 'FULL_TIME', 'PART_TIME', 'CONTRACT', 'TEMPORARY', 'OTHER'];
 const PLANS = ['FREE', 'FREE', 'BASIC', 'PREMIUM', 'ENTERPRISE'];
 const DAY = 86_400_000;
 
@@ -38,6 +39,11 @@ export function rng(seed: number) {
     next,
     int: (n: number) => Math.floor(next() * n),
     pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)],
+    /** One of `xs`, each as likely as its `weight` (one draw, like `pick`). */
+    weighted: <T extends { weight: number }>(xs: readonly T[]) => {
+      let x = next() * xs.reduce((sum, w) => sum + w.weight, 0);
+      return xs.find((w) => (x -= w.weight) < 0) ?? xs[xs.length - 1];
+    },
   };
 }
 
@@ -63,7 +69,7 @@ export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Da
   }));
   const jobs = Array.from({ length: size.jobs }, (_, i) => {
     const role = r.pick(ROLES);
-    const level = r.pick(LEVELS);
+    const level = r.weighted(LEVELS);
     const place = r.pick(LOCATIONS);
     const remote = r.next() < 0.25;
     const skills = role.skills.filter(() => r.next() < 0.7);
