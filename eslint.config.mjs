@@ -7,7 +7,18 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   // test/helpers/*.cjs: loaders jest requires untransformed (the code they load is TypeScript, linted).
   {
-    ignores: ['node_modules/', 'dist/', '.bench-build/', '.bench/', '.test-results/', 'coverage/', 'src/generated/', 'client/generated/', 'test/helpers/*.cjs'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'examples/web/dist/',
+      '.bench-build/',
+      '.bench/',
+      '.test-results/',
+      'coverage/',
+      'src/generated/',
+      'client/generated/',
+      'test/helpers/*.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
