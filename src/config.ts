@@ -77,6 +77,7 @@ const EnvSchema = z.object({
     }),
   TRENDING_REFRESH_S: int(1, 15, 3600),
   SEARCH_TERMS_REFRESH_S: int(1, 60, 86_400),
+  EXPORT_MAX_ROWS: int(1, 100_000, 10_000_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   QUERY_MAX_DEPTH: int(1, 12),
