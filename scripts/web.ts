@@ -4,7 +4,7 @@
 // this machine's, the gateway is started too, as `npm start` would (its development default,
 // CORS_ORIGINS=*, lets the page call it). Ctrl-C stops whatever this started.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = join(__dirname, '..');
 const gatewayUrl = process.env.VITE_GATEWAY_URL ?? `http://localhost:${process.env.PORT ?? 4000}/graphql`;
@@ -43,7 +43,9 @@ async function main() {
     }
   }
   console.error(`Gateway: ${gatewayUrl}`);
-  run([join(root, 'node_modules/vite/bin/vite.js')], join(root, 'examples/web'), { VITE_GATEWAY_URL: gatewayUrl });
+  const web = join(root, 'examples/web');
+  const vite = join(dirname(require.resolve('vite/package.json', { paths: [web] })), 'bin/vite.js');
+  run([vite], web, { VITE_GATEWAY_URL: gatewayUrl });
 }
 
 main().catch((err: Error) => {

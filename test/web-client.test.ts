@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { dirname, extname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { readManifest } from '../src/http/plugins/documents';
@@ -27,6 +27,9 @@ if (!existsSync(CHROMIUM)) console.warn(`Skipping the web client browser test: n
 
 const manifest = readManifest();
 const operationOf = new Map(Object.entries(manifest).map(([id, text]) => [id, /^(?:query|mutation) (\w+)/.exec(text)![1]]));
+
+/** Vite's command, wherever npm put the workspace's Vite. */
+const viteBin = () => join(dirname(require.resolve('vite/package.json', { paths: [WEB] })), 'bin/vite.js');
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
 
@@ -77,14 +80,10 @@ describeBrowser('The reference web client in a real browser, on another origin t
     gatewayUrl = gateway.url;
     // Vite's CLI in a child process (Vite is ESM; jest runs this file as CommonJS), the
     // gateway's address baked in as the README says.
-    await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', build, '--emptyOutDir', '--logLevel', 'warn'],
-      {
-        cwd: WEB,
-        env: { ...process.env, VITE_GATEWAY_URL: gatewayUrl, NODE_OPTIONS: '' },
-      },
-    );
+    await promisify(execFile)(process.execPath, [viteBin(), 'build', '--outDir', build, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: WEB,
+      env: { ...process.env, VITE_GATEWAY_URL: gatewayUrl, NODE_OPTIONS: '' },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
