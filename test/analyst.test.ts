@@ -184,7 +184,9 @@ describe('application funnel', () => {
     expect(history.map((h) => h.status)).toEqual(['SUBMITTED', 'REVIEWING', 'INTERVIEWING', 'OFFERED', 'HIRED']);
 
     // Known durations, written over the recorded instants.
-    const t0 = Date.parse('2026-11-01T00:00:00Z');
+    // In the past, from when the applications were made: the history stays a possible one.
+    const t0 = Date.now() - 100 * 3600_000;
+    await prisma().application.updateMany({ where: { id: { in: [hired, rejected, withdrawn].map(Number) } }, data: { createdAt: new Date(t0) } });
     const at = async (id: string, status: string, hours: number) =>
       prisma().applicationStatusChange.update({
         where: { applicationId_status: { applicationId: Number(id), status: status as never } },
@@ -227,6 +229,24 @@ describe('application funnel', () => {
       REJECTED: [1, 1],
       WITHDRAWN: [1, 30],
     });
+  });
+});
+
+describe('the demo data’s history', () => {
+  it('moves forward in time, never ahead of now, and gives every step of the funnel a duration', async () => {
+    const out = await prisma().$queryRaw<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM application_status_change c JOIN application a ON a.id = c.application_id
+      WHERE c.changed_at < a.created_at OR c.changed_at > now() OR (c.status = 'SUBMITTED' AND c.changed_at <> a.created_at)`;
+    expect(out[0].n).toBe(0);
+    const missing = await prisma().$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM application a
+      WHERE NOT EXISTS (SELECT 1 FROM application_status_change c WHERE c.application_id = a.id AND c.status = a.status)`;
+    expect(missing[0].n).toBe(0);
+    const res = await gql('{ jobStats { applicationFunnel { applications steps { status reached medianHoursFromPrevious } } } }', {}, analyst);
+    const steps = Object.fromEntries(res.data.jobStats.applicationFunnel.steps.map((s: any) => [s.status, s]));
+    for (const s of ['REVIEWING', 'INTERVIEWING', 'REJECTED']) expect(steps[s].medianHoursFromPrevious).toBeGreaterThan(1);
+    expect(steps.SUBMITTED.reached).toBe(res.data.jobStats.applicationFunnel.applications);
+    expect(steps.REVIEWING.reached).toBeGreaterThan(steps.INTERVIEWING.reached);
   });
 });
 

@@ -123,6 +123,8 @@ export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Da
     });
   }
 
+  const history = statusHistory(applications as SeededApplication[], now);
+
   const rows = (step: SeedProgress['step'], total: number) => (done: number) => onProgress({ step, done, total });
   await raw.transaction(async (tx) => {
     await insertJson(
@@ -154,11 +156,63 @@ export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Da
       rows('applications', applications.length),
       5000,
     );
+    // Over what the trigger recorded (submitted when created, the status when inserted).
+    for (let i = 0; i < history.length; i += 5000) {
+      await tx.query(
+        `INSERT INTO application_status_change (application_id, status, changed_at)
+           SELECT a.id, h.status, h.changed_at FROM jsonb_to_recordset($1::jsonb) AS h(job_id int, user_id int, status "ApplicationStatus", changed_at timestamptz)
+           JOIN application a USING (job_id, user_id)
+         ON CONFLICT (application_id, status) DO UPDATE SET changed_at = EXCLUDED.changed_at`,
+        [JSON.stringify(history.slice(i, i + 5000))],
+      );
+    }
+    await tx.query(`UPDATE application a SET updated_at = h.last FROM (SELECT application_id, max(changed_at) AS last FROM application_status_change GROUP BY 1) h
+      WHERE h.application_id = a.id`);
     // Explicit ids above: move the sequences past them.
     for (const t of ['company', 'job', 'user', 'application']) {
       await tx.query(`SELECT setval(pg_get_serial_sequence('"${t}"', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM "${t}"), false)`);
     }
   });
+}
+
+interface SeededApplication {
+  job_id: number;
+  user_id: number;
+  status: string;
+  created_at: string;
+}
+
+/**
+ * The steps each demo application went through, hours apart, so that the analysts' funnel
+ * has durations to show: reviewed within days, interviewed within a week or two; a rejection
+ * comes after review or straight away. From its own generator, so the rest of the data set
+ * stays what it was.
+ */
+function statusHistory(applications: SeededApplication[], now: number) {
+  const r = rng(7);
+  const steps: Record<string, [string, number, number][]> = {
+    REVIEWING: [['REVIEWING', 12, 96]],
+    INTERVIEWING: [
+      ['REVIEWING', 12, 96],
+      ['INTERVIEWING', 48, 240],
+    ],
+  };
+  const history: { job_id: number; user_id: number; status: string; changed_at: string }[] = [];
+  for (const a of applications) {
+    const path =
+      a.status === 'REJECTED' ? [...(r.next() < 0.6 ? steps.REVIEWING : []), ['REJECTED', 24, 168] as [string, number, number]] : (steps[a.status] ?? []);
+    const created = Date.parse(a.created_at);
+    const hours = path.map(([, min, max]) => min + r.int(max - min));
+    // Compressed into the time since the application was made: nothing happens in the future.
+    const total = hours.reduce((s, h) => s + h, 0);
+    const scale = Math.min(1, (now - created) / 3_600_000 / (total || 1)) * 0.95;
+    let at = created;
+    path.forEach(([status], i) => {
+      at += hours[i] * scale * 3_600_000;
+      history.push({ job_id: a.job_id, user_id: a.user_id, status, changed_at: new Date(at).toISOString() });
+    });
+  }
+  return history;
 }
 
 export async function isEmpty(db: Database): Promise<boolean> {
