@@ -109,6 +109,8 @@ describeBrowser('The reference web client in a real browser, on another origin t
   async function openClient() {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
+    // Every step takes well under a second here: a failure should not wait out the test's time.
+    page.setDefaultTimeout(15_000);
     const seen: Seen[] = [];
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
@@ -154,6 +156,18 @@ describeBrowser('The reference web client in a real browser, on another origin t
    */
   async function scenario(run: string, userId: number, userName: string) {
     const { page, seen, close } = await openClient();
+    try {
+      return await steps(run, page, seen, userId, userName);
+    } catch (err) {
+      // A wait that timed out says little: say what the page reported (a CORS refusal, say).
+      await page.screenshot({ path: join(RESULTS, `web-client-${run}-failed.png`) }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\nThe page reported: ${JSON.stringify(consoleErrors, null, 1)}`, { cause: err });
+    } finally {
+      await close();
+    }
+  }
+
+  async function steps(run: string, page: Page, seen: Seen[], userId: number, userName: string) {
     // The home page: the newest jobs and trending.
     await page.locator('[data-testid="list-status"]:not([data-pages="0"])').waitFor();
     await page.getByTestId('trending').getByRole('listitem').first().waitFor();
@@ -229,7 +243,6 @@ describeBrowser('The reference web client in a real browser, on another origin t
       .evaluateAll((els) =>
         els.map((e) => ({ operation: e.getAttribute('data-operation'), cache: e.getAttribute('data-cache'), sql: e.getAttribute('data-sql') })),
       );
-    await close();
     return { jobId, before, seen, shown, byIndex };
   }
 
