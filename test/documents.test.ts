@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { buildClientSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
+import { graphiqlTabs } from '../src/http/graphiql';
 import { readManifest } from '../src/http/plugins/documents';
+import { fromRoot } from '../src/paths';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import jwt from 'jsonwebtoken';
 import { TEST_JWT_SECRET, testGateway, tokenFor } from './helpers/gateway';
@@ -68,6 +72,84 @@ describe('trusted documents (the production default)', () => {
         expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
         expect(res.headers.get('www-authenticate')).toBe('Bearer');
       }
+    }
+  });
+});
+
+describe('GraphiQL for anyone in trusted mode: the schema and the published operations as text', () => {
+  let gql: ReturnType<typeof testGateway>['gql'];
+  beforeAll(() => {
+    ({ gql } = testGateway(db, { config: { TRUSTED_DOCUMENTS: true } }));
+  });
+  const refusedCode = async (query: string) => (await gql(query)).errors?.[0].extensions?.code;
+
+  it('lets an anonymous visitor introspect with the standard introspection query, in any spelling and with any of its options', async () => {
+    for (const query of [
+      getIntrospectionQuery(),
+      getIntrospectionQuery({
+        descriptions: false,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+        oneOf: true,
+      }),
+      // Reflowed, commented, fragments and fields in another order: the same document.
+      `# the docs pane\n${getIntrospectionQuery().replace(/\s+/g, ' ')}`,
+      getIntrospectionQuery()
+        .replace(/^ *kind\n( *)name\n/m, '$1name\n$1kind\n')
+        .split(/(?=fragment )/)
+        .reverse()
+        .join('\n'),
+    ]) {
+      const res = await gql<IntrospectionQuery>(query);
+      expect(res.errors).toBeUndefined();
+      expect(buildClientSchema(res.data!).getQueryType()?.getFields().jobs).toBeDefined();
+    }
+  });
+
+  it('refuses an anonymous visitor any other introspection, and arbitrary queries', async () => {
+    for (const query of [
+      '{ __schema { types { name } } }',
+      '{ __type(name: "Job") { fields { name } } }',
+      // What the exact-document rule is for: nested type { fields } grows exponentially with depth.
+      '{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }',
+      getIntrospectionQuery({ typeDepth: 30 }),
+      getIntrospectionQuery().replace('queryType {', 'queryType { fields { name } '),
+      `${getIntrospectionQuery()}\nquery Jobs { jobs(first: 1) { totalCount } }`,
+      '{ jobs(first: 1) { totalCount } }',
+    ])
+      expect(await refusedCode(query)).toBe('PERSISTED_QUERY_ONLY');
+    // And the limits still apply to the introspection it does allow.
+    const tight = testGateway(db, { config: { TRUSTED_DOCUMENTS: true, QUERY_MAX_TOKENS: 100 } });
+    const tooLong = await tight.gql(getIntrospectionQuery());
+    expect(tooLong.data).toBeUndefined();
+    expect(tooLong.errors?.length).toBe(1);
+  });
+
+  it('runs a published operation sent as its text, in any spelling, as the manifest document', async () => {
+    const file = readFileSync(fromRoot('client', 'operations', 'trending.graphql'), 'utf8');
+    const byId = await gql('', undefined, { body: { documentId: trendingId, variables: { days: 30, first: 3 } } });
+    const byText = await gql(file, { days: 30, first: 3 });
+    expect(byText.errors).toBeUndefined();
+    expect(byText.data).toEqual(byId.data);
+    expect((await gql(file.replace(/#.*\n/g, '').replace(/\s+/g, ' '), { days: 30, first: 3 })).data).toEqual(byId.data);
+    // Asking for more is another query.
+    expect(await refusedCode(file.replace('title', 'title description'))).toBe('PERSISTED_QUERY_ONLY');
+  });
+
+  it('offers GraphiQL tabs that run for an anonymous visitor, or say which token they need', async () => {
+    const tabs = graphiqlTabs(true);
+    expect(tabs[0].query).toMatch(/npm run token -- --user <your user id> --role ANALYST/);
+    expect(tabs[0].query).not.toMatch(/--role SEEKER/);
+    // One tab per published operation, the first with the welcome text.
+    expect(tabs.length).toBe(Object.keys(manifest).length);
+    for (const tab of tabs) {
+      const res = await gql(tab.query, 'variables' in tab ? (JSON.parse(tab.variables) as Record<string, unknown>) : undefined);
+      const codes = res.errors?.map((e) => e.extensions?.code) ?? [];
+      if (/^# SEEKER: needs a SEEKER token/.test(tab.query)) expect(codes).toEqual(['UNAUTHENTICATED']);
+      else if (/^# Needs \$after/.test(tab.query)) expect(codes).toEqual(['BAD_USER_INPUT']);
+      else expect(codes).toEqual([]);
     }
   });
 });

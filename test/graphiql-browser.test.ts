@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { readManifest } from '../src/http/plugins/documents';
 import { testGateway, useGatewaySuite } from './helpers/gateway';
 import { describeIf } from './helpers/skip';
 
@@ -55,5 +56,61 @@ describeBrowser('GraphiQL in a real browser', () => {
     // (blob: URLs are the page's own web workers.)
     expect(requests.filter((u) => !/^(blob:)?http:\/\/127\.0\.0\.1:/.test(u) && !u.startsWith('data:'))).toEqual([]);
     expect(requests.length).toBeGreaterThan(3);
+  }, 90_000);
+});
+
+// Production's trusted documents, opened by an anonymous visitor: the docs pane loads (the
+// standard introspection query runs for anyone) and the first tab is a published operation.
+describeBrowser('GraphiQL in a real browser, trusted documents, no token', () => {
+  let server: Server;
+  let browser: Browser;
+  beforeAll(async () => {
+    const { gateway } = testGateway(suite.db, { config: { TRUSTED_DOCUMENTS: true } });
+    server = createServer((req, res) => void gateway(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('loads the schema docs and runs the first tab without PERSISTED_QUERY_ONLY', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const answers: string[] = [];
+    page.on(
+      'response',
+      (r) =>
+        void (
+          r.request().method() === 'POST' &&
+          r.text().then(
+            (t) => answers.push(t),
+            () => undefined,
+          )
+        ),
+    );
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
+    await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click({ timeout: 30_000 });
+    const docs = page.locator('.graphiql-doc-explorer');
+    await docs.getByText('Query', { exact: true }).first().click({ timeout: 30_000 });
+    // The root type's fields, from the introspection: the schema did load.
+    await docs.getByText('jobs', { exact: true }).first().waitFor({ timeout: 30_000 });
+    expect(await page.getByText('Error fetching schema').count()).toBe(0);
+
+    await page.locator('.graphiql-execute-button').click({ timeout: 30_000 });
+    // What the first tab runs: the published JobSearch, with no variables (the newest jobs).
+    const [documentId] = Object.entries(readManifest()).find(([, text]) => text.startsWith('query JobSearch('))!;
+    const search = await suite.gql('', undefined, { body: { documentId } });
+    const title: string = search.data.jobs.edges[0].node.title;
+    await page.locator('.result-window').getByText(title, { exact: false }).first().waitFor({ timeout: 30_000 });
+    const result = (await page.locator('.result-window').innerText()).replace(/\u00a0/g, ' ');
+    expect(result).toContain(title);
+    expect(result).not.toContain('PERSISTED_QUERY_ONLY');
+    // The welcome text says how to get a token that runs anything else.
+    const editor = (await page.locator('.graphiql-query-editor').innerText()).replace(/\u00a0/g, ' ');
+    expect(editor).toContain('--role ANALYST');
+    expect(editor).not.toContain('--role SEEKER');
+    expect(answers.some((a) => a.includes('"__schema"'))).toBe(true);
+    expect(answers.filter((a) => a.includes('PERSISTED_QUERY_ONLY'))).toEqual([]);
   }, 90_000);
 });

@@ -12,7 +12,7 @@ import { createCors } from './cors';
 import { createContext, type RequestContext as Context } from './context';
 import type { Services } from '../services';
 import { isConnectionError } from '../db/connection-errors';
-import { EXAMPLE_QUERY, graphiqlTabs } from './graphiql';
+import { graphiqlTabs } from './graphiql';
 import { useDocuments, readManifest } from './plugins/documents';
 import { useErrorCodes } from './plugins/error-codes';
 import { useQueryLimits } from './plugins/query-limits';
@@ -32,8 +32,6 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
   /** The Node request handler: bodies read (bounded), cache hits answered before Yoga, everything else by Yoga. */
   serveNode(req: IncomingMessage, res: ServerResponse): void;
 };
-
-const tabs = graphiqlTabs();
 
 export type GatewayConfig = Pick<
   Config,
@@ -131,6 +129,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     }
   };
   const manifest = readManifest();
+  // The first tab runs for an anonymous visitor; in trusted mode only manifest operations do.
+  const tabs = graphiqlTabs(config.TRUSTED_DOCUMENTS);
   // A query run on behalf of a request (CSV exports): its token, so its access and its budget.
   const runAs = (query: string, variables: Record<string, unknown>, request: Request): Promise<Response> =>
     Promise.resolve(
@@ -151,7 +151,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     context: ({ request }) => createContext(services, viewerOf(request), limits, metrics.onBatch, request.signal),
     // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
     renderGraphiQL,
-    graphiql: { title: 'Chommie Gateway', defaultQuery: EXAMPLE_QUERY, defaultTabs: tabs },
+    graphiql: { title: 'Chommie Gateway', defaultQuery: tabs[0].query, defaultTabs: tabs },
     // Outside development, unexpected errors reach clients as "Unexpected error." with no
     // stack; what went wrong goes to the log.
     maskedErrors: {
@@ -188,7 +188,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       // UNAUTHENTICATED whatever was sent, not the trusted-documents refusal of an anonymous.
       { onParams: ({ request }) => void viewerOf(request) },
       // Documents by id first: everything after reads the query text.
-      ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore }),
+      ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore, maxTokens: config.QUERY_MAX_TOKENS }),
       ...(services.log ? [useRequestLog(services.log, config.SLOW_REQUEST_MS)] : []),
       useMetrics(metrics),
       // Before the rate limiter's cost charge: a request shed for overload is not charged its cost.

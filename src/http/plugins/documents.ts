@@ -5,6 +5,7 @@ import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Keyv } from 'keyv';
 import { fromRoot } from '../../paths';
+import { canonicalDocument, introspectionDocuments } from './document-forms';
 
 /** The manifest codegen writes: `sha256:<hex>` → document text. */
 export const MANIFEST_PATH = fromRoot('client', 'generated', 'persisted-documents.json');
@@ -29,15 +30,52 @@ export interface DocumentsOptions {
   manifest: Record<string, string>;
   /** Automatic persisted queries (registration by hash + query) when set; never in trusted mode. */
   apqStore: Keyv | null;
+  /** The token limit, applied to the texts looked at here before Yoga's parse does. */
+  maxTokens: number;
+}
+
+/**
+ * In trusted mode, the query texts anyone may send, for GraphiQL: a manifest document in any
+ * spelling (GraphiQL's tabs show the operation files, with comments and layout) is run as that
+ * manifest document, by its id; the standard introspection query (its docs pane) as graphql-js
+ * writes it (see introspectionDocuments). Either way the text that runs is the server's own,
+ * not the one sent, and every limit applies as to any request. Anything else is left to the
+ * lookup, which refuses it unless the viewer may run anything.
+ */
+function useTrustedTexts(options: DocumentsOptions, introspecting: WeakSet<Request>): Plugin {
+  const manifest = new Map<string, string>();
+  for (const [id, text] of Object.entries(options.manifest)) {
+    const form = canonicalDocument(text, Number.POSITIVE_INFINITY);
+    if (form) manifest.set(form, id);
+  }
+  let introspection: Map<string, string> | undefined;
+  return {
+    onParams({ request, params, setParams }) {
+      if (typeof params.query !== 'string' || documentIdOf(params) !== null || options.mayRunAnything(request)) return;
+      const form = canonicalDocument(params.query, options.maxTokens);
+      if (!form) return;
+      const id = manifest.get(form);
+      if (id) return setParams({ ...params, query: undefined, documentId: id } as GraphQLParams);
+      // Built on first use: 128 documents parsed and printed once.
+      const text = (introspection ??= introspectionDocuments()).get(form);
+      if (text) {
+        introspecting.add(request);
+        setParams({ ...params, query: text });
+      }
+    },
+  };
 }
 
 /**
  * Documents by id: the codegen manifest (trusted documents), and, outside trusted mode,
  * Automatic Persisted Queries registered by clients. In trusted mode an arbitrary query is
- * refused (ANALYST and ADMIN excepted, for GraphiQL), and nothing can be registered.
+ * refused (ANALYST and ADMIN excepted, for GraphiQL), and nothing can be registered; a
+ * manifest document sent as text, and the standard introspection query, run for anyone.
  */
 export function useDocuments(options: DocumentsOptions): Plugin[] {
   const apq = options.trusted ? null : options.apqStore;
+  // Requests whose query useTrustedTexts made the standard introspection: the lookup lets them run.
+  const introspecting = new WeakSet<Request>();
   const register: Plugin = {
     // Before the lookup below, so it sees only queries the client sent, not looked-up ones.
     async onParams({ params }) {
@@ -50,7 +88,7 @@ export function useDocuments(options: DocumentsOptions): Plugin[] {
     },
   };
   const lookup = usePersistedOperations({
-    allowArbitraryOperations: options.trusted ? options.mayRunAnything : true,
+    allowArbitraryOperations: options.trusted ? (request) => introspecting.has(request) || options.mayRunAnything(request) : true,
     extractPersistedOperationId: documentIdOf,
     getPersistedOperation: async (id) => options.manifest[id] ?? (apq ? ((await apq.get<string>(`apq:${id}`).catch(() => undefined)) ?? null) : null),
     customErrors: {
@@ -59,10 +97,10 @@ export function useDocuments(options: DocumentsOptions): Plugin[] {
       keyNotFound: { message: 'Must provide query string or documentId.', extensions: { code: 'BAD_REQUEST', http: { spec: true, status: 400 } } },
       persistedQueryOnly: {
         message:
-          'This gateway runs trusted documents only: send the documentId of an operation from the published manifest (ANALYST and ADMIN tokens may send any query).',
+          'This gateway runs trusted documents only: send the documentId of an operation from the published manifest, or its text as published (ANALYST and ADMIN tokens may send any query).',
         extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
       },
     },
   });
-  return [register, lookup as Plugin];
+  return [register, ...(options.trusted ? [useTrustedTexts(options, introspecting)] : []), lookup as Plugin];
 }
