@@ -51,7 +51,7 @@ export function App() {
       <header>
         <h1>Chommie</h1>
         <SearchBox
-          initial=""
+          initial={filter.search ?? ''}
           onSearch={(words, location) =>
             setFilter((f) => (location !== undefined ? { ...f, search: undefined, location } : { ...f, search: words || undefined }))
           }

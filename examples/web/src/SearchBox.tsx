@@ -8,7 +8,7 @@ type Suggestion = SearchSuggestionsQuery['searchSuggestions'][number];
 const DEBOUNCE_MS = 120;
 
 /**
- * The search box, with type-ahead from `searchSuggestions` (a request per pause in typing; a
+ * The search box (`initial`: the search words of the filter shown), with type-ahead from `searchSuggestions` (a request per pause in typing; a
  * newer one aborts the older). A LOCATION suggestion becomes the location filter, any other
  * the search words.
  */
@@ -17,6 +17,8 @@ export function SearchBox({ initial, onSearch }: { initial: string; onSearch: (s
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
+  // The box shows the filter's words when they change elsewhere (a chip removed them).
+  useEffect(() => setText(initial), [initial]);
 
   useEffect(() => {
     const prefix = text.trim();
