@@ -3,8 +3,7 @@
 //   GATEWAY_URL=http://localhost:4000/graphql npx tsx examples/integrator.ts [search words]
 // With TOKEN set (npm run token -- --user 3 --role SEEKER) it also lists your applications.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
-import { JobPageDocument, JobSearchDocument, MyApplicationsDocument, TrendingDocument } from '../client/generated/graphql';
+import { documentId, JobPageDocument, JobSearchDocument, MyApplicationsDocument, TrendingDocument } from '../client';
 
 const url = process.env.GATEWAY_URL ?? 'http://localhost:4000/graphql';
 
@@ -31,7 +30,6 @@ class GraphQLRequestError extends Error {
  * documents mode (production) accepts; the text is never sent.
  */
 async function request<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result> {
-  const documentId = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -39,7 +37,7 @@ async function request<Result, Variables>(document: TypedDocumentNode<Result, Va
       accept: 'application/graphql-response+json',
       ...(process.env.TOKEN ? { authorization: `Bearer ${process.env.TOKEN}` } : {}),
     },
-    body: JSON.stringify(documentId ? { documentId, variables } : { query: print(document), variables }),
+    body: JSON.stringify({ documentId: documentId(document), variables }),
   }).catch((err: unknown) => {
     throw new GatewayUnreachable(err);
   });

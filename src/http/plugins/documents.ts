@@ -67,6 +67,19 @@ function useTrustedTexts(options: DocumentsOptions, introspecting: WeakSet<Reque
 }
 
 /**
+ * `GET /graphql?documentId=…`: Yoga reads only query, variables, operationName and extensions
+ * from a query string (`extraParamNames` is for bodies), so a persisted read by GET would lose
+ * its id. GET is how an HTTP cache or a plain link can fetch a persisted read.
+ */
+const fromQueryString: Plugin = {
+  onParams({ request, params, setParams }) {
+    if (request.method !== 'GET' || (params as { documentId?: unknown }).documentId !== undefined) return;
+    const id = new URL(request.url).searchParams.get('documentId');
+    if (id) setParams({ ...params, documentId: id } as GraphQLParams);
+  },
+};
+
+/**
  * Documents by id: the codegen manifest (trusted documents), and, outside trusted mode,
  * Automatic Persisted Queries registered by clients. In trusted mode an arbitrary query is
  * refused (ANALYST and ADMIN excepted, for GraphiQL), and nothing can be registered; a
@@ -102,5 +115,5 @@ export function useDocuments(options: DocumentsOptions): Plugin[] {
       },
     },
   });
-  return [register, ...(options.trusted ? [useTrustedTexts(options, introspecting)] : []), lookup as Plugin];
+  return [fromQueryString, register, ...(options.trusted ? [useTrustedTexts(options, introspecting)] : []), lookup as Plugin];
 }
