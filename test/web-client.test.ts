@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { readManifest } from '../src/http/plugins/documents';
 import { tokenFor } from './helpers/gateway';
 import { useHttpGateways } from './helpers/http';
+import { describeIf } from './helpers/skip';
 
 // The reference web client (examples/web) built with Vite and served as static files from one
 // origin, driving a live gateway (trusted documents only, CORS_ORIGINS listing that origin, a
@@ -22,8 +23,7 @@ const WEB = join(ROOT, 'examples/web');
 const RESULTS = join(ROOT, '.test-results');
 const suite = useHttpGateways();
 
-const describeBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM)) console.warn(`Skipping the web client browser test: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium).`);
+const describeBrowser = describeIf(existsSync(CHROMIUM), `needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const manifest = readManifest();
 const operationOf = new Map(Object.entries(manifest).map(([id, text]) => [id, /^(?:query|mutation) (\w+)/.exec(text)![1]]));
