@@ -244,7 +244,11 @@ describe('the demo data’s history', () => {
     expect(missing[0].n).toBe(0);
     const res = await gql('{ jobStats { applicationFunnel { applications steps { status reached medianHoursFromPrevious } } } }', {}, analyst);
     const steps = Object.fromEntries(res.data.jobStats.applicationFunnel.steps.map((s: any) => [s.status, s]));
-    for (const s of ['REVIEWING', 'INTERVIEWING', 'REJECTED']) expect(steps[s].medianHoursFromPrevious).toBeGreaterThan(1);
+    for (const s of ['REVIEWING', 'INTERVIEWING', 'OFFERED', 'HIRED', 'REJECTED', 'WITHDRAWN']) {
+      expect([s, steps[s].reached > 0, steps[s].medianHoursFromPrevious > 1]).toEqual([s, true, true]);
+    }
+    expect(steps.INTERVIEWING.reached).toBeGreaterThan(steps.OFFERED.reached);
+    expect(steps.OFFERED.reached).toBeGreaterThan(steps.HIRED.reached);
     expect(steps.SUBMITTED.reached).toBe(res.data.jobStats.applicationFunnel.applications);
     expect(steps.REVIEWING.reached).toBeGreaterThan(steps.INTERVIEWING.reached);
   });

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { readManifest } from '../src/http/plugins/documents';
-import { testGateway, useGatewaySuite } from './helpers/gateway';
+import { graphiqlTabs } from '../src/http/graphiql';
+import { testGateway, tokenFor, useGatewaySuite } from './helpers/gateway';
 import { describeIf } from './helpers/skip';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -112,5 +113,27 @@ describeBrowser('GraphiQL in a real browser, trusted documents, no token', () =>
     expect(editor).not.toContain('--role SEEKER');
     expect(answers.some((a) => a.includes('"__schema"'))).toBe(true);
     expect(answers.filter((a) => a.includes('PERSISTED_QUERY_ONLY'))).toEqual([]);
+  }, 90_000);
+  it('answers the analyst’s question: the TopEmployers tab, run with an ANALYST token in the Headers tab', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`);
+    await page.locator('.graphiql-tab', { hasText: 'TopEmployers' }).click({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Headers' }).click();
+    // Typed as a person would; the editor closes brackets and quotes itself.
+    await page.locator('.graphiql-editor:not(.hidden) .monaco-editor[data-uri$="headers.json"]').click();
+    await page.keyboard.type(`{"Authorization": "Bearer ${tokenFor(5, 'ANALYST')}`);
+    await page.locator('.graphiql-execute-button').click();
+    const variables = JSON.parse((graphiqlTabs(true).find((t) => t.query.includes('query TopEmployers')) as { variables: string }).variables) as Record<string, unknown>;
+    const expected = await suite.gql(
+      'query($f: JobFilter, $top: Int) { jobStats(filter: $f) { byCompany(top: $top) { company { name } } } }',
+      { f: { search: variables.search, postedAfter: variables.since }, top: variables.top },
+      { token: tokenFor(5, 'ANALYST') },
+    );
+    const name: string = expected.data.jobStats.byCompany[0].company.name;
+    await page.locator('.result-window').getByText(name, { exact: false }).first().waitFor({ timeout: 30_000 });
+    const result = (await page.locator('.result-window').innerText()).replace(/\u00a0/g, ' ');
+    expect(result).toContain('applicationFunnel');
+    expect(result).not.toContain('"errors"');
+    await page.screenshot({ path: join(SCREENSHOT, '../graphiql-analyst.png') });
   }, 90_000);
 });

@@ -123,7 +123,7 @@ export async function seedDemo(raw: RawSql, size: SeedSize = DEMO_SIZE, now = Da
     });
   }
 
-  const history = statusHistory(applications as SeededApplication[], now);
+  const history = progressApplications(applications as SeededApplication[], now);
 
   const rows = (step: SeedProgress['step'], total: number) => (done: number) => onProgress({ step, done, total });
   await raw.transaction(async (tx) => {
@@ -183,22 +183,29 @@ interface SeededApplication {
 }
 
 /**
- * The steps each demo application went through, hours apart, so that the analysts' funnel
- * has durations to show: reviewed within days, interviewed within a week or two; a rejection
- * comes after review or straight away. From its own generator, so the rest of the data set
- * stays what it was.
+ * Moves some demo applications on to the end of the funnel (a fifth of the interviewed are
+ * offered the job, a third of those hired; a few applicants withdraw), and returns the steps
+ * each went through, hours apart, so that the analysts' funnel has every stage and durations
+ * to show: reviewed within days, interviewed within a week or two, an offer within days; a
+ * rejection comes after review or straight away. From its own generator, so the rest of the
+ * data set stays what it was.
  */
-function statusHistory(applications: SeededApplication[], now: number) {
+function progressApplications(applications: SeededApplication[], now: number) {
   const r = rng(7);
+  const review: [string, number, number] = ['REVIEWING', 12, 96];
+  const interview: [string, number, number] = ['INTERVIEWING', 48, 240];
+  const offer: [string, number, number] = ['OFFERED', 24, 120];
   const steps: Record<string, [string, number, number][]> = {
-    REVIEWING: [['REVIEWING', 12, 96]],
-    INTERVIEWING: [
-      ['REVIEWING', 12, 96],
-      ['INTERVIEWING', 48, 240],
-    ],
+    REVIEWING: [review],
+    INTERVIEWING: [review, interview],
+    OFFERED: [review, interview, offer],
+    HIRED: [review, interview, offer, ['HIRED', 24, 168]],
+    WITHDRAWN: [['WITHDRAWN', 2, 200]],
   };
   const history: { job_id: number; user_id: number; status: string; changed_at: string }[] = [];
   for (const a of applications) {
+    if (a.status === 'INTERVIEWING' && r.next() < 0.2) a.status = r.next() < 0.35 ? 'HIRED' : 'OFFERED';
+    else if (a.status === 'SUBMITTED' && r.next() < 0.06) a.status = 'WITHDRAWN';
     const path =
       a.status === 'REJECTED' ? [...(r.next() < 0.6 ? steps.REVIEWING : []), ['REJECTED', 24, 168] as [string, number, number]] : (steps[a.status] ?? []);
     const created = Date.parse(a.created_at);

@@ -52,6 +52,7 @@ const TRUSTED_WELCOME = `# Welcome to Chommie Gateway.
 const NEEDS: Record<string, string> = {
   'apply.graphql': '# SEEKER: needs a SEEKER token in the Headers tab (the first tab says how to make one).\n',
   'my-applications.graphql': '# SEEKER: needs a SEEKER token in the Headers tab (the first tab says how to make one).\n',
+  'top-employers.graphql': '# ANALYST: needs an ANALYST token in the Headers tab (the first tab says how to make one).\n',
   // No sample can stand for a cursor.
   'search-more.graphql': '# Needs $after in the Variables tab: the pageInfo.endCursor of a SearchPage result.\n',
 };
@@ -62,6 +63,7 @@ const VARIABLES: Record<string, object> = {
   'search-suggestions.graphql': { prefix: 'py' },
   'job-page.graphql': { id: '1' },
   'apply.graphql': { jobId: '1' },
+  'top-employers.graphql': { search: 'data', since: new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00Z', top: 5 },
 };
 
 /**
