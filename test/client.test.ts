@@ -25,7 +25,17 @@ describe('generated client', () => {
   it('lists every example operation in the persisted-documents manifest, keyed by its hash', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'client/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
     const names = Object.values(manifest).map((doc) => /^(?:query|mutation) (\w+)/.exec(doc)?.[1]);
-    expect(names.sort()).toEqual(['ApplyToJob', 'JobPage', 'JobSearch', 'MyApplications', 'SearchMore', 'SearchPage', 'SearchSuggestions', 'TopEmployers', 'Trending']);
+    expect(names.sort()).toEqual([
+      'ApplyToJob',
+      'JobPage',
+      'JobSearch',
+      'MyApplications',
+      'SearchMore',
+      'SearchPage',
+      'SearchSuggestions',
+      'TopEmployers',
+      'Trending',
+    ]);
     expect(Object.keys(manifest).every((k) => /^sha256:[0-9a-f]{64}$/.test(k))).toBe(true);
   });
 });

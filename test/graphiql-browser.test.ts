@@ -123,7 +123,10 @@ describeBrowser('GraphiQL in a real browser, trusted documents, no token', () =>
     await page.locator('.graphiql-editor:not(.hidden) .monaco-editor[data-uri$="headers.json"]').click();
     await page.keyboard.type(`{"Authorization": "Bearer ${tokenFor(5, 'ANALYST')}`);
     await page.locator('.graphiql-execute-button').click();
-    const variables = JSON.parse((graphiqlTabs(true).find((t) => t.query.includes('query TopEmployers')) as { variables: string }).variables) as Record<string, unknown>;
+    const variables = JSON.parse((graphiqlTabs(true).find((t) => t.query.includes('query TopEmployers')) as { variables: string }).variables) as Record<
+      string,
+      unknown
+    >;
     const expected = await suite.gql(
       'query($f: JobFilter, $top: Int) { jobStats(filter: $f) { byCompany(top: $top) { company { name } } } }',
       { f: { search: variables.search, postedAfter: variables.since }, top: variables.top },

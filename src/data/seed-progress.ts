@@ -17,10 +17,7 @@ export const describeProgress = (p: SeedProgress) => `seeding: ${p.step} ${p.don
  */
 export function seedReporter(stream: NodeJS.WritableStream & { isTTY?: boolean }, plain: (line: string) => void, everyMs = 2000): SeedReporter {
   if (stream.isTTY) {
-    const bar = new SingleBar(
-      { stream, format: 'seeding: {step} {value}/{total} {bar} {duration}s', barsize: 20, hideCursor: true },
-      Presets.shades_classic,
-    );
+    const bar = new SingleBar({ stream, format: 'seeding: {step} {value}/{total} {bar} {duration}s', barsize: 20, hideCursor: true }, Presets.shades_classic);
     let started = false;
     return {
       onProgress: (p) => {
