@@ -15,6 +15,7 @@ import { startPeer, PEER_QUERIES } from './bench/peer';
 import { overload, overloadMarkdown, overloadTargets } from './bench/overload';
 import { markdown, targets, type Results, type Row } from './bench/report';
 import { cost } from './bench/cost';
+import { edgeBench } from './bench/edge';
 import { loadPools, scenarios, TYPENAME } from './bench/scenarios';
 
 const { values: args } = parseArgs({
@@ -30,7 +31,8 @@ const { values: args } = parseArgs({
     // The Node the gateways run on: 22 (LTS, the peer's too, installed into .bench/) or `current` (this one).
     'gateway-node': { type: 'string', default: '22' },
     'no-peer': { type: 'boolean', default: false },
-    // `--only overload`: just the 1,000-connection overload cells (docs/BENCHMARKS-OVERLOAD.md).
+    // `--only overload`: just the 1,000-connection overload cells (docs/BENCHMARKS-OVERLOAD.md);
+    // `--only edge`: just the hot persisted read through Varnish beside the cached gateway (bench/edge.ts).
     only: { type: 'string' },
     'overload-seconds': { type: 'string', default: '30' },
     out: { type: 'string', default: join(__dirname, '..', 'docs') },
@@ -94,9 +96,10 @@ async function main() {
     // Ports of our own, clear of a gateway a developer may be running on 4000.
     let port = 20_000 + Math.floor(Math.random() * 10_000); // below the ephemeral range (32768+)
     const onlyOverload = args.only === 'overload';
+    const onlyEdge = args.only === 'edge';
 
     for (const mode of Object.keys(MODES) as Mode[]) {
-      if (onlyOverload && mode === 'naive') continue;
+      if ((onlyOverload && mode === 'naive') || (onlyEdge && mode !== 'cached')) continue;
       served.push((gw[mode] = await gateway(main, mode, port++, { ...common, ...MODES[mode] }, gatewayNode)));
     }
     // Past capacity: the cached headline, and searches that miss the cache (the batched gateway).
@@ -132,6 +135,15 @@ async function main() {
     };
     if (onlyOverload) {
       await runOverload();
+      return;
+    }
+    // A hot public read served by an HTTP cache (Varnish) in front of the cached gateway.
+    const runEdge = () => {
+      say('edge cache: a hot persisted JobPage, GET through Varnish beside POST to the cached gateway…');
+      return edgeBench({ url: gw.cached.url, pid: gw.cached.child.pid! }, String(pools.ids[0]), { seconds, connections }, say);
+    };
+    if (onlyEdge) {
+      await runEdge();
       return;
     }
     say('similar jobs: a full rebuild of the dataset, then an import into an empty database…');
@@ -252,6 +264,7 @@ async function main() {
     sampling = false;
     await sampler;
     await runOverload();
+    const edge = await runEdge();
 
     let peer: Results['peer'] = null;
     if (!args['no-peer']) {
@@ -290,6 +303,7 @@ async function main() {
       mixed: mixedCache,
       peer,
       similar: { rebuild, freshness },
+      edge,
     };
     const checks = targets(results);
     console.log('');

@@ -33,7 +33,7 @@ function cpuMs(pid: number): number | null {
 }
 
 /** The server process and its children (a server that forks workers is billed for them too). */
-function tree(pid: number): number[] {
+export function tree(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -50,7 +50,7 @@ function tree(pid: number): number[] {
   return all;
 }
 
-const sum = (pids: number[], start?: Map<number, number>) => {
+export const sum = (pids: number[], start?: Map<number, number>) => {
   const now = new Map<number, number>();
   for (const pid of pids) {
     const ms = cpuMs(pid);

@@ -2,6 +2,7 @@ import type { LoadResult } from './load';
 
 import type { Cost } from './cost';
 import type { Freshness } from './freshness';
+import type { EdgeResult } from './edge';
 
 export interface Row extends LoadResult {
   scenario: string;
@@ -28,6 +29,8 @@ export interface Results {
   mixed: { hitRate: number; staleChecks: number; stale: number };
   peer: { headline: LoadResult & { cost: Cost }; jobPage: LoadResult & { cost: Cost } } | null;
   similar: { rebuild: { jobs: number; seconds: number }; freshness: Freshness | null };
+  /** Through Varnish (bench/edge.ts); null when varnishd is not installed. */
+  edge?: EdgeResult | null;
 }
 
 export interface Target {

@@ -36,6 +36,9 @@ export interface Cache {
    */
   get(opKey: string, viewerKey: string): Promise<{ data: unknown } | undefined>;
 
+  /** The same lookup, with whether the hit is kept per viewer and when it expires (for HTTP caching). */
+  getEntry(opKey: string, viewerKey: string): Promise<CachedResult | undefined>;
+
   /**
    * The same lookup, as the JSON text of the data: what a response body holds, so the fast path
    * can answer a hit without parsing and serializing it again.
@@ -81,6 +84,13 @@ export interface Cache {
 
   /** Stops the cache's background work and closes the store. */
   close(): Promise<void>;
+}
+
+/** A hit: its data, whether it is kept per viewer (it read who asked), and when it expires (ms, when known). */
+export interface CachedResult {
+  data: unknown;
+  private: boolean;
+  exp?: number;
 }
 
 /** One execution's result, and what decides whether and how long it may be kept. */

@@ -2,6 +2,9 @@ import { LRUCache } from 'lru-cache';
 
 /** A cached result, as data and as JSON text, each made from the other once, when first asked. */
 export class Cached {
+  /** Kept for one viewer only (it read who was asking), and when it expires (ms): for HTTP caching. */
+  perViewer = false;
+  exp?: number;
   constructor(
     private value?: unknown,
     private text?: string,

@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Config } from '../config';
 import type { Intent } from '../data/invalidations';
-import type { Cache, CacheableResult, CacheStats } from './cache';
+import type { Cache, CacheableResult, CachedResult, CacheStats } from './cache';
 import { Debts, defaultOrphanAfterMs, type DebtDatabase } from './debts';
 import { Cached, LocalCopies } from './local-copies';
 import type { CacheStore } from './store';
@@ -87,6 +87,11 @@ export class ResponseCache implements Cache {
 
   private async lookup(opKey: string, viewerKey: string): Promise<Cached | undefined> {
     if (this.debts.refusesReads()) {
+  async getEntry(opKey: string, viewerKey: string): Promise<CachedResult | undefined> {
+    const found = await this.lookup(opKey, viewerKey);
+    return found && { data: found.data(), private: found.perViewer, exp: found.exp };
+  }
+
       void this.debts.reconcile();
       return this.miss();
     }
@@ -114,6 +119,8 @@ export class ResponseCache implements Cache {
 
   /** Stores a result unless a write touched one of its tags after `at` (its execution start). */
   async set(opKey: string, viewerKey: string, result: CacheableResult): Promise<void> {
+      result.perViewer = perViewer;
+      result.exp = entry.exp;
     if (this.debts.owing()) return;
     try {
       // Never longer than the tag versions it depends on live (see tagTtlMs).

@@ -111,6 +111,8 @@ export function createFastPath(options: FastPathOptions) {
     res.writeHead(200, {
       'content-type': `${type}; charset=utf-8`,
       'content-length': Buffer.byteLength(body),
+      // A POST's answer, as on Yoga's path (http-cache.ts): no HTTP cache keeps it.
+      'cache-control': 'no-store',
       'x-request-id': requestId,
       ...options.cors(req.headers.origin),
       ...budget,

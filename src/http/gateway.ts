@@ -6,6 +6,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { viewerFromHeader, type Viewer } from '../auth/viewer';
 import { createFastPath } from './fast-path';
 import { useResponseCache } from './plugins/response-cache';
+import { useHttpCache } from './plugins/http-cache';
 import { memoryKeyv } from '../cache/store';
 import type { Config } from '../config';
 import { createCors } from './cors';
@@ -53,6 +54,12 @@ export type GatewayConfig = Pick<
   | 'CORS_ORIGINS'
   | 'CORS_MAX_AGE_S'
   | 'EXPORT_MAX_ROWS'
+  | 'HTTP_CACHE_MAX_AGE_S'
+  | 'CACHE_TTL_PAGE_S'
+  | 'CACHE_TTL_SEARCH_S'
+  | 'CACHE_TTL_LIST_S'
+  | 'CACHE_TTL_TRENDING_S'
+  | 'CACHE_TTL_PRIVATE_S'
 >;
 
 /** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
@@ -199,6 +206,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       useErrorCodes(),
       ...(services.responseCache ? [useResponseCache(services.responseCache, viewerOf, config.SQL_STATS)] : []),
     ],
+      // After the response cache: it reads what the result depended on, hit or not.
+      useHttpCache(config),
   });
   const fastPath = services.responseCache
     ? createFastPath({

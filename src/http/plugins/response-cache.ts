@@ -52,6 +52,19 @@ export function cacheKeys(
 /** Set on a Node request whose cache lookup the fast path (fast-path.ts) already missed. */
 export const LOOKED_UP = Symbol('response cache looked up');
 
+/** What a result depended on, as HTTP caching (http-cache.ts) needs it: whether it read the viewer, how long it may be kept. */
+export interface ResultHints {
+  private: boolean;
+  ttlMs: number;
+}
+
+// Per request answered without executing (a hit, or a share of another request's execution),
+// and per result a leader shares: the hints of the execution that produced it.
+const hintsOf = new WeakMap<object, ResultHints>();
+
+/** The hints of a request's result when it did not execute it itself (undefined when it did). */
+export const resultHints = (request: Request): ResultHints | undefined => hintsOf.get(request);
+
 /** Codes of a request that was refused before it executed (admission control). */
 const NOT_RUN = new Set(['SERVICE_UNAVAILABLE', 'CLIENT_CLOSED_REQUEST']);
 
@@ -88,8 +101,10 @@ export function useResponseCache(cache: Cache, viewerOf: (request: Request) => V
       const { opKey, viewerKey } = cacheKeys(params.query, params.variables, params.operationName, viewer);
       const at = Date.now();
       const lookedUp = (context as { req?: Record<symbol, unknown> }).req?.[LOOKED_UP] === opKey;
-      const hit = lookedUp ? undefined : await cache.get(opKey, viewerKey);
+      const hit = lookedUp ? undefined : await cache.getEntry(opKey, viewerKey);
       if (hit) {
+        // What is left of its life: an HTTP copy of it must not outlive it.
+        hintsOf.set(request, { private: hit.private, ttlMs: hit.exp ? Math.max(0, hit.exp - Date.now()) : 0 });
         setResult({ data: hit.data as Record<string, unknown>, extensions: extensions(true) });
         return;
       }
@@ -100,6 +115,8 @@ export function useResponseCache(cache: Cache, viewerOf: (request: Request) => V
         // leads in its place, and the others wait for that one.
         if (!shared) continue;
         cache.noteCoalesced();
+        const hints = hintsOf.get(shared);
+        if (hints) hintsOf.set(request, hints);
         setResult({ ...shared, extensions: { ...shared.extensions, responseCache: { hit: false, coalesced: true } } });
         return;
       }
@@ -133,13 +150,19 @@ export function useResponseCache(cache: Cache, viewerOf: (request: Request) => V
       // overload or for its own client leaving, which says nothing about theirs. The flight
       // ends either way.
       const notRun = single && r.data == null && r.errors?.some((e) => NOT_RUN.has(e.extensions?.code as string));
+      const state = single ? p.context?.cache : undefined;
+      const kinds = state ? [...state.ttlKinds] : [];
+      const ttlMs = state
+        ? Math.min(...(kinds.length ? kinds : (['list'] as const)).map((k) => cache.ttlMs(k)), ...(state.private ? [cache.ttlMs('private')] : []))
+        : 0;
+      // Before the flight settles: its followers read these when they resume.
+      if (state) hintsOf.set(r, { private: state.private, ttlMs });
       p.settle(notRun ? null : single ? r : { errors: [{ message: 'result not shareable' } as never] });
-      if (!single || !p.context) return;
+      if (!state) return;
       if (r.data && !r.errors?.length) {
-        const state = p.context.cache;
-        const kinds = [...state.ttlKinds];
-        const ttlMs = Math.min(...(kinds.length ? kinds : (['list'] as const)).map((k) => cache.ttlMs(k)), ...(state.private ? [cache.ttlMs('private')] : []));
-        await cache.set(p.opKey, p.viewerKey, { data: r.data, at: p.at, tags: state.tags, private: state.private, ttlMs });
+        // Read on a replica: as old as what it had replayed (db/replicas.ts), so a write it had not replayed makes the entry stale.
+        const at = Math.min(p.at, p.context?.route?.dataAsOf ?? p.at);
+        await cache.set(p.opKey, p.viewerKey, { data: r.data, at, tags: state.tags, private: state.private, ttlMs });
       }
       setResult({ ...r, extensions: { ...r.extensions, ...extensions(false) } });
     },
