@@ -48,6 +48,8 @@ describe('posted between', () => {
     const empty = await gql(`{ jobs(filter: { postedAfter: "${t}", postedBefore: "${t}" }) { totalCount } }`);
     expect(code(empty)).toBe('BAD_USER_INPUT');
     expect(empty.errors?.[0].message).toMatch(/postedAfter.*earlier.*postedBefore/);
+    const yearZero = await gql(`{ jobs(filter: { postedAfter: "0000-01-01T00:00:00Z" }) { totalCount } }`);
+    expect([code(yearZero), yearZero.errors?.[0].message]).toEqual(['BAD_USER_INPUT', '`filter.postedAfter` must be between the years 1 and 9999']);
     const garbage = await gql(`{ jobs(filter: { postedAfter: "last tuesday" }) { totalCount } }`);
     expect(code(garbage)).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(garbage.errors?.[0].message).toMatch(/invalid date-time/);
@@ -158,6 +160,16 @@ describe('figures', () => {
     );
     for (const d of days) expect(d.count).toBe(byDay.get(d.day) ?? 0);
   });
+});
+
+it('costs a per-company figure once per company asked for', async () => {
+  const figures = 'total byJobType { key } salaryPercentiles { p50 } applicationFunnel { applications } bySkill { key } byRemote { key }';
+  const one = await gql(`{ jobStats { byCompany(top: 1) { stats { ${figures} } } } }`, {}, analyst);
+  expect(one.errors).toBeUndefined();
+  // Five aliases of 100 companies' six figures: 3,000 statements, if it ran.
+  const alias = (n: string) => `${n}: jobStats { byCompany(top: 100) { stats { ${figures} } } }`;
+  const many = await gql(`{ ${['a', 'b', 'c', 'd', 'e'].map(alias).join(' ')} }`, {}, analyst);
+  expect(code(many)).toBe('QUERY_TOO_COMPLEX');
 });
 
 describe('application funnel', () => {
@@ -297,6 +309,17 @@ describe('companies', () => {
     expect(seen.map((c) => Number(c.id)).sort((a, b) => a - b)).toEqual(expected.map((c) => c.id).sort((a, b) => a - b));
     const counts = await prisma().job.groupBy({ by: ['companyId'], where: { isActive: true }, _count: true });
     for (const c of seen) expect(c.jobCount).toBe(counts.find((x) => x.companyId === Number(c.id))?._count ?? 0);
+  });
+
+  it('pages past a company whose name is as long as names may be', async () => {
+    const long = await prisma().company.create({ data: { name: `Zz ${'Ünïcödé Holdings '.repeat(11)}`.slice(0, 200).trim() } });
+    const after = await prisma().company.create({ data: { name: `${long.name.slice(0, 199)}~` } });
+    const q = `query($s: String, $after: String) { companies(search: $s, first: 1, after: $after) { edges { node { id } } pageInfo { endCursor } } }`;
+    const first = await gql(q, { s: 'Ünïcödé Holdings' });
+    expect(first.data.companies.edges[0].node.id).toBe(String(long.id));
+    const next = await gql(q, { s: 'Ünïcödé Holdings', after: first.data.companies.pageInfo.endCursor });
+    expect(next.errors).toBeUndefined();
+    expect(next.data.companies.edges[0].node.id).toBe(String(after.id));
   });
 
   it('refuses forged cursors and long searches; figures per company are for analysts', async () => {

@@ -169,6 +169,29 @@ describe('broken feeds', () => {
     expect(() => openFeed(join(tmp, 'nope.csv'))).toThrow(/does not exist/);
   });
 
+  it('makes a company’s new industry and rating visible through the cache, even when no job changed', async () => {
+    const { makeCache } = await import('./helpers/cache');
+    const { testGateway } = await import('./helpers/gateway');
+    const { invalidator } = await import('../src/cache/tags');
+    const cache = makeCache(process.env.REDIS_URL);
+    await cache.store.ready();
+    const { gql } = testGateway(suite.db, { responseCache: cache });
+    const path = join(tmp, 'kilns.csv');
+    const feed = (industry: string, rating: string) =>
+      `Job_title,Company,State,City,Min_Salary,Max_Salary,Job_Desc,Industry,Rating,Date_Posted,Job_Type\nKiln Tender,Kiln Cooperative,TX,Austin,40000,50000,Tend the kilns.,${industry},${rating},2026-11-01,FULL_TIME\n`;
+    const load = () => runImport(suite.db, openFeed(path, 'glassdoor').rows, { source: 'glassdoor-kilns', invalidate: invalidator(cache) });
+    writeFileSync(path, feed('Ceramics', '3.1'));
+    await load();
+    const q = '{ jobs(filter: { search: "kiln tender" }) { edges { node { company { industry rating } } } } }';
+    expect((await gql(q)).data.jobs.edges[0].node.company).toEqual({ industry: 'Ceramics', rating: 3.1 });
+    expect((await gql(q)).extensions?.responseCache).toEqual({ hit: true });
+    writeFileSync(path, feed('Manufacturing', '4.2'));
+    const s = await load();
+    expect(s).toMatchObject({ created: 0, updated: 0 });
+    expect((await gql(q)).data.jobs.edges[0].node.company).toEqual({ industry: 'Manufacturing', rating: 4.2 });
+    await cache.close();
+  });
+
   it('rejects bad JSON Lines rows with line and reason and writes the good ones', async () => {
     const path = join(tmp, 'mixed.jsonl');
     const good = (t: string) =>

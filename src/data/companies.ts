@@ -39,12 +39,12 @@ export async function findCompanyPage(db: Db, search: string | null, first: numb
   if (text && text.length > 100) throw badInput('`search` is limited to 100 characters', 'search');
   const where = text ? Prisma.sql`lower(c.name) LIKE ${`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}` : Prisma.sql`true`;
   const key = after == null ? null : decodeCursor(after, 'COMPANY_NAME');
-  const seek = key ? Prisma.sql`AND (c.name, c.id) > (${key[0]}::text, ${key[1]}::int)` : Prisma.empty;
+  const seek = key ? Prisma.sql`AND (c.name, c.id) > ((SELECT name FROM company WHERE id = ${key[0]}::int), ${key[0]}::int)` : Prisma.empty;
   const rows = await db.$queryRaw<CompanyRow[]>`SELECT c.id, c.name, c.industry, c.rating FROM company c
     WHERE ${where} ${seek} ORDER BY c.name, c.id LIMIT ${first + 1}::int`;
   return {
     rows,
-    cursorOf: (c: CompanyRow) => encodeCursor('COMPANY_NAME', [c.name, c.id]),
+    cursorOf: (c: CompanyRow) => encodeCursor('COMPANY_NAME', [c.id]),
     count: async () => (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM company c WHERE ${where}`)[0].n,
   };
 }

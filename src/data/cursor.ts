@@ -25,7 +25,8 @@ const KEYS: Record<string, z.ZodType<CursorKey>> = {
   COMPANY_NEWEST: NEWEST,
   APPLICATION_NEWEST: NEWEST,
   RELEVANCE: z.tuple([z.number(), id]),
-  COMPANY_NAME: z.tuple([z.string().max(300), id]),
+  // The id alone: a name can be longer than a cursor may be.
+  COMPANY_NAME: z.tuple([id]),
   SALARY_DESC: z.tuple([z.number().int().min(-1).max(INT4_MAX), id]),
 };
 /** Longer than any cursor we hand out; refused before decoding. */

@@ -26,18 +26,23 @@ export async function existingCompanyIds(db: Tx, ids: number[]): Promise<Set<num
  * Upserts a batch of validated postings and their companies, in the caller's transaction.
  * Returns the jobs created and updated; jobs already as given are left alone.
  */
-async function writeBatch(tx: Tx, source: string, batch: BatchRow[]): Promise<{ created: number[]; updated: number[]; jobs: JobKey[] }> {
+async function writeBatch(
+  tx: Tx,
+  source: string,
+  batch: BatchRow[],
+): Promise<{ created: number[]; updated: number[]; jobs: JobKey[]; companiesUpdated: number }> {
   // Companies by name: created when new, their industry and rating filled in when the feed has them.
   const byName = new Map<string, BatchRow['company']>();
   for (const r of batch) if (r.company.id == null && !byName.has(r.company.name!)) byName.set(r.company.name!, r.company);
   const companyIds = new Map<string, number>();
+  let companiesUpdated = 0;
   if (byName.size) {
     // In name order, as every batch does: two imports locking the same companies then queue
     // instead of deadlocking.
     const companies = [...byName.values()]
       .sort((x, y) => (x.name! < y.name! ? -1 : 1))
       .map((c) => ({ name: c.name, external_ref: c.externalRef ?? null, industry: c.industry ?? null, rating: c.rating ?? null }));
-    await run(
+    const upserted = await run<{ updated: boolean }>(
       tx,
       Prisma.sql`INSERT INTO company (name, external_ref, industry, rating)
        SELECT name, external_ref, industry, rating FROM jsonb_to_recordset(${JSON.stringify(companies)}::jsonb) AS x(name text, external_ref text, industry text, rating float8)
@@ -45,8 +50,10 @@ async function writeBatch(tx: Tx, source: string, batch: BatchRow[]): Promise<{ 
          industry = coalesce(EXCLUDED.industry, company.industry), rating = coalesce(EXCLUDED.rating, company.rating),
          external_ref = coalesce(company.external_ref, EXCLUDED.external_ref), updated_at = now()
        WHERE (company.industry, company.rating, company.external_ref) IS DISTINCT FROM
-             (coalesce(EXCLUDED.industry, company.industry), coalesce(EXCLUDED.rating, company.rating), coalesce(company.external_ref, EXCLUDED.external_ref))`,
+             (coalesce(EXCLUDED.industry, company.industry), coalesce(EXCLUDED.rating, company.rating), coalesce(company.external_ref, EXCLUDED.external_ref))
+       RETURNING (xmax <> 0) AS updated`,
     );
+    companiesUpdated = upserted.filter((c) => c.updated).length;
     for (const r of await run<{ id: number; name: string }>(tx, Prisma.sql`SELECT id, name FROM company WHERE name = ANY(${[...byName.keys()]}::text[])`)) {
       companyIds.set(r.name, r.id);
     }
@@ -93,6 +100,7 @@ async function writeBatch(tx: Tx, source: string, batch: BatchRow[]): Promise<{ 
     created: written.filter((w) => w.created).map((w) => w.id),
     updated: written.filter((w) => !w.created).map((w) => w.id),
     jobs: written.map(({ id, jobType, companyId }) => ({ id, jobType, companyId })),
+    companiesUpdated,
   };
 }
 
@@ -108,7 +116,7 @@ export async function writeImportBatch(
   source: string,
   batch: BatchRow[],
   options: { dryRun?: boolean; owe?: boolean },
-): Promise<{ created: number[]; updated: number[]; jobs: JobKey[]; intent?: Intent; committed: boolean }> {
+): Promise<{ created: number[]; updated: number[]; jobs: JobKey[]; companiesUpdated: number; intent?: Intent; committed: boolean }> {
   let rehearsed: Awaited<ReturnType<typeof writeBatch>> | undefined;
   try {
     return await raw.transaction(async (tx) => {
@@ -117,7 +125,7 @@ export async function writeImportBatch(
         rehearsed = written;
         throw new DryRunRollback();
       }
-      const changed = written.created.length + written.updated.length > 0;
+      const changed = written.created.length + written.updated.length + written.companiesUpdated > 0;
       return { ...written, intent: changed && options.owe ? await recordIntentRaw(tx) : undefined, committed: true };
     });
   } catch (err) {

@@ -137,11 +137,18 @@ export function jobFilterSql(filter: JobFilterInput | null | undefined): Prisma.
   if (salaryMin != null) where.push(Prisma.sql`coalesce(j.salary_max, j.salary_min) >= ${salaryMin}`);
   if (salaryMax != null) where.push(Prisma.sql`coalesce(j.salary_min, j.salary_max) <= ${salaryMax}`);
   const { postedAfter, postedBefore } = filter;
+  for (const [name, d] of [
+    ['postedAfter', postedAfter],
+    ['postedBefore', postedBefore],
+  ] as const) {
+    if (d && (d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999)) throw badInput(`\`filter.${name}\` must be between the years 1 and 9999`, `filter.${name}`);
+  }
   if (postedAfter && postedBefore && postedAfter >= postedBefore) {
     throw badInput('`filter.postedAfter` must be earlier than `filter.postedBefore`', 'filter.postedAfter');
   }
-  if (postedAfter) where.push(Prisma.sql`j.created_at >= ${postedAfter}::timestamptz`);
-  if (postedBefore) where.push(Prisma.sql`j.created_at < ${postedBefore}::timestamptz`);
+  // As ISO text: a Date would reach PostgreSQL without its time zone, read in the session's.
+  if (postedAfter) where.push(Prisma.sql`j.created_at >= ${postedAfter.toISOString()}::timestamptz`);
+  if (postedBefore) where.push(Prisma.sql`j.created_at < ${postedBefore.toISOString()}::timestamptz`);
   return Prisma.join(where, ' AND ');
 }
 

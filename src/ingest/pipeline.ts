@@ -151,10 +151,12 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
         summary.changedJobIds.push(...result.created, ...result.updated);
         const changed = result.created.length + result.updated.length;
         // Batch by batch, as they commit: an import of minutes must not leave cached results
-        // hiding what it already wrote until it ends (or fails).
-        if (changed > 0 && options.invalidate) {
+        // hiding what it already wrote until it ends (or fails). A company's new industry or
+        // rating shows wherever its jobs do (every list, every job page): rare enough to empty
+        // the cache for.
+        if ((changed > 0 || result.companiesUpdated > 0) && options.invalidate) {
           await options.invalidate(
-            changed > INVALIDATE_ALL_ABOVE ? ['everything'] : result.jobs.map((job) => ({ job, imported: true as const })),
+            changed > INVALIDATE_ALL_ABOVE || result.companiesUpdated > 0 ? ['everything'] : result.jobs.map((job) => ({ job, imported: true as const })),
             result.intent,
           );
         }

@@ -117,6 +117,8 @@ JobStats.implement({
       type: [CompanyBucket],
       description: 'The `top` companies by number of matching jobs, with their median salary and applications.',
       args: { top: t.arg.int(top('companies')) },
+      // Each company's `stats` is a statement per figure: the selection costs `top` times.
+      complexity: (args: { top?: number | null }) => ({ field: 2, multiplier: Math.min(100, Math.max(1, args.top ?? 10)) }),
       resolve: async (s, args, ctx) => (await jobsByCompany(ctx.db.prisma, s, checkRange(args.top ?? 10, 1, 100, 'top'))).map((b) => ({ ...b, scope: s })),
     }),
     bySkill: t.field({

@@ -227,7 +227,11 @@ export function useExport(
             } catch (err) {
               const retry = err instanceof ExportError && err.code === 'RATE_LIMITED' ? Number(err.headers['retry-after']) : NaN;
               if (!(retry > 0 && retry <= 60) || request.signal.aborted) throw err;
-              await new Promise((r) => setTimeout(r, retry * 1000));
+              // A client that leaves during the wait ends it, and the export with it.
+              await new Promise<void>((resolve, reject) => {
+                const timer = setTimeout(resolve, retry * 1000);
+                request.signal.addEventListener('abort', () => (clearTimeout(timer), reject(err as Error)), { once: true });
+              });
             }
           }
         };
