@@ -87,7 +87,8 @@ async function main() {
   const main = buildGateway();
   const gatewayNode = args['gateway-node'] === 'current' ? process.execPath : node22(say);
   const nodeVersions = `${execFileSync(gatewayNode, ['--version'], { encoding: 'utf8' }).trim()} for the gateways and the peer, ${process.version} for the load generator`;
-  say(`starting gateways (naive, batched, cached${process.env.REDIS_URL ? ' on Redis' : ' in memory'}) and the bare HTTP floor…`);
+  const starting = args.only === 'edge' ? 'cached' : 'naive, batched, cached';
+  say(`starting gateways (${starting}${process.env.REDIS_URL ? ' on Redis' : ' in memory'})${args.only === 'edge' ? '' : ' and the bare HTTP floor'}…`);
   const served: Served[] = [];
   // Interrupted, take the servers down too: left running they would hold their ports.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(served.map((s) => s.stop())).then(() => process.exit(130)));
