@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from './redis-url';
 
 const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
@@ -55,7 +56,14 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: int(1, 10, 100),
   DATABASE_NAMED_STATEMENTS: bool.default(false),
   DATA_DIR: z.string().min(1).default('.data'),
-  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  // One node, a cluster's seeds or a Sentinel-managed primary (see redis-url.ts).
+  REDIS_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      const target = parseRedisUrl(v);
+      if (typeof target === 'string') ctx.addIssue({ code: 'custom', message: target });
+    })
+    .optional(),
   SQL_STATS: bool.default(true),
   SEED_ON_EMPTY: bool.default(true),
   SIMILAR_JOBS_REFRESH_MS: int(10, 1000, 3_600_000),

@@ -7,6 +7,20 @@ import { connectRedis } from '../redis';
 export interface CacheStore {
   kind: 'memory' | 'redis';
   keyv: Keyv;
+  /**
+   * What starts a tag version's key (see tag-versions.ts): `t:`, or on a Redis Cluster `{t}:`,
+   * a hash tag that keeps every tag version in one slot, so an entry's are read in one MGET
+   * and a write's are set in one MULTI, on one node. Only there: a single node keeps the key
+   * names it always had, which instances of an older release, during a rolling deploy, still
+   * read and bump.
+   */
+  tagPrefix: 't:' | '{t}:';
+  /**
+   * True while the store is known to be unreachable, or (a cluster) one of its primaries is:
+   * nothing may be read from it until it is ready again and `onReady` has run, since what
+   * comes back (a promoted replica) may lack invalidations it had acknowledged.
+   */
+  isDown(): boolean;
   /** LRU evictions (memory) — Redis evicts by its own policy. */
   evictions(): number;
   /**
@@ -42,6 +56,8 @@ export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unk
     return {
       kind: 'memory',
       keyv,
+      tagPrefix: 't:',
+      isDown: () => false,
       evictions: () => evicted,
       forgottenBefore: () => forgotten,
       onReady: () => undefined,
@@ -50,12 +66,15 @@ export function openCacheStore(config: StoreConfig, log: (msg: string, err?: unk
     };
   }
   const redis = connectRedis(config.REDIS_URL, config.CACHE_TIMEOUT_MS, 'response cache (serving uncached while it is down)', log);
+  // @keyv/redis splits multi-key calls by slot on a cluster (one MGET or MULTI per slot).
   const adapter = new KeyvRedis(redis.client, { keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: false });
   return {
     kind: 'redis',
     // Keyv hands its own namespace to the adapter (default "keyv", overwriting the adapter's),
     // so the prefix goes here; the adapter alone prefixes (useKeyPrefix: false): `<prefix>:r:…`.
     keyv: new Keyv({ store: adapter, namespace: config.CACHE_PREFIX, throwOnErrors: true, useKeyPrefix: false }),
+    tagPrefix: redis.kind === 'cluster' ? '{t}:' : 't:',
+    isDown: () => redis.isDown(),
     evictions: () => 0,
     // Redis is run with volatile-ttl (docs/DEPLOYMENT.md): results, which expire sooner, go first.
     forgottenBefore: () => 0,

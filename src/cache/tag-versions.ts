@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { ioDeadline } from '../ops/admission';
 import type { CacheStore } from './store';
 
-/** A new random value after every invalidation, written after its tags (see `bump` and local-copies.ts). */
-const LAST = 't:#last';
+/** A new random value after every invalidation, written after its tags (see `bump` and local-copies.ts): `<tagPrefix>#last`. */
+const LAST = '#last';
+
+/** What a read rejects with while the store is down (see CacheStore.isDown). */
+export class StoreDown extends Error {}
 
 /** What a store or database call that ran out of time rejects with (see `within`). */
 export class Timeout extends Error {}
@@ -33,7 +36,7 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
  *
  * Its own piece because these rules alone decide whether anything cached may be served; LAST,
  * bumped after every invalidation, lets the local copies (local-copies.ts) skip the tag reads.
- * In the store, a tag's version is `t:<tag>`.
+ * In the store, a tag's version is `t:<tag>` (`{t}:<tag>` on a Redis Cluster: see CacheStore.tagPrefix).
  */
 export class TagVersions {
   /** The LAST read in flight, and the one that will follow it (see `readLast`). */
@@ -75,13 +78,26 @@ export class TagVersions {
     return sent;
   }
 
+  private key(tag: string): string {
+    return this.store.tagPrefix + tag;
+  }
+
+  /**
+   * Every read of versions goes through here: while the store (or a cluster's primary) is
+   * down, versions read from what is left could be older than ones already acknowledged.
+   */
+  private checkUp(): void {
+    if (this.store.isDown()) throw new StoreDown('cache store is down');
+  }
+
   private async fetchLast(): Promise<string> {
-    const last = await this.store.keyv.get<string>(LAST);
+    this.checkUp();
+    const last = await this.store.keyv.get<string>(this.key(LAST));
     if (last !== undefined) return last;
     // None yet (a new or emptied store): start one. Writing a new value is always safe: it
     // only makes copies checked under another value be checked again.
     const fresh = this.nonce();
-    await this.store.keyv.set(LAST, fresh, this.tagTtl);
+    await this.store.keyv.set(this.key(LAST), fresh, this.tagTtl);
     return fresh;
   }
 
@@ -93,15 +109,16 @@ export class TagVersions {
   async bump(tags: string[]): Promise<void> {
     const now = Date.now();
     const ttl = this.tagTtl;
-    await this.io(this.store.keyv.setMany(tags.map((t) => ({ key: `t:${t}`, value: now, ttl }))));
+    await this.io(this.store.keyv.setMany(tags.map((t) => ({ key: this.key(t), value: now, ttl }))));
     // After the tags, never before: whoever sees the new LAST also sees them.
-    await this.io(this.store.keyv.set(LAST, this.nonce(), ttl));
+    await this.io(this.store.keyv.set(this.key(LAST), this.nonce(), ttl));
   }
 
   /** True while every tag of the entry is older than it. */
   async fresh(entry: { at: number; tags: string[] }): Promise<boolean> {
     if (entry.at <= this.store.forgottenBefore()) return false;
-    const versions = await this.io(this.store.keyv.getMany<number>(entry.tags.map((t) => `t:${t}`)));
+    this.checkUp();
+    const versions = await this.io(this.store.keyv.getMany<number>(entry.tags.map((t) => this.key(t))));
     return versions.every((v) => v == null || v < entry.at);
   }
 }
