@@ -136,6 +136,9 @@ const EnvSchema = z.object({
   CORS_ORIGINS: origins.optional(),
   // Chromium caps it at 2 hours, Firefox at 24; 0 sends none (browsers then keep a preflight 5 s).
   CORS_MAX_AGE_S: int(0, 600, 86_400),
+  // The longest a public persisted GET may be kept by an HTTP cache or a browser: how stale it can
+  // be after a write, since nothing purges those copies (see http/plugins/http-cache.ts). 0: no-store.
+  HTTP_CACHE_MAX_AGE_S: int(0, 5, 86_400),
 });
 
 export type Config = z.infer<typeof EnvSchema> & { JWT_SECRET: string; TRUSTED_DOCUMENTS: boolean; MAX_CONCURRENT_EXECUTIONS: number; CORS_ORIGINS: string[] };
@@ -151,9 +154,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-  // The longest a public persisted GET may be kept by an HTTP cache or a browser: how stale it can
-  // be after a write, since nothing purges those copies (see http/plugins/http-cache.ts). 0: no-store.
-  HTTP_CACHE_MAX_AGE_S: int(0, 5, 86_400),
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

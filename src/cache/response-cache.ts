@@ -80,6 +80,11 @@ export class ResponseCache implements Cache {
     return found && { data: found.data() };
   }
 
+  async getEntry(opKey: string, viewerKey: string): Promise<CachedResult | undefined> {
+    const found = await this.lookup(opKey, viewerKey);
+    return found && { data: found.data(), private: found.perViewer, exp: found.exp };
+  }
+
   /** The same, as the JSON text of the data (what a response body holds). */
   async getJson(opKey: string, viewerKey: string): Promise<string | undefined> {
     return (await this.lookup(opKey, viewerKey))?.json();
@@ -87,11 +92,6 @@ export class ResponseCache implements Cache {
 
   private async lookup(opKey: string, viewerKey: string): Promise<Cached | undefined> {
     if (this.debts.refusesReads()) {
-  async getEntry(opKey: string, viewerKey: string): Promise<CachedResult | undefined> {
-    const found = await this.lookup(opKey, viewerKey);
-    return found && { data: found.data(), private: found.perViewer, exp: found.exp };
-  }
-
       void this.debts.reconcile();
       return this.miss();
     }
@@ -108,6 +108,8 @@ export class ResponseCache implements Cache {
       if (!entry || !(await this.versions.fresh(entry))) return this.miss();
       this.counters.hits += 1;
       const result = entry.z ? new Cached(undefined, inflateRawSync(Buffer.from(entry.z, 'base64')).toString('utf8')) : new Cached(entry.data);
+      result.perViewer = perViewer;
+      result.exp = entry.exp;
       // LAST was read before the tags: a write after that changes LAST, and the copy is dropped.
       if (entry.exp) this.local.keep(opKey, perViewer ? viewerKey : undefined, { at: entry.at, exp: entry.exp, last, result });
       return result;
@@ -119,8 +121,6 @@ export class ResponseCache implements Cache {
 
   /** Stores a result unless a write touched one of its tags after `at` (its execution start). */
   async set(opKey: string, viewerKey: string, result: CacheableResult): Promise<void> {
-      result.perViewer = perViewer;
-      result.exp = entry.exp;
     if (this.debts.owing()) return;
     try {
       // Never longer than the tag versions it depends on live (see tagTtlMs).

@@ -205,9 +205,9 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       useSqlStats(config.SQL_STATS),
       useErrorCodes(),
       ...(services.responseCache ? [useResponseCache(services.responseCache, viewerOf, config.SQL_STATS)] : []),
-    ],
       // After the response cache: it reads what the result depended on, hit or not.
       useHttpCache(config),
+    ],
   });
   const fastPath = services.responseCache
     ? createFastPath({
