@@ -8,7 +8,7 @@ import { parseRedisUrl } from '../src/redis-url';
 import { quiet } from './helpers/cache';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 import { testGateway, tokenFor } from './helpers/gateway';
-import { hasRedisClusterTools, OwnRedisCluster } from './helpers/redis-cluster';
+import { hasRedisClusterTools, OwnRedisCluster, OwnRedisSentinel } from './helpers/redis-cluster';
 import { describeIf } from './helpers/skip';
 import { uniqueName } from './helpers/template';
 
@@ -46,14 +46,64 @@ describe('REDIS_URL forms', () => {
 
 const describeCluster = describeIf(hasRedisClusterTools(), 'needs redis-server and redis-cli (/usr/bin) to start a Redis Cluster');
 const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
+const Q = (id: number) => `{ job(id: "${id}") { id title } }`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Instance = { cache: ResponseCache; limiter: RateLimiter; gql: ReturnType<typeof testGateway>['gql'] };
+
+/**
+ * Reads of job `jobId` on both instances, and renames through them, until `stop()`: every
+ * read that began after a rename was answered must show that rename (or a later one).
+ */
+function trafficOn(instances: Instance[], employer: (jobId: number) => Promise<string>, jobId: number) {
+  let stopped = false;
+  let committed = { n: 0, title: '' };
+  const seen = { reads: 0, failed: [] as unknown[], stale: [] as string[], hits: 0 };
+  const reader = async (via: number) => {
+    while (!stopped) {
+      const expected = committed;
+      const res = await instances[via].gql(Q(jobId));
+      seen.reads += 1;
+      if (res.errors || res.status !== 200) seen.failed.push(res.errors ?? res.status);
+      else {
+        if (hit(res)) seen.hits += 1;
+        const n = Number(/#(\d+)$/.exec(res.data.job.title)?.[1] ?? 0);
+        if (n < expected.n) seen.stale.push(`${res.data.job.title} after ${expected.title}`);
+      }
+      await sleep(5);
+    }
+  };
+  const writer = async () => {
+    for (let n = 1; !stopped; n++) {
+      const title = `Failover #${n}`;
+      const res = await instances[n % 2].gql(
+        `mutation { updateJob(id: "${jobId}", input: { title: "${title}" }) { title } }`,
+        {},
+        {
+          token: await employer(jobId),
+        },
+      );
+      if (res.errors) seen.failed.push(res.errors);
+      else committed = { n, title };
+      await sleep(50);
+    }
+  };
+  const running = Promise.all([reader(0), reader(1), writer()]);
+  return {
+    seen,
+    stop: async () => {
+      stopped = true;
+      await running;
+      return seen;
+    },
+  };
+}
 
 describeCluster('on a Redis Cluster of 3 primaries and 3 replicas, two gateway instances', () => {
   const cluster = new OwnRedisCluster(3, true);
   const prefix = uniqueName('cluster');
   let db: TestDatabase;
-  const instances: { cache: ResponseCache; limiter: RateLimiter; gql: ReturnType<typeof testGateway>['gql'] }[] = [];
-  const Q = (id: number) => `{ job(id: "${id}") { id title } }`;
+  const instances: Instance[] = [];
   let employer: (jobId: number) => Promise<string>;
 
   beforeAll(async () => {
@@ -131,53 +181,7 @@ describeCluster('on a Redis Cluster of 3 primaries and 3 replicas, two gateway i
     }
   });
 
-  /**
-   * Reads of job `jobId` on both instances, and renames through them, until `stop()`: every
-   * read that began after a rename was answered must show that rename (or a later one).
-   */
-  function traffic(jobId: number) {
-    let stopped = false;
-    let committed = { n: 0, title: '' };
-    const seen = { reads: 0, failed: [] as unknown[], stale: [] as string[], hits: 0 };
-    const reader = async (via: number) => {
-      while (!stopped) {
-        const expected = committed;
-        const res = await instances[via].gql(Q(jobId));
-        seen.reads += 1;
-        if (res.errors || res.status !== 200) seen.failed.push(res.errors ?? res.status);
-        else {
-          if (hit(res)) seen.hits += 1;
-          const n = Number(/#(\d+)$/.exec(res.data.job.title)?.[1] ?? 0);
-          if (n < expected.n) seen.stale.push(`${res.data.job.title} after ${expected.title}`);
-        }
-        await sleep(5);
-      }
-    };
-    const writer = async () => {
-      for (let n = 1; !stopped; n++) {
-        const title = `Failover #${n}`;
-        const res = await instances[n % 2].gql(
-          `mutation { updateJob(id: "${jobId}", input: { title: "${title}" }) { title } }`,
-          {},
-          {
-            token: await employer(jobId),
-          },
-        );
-        if (res.errors) seen.failed.push(res.errors);
-        else committed = { n, title };
-        await sleep(50);
-      }
-    };
-    const running = Promise.all([reader(0), reader(1), writer()]);
-    return {
-      seen,
-      stop: async () => {
-        stopped = true;
-        await running;
-        return seen;
-      },
-    };
-  }
+  const traffic = (jobId: number) => trafficOn(instances, employer, jobId);
 
   it('fails over a killed primary (the one holding the tag versions): no stale read, no failed request, caching back after', async () => {
     const victim = await cluster.primaryOf('{t}');
@@ -219,4 +223,54 @@ describeCluster('on a Redis Cluster of 3 primaries and 3 replicas, two gateway i
     const res = await instances[0].gql(Q(5));
     expect({ title: res.data.job.title, hit: hit(res) }).toEqual({ title: expect.stringMatching(/^Failover #\d+$/), hit: false });
   }, 30_000);
+});
+
+describeCluster('on a Sentinel-managed primary (a primary, a replica, one sentinel), two gateway instances', () => {
+  const sentinel = new OwnRedisSentinel();
+  const prefix = uniqueName('sentinel');
+  let db: TestDatabase;
+  const instances: Instance[] = [];
+  let employer: (jobId: number) => Promise<string>;
+
+  beforeAll(async () => {
+    await sentinel.start();
+    db = await openTestDatabase();
+    for (let i = 0; i < 2; i++) {
+      const config = { ...loadConfig({}), REDIS_URL: sentinel.url, CACHE_PREFIX: prefix, CACHE_TIMEOUT_MS: 500, RATE_LIMIT_POINTS: 1_000_000 };
+      const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet, db);
+      const limiter = new RateLimiter(config, connectRedis(sentinel.url, 500, 'test', quiet), quiet);
+      await Promise.all([cache.store.ready(), limiter.ready()]);
+      instances.push({ cache, limiter, ...testGateway(db, { responseCache: cache, rateLimiter: limiter }) });
+    }
+    employer = async (jobId) => tokenFor(1, 'EMPLOYER', (await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).companyId);
+    for (const { gql } of instances) await sentinel.waitFor(async () => (await gql(Q(1)), hit(await gql(Q(1))) === true), 'the cache to open');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const i of instances) {
+      await i.cache.close();
+      await i.limiter.close();
+    }
+    await db?.destroy();
+    await sentinel.stop();
+  });
+
+  it('shares entries and invalidations, then follows SENTINEL FAILOVER with no stale read, and caches again on the new primary', async () => {
+    const [a, b] = instances;
+    await a.gql(Q(7));
+    expect(hit(await b.gql(Q(7)))).toBe(true);
+    const old = await sentinel.primaryPort();
+    const load = trafficOn(instances, employer, 8);
+    await sleep(300);
+    const failoverAt = Date.now();
+    expect((await sentinel.cli(sentinel.ports.sentinel, 'sentinel', 'failover', sentinel.masterName)).trim()).toBe('OK');
+    await sentinel.waitFor(async () => (await sentinel.primaryPort()) !== old, 'the replica’s promotion');
+    for (const { gql } of instances) await sentinel.waitFor(async () => (await gql(Q(9)), hit(await gql(Q(9))) === true), 'hits after the failover');
+    const seen = await load.stop();
+    expect({ stale: seen.stale, failed: seen.failed }).toEqual({ stale: [], failed: [] });
+    expect(seen.reads).toBeGreaterThan(20);
+    // Emptied once more on the new primary (ALL bumped after the switch), whatever it had missed.
+    const all = await sentinel.cli(await sentinel.primaryPort(), 'get', `${prefix}:t:*`);
+    expect(Number(/"value":(\d+)/.exec(all)?.[1])).toBeGreaterThanOrEqual(failoverAt);
+  }, 40_000);
 });

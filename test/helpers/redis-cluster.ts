@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +173,95 @@ export class OwnRedisCluster {
 
   async stop(): Promise<void> {
     await Promise.all([...this.children.keys()].map((p) => this.kill(p)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A Sentinel-managed primary of the test's own: a primary, a replica and one sentinel (quorum
+ * 1), on free ports, in a temporary directory. Enough to fail over on demand (SENTINEL FAILOVER).
+ */
+export class OwnRedisSentinel {
+  readonly dir = mkdtempSync(join(tmpdir(), 'chommie-redis-sentinel-'));
+  readonly masterName = 'chommie';
+  ports: { primary: number; replica: number; sentinel: number } = { primary: 0, replica: 0, sentinel: 0 };
+  private readonly children: ChildProcess[] = [];
+
+  get url(): string {
+    return `redis+sentinel://127.0.0.1:${this.ports.sentinel}/${this.masterName}`;
+  }
+
+  async start(): Promise<void> {
+    const taken = new Set<number>();
+    this.ports = { primary: await freeNodePort(taken), replica: await freeNodePort(taken), sentinel: await freeNodePort(taken) };
+    const { primary, replica, sentinel } = this.ports;
+    const node = (port: number, ...extra: string[]) =>
+      spawn(REDIS_SERVER, [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--repl-diskless-sync-delay',
+        '0',
+        ...extra,
+      ]);
+    this.children.push(node(primary), node(replica, '--replicaof', '127.0.0.1', String(primary)));
+    const conf = join(this.dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      [
+        `port ${sentinel}`,
+        'bind 127.0.0.1',
+        `dir ${this.dir}`,
+        `sentinel monitor ${this.masterName} 127.0.0.1 ${primary} 1`,
+        `sentinel down-after-milliseconds ${this.masterName} 1000`,
+        `sentinel failover-timeout ${this.masterName} 5000`,
+        '',
+      ].join('\n'),
+    );
+    this.children.push(spawn(REDIS_SERVER, [conf, '--sentinel']));
+    await this.waitFor(async () => (await this.cli(replica, 'info', 'replication')).includes('master_link_status:up'), 'the replica’s first sync');
+    await this.waitFor(
+      async () => (await this.cli(sentinel, 'sentinel', 'replicas', this.masterName)).includes(String(replica)),
+      'the sentinel to find the replica',
+    );
+  }
+
+  cli(port: number, ...args: string[]): Promise<string> {
+    return run(REDIS_CLI, ['-p', String(port), ...args], { timeout: 5000 }).then(
+      (r) => r.stdout,
+      () => '',
+    );
+  }
+
+  /** The port of the primary as the sentinel names it now. */
+  async primaryPort(): Promise<number> {
+    return Number((await this.cli(this.ports.sentinel, 'sentinel', 'get-master-addr-by-name', this.masterName)).trim().split('\n')[1]);
+  }
+
+  async waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(100);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
