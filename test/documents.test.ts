@@ -147,7 +147,7 @@ describe('GraphiQL for anyone in trusted mode: the schema and the published oper
     for (const tab of tabs) {
       const res = await gql(tab.query, 'variables' in tab ? (JSON.parse(tab.variables) as Record<string, unknown>) : undefined);
       const codes = res.errors?.map((e) => e.extensions?.code) ?? [];
-      if (/^# SEEKER: needs a SEEKER token/.test(tab.query)) expect(codes).toEqual(['UNAUTHENTICATED']);
+      if (/^# (SEEKER|ANALYST): needs an? (SEEKER|ANALYST) token/.test(tab.query)) expect(codes).toEqual(['UNAUTHENTICATED']);
       else if (/^# Needs \$after/.test(tab.query)) expect(codes).toEqual(['BAD_USER_INPUT']);
       else expect(codes).toEqual([]);
     }
