@@ -55,6 +55,18 @@ const EnvSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_SIZE: int(1, 10, 100),
   DATABASE_NAMED_STATEMENTS: bool.default(false),
+  // Streaming standbys of DATABASE_URL that take queries' reads while caught up (src/db/replicas.ts).
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url(['postgres:', 'postgresql:'])))
+    .default([]),
+  DATABASE_REPLICA_MAX_LAG_MS: int(1, 1000, 600_000),
   DATA_DIR: z.string().min(1).default('.data'),
   // One node, a cluster's seeds or a Sentinel-managed primary (see redis-url.ts).
   REDIS_URL: z
@@ -163,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     d.RATE_LIMIT_ENABLED &&
       d.RATE_LIMIT_POINTS < d.QUERY_MAX_COST &&
       `RATE_LIMIT_POINTS: must be at least QUERY_MAX_COST (${d.QUERY_MAX_COST}), or the costliest allowed query could never run`,
+    d.DATABASE_REPLICA_URLS.length > 0 &&
+      !d.DATABASE_URL &&
+      'DATABASE_REPLICA_URLS: needs DATABASE_URL (replicas stream from a PostgreSQL primary; the embedded database has none)',
   ].filter(Boolean);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {

@@ -1,5 +1,6 @@
 import type { Cache } from './cache/cache';
 import type { Database } from './db/database';
+import type { ReplicaSet } from './db/replicas';
 import type { Logger } from './log';
 import type { RateLimiter } from './ops/rate-limiter';
 import type { SimilarJobsRefresher } from './similar/refresher';
@@ -7,6 +8,8 @@ import type { SimilarJobsRefresher } from './similar/refresher';
 /** What one gateway process runs on, shared by all its requests (wired by http/server.ts). */
 export interface Services {
   db: Database;
+  /** Streaming standbys that take queries' reads while caught up (DATABASE_REPLICA_URLS). */
+  replicas?: ReplicaSet | null;
   similar: SimilarJobsRefresher;
   responseCache: Cache | null;
   /** Set when the process is stopping: /ready then says so, so load balancers move away. */

@@ -45,6 +45,13 @@ export class ResponseCache implements Cache {
   private readonly versions: TagVersions;
   private readonly local: LocalCopies;
   private readonly debts: Debts;
+  /** LAST as this instance last read it. */
+  private seenLast?: string;
+  /**
+   * Told of every invalidation this instance makes, and of every one another instance made, once
+   * a lookup reads a new LAST: a committed write happened before now (read replicas, db/replicas.ts).
+   */
+  onInvalidation?: () => void;
 
   constructor(
     readonly store: CacheStore,
@@ -97,6 +104,10 @@ export class ResponseCache implements Cache {
     }
     try {
       const last = await this.io(this.versions.readLast());
+      if (last !== this.seenLast) {
+        this.seenLast = last;
+        this.onInvalidation?.();
+      }
       const known = this.local.find(opKey, viewerKey, last);
       if (known) {
         this.counters.hits += 1;
@@ -150,6 +161,7 @@ export class ResponseCache implements Cache {
    * the write recorded in its transaction (data/invalidations.ts), is settled either way.
    */
   async invalidate(tags: Iterable<string>, intent?: Intent): Promise<void> {
+    this.onInvalidation?.();
     const list = [...new Set(tags)];
     if (list.length === 0) return void this.debts.settleIntent(intent);
     this.counters.invalidations += 1;

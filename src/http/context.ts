@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/viewer';
 import { invalidator } from '../cache/tags';
 import { RequestCacheState } from '../cache/request-state';
+import type { RouteState } from '../db/replicas';
 import { countedDb, type SqlStats } from '../db/sql-stats';
 import { createLoaders } from '../loaders';
 import type { Context } from '../schema/context';
@@ -11,6 +12,8 @@ export interface RequestContext extends Context {
   cache: RequestCacheState;
   /** SQL this request sent (extensions.sql, the request log, the admission slot of a cancelled execution). */
   sqlStats: SqlStats;
+  /** How old the data its reads saw may be, when a replica served some (the response cache stamps its result with it). */
+  route: RouteState;
 }
 
 export function createContext(
@@ -20,15 +23,21 @@ export function createContext(
   onBatch?: (loader: string, size: number) => void,
   /** Aborted when the client goes away. */
   signal?: AbortSignal,
+  /** A query (not a mutation): its reads may go to a replica that has caught up. */
+  query = false,
 ): RequestContext {
   const cache = new RequestCacheState();
   const sqlStats: SqlStats = { statements: 0, ms: 0 };
-  const prisma = countedDb(services.db.prisma, sqlStats, signal);
+  const route: RouteState = {};
+  const { replicas } = services;
+  const prisma = countedDb(replicas ? replicas.routedPrisma(services.db.prisma, route, query) : services.db.prisma, sqlStats, signal);
+  const invalidate = services.responseCache ? invalidator(services.responseCache) : async () => undefined;
   return {
     db: { ...services.db, prisma },
     similar: services.similar,
     loaders: createLoaders({ db: prisma, onBatch, batching: services.batching ?? true, signal }),
     sqlStats,
+    route,
     cache,
     limits,
     auth: {
@@ -40,6 +49,14 @@ export function createContext(
     },
     intents: services.responseCache?.settlesIntents ?? false,
     log: services.log,
-    invalidate: services.responseCache ? invalidator(services.responseCache) : async () => undefined,
+    // Called once the write committed: from now on no replica reads for anyone (this viewer
+    // included) until it has replayed it. The cache's own hook does the same; this one also
+    // holds when the cache is off.
+    invalidate: replicas
+      ? (...args: Parameters<typeof invalidate>) => {
+          replicas.noteWrite();
+          return invalidate(...args);
+        }
+      : invalidate,
   };
 }

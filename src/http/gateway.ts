@@ -5,7 +5,7 @@ import { createYoga, maskError, useExecutionCancellation, type YogaServerInstanc
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { viewerFromHeader, type Viewer } from '../auth/viewer';
 import { createFastPath } from './fast-path';
-import { useResponseCache } from './plugins/response-cache';
+import { operationType, useResponseCache } from './plugins/response-cache';
 import { useHttpCache } from './plugins/http-cache';
 import { memoryKeyv } from '../cache/store';
 import type { Config } from '../config';
@@ -155,7 +155,15 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     landingPage: false,
     // The policy of CORS_ORIGINS, which the fast path and the refusals written here share.
     cors: cors.yoga,
-    context: ({ request }) => createContext(services, viewerOf(request), limits, metrics.onBatch, request.signal),
+    context: ({ request, params }) =>
+      createContext(
+        services,
+        viewerOf(request),
+        limits,
+        metrics.onBatch,
+        request.signal,
+        Boolean(params?.query) && operationType(params.query!, params.operationName) === 'query',
+      ),
     // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
     renderGraphiQL,
     graphiql: { title: 'Chommie Gateway', defaultQuery: tabs[0].query, defaultTabs: tabs },

@@ -6,6 +6,7 @@ import type { Database } from '../db/database';
 import { isEmpty, seed, tableCounts } from '../data/seed';
 import { seedReporter, seedSummary } from '../data/seed-progress';
 import { migrate, openConfiguredDatabase } from '../db/open';
+import { ReplicaSet } from '../db/replicas';
 import { openCacheStore } from '../cache/store';
 import { invalidator } from '../cache/tags';
 import { ResponseCache } from '../cache/response-cache';
@@ -151,8 +152,16 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     { cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS },
     'gateway configured',
   );
+  const replicas =
+    config.DATABASE_URL && config.DATABASE_REPLICA_URLS.length
+      ? new ReplicaSet(config.DATABASE_URL, config.DATABASE_REPLICA_URLS, {
+          maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS,
+          poolSize: config.DATABASE_POOL_SIZE,
+        }).start()
+      : null;
+  if (replicas && responseCache) responseCache.onInvalidation = () => replicas.noteWrite();
   const lifecycle = { stopping: false };
-  const gateway = createGateway({ db, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
+  const gateway = createGateway({ db, replicas, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
   handle = (req, res) => gateway.serveNode(req, res);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -176,6 +185,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     await searchTerms.stop();
     await responseCache?.close();
     await rateLimiter?.close();
+    await replicas?.close();
     await db.close();
     log.info('stopped');
     log.flush();

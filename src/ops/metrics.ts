@@ -107,6 +107,37 @@ export function createMetrics(services: Services, admission?: Admission) {
       this.set({ state: 'waiting' }, pool?.waitingCount ?? 0);
     },
   });
+  // Read replicas (db/replicas.ts). Across workers, the worst one's view: max, not a sum.
+  new Gauge({
+    name: 'db_replica_lag_seconds',
+    help: 'How far each read replica is behind the primary as last polled (-1 before it ever answered).',
+    labelNames: ['replica'],
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      for (const r of services.replicas?.status() ?? []) this.set({ replica: r.name }, r.lagMs === null ? -1 : r.lagMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'db_replica_up',
+    help: 'Whether each read replica takes reads: 1 up, 0 lagging beyond DATABASE_REPLICA_MAX_LAG_MS or down.',
+    labelNames: ['replica', 'state'],
+    registers: [registry],
+    aggregator: 'min',
+    collect() {
+      this.reset();
+      for (const r of services.replicas?.status() ?? []) this.set({ replica: r.name, state: r.state }, r.state === 'up' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'db_replica_reads',
+    help: 'Statements each read replica has served since the process started.',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      for (const r of services.replicas?.status() ?? []) this.set({ replica: r.name }, r.reads);
+    },
+  });
 
   new Gauge({
     name: 'graphql_executions_in_flight',

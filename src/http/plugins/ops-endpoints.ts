@@ -14,8 +14,9 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 
 /**
  * (`/health`, "the process is alive", is Yoga's own.) `/ready`: it can serve: the database answers and has every
- * migration this build ships (503 otherwise, saying what is wrong); the cache's state is
- * reported but never makes the gateway unready (it serves uncached). `/metrics`: Prometheus.
+ * migration this build ships (503 otherwise, saying what is wrong); the cache's and each read
+ * replica's state are reported but never make the gateway unready (it serves uncached, reads
+ * from the primary). `/metrics`: Prometheus.
  */
 export function useOpsEndpoints(services: Services, registry: Registry): Plugin {
   const expected = readMigrations().map((m) => m.name);
@@ -29,6 +30,8 @@ export function useOpsEndpoints(services: Services, registry: Registry): Plugin 
       if (services.lifecycle?.stopping) return endResponse(json({ status: 'stopping' }, 503));
       const cache = services.responseCache?.stats();
       const report: Record<string, unknown> = { cache: cache ? (cache.degraded ? `${cache.store} (degraded: serving uncached)` : cache.store) : 'off' };
+      // Like the cache, reported and never a reason to be unready: the primary takes their reads.
+      if (services.replicas) report.replicas = services.replicas.status();
       try {
         const applied = await within(2000, appliedMigrations(services.db.raw));
         const missing = expected.filter((m) => !applied.has(m));

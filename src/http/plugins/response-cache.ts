@@ -160,7 +160,9 @@ export function useResponseCache(cache: Cache, viewerOf: (request: Request) => V
       p.settle(notRun ? null : single ? r : { errors: [{ message: 'result not shareable' } as never] });
       if (!state) return;
       if (r.data && !r.errors?.length) {
-        await cache.set(p.opKey, p.viewerKey, { data: r.data, at: p.at, tags: state.tags, private: state.private, ttlMs });
+        // Read on a replica: as old as what it had replayed (db/replicas.ts), so a write it had not replayed makes the entry stale.
+        const at = Math.min(p.at, p.context?.route?.dataAsOf ?? p.at);
+        await cache.set(p.opKey, p.viewerKey, { data: r.data, at, tags: state.tags, private: state.private, ttlMs });
       }
       setResult({ ...r, extensions: { ...r.extensions, ...extensions(false) } });
     },
