@@ -16,6 +16,7 @@ import { overload, overloadMarkdown, overloadTargets } from './bench/overload';
 import { markdown, targets, type Results, type Row } from './bench/report';
 import { cost } from './bench/cost';
 import { edgeBench } from './bench/edge';
+import { replicaBench } from './bench/replica';
 import { loadPools, scenarios, TYPENAME } from './bench/scenarios';
 
 const { values: args } = parseArgs({
@@ -32,7 +33,8 @@ const { values: args } = parseArgs({
     'gateway-node': { type: 'string', default: '22' },
     'no-peer': { type: 'boolean', default: false },
     // `--only overload`: just the 1,000-connection overload cells (docs/BENCHMARKS-OVERLOAD.md);
-    // `--only edge`: just the hot persisted read through Varnish beside the cached gateway (bench/edge.ts).
+    // `--only edge`: just the hot persisted read through Varnish beside the cached gateway (bench/edge.ts);
+    // `--only replica`: just the uncached reads on a private primary alone and with a streaming replica (bench/replica.ts).
     only: { type: 'string' },
     'overload-seconds': { type: 'string', default: '30' },
     out: { type: 'string', default: join(__dirname, '..', 'docs') },
@@ -88,7 +90,8 @@ async function main() {
   const gatewayNode = args['gateway-node'] === 'current' ? process.execPath : node22(say);
   const nodeVersions = `${execFileSync(gatewayNode, ['--version'], { encoding: 'utf8' }).trim()} for the gateways and the peer, ${process.version} for the load generator`;
   const starting = args.only === 'edge' ? 'cached' : 'naive, batched, cached';
-  say(`starting gateways (${starting}${process.env.REDIS_URL ? ' on Redis' : ' in memory'})${args.only === 'edge' ? '' : ' and the bare HTTP floor'}…`);
+  if (args.only !== 'replica')
+    say(`starting gateways (${starting}${process.env.REDIS_URL ? ' on Redis' : ' in memory'})${args.only === 'edge' ? '' : ' and the bare HTTP floor'}…`);
   const served: Served[] = [];
   // Interrupted, take the servers down too: left running they would hold their ports.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(served.map((s) => s.stop())).then(() => process.exit(130)));
@@ -98,9 +101,10 @@ async function main() {
     let port = 20_000 + Math.floor(Math.random() * 10_000); // below the ephemeral range (32768+)
     const onlyOverload = args.only === 'overload';
     const onlyEdge = args.only === 'edge';
+    const onlyReplica = args.only === 'replica';
 
     for (const mode of Object.keys(MODES) as Mode[]) {
-      if ((onlyOverload && mode === 'naive') || (onlyEdge && mode !== 'cached')) continue;
+      if ((onlyOverload && mode === 'naive') || (onlyEdge && mode !== 'cached') || onlyReplica) continue;
       served.push((gw[mode] = await gateway(main, mode, port++, { ...common, ...MODES[mode] }, gatewayNode)));
     }
     // Past capacity: the cached headline, and searches that miss the cache (the batched gateway).
@@ -145,6 +149,16 @@ async function main() {
     };
     if (onlyEdge) {
       await runEdge();
+      return;
+    }
+    // Reads on a streaming replica: a private primary and standby with a copy of the dataset (bench/replica.ts).
+    const runReplica = () => {
+      say('read replica: uncached headline and job page, a gateway on the primary alone beside one with a streaming replica…');
+      const reads = list.filter((s) => s.name === 'headline' || s.name === 'job page');
+      return replicaBench(dbUrl, { main, node: gatewayNode, env: common }, reads, { seconds, warmup, connections }, say);
+    };
+    if (onlyReplica) {
+      await runReplica();
       return;
     }
     say('similar jobs: a full rebuild of the dataset, then an import into an empty database…');
@@ -266,6 +280,7 @@ async function main() {
     await sampler;
     await runOverload();
     const edge = await runEdge();
+    const replica = await runReplica();
 
     let peer: Results['peer'] = null;
     if (!args['no-peer']) {
@@ -305,6 +320,7 @@ async function main() {
       peer,
       similar: { rebuild, freshness },
       edge,
+      replica,
     };
     const checks = targets(results);
     console.log('');

@@ -3,6 +3,7 @@ import type { LoadResult } from './load';
 import type { Cost } from './cost';
 import type { Freshness } from './freshness';
 import type { EdgeResult } from './edge';
+import type { ReplicaResult } from './replica';
 
 export interface Row extends LoadResult {
   scenario: string;
@@ -31,6 +32,8 @@ export interface Results {
   similar: { rebuild: { jobs: number; seconds: number }; freshness: Freshness | null };
   /** Through Varnish (bench/edge.ts); null when varnishd is not installed. */
   edge?: EdgeResult | null;
+  /** Uncached reads on a private primary alone and with a streaming replica (bench/replica.ts); null when PostgreSQL's binaries are missing. */
+  replica?: ReplicaResult | null;
 }
 
 export interface Target {
