@@ -166,7 +166,7 @@ type AnyFn = (...args: unknown[]) => unknown;
  */
 const VALUE_DEPENDENT = /chommie_tsquery|\bLIKE\b|company_id = \$/;
 
-function statementNames(max = 500): (query: SqlQuery) => string {
+export function statementNames(max = 500): (query: SqlQuery) => string {
   const names = new Map<string, string | null>();
   let named = 0;
   return ({ sql }) => {

@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
+import { statementNames } from './database';
 import { isReadOnlySql } from './connection-errors';
 
 /**
@@ -81,7 +82,7 @@ export class ReplicaSet {
   constructor(
     primaryUrl: string,
     urls: string[],
-    private readonly options: { maxLagMs: number; pollMs?: number; timeoutMs?: number; poolSize?: number },
+    private readonly options: { maxLagMs: number; pollMs?: number; timeoutMs?: number; poolSize?: number; namedStatements?: boolean },
   ) {
     const timeout = options.timeoutMs ?? 1000;
     const probe = (url: string) => {
@@ -106,7 +107,9 @@ export class ReplicaSet {
       });
       pool.on('error', () => undefined);
       pool.on('connect', (client) => client.on('error', () => undefined));
-      return { name: replicaName(url), pool, prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), probe: probe(url), caughtUpTo: 0, up: false, reads: 0 };
+      // Named statements as on the primary (DATABASE_NAMED_STATEMENTS): without them every read is parsed and planned again.
+      const adapter = new PrismaPg(pool, options.namedStatements ? { statementNameGenerator: statementNames() } : undefined);
+      return { name: replicaName(url), pool, prisma: new PrismaClient({ adapter }), probe: probe(url), caughtUpTo: 0, up: false, reads: 0 };
     });
   }
 

@@ -157,6 +157,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
       ? new ReplicaSet(config.DATABASE_URL, config.DATABASE_REPLICA_URLS, {
           maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS,
           poolSize: config.DATABASE_POOL_SIZE,
+          namedStatements: config.DATABASE_NAMED_STATEMENTS,
         }).start()
       : null;
   if (replicas && responseCache) responseCache.onInvalidation = () => replicas.noteWrite();
