@@ -63,6 +63,12 @@ const lsn = (text: string): bigint => {
 };
 
 /** host:port/database of a URL, for reports and logs. */
+/**
+ * Routing decisions compare times taken in this process: on a monotonic clock, so that a step
+ * of the wall clock (NTP) cannot make a replica look caught up with a write it has not replayed.
+ */
+const mono = () => performance.now();
+
 export function replicaName(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
@@ -73,7 +79,7 @@ export class ReplicaSet {
   private readonly primaryProbe: pg.Pool;
   /** Primary samples, oldest first: [sent at (local ms), LSN]. A few seconds' worth. */
   private samples: [number, bigint][] = [];
-  private fence = Date.now();
+  private fence = mono();
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private next = 0;
@@ -129,13 +135,13 @@ export class ReplicaSet {
 
   /** One round: the primary and every replica at once. */
   async poll(): Promise<void> {
-    const sent = Date.now();
+    const sent = mono();
     const primary = this.primaryProbe
       .query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')
       .then((r) => {
         this.samples.push([sent, lsn(r.rows[0].l)]);
         // Only samples some replica may still be behind: a few seconds beyond the lag bound.
-        const keepAfter = Date.now() - this.options.maxLagMs - 5_000;
+        const keepAfter = mono() - this.options.maxLagMs - 5_000;
         while (this.samples.length > 1 && this.samples[0][0] < keepAfter) this.samples.shift();
       })
       .catch(() => undefined);
@@ -149,6 +155,8 @@ export class ReplicaSet {
       } catch (err) {
         r.up = false;
         r.error = (err as Error).message;
+        // Back, it may have restarted from an earlier point: what it had replayed is not known.
+        r.caughtUpTo = 0;
         return null;
       }
     });
@@ -158,11 +166,9 @@ export class ReplicaSet {
       const { r, replayed } = answer;
       r.up = true;
       r.error = undefined;
-      for (let i = this.samples.length - 1; i >= 0; i -= 1)
-        if (this.samples[i][1] <= replayed) {
-          r.caughtUpTo = Math.max(r.caughtUpTo, this.samples[i][0]);
-          break;
-        }
+      // The newest sample it has replayed, none when it is behind them all. Not the larger of
+      // that and the last one: a different server behind the same URL may be further behind.
+      r.caughtUpTo = this.samples.findLast(([, l]) => l <= replayed)?.[0] ?? 0;
     }
   }
 
@@ -171,12 +177,12 @@ export class ReplicaSet {
    * serves reads until it has replayed the primary as of a sample sent after this.
    */
   noteWrite(): void {
-    this.fence = Math.max(this.fence, Date.now());
+    this.fence = Math.max(this.fence, mono());
   }
 
   /** A replica that may serve a read now, round-robin among those that qualify, or null. */
   choose(): Replica | null {
-    const now = Date.now();
+    const now = mono();
     for (let i = 0; i < this.replicas.length; i += 1) {
       const r = this.replicas[(this.next + i) % this.replicas.length];
       if (r.up && r.caughtUpTo > this.fence && now - r.caughtUpTo <= this.options.maxLagMs) {
@@ -188,7 +194,7 @@ export class ReplicaSet {
   }
 
   status(): ReplicaStatus[] {
-    const now = Date.now();
+    const now = mono();
     return this.replicas.map((r) => {
       const lagMs = r.caughtUpTo ? now - r.caughtUpTo : null;
       const state = !r.up ? 'down' : lagMs === null || lagMs > this.options.maxLagMs ? 'lagging' : 'up';
@@ -217,7 +223,8 @@ export class ReplicaSet {
       const replica = reads ? this.choose() : null;
       if (!replica) return fn(primary);
       // Before sending: the statement's snapshot holds at least what the replica had replayed then.
-      const asOf = replica.caughtUpTo;
+      // On the wall clock, as the cache's timestamps are: how long ago, measured monotonically.
+      const asOf = Date.now() - (mono() - replica.caughtUpTo);
       try {
         const value = await fn(replica.prisma);
         replica.reads += 1;
