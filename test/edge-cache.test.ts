@@ -145,6 +145,9 @@ describeIf(varnishdPath(), 'varnishd is not installed (apt-get install varnish)'
       const res = await viaEdge(jobPage());
       expect(res.status).toBe(200);
       expect(Number(res.headers.get('age'))).toBeLessThanOrEqual(EDGE_TTL_S);
+      // A shared copy carries nobody's budget or request id.
+      expect([res.headers.get('ratelimit'), res.headers.get('x-request-id')]).toEqual([null, null]);
+      expect(res.headers.get('ratelimit-policy')).toBeTruthy();
       if (res.headers.get('x-cache') === 'HIT') hits += 1;
       else misses += 1;
       await res.arrayBuffer();

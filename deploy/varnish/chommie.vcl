@@ -42,6 +42,11 @@ sub vcl_backend_response {
     # revalidate an expired copy with If-None-Match: the gateway answers 304 when it is unchanged.
     set beresp.grace = 0s;
     set beresp.keep = 60s;
+    # What describes the client that caused the miss, not the answer: its rate-limit budget and
+    # its request id must not reach everyone the copy is served to. (RateLimit-Policy is the
+    # same for every client and stays.)
+    unset beresp.http.RateLimit;
+    unset beresp.http.X-Request-Id;
     return (deliver);
 }
 
