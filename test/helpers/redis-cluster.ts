@@ -45,7 +45,8 @@ export interface ClusterNodeInfo {
  * free ports, in a temporary directory, nothing persisted. Never the machine's Redis (6379).
  */
 export class OwnRedisCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), 'chommie-redis-cluster-'));
+  /** Made by start(), not here: a describe body runs even when its tests are skipped or filtered out. */
+  dir = '';
   readonly ports: number[] = [];
   private readonly children = new Map<number, ChildProcess>();
 
@@ -65,6 +66,7 @@ export class OwnRedisCluster {
   }
 
   async start(): Promise<void> {
+    this.dir = mkdtempSync(join(tmpdir(), 'chommie-redis-cluster-'));
     const taken = new Set<number>();
     const count = this.primaries * (this.withReplicas ? 2 : 1);
     for (let i = 0; i < count; i++) this.ports.push(await freeNodePort(taken));
@@ -173,7 +175,7 @@ export class OwnRedisCluster {
 
   async stop(): Promise<void> {
     await Promise.all([...this.children.keys()].map((p) => this.kill(p)));
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -182,7 +184,8 @@ export class OwnRedisCluster {
  * 1), on free ports, in a temporary directory. Enough to fail over on demand (SENTINEL FAILOVER).
  */
 export class OwnRedisSentinel {
-  readonly dir = mkdtempSync(join(tmpdir(), 'chommie-redis-sentinel-'));
+  /** Made by start() (see OwnRedisCluster.dir). */
+  dir = '';
   readonly masterName = 'chommie';
   ports: { primary: number; replica: number; sentinel: number } = { primary: 0, replica: 0, sentinel: 0 };
   private readonly children: ChildProcess[] = [];
@@ -192,6 +195,7 @@ export class OwnRedisSentinel {
   }
 
   async start(): Promise<void> {
+    this.dir = mkdtempSync(join(tmpdir(), 'chommie-redis-sentinel-'));
     const taken = new Set<number>();
     this.ports = { primary: await freeNodePort(taken), replica: await freeNodePort(taken), sentinel: await freeNodePort(taken) };
     const { primary, replica, sentinel } = this.ports;
@@ -262,6 +266,6 @@ export class OwnRedisSentinel {
         return exited;
       }),
     );
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
