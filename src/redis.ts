@@ -95,9 +95,18 @@ export function connectRedis(url: string, timeoutMs: number, what: string, log: 
     return common(client, 'sentinel', () => void client.destroy());
   }
 
+  // The client builds its connections to the other nodes from `defaults` and their host and
+  // port only: the seeds' credentials and TLS must be there too, or every node but the seed
+  // refuses it (NOAUTH) and the cache stays degraded.
+  const seed = new URL(target.seeds[0]);
   const cluster = createCluster({
-    rootNodes: target.seeds.map((seed) => ({ url: seed })),
-    defaults: { disableOfflineQueue: true, socket },
+    rootNodes: target.seeds.map((url) => ({ url })),
+    defaults: {
+      disableOfflineQueue: true,
+      socket: { ...socket, ...(seed.protocol === 'rediss:' ? { tls: true as const } : {}) },
+      ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
+      ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
+    },
   }) as unknown as RedisClusterType;
   let healing: NodeJS.Timeout | undefined;
   let closed = false;
