@@ -20,10 +20,13 @@ export type RedisTarget =
   | { kind: 'sentinel'; sentinels: RedisNode[]; masterName: string; tls: boolean; username?: string; password?: string };
 
 /** The target REDIS_URL names, or a sentence saying what is wrong with it. */
+/** A URL as an error message may quote it: never its credentials (the message reaches logs). */
+const redact = (text: string) => text.replace(/[^/@,\s]*@/g, '***@');
+
 export function parseRedisUrl(value: string): RedisTarget | string {
   const v = value.trim();
   const scheme = /^([a-z+]+):\/\//i.exec(v)?.[1]?.toLowerCase();
-  if (!scheme) return `"${v}" is not a URL: expected redis://host:port, redis+cluster://host:port,host:port or redis+sentinel://host:port/<masterName>`;
+  if (!scheme) return `"${redact(v)}" is not a URL: expected redis://host:port, redis+cluster://host:port,host:port or redis+sentinel://host:port/<masterName>`;
   if (scheme === 'redis+cluster' || scheme === 'rediss+cluster') {
     const parsed = hostList(v.slice(scheme.length + 3), scheme, false);
     if (typeof parsed === 'string') return parsed;
@@ -53,10 +56,11 @@ function nodeUrlProblem(u: string): string | undefined {
   try {
     url = new URL(u);
   } catch {
-    return `"${u}" is not a URL such as redis://host:6379`;
+    return `"${redact(u)}" is not a URL such as redis://host:6379`;
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `"${u}": must start with redis:// or rediss:// (or redis+cluster://, redis+sentinel://)`;
-  if (!url.hostname) return `"${u}" names no host`;
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    return `"${redact(u)}": must start with redis:// or rediss:// (or redis+cluster://, redis+sentinel://)`;
+  if (!url.hostname) return `"${redact(u)}" names no host`;
   return undefined;
 }
 
@@ -73,7 +77,7 @@ function hostList(rest: string, scheme: string, withPath: boolean): { nodes: Red
   for (const h of hosts.split(',').map((s) => s.trim())) {
     const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+):(\d{1,5})$/i.exec(h);
     const port = m ? Number(m[2]) : 0;
-    if (!m || port < 1 || port > 65535) return `${scheme}://: "${h}" is not host:port (list nodes as host:port,host:port)`;
+    if (!m || port < 1 || port > 65535) return `${scheme}://: "${redact(h)}" is not host:port (list nodes as host:port,host:port)`;
     nodes.push({ host: m[1].replace(/^\[|\]$/g, ''), port });
   }
   return { nodes, auth, path: path || undefined };

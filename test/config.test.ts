@@ -25,6 +25,19 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });
 
+  it('never quotes a Redis password when it refuses a REDIS_URL', () => {
+    for (const bad of ['redis://:hunter2@', 'http://user:hunter2@cache:6379', 'redis+cluster://:hunter2@cache:notaport']) {
+      let message = '';
+      try {
+        loadConfig({ REDIS_URL: bad });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/REDIS_URL/);
+      expect(message).not.toContain('hunter2');
+    }
+  });
+
   it('reports every bad variable by name at once', () => {
     expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', DATABASE_POOL_SIZE: '500', SQL_STATS: 'maybe' })).toThrow(
       /PORT[\s\S]*DATABASE_URL: must start with postgres: or postgresql:\/\/[\s\S]*DATABASE_POOL_SIZE[\s\S]*SQL_STATS/,

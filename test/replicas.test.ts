@@ -1,7 +1,4 @@
-import { execFileSync, execSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ResponseCache } from '../src/cache/response-cache';
@@ -12,57 +9,18 @@ import { createGateway, type Gateway } from '../src/http/gateway';
 import { SimilarJobsRefresher } from '../src/similar/refresher';
 import { emptyAndClose, makeCache } from './helpers/cache';
 import { TEST_JWT_SECRET, tokenFor } from './helpers/gateway';
+import { PG_BIN, ReplicatedPair, replicaUnavailable } from './helpers/pg-replica';
 import { describeIf, itIf } from './helpers/skip';
 import { pgUrl, TEMPLATE_ENV, uniqueName, withDatabase } from './helpers/template';
 
-// A real streaming replica: a primary cluster of the test's own (the machine's server is never
-// reconfigured), seeded from the test template, and a standby made from it by pg_basebackup -R.
-const BIN = '/usr/lib/postgresql/15/bin';
-const hasBinaries = ['initdb', 'pg_ctl', 'pg_basebackup', 'pg_dump', 'psql'].every((b) => existsSync(join(BIN, b)));
+// A real streaming replica (helpers/pg-replica.ts), its primary seeded from the test template.
 const url = pgUrl();
 const redisUrl = process.env.REDIS_URL || undefined;
-const asRoot = process.getuid?.() === 0;
-// initdb and pg_ctl refuse to run as root: then they run as `postgres`, which must exist.
-const hasPostgresUser = (() => {
-  try {
-    return (
-      !asRoot ||
-      Boolean(
-        execSync('id -u postgres', { stdio: ['ignore', 'pipe', 'ignore'] })
-          .toString()
-          .trim(),
-      )
-    );
-  } catch {
-    return false;
-  }
-})();
-
+const unavailable = replicaUnavailable();
 const describeReplicas = describeIf(
-  url && hasBinaries && hasPostgresUser,
-  !url
-    ? 'needs TEST_DATABASE_URL (PostgreSQL: replicas do not exist for the embedded database)'
-    : !hasBinaries
-      ? `needs PostgreSQL 15 binaries in ${BIN}`
-      : 'runs as root without a postgres user to run initdb and pg_ctl as',
+  url && !unavailable,
+  !url ? 'needs TEST_DATABASE_URL (PostgreSQL: replicas do not exist for the embedded database)' : (unavailable ?? ''),
 );
-
-/** Runs a PostgreSQL binary as the `postgres` user (initdb and pg_ctl refuse root). */
-function pgBin(bin: string, args: string[]): string {
-  const [cmd, full] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(BIN, bin), ...args]] : [join(BIN, bin), args];
-  return execFileSync(cmd, full, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -78,9 +36,7 @@ const JOB = 'query($id: ID!) { job(id: $id) { id title } }';
 const UPDATE = 'mutation($id: ID!, $input: UpdateJobInput!) { updateJob(id: $id, input: $input) { id title } }';
 
 describeReplicas('read replicas (a real streaming standby)', () => {
-  let dir = '';
-  let primaryPort = 0;
-  let replicaPort = 0;
+  let pair: ReplicatedPair | undefined;
   let primaryUrl = '';
   let replicaUrl = '';
   let db: Database;
@@ -89,19 +45,6 @@ describeReplicas('read replicas (a real streaming standby)', () => {
   let a: { gateway: Gateway; replicas: ReplicaSet; gql: (q: string, v: Record<string, unknown>, token?: string) => Promise<any> };
   let job: { id: number; companyId: number };
   let replicaAdmin: pg.Client;
-
-  const cluster = (name: string, port: number, action: 'start' | 'stop') =>
-    pgBin('pg_ctl', [
-      '-D',
-      join(dir, name),
-      '-w',
-      '-t',
-      '30',
-      '-l',
-      join(dir, `${name}.log`),
-      ...(action === 'start' ? ['-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby_feedback=on`] : ['-m', 'fast']),
-      action,
-    ]);
 
   /** A gateway process as server.ts wires one: its own replica monitor, the cache told of invalidations. */
   function instance(cache: ResponseCache, watchCache = true) {
@@ -148,36 +91,15 @@ describeReplicas('read replicas (a real streaming standby)', () => {
     });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'chommie-replicas-'));
-    if (asRoot) chownSync(dir, Number(execSync('id -u postgres').toString()), Number(execSync('id -g postgres').toString()));
-    [primaryPort, replicaPort] = [await freePort(), await freePort()];
-    pgBin('initdb', ['-D', join(dir, 'primary'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
-    cluster('primary', primaryPort, 'start');
+    pair = await ReplicatedPair.start('chommie-replicas-');
     const name = uniqueName('chommie_replicated');
-    const local = `postgres://postgres@127.0.0.1:${primaryPort}`;
-    execFileSync(join(BIN, 'psql'), ['-q', '-d', `${local}/postgres`, '-c', `CREATE DATABASE ${name}`]);
+    execFileSync(join(PG_BIN, 'psql'), ['-q', '-d', pair.url('primary', 'postgres'), '-c', `CREATE DATABASE ${name}`]);
     // The seeded template, copied into the test's primary.
-    const dump = execFileSync(join(BIN, 'pg_dump'), ['--no-owner', '-d', withDatabase(url!, process.env[TEMPLATE_ENV]!)], { maxBuffer: 512 * 1024 * 1024 });
-    execFileSync(join(BIN, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', '-d', `${local}/${name}`], { input: dump, stdio: ['pipe', 'ignore', 'pipe'] });
-    pgBin('pg_basebackup', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(primaryPort),
-      '-U',
-      'postgres',
-      '-D',
-      join(dir, 'replica'),
-      '-R',
-      '-X',
-      'stream',
-      '-c',
-      'fast',
-      '--no-sync',
-    ]);
-    cluster('replica', replicaPort, 'start');
-    primaryUrl = `${local}/${name}`;
-    replicaUrl = `postgres://postgres@127.0.0.1:${replicaPort}/${name}`;
+    const dump = execFileSync(join(PG_BIN, 'pg_dump'), ['--no-owner', '-d', withDatabase(url!, process.env[TEMPLATE_ENV]!)], { maxBuffer: 512 * 1024 * 1024 });
+    execFileSync(join(PG_BIN, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', '-d', pair.url('primary', name)], { input: dump, stdio: ['pipe', 'ignore', 'pipe'] });
+    pair.makeReplica();
+    primaryUrl = pair.url('primary', name);
+    replicaUrl = pair.url('replica', name);
     db = await openDatabase({ url: primaryUrl, poolSize: 5 });
     replicaAdmin = new pg.Client({ connectionString: replicaUrl });
     await replicaAdmin.connect();
@@ -193,14 +115,7 @@ describeReplicas('read replicas (a real streaming standby)', () => {
     await emptyAndClose(caches);
     await replicaAdmin?.end().catch(() => undefined);
     await db?.close();
-    for (const name of ['replica', 'primary']) {
-      try {
-        cluster(name, 0, 'stop');
-      } catch {
-        // Not started, or already stopped.
-      }
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    pair?.teardown();
   }, 60_000);
 
   it('serves queries from the replica: its read connections are there, and its read count goes up', async () => {
@@ -210,7 +125,7 @@ describeReplicas('read replicas (a real streaming standby)', () => {
     );
     expect(rows[0].n).toBeGreaterThan(0);
     const r = (await ready(a.gateway)).replicas[0];
-    expect(r).toMatchObject({ state: 'up', name: `127.0.0.1:${replicaPort}/${new URL(replicaUrl).pathname.slice(1)}` });
+    expect(r).toMatchObject({ state: 'up', name: `127.0.0.1:${pair!.replicaPort}/${new URL(replicaUrl).pathname.slice(1)}` });
     expect(r.lagMs).toBeLessThan(1000);
     const lags: number[] = [];
     for (let i = 0; i < 20; i += 1) {
@@ -299,7 +214,7 @@ describeReplicas('read replicas (a real streaming standby)', () => {
   it('a stopped replica: reads still succeed from the primary and /ready says it is down; restarted, it serves again', async () => {
     await readsFromReplica(a.replicas, a.gql);
     await replicaAdmin.end();
-    cluster('replica', replicaPort, 'stop');
+    pair!.control('replica', 'stop');
     const down = await until('the replica reported down', async () => (await ready(a.gateway)).replicas.find((r) => r.state === 'down'));
     expect(down.error).toBeTruthy();
     const readyRes = await a.gateway.fetch('http://gateway.test/ready');
@@ -309,7 +224,7 @@ describeReplicas('read replicas (a real streaming standby)', () => {
       expect(res.errors).toBeUndefined();
       expect(res.data.job.id).toBe(String(id));
     }
-    cluster('replica', replicaPort, 'start');
+    pair!.control('replica', 'start');
     replicaAdmin = new pg.Client({ connectionString: replicaUrl });
     await replicaAdmin.connect();
     await until('the replica up again', () => status(a.replicas).state === 'up');

@@ -1,9 +1,8 @@
-import { execFileSync, execSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort, PG_BIN, ReplicatedPair, replicaUnavailable } from '../../test/helpers/pg-replica';
 import { sum, tree } from './cost';
 import { load, metrics } from './load';
 import { gateway, type Served } from './processes';
@@ -37,26 +36,7 @@ export interface ReplicaResult {
 
 // A private primary and a pg_basebackup -R standby of it, as test/replicas.test.ts makes them:
 // the machine's server is only read from (pg_dump of the bench dataset), never reconfigured.
-const BIN = '/usr/lib/postgresql/15/bin';
-const asRoot = process.getuid?.() === 0;
 const MAX_LAG_MS = 1000;
-
-/** Runs a PostgreSQL binary as the `postgres` user (initdb and pg_ctl refuse root). */
-function pgBin(bin: string, args: string[]): string {
-  const [cmd, full] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(BIN, bin), ...args]] : [join(BIN, bin), args];
-  return execFileSync(cmd, full, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,19 +48,6 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   } finally {
     await c.end();
   }
-}
-
-/** Why the replica bench cannot run here, or null. */
-export function replicaUnavailable(): string | null {
-  if (!['initdb', 'pg_ctl', 'pg_basebackup', 'pg_dump', 'psql'].every((b) => existsSync(join(BIN, b)))) return `needs PostgreSQL 15 binaries in ${BIN}`;
-  if (asRoot) {
-    try {
-      execSync('id -u postgres', { stdio: 'ignore' });
-    } catch {
-      return 'runs as root without a postgres user to run initdb and pg_ctl as';
-    }
-  }
-  return null;
 }
 
 /**
@@ -102,73 +69,28 @@ export async function replicaBench(
     say(`  replica not measured: ${why}`);
     return null;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'chommie-bench-replica-'));
-  if (asRoot) chownSync(dir, Number(execSync('id -u postgres').toString()), Number(execSync('id -g postgres').toString()));
-  const [primaryPort, replicaPort] = [await freePort(), await freePort()];
-  const started: string[] = [];
   const served: Served[] = [];
-  const cluster = (name: string, port: number, action: 'start' | 'stop') =>
-    pgBin('pg_ctl', [
-      '-D',
-      join(dir, name),
-      '-w',
-      '-t',
-      '60',
-      '-l',
-      join(dir, `${name}.log`),
-      ...(action === 'start' ? ['-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby_feedback=on`] : ['-m', 'fast']),
-      action,
-    ]);
+  const pair = await ReplicatedPair.start('chommie-bench-replica-');
   // Synchronous, so that it also runs from an 'exit' handler (bench.ts exits on SIGINT).
-  const teardown = () => {
-    for (const name of started.splice(0).reverse()) {
-      try {
-        cluster(name, 0, 'stop');
-      } catch {
-        // already stopped
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const teardown = () => pair.teardown();
   process.once('exit', teardown);
   try {
     const database = new URL(sourceUrl).pathname.slice(1);
-    say(`  private primary on :${primaryPort}, loading ${database} (pg_dump from the machine's server)…`);
-    pgBin('initdb', ['-D', join(dir, 'primary'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
-    cluster('primary', primaryPort, 'start');
-    started.push('primary');
-    const local = `postgres://postgres@127.0.0.1:${primaryPort}`;
-    const primaryUrl = `${local}/${database}`;
-    await query(`${local}/postgres`, `CREATE DATABASE ${database}`);
+    say(`  private primary on :${pair.primaryPort}, loading ${database} (pg_dump from the machine's server)…`);
+    const primaryUrl = pair.url('primary', database);
+    await query(pair.url('primary', 'postgres'), `CREATE DATABASE ${database}`);
     const loadStarted = Date.now();
     execFileSync(
       'bash',
-      ['-o', 'pipefail', '-c', `"${BIN}/pg_dump" --no-owner -d "$SOURCE" | "${BIN}/psql" -q -v ON_ERROR_STOP=1 -d "$TARGET"`],
+      ['-o', 'pipefail', '-c', `"${PG_BIN}/pg_dump" --no-owner -d "$SOURCE" | "${PG_BIN}/psql" -q -v ON_ERROR_STOP=1 -d "$TARGET"`],
       // No password in the argument list: URLs go through the environment.
       { env: { ...process.env, SOURCE: sourceUrl, TARGET: primaryUrl }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 },
     );
     // A dump carries no planner statistics: without them both setups would plan blind.
     await query(primaryUrl, 'ANALYZE');
-    say(`  loaded in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s; pg_basebackup -R for the replica on :${replicaPort}…`);
-    pgBin('pg_basebackup', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(primaryPort),
-      '-U',
-      'postgres',
-      '-D',
-      join(dir, 'replica'),
-      '-R',
-      '-X',
-      'stream',
-      '-c',
-      'fast',
-      '--no-sync',
-    ]);
-    cluster('replica', replicaPort, 'start');
-    started.push('replica');
-    const replicaUrl = `postgres://postgres@127.0.0.1:${replicaPort}/${database}`;
+    say(`  loaded in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s; pg_basebackup -R for the replica on :${pair.replicaPort}…`);
+    pair.makeReplica();
+    const replicaUrl = pair.url('replica', database);
     // Caught up: the standby has replayed everything the primary had written once it was up.
     const [{ lsn }] = await query<{ lsn: string }>(primaryUrl, 'SELECT pg_current_wal_lsn()::text AS lsn');
     for (let i = 0; ; i++) {
@@ -177,7 +99,7 @@ export async function replicaBench(
       if (i > 600) throw new Error(`the replica did not catch up (${behind ?? 'no'} bytes behind)`);
       await sleep(100);
     }
-    const postmaster = (name: string) => Number(readFileSync(join(dir, name, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const postmaster = (name: string) => Number(readFileSync(join(pair.dir, name, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const pids = { primary: postmaster('primary'), replica: postmaster('replica') };
 
     const env = { ...start.env, DATABASE_URL: primaryUrl, CACHE_ENABLED: 'false' };
