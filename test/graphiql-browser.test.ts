@@ -1,19 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { readManifest } from '../src/http/plugins/documents';
 import { graphiqlTabs } from '../src/http/graphiql';
 import { testGateway, tokenFor, useGatewaySuite } from './helpers/gateway';
-import { describeIf } from './helpers/skip';
+import { describeBrowser, launchChromium } from './helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '../.test-results/graphiql.png');
 const suite = useGatewaySuite();
-
-const describeBrowser = describeIf(existsSync(CHROMIUM), `needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
-if (!existsSync(CHROMIUM)) console.warn(`Skipping the GraphiQL browser test: no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium).`);
 
 describeBrowser('GraphiQL in a real browser', () => {
   let server: Server;
@@ -22,19 +18,7 @@ describeBrowser('GraphiQL in a real browser', () => {
     const { gateway } = testGateway(suite.db);
     server = createServer((req, res) => void gateway(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    // Flags: no sandbox as root; no background traffic (this machine has no internet).
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -69,7 +53,7 @@ describeBrowser('GraphiQL in a real browser, trusted documents, no token', () =>
     const { gateway } = testGateway(suite.db, { config: { TRUSTED_DOCUMENTS: true } });
     server = createServer((req, res) => void gateway(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -99,36 +99,42 @@ function trafficOn(instances: Instance[], employer: (jobId: number) => Promise<s
   };
 }
 
-describeCluster('on a Redis Cluster of 3 primaries and 3 replicas, two gateway instances', () => {
-  const cluster = new OwnRedisCluster(3, true);
-  const prefix = uniqueName('cluster');
+/**
+ * Two gateway instances on one database, sharing `redis` (started and stopped with the suite)
+ * for their cache and rate limits under `prefix`; ready once both serve cache hits.
+ */
+function twoInstances(redis: OwnRedisCluster | OwnRedisSentinel, prefix: string) {
   let db: TestDatabase;
   const instances: Instance[] = [];
-  let employer: (jobId: number) => Promise<string>;
-
+  const employer = async (jobId: number) => tokenFor(1, 'EMPLOYER', (await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).companyId);
   beforeAll(async () => {
-    await cluster.start();
+    await redis.start();
     db = await openTestDatabase();
     for (let i = 0; i < 2; i++) {
-      const config = { ...loadConfig({}), REDIS_URL: cluster.url, CACHE_PREFIX: prefix, CACHE_TIMEOUT_MS: 500, RATE_LIMIT_POINTS: 1_000_000 };
+      const config = { ...loadConfig({}), REDIS_URL: redis.url, CACHE_PREFIX: prefix, CACHE_TIMEOUT_MS: 500, RATE_LIMIT_POINTS: 1_000_000 };
       const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet, db);
-      const limiter = new RateLimiter(config, connectRedis(cluster.url, 500, 'test', quiet), quiet);
+      const limiter = new RateLimiter(config, connectRedis(redis.url, 500, 'test', quiet), quiet);
       await Promise.all([cache.store.ready(), limiter.ready()]);
       instances.push({ cache, limiter, ...testGateway(db, { responseCache: cache, rateLimiter: limiter }) });
     }
-    employer = async (jobId) => tokenFor(1, 'EMPLOYER', (await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).companyId);
     // The first debt check opens each cache: wait until both serve hits.
-    for (const { gql } of instances) await cluster.waitFor(async () => (await gql(Q(1)), hit(await gql(Q(1))) === true), 'the cache to open');
+    for (const { gql } of instances) await redis.waitFor(async () => (await gql(Q(1)), hit(await gql(Q(1))) === true), 'the cache to open');
   }, 60_000);
-
   afterAll(async () => {
     for (const i of instances) {
       await i.cache.close();
       await i.limiter.close();
     }
     await db?.destroy();
-    await cluster.stop();
+    await redis.stop();
   });
+  return { instances, employer };
+}
+
+describeCluster('on a Redis Cluster of 3 primaries and 3 replicas, two gateway instances', () => {
+  const cluster = new OwnRedisCluster(3, true);
+  const prefix = uniqueName('cluster');
+  const { instances, employer } = twoInstances(cluster, prefix);
 
   const rename = async (via: number, jobId: number, title: string) => {
     const res = await instances[via].gql(
@@ -228,32 +234,7 @@ describeCluster('on a Redis Cluster of 3 primaries and 3 replicas, two gateway i
 describeCluster('on a Sentinel-managed primary (a primary, a replica, one sentinel), two gateway instances', () => {
   const sentinel = new OwnRedisSentinel();
   const prefix = uniqueName('sentinel');
-  let db: TestDatabase;
-  const instances: Instance[] = [];
-  let employer: (jobId: number) => Promise<string>;
-
-  beforeAll(async () => {
-    await sentinel.start();
-    db = await openTestDatabase();
-    for (let i = 0; i < 2; i++) {
-      const config = { ...loadConfig({}), REDIS_URL: sentinel.url, CACHE_PREFIX: prefix, CACHE_TIMEOUT_MS: 500, RATE_LIMIT_POINTS: 1_000_000 };
-      const cache = new ResponseCache(openCacheStore(config, quiet), config, quiet, db);
-      const limiter = new RateLimiter(config, connectRedis(sentinel.url, 500, 'test', quiet), quiet);
-      await Promise.all([cache.store.ready(), limiter.ready()]);
-      instances.push({ cache, limiter, ...testGateway(db, { responseCache: cache, rateLimiter: limiter }) });
-    }
-    employer = async (jobId) => tokenFor(1, 'EMPLOYER', (await db.prisma.job.findUniqueOrThrow({ where: { id: jobId } })).companyId);
-    for (const { gql } of instances) await sentinel.waitFor(async () => (await gql(Q(1)), hit(await gql(Q(1))) === true), 'the cache to open');
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const i of instances) {
-      await i.cache.close();
-      await i.limiter.close();
-    }
-    await db?.destroy();
-    await sentinel.stop();
-  });
+  const { instances, employer } = twoInstances(sentinel, prefix);
 
   it('shares entries and invalidations, then follows SENTINEL FAILOVER with no stale read, and caches again on the new primary', async () => {
     const [a, b] = instances;

@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { readManifest } from '../src/http/plugins/documents';
 import { tokenFor } from './helpers/gateway';
 import { useHttpGateways } from './helpers/http';
-import { describeIf } from './helpers/skip';
+import { describeBrowser, launchChromium } from './helpers/browser';
 
 // The reference web client (examples/web) built with Vite and served as static files from one
 // origin, driving a live gateway (trusted documents only, CORS_ORIGINS listing that origin, a
@@ -17,13 +17,10 @@ import { describeIf } from './helpers/skip';
 // cursors, a job page, sign-in with a development token and applying. Then the same again
 // with the cache warm. Debian's Chromium through playwright-core, as the GraphiQL test.
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(__dirname, '..');
 const WEB = join(ROOT, 'examples/web');
 const RESULTS = join(ROOT, '.test-results');
 const suite = useHttpGateways();
-
-const describeBrowser = describeIf(existsSync(CHROMIUM), `needs Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 const manifest = readManifest();
 const operationOf = new Map(Object.entries(manifest).map(([id, text]) => [id, /^(?:query|mutation) (\w+)/.exec(text)![1]]));
@@ -84,18 +81,7 @@ describeBrowser('The reference web client in a real browser, on another origin t
       cwd: WEB,
       env: { ...process.env, VITE_GATEWAY_URL: gatewayUrl, NODE_OPTIONS: '' },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {
