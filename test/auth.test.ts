@@ -100,6 +100,86 @@ describe('token claims and lifetime', () => {
     expect(() => signToken({ ...viewer, userId: 2 ** 31 }, TEST_JWT_SECRET)).toThrow(/sub must be a user id/);
     expect(() => signToken({ userId: 3, role: 'EMPLOYER', companyId: null }, TEST_JWT_SECRET)).toThrow(/companyId/);
   });
+
+  // Signed payloads written as JSON text: 1e400 is valid JSON and parses to Infinity.
+  const hs256Text = (payload: string, header = '{"alg":"HS256","typ":"JWT"}') => {
+    const body = [header, payload].map((p) => Buffer.from(p).toString('base64url')).join('.');
+    return `${body}.${createHmac('sha256', TEST_JWT_SECRET).update(body).digest('base64url')}`;
+  };
+
+  it.each([
+    ['exp: 1e308', `{"sub":"3","role":"SEEKER","exp":1e308}`, /lives too long: it expires 1e\+308 seconds since 1970, beyond any date/],
+    ['exp: -1e308', `{"sub":"3","role":"SEEKER","exp":-1e308}`, /has expired \(at -1e\+308 seconds/],
+    ['exp: 1e400 (Infinity)', `{"sub":"3","role":"SEEKER","exp":1e400}`, /lives too long: it expires Infinity/],
+    ['nbf: 1e308', `{"sub":"3","role":"SEEKER","exp":${now + 60},"nbf":1e308}`, /not valid yet \(not before 1e\+308 seconds/],
+    ['nbf: "soon"', `{"sub":"3","role":"SEEKER","exp":${now + 60},"nbf":"soon"}`, /claims.*nbf must be a number/],
+    ['iat: {}', `{"sub":"3","role":"SEEKER","exp":${now + 60},"iat":{}}`, /claims.*iat must be a number/],
+  ])('refuses a signed token with %s with a reason (HTTP 401), never a 500', async (_name, payload, message) => {
+    const res = await gql('{ job(id: "1") { title } }', {}, { token: hs256Text(payload) });
+    expect({ status: res.status, codes: res.errors?.map((e) => e.extensions?.code) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+    expect(res.errors?.[0].message).toMatch(message);
+  });
+
+  it('answers every claim of every JSON type with 200 or a 401 saying why, never a 500', async () => {
+    const values = [
+      '1e308',
+      '-1e308',
+      '1e400',
+      '-1e400',
+      '0',
+      '-0',
+      '1.5',
+      '9007199254740993',
+      '-1',
+      '""',
+      '"x"',
+      '"1"',
+      'true',
+      'null',
+      '[]',
+      '[1]',
+      '{}',
+      '{"$gt":0}',
+    ];
+    const base: Record<string, string> = { sub: '"3"', role: '"EMPLOYER"', companyId: '1', exp: String(now + 3600), iat: String(now) };
+    const refusedFor: string[] = [];
+    for (const claim of ['sub', 'role', 'companyId', 'exp', 'nbf', 'iat']) {
+      for (const value of values) {
+        const payload = `{${Object.entries({ ...base, [claim]: value })
+          .map(([k, v]) => `"${k}":${v}`)
+          .join(',')}}`;
+        const res = await gql('{ job(id: "1") { title } }', {}, { token: hs256Text(payload) });
+        const seen = { claim, value, status: res.status, code: res.errors?.[0]?.extensions?.code };
+        if (res.status === 200) expect(seen).toEqual({ claim, value, status: 200, code: undefined });
+        else {
+          expect(seen).toEqual({ claim, value, status: 401, code: 'UNAUTHENTICATED' });
+          expect(res.errors?.[0].message).toMatch(/^the (token|token's claims) /);
+          refusedFor.push(`${claim}=${value}`);
+        }
+      }
+    }
+    // Far-off and non-numeric times are among the refusals (a far-past nbf or far-future iat is harmless).
+    for (const refused of [
+      'exp=1e308',
+      'exp=-1e308',
+      'exp=1e400',
+      'exp="x"',
+      'nbf=1e308',
+      'nbf=1e400',
+      'nbf={}',
+      'iat=-1e308',
+      'iat=-1e400',
+      'iat=[]',
+      'sub=1e308',
+      'companyId=1e400',
+    ])
+      expect(refusedFor).toContain(refused);
+    // Headers of every type too.
+    for (const header of ['{"alg":1e308}', '{"alg":["HS256"]}', 'null', '[]', '1e400']) {
+      const res = await gql('{ job(id: "1") { title } }', {}, { token: hs256Text(`{"sub":"3","role":"SEEKER","exp":${now + 60}}`, header) });
+      expect({ header, status: res.status, code: res.errors?.[0]?.extensions?.code }).toEqual({ header, status: 401, code: 'UNAUTHENTICATED' });
+    }
+  });
 });
 
 describe('private data', () => {

@@ -31,6 +31,19 @@ describe('query limits', () => {
     expect(few.message).toMatch(/aliases limit of 20/i);
   });
 
+  it('counts aliases of __typename (and aliases named __typename) like any other', async () => {
+    const typenames = await refused(`{ ${Array.from({ length: 300 }, (_, i) => `t${i}: __typename`).join(' ')} }`);
+    expect(typenames.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', max: 20 });
+    const nested = await refused(`{ job(id: "1") { ${Array.from({ length: 21 }, (_, i) => `t${i}: __typename`).join(' ')} } }`);
+    expect(nested.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases' });
+    const named = await refused(`{ ${Array.from({ length: 21 }, () => `__typename: job(id: "1") { id }`).join(' ')} }`);
+    expect(named.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    // Up to the limit they run, and plain __typename is no alias at all.
+    const ok = await suite.gql(`{ __typename ${Array.from({ length: 20 }, (_, i) => `t${i}: __typename`).join(' ')} }`);
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data.t19).toBe('Query');
+  });
+
   it('refuses first: 100 nested three levels deep with its computed cost, before any SQL runs', async () => {
     const error = await refused(
       `{ jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { company { jobs(first: 100) { edges { node { id } } } } } } } } } } } }`,

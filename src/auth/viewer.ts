@@ -30,10 +30,17 @@ const unauthenticated = (message: string) => userError('UNAUTHENTICATED', messag
 
 const claimsProblem = (message: string) => unauthenticated(`the token's claims are not usable: ${message}`);
 
+// JavaScript dates end 8.64e15 ms from 1970: a claim beyond them (1e308 is a valid JSON number)
+// has no date to quote, and toISOString() would throw instead of refusing the token.
+const DATE_LIMIT_S = 8.64e12;
+
+/** A claim's time for a message: its date, or the number itself when no date is that far. */
+function when(seconds: number): string {
+  return Math.abs(seconds) <= DATE_LIMIT_S ? new Date(seconds * 1000).toISOString() : `${seconds} seconds since 1970, beyond any date`;
+}
+
 /** What jsonwebtoken refused, said so that the client knows what to fix. */
 function verifyProblem(err: unknown): GraphQLError {
-  if (err instanceof jwt.TokenExpiredError) return unauthenticated(`the token has expired (at ${err.expiredAt.toISOString()})`);
-  if (err instanceof jwt.NotBeforeError) return unauthenticated(`the token is not valid yet (not before ${err.date.toISOString()})`);
   const message = err instanceof jwt.JsonWebTokenError ? err.message : '';
   if (message === 'invalid signature') return unauthenticated('the token is not valid: bad signature (signed with another secret, or altered)');
   if (message === 'invalid algorithm' || message === 'jwt signature is required')
@@ -51,22 +58,39 @@ export function viewerFromHeader(header: string | null, secret: string): Viewer 
   if (header == null || header.trim() === '') return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+  try {
+    return viewerOfToken(match[1], secret);
+  } catch (err) {
+    // Whatever a signed token's claims hold, the answer is a 401 with a reason, never a 500.
+    if ((err as GraphQLError).extensions?.code === 'UNAUTHENTICATED') throw err;
+    throw unauthenticated('the token is not valid: malformed (not a signed JWT)');
+  }
+}
+
+function viewerOfToken(token: string, secret: string): Viewer {
   let payload: unknown;
   try {
-    payload = jwt.verify(match[1], secret, { algorithms: ALGORITHMS });
+    // exp and nbf are checked below: jsonwebtoken's own errors quote them as dates, which a
+    // far-off value does not have.
+    payload = jwt.verify(token, secret, { algorithms: ALGORITHMS, ignoreExpiration: true, ignoreNotBefore: true });
   } catch (err) {
     throw verifyProblem(err);
   }
   const claims = Claims.safeParse(payload);
   if (!claims.success) throw claimsProblem(claims.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
   // jsonwebtoken checks exp and nbf only when present; a token without exp would never expire.
-  const { exp, iat } = payload as jwt.JwtPayload;
-  if (typeof exp !== 'number') throw claimsProblem('exp is missing: tokens must expire');
+  const times = payload as Record<'exp' | 'nbf' | 'iat', unknown>;
+  for (const name of ['exp', 'nbf', 'iat'] as const)
+    if (times[name] !== undefined && typeof times[name] !== 'number') throw claimsProblem(`${name} must be a number of seconds since 1970`);
+  const { exp, iat, nbf } = times as { exp?: number; nbf?: number; iat?: number };
+  if (exp === undefined) throw claimsProblem('exp is missing: tokens must expire');
+  // jsonwebtoken's own rules: expired at exp, valid from nbf, on the whole second.
+  const second = Math.floor(Date.now() / 1000);
+  if (typeof nbf === 'number' && nbf > second) throw unauthenticated(`the token is not valid yet (not before ${when(nbf)})`);
+  if (second >= exp) throw unauthenticated(`the token has expired (at ${when(exp)})`);
   const now = Date.now() / 1000;
   if (exp - Math.min(now, typeof iat === 'number' ? iat : now) > TOKEN_MAX_LIFETIME_S) {
-    throw unauthenticated(
-      `the token lives too long: it expires ${new Date(exp * 1000).toISOString()}, tokens may live at most ${TOKEN_MAX_LIFETIME_S / 86400} days`,
-    );
+    throw unauthenticated(`the token lives too long: it expires ${when(exp)}, tokens may live at most ${TOKEN_MAX_LIFETIME_S / 86400} days`);
   }
   const { sub, role, companyId } = claims.data;
   return { userId: Number(sub), role, companyId: role === 'EMPLOYER' ? companyId! : null };

@@ -36,7 +36,9 @@ export function useQueryLimits(config: Pick<Config, 'QUERY_MAX_DEPTH' | 'QUERY_M
   return [
     maxTokensPlugin({ n: config.QUERY_MAX_TOKENS, ...refuse('tokens', config.QUERY_MAX_TOKENS) }),
     maxDepthPlugin({ n: config.QUERY_MAX_DEPTH, flattenFragments: true, exposeLimits: true, ...refuse('depth', config.QUERY_MAX_DEPTH) }),
-    maxAliasesPlugin({ n: config.QUERY_MAX_ALIASES, exposeLimits: true, ...refuse('aliases', config.QUERY_MAX_ALIASES) }),
+    // graphql-armor lets `__typename` be aliased without limit by default, and every alias is
+    // a field the executor resolves and the cost limit charges: all of them count.
+    maxAliasesPlugin({ n: config.QUERY_MAX_ALIASES, allowList: [], exposeLimits: true, ...refuse('aliases', config.QUERY_MAX_ALIASES) }),
     maxDirectivesPlugin({ n: config.QUERY_MAX_DIRECTIVES, exposeLimits: true, ...refuse('directives', config.QUERY_MAX_DIRECTIVES) }),
   ] as Plugin[];
 }
