@@ -5,6 +5,7 @@ import { describeOperation } from '../ops/operation';
 import type { RateLimiter } from '../ops/rate-limiter';
 import { REQUEST_ID } from './plugins/request-log';
 import { cacheKeys, LOOKED_UP, operationType } from './plugins/response-cache';
+import { jsonShapeProblem } from './plugins/query-limits';
 import type { Cache } from '../cache/cache';
 
 export interface FastPathOptions {
@@ -83,7 +84,7 @@ export function createFastPath(options: FastPathOptions) {
     if (
       typeof query !== 'string' ||
       (operationName !== null && typeof operationName !== 'string') ||
-      (variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+      (variables !== null && (typeof variables !== 'object' || Array.isArray(variables) || jsonShapeProblem(variables)))
     )
       return false;
     if (operationType(query, operationName) !== 'query') return false;

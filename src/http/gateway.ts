@@ -16,7 +16,7 @@ import { isConnectionError } from '../db/connection-errors';
 import { graphiqlTabs } from './graphiql';
 import { useDocuments, readManifest } from './plugins/documents';
 import { useErrorCodes } from './plugins/error-codes';
-import { useQueryLimits } from './plugins/query-limits';
+import { useQueryLimits, useVariableLimits } from './plugins/query-limits';
 import { useRateLimit } from './plugins/rate-limit';
 import { useRequestLog } from './plugins/request-log';
 import { Admission, AT_CAPACITY } from '../ops/admission';
@@ -202,6 +202,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       // A token that is present but bad is refused before anything looks at the document: 401
       // UNAUTHENTICATED whatever was sent, not the trusted-documents refusal of an anonymous.
       { onParams: ({ request }) => void viewerOf(request) },
+      // Before anything walks the variables: some of it recurses.
+      useVariableLimits(),
       // Documents by id first: everything after reads the query text.
       ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore, maxTokens: config.QUERY_MAX_TOKENS }),
       ...(services.log ? [useRequestLog(services.log, config.SLOW_REQUEST_MS)] : []),

@@ -63,3 +63,55 @@ export function executionCost(
     return null;
   }
 }
+
+/** The deepest nesting of a request's variables (and extensions): input types here nest 4 deep. */
+export const VARIABLES_MAX_DEPTH = 16;
+/** The most values they may hold: a full importJobs (1,000 postings of 50 skills) holds about 67,000. */
+export const VARIABLES_MAX_VALUES = 200_000;
+
+/**
+ * Why a client's JSON value (variables, extensions) is too deep or too large, or null. Walked
+ * without recursion and stopped at the limit: JSON.parse accepts any nesting, but everything
+ * after it (the cache key's JSON.stringify, graphql-js's coercion) recurses, and 5,000 levels
+ * overflow the stack.
+ */
+export function jsonShapeProblem(value: unknown): { limit: 'depth' | 'values'; max: number } | null {
+  const stack: [unknown, number][] = [[value, 1]];
+  let values = 0;
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (++values > VARIABLES_MAX_VALUES) return { limit: 'values', max: VARIABLES_MAX_VALUES };
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > VARIABLES_MAX_DEPTH) return { limit: 'depth', max: VARIABLES_MAX_DEPTH };
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return null;
+}
+
+/**
+ * Variables and extensions over those bounds are refused with BAD_USER_INPUT before any other
+ * plugin (the response cache's key, the documents lookup) or graphql-js reads them.
+ */
+export function useVariableLimits(): Plugin {
+  return {
+    onParams({ params }) {
+      for (const [name, value] of [
+        ['variables', params.variables],
+        ['extensions', params.extensions],
+      ] as const) {
+        const problem = value == null ? null : jsonShapeProblem(value);
+        if (!problem) continue;
+        const what = problem.limit === 'depth' ? `nested more than ${problem.max} levels deep` : `more than ${problem.max} values`;
+        throw new GraphQLError(`The request's ${name} are ${what}.`, {
+          extensions: {
+            code: 'BAD_USER_INPUT',
+            argument: name,
+            limit: problem.limit === 'depth' ? 'variablesDepth' : 'variablesValues',
+            max: problem.max,
+            http: { status: 400 },
+          },
+        });
+      }
+    },
+  };
+}
