@@ -143,6 +143,32 @@ describe('job lists', () => {
   });
 });
 
+describe('formulas', () => {
+  const triggers = ['=', '+', '-', '@', '\uFF1D', '\uFE66', '\uFF0B', '\uFE62', '\uFF0D', '\uFE63', '\u2212', '\uFF20', '\uFE6B'];
+  const leads = ['', ' ', '   ', '\t', '\r', '\n', '\r\n', '\u00A0', '\u3000', '\u200B', '\uFEFF', '\u0000', '\u001F', ' \t\r '];
+
+  it('defuses every trigger after any leading whitespace or control characters, and nothing else', async () => {
+    const { cell } = await import('../src/http/plugins/export');
+    for (const lead of leads)
+      for (const trigger of triggers) {
+        const text = `${lead}${trigger}HYPERLINK("http://evil.example")`;
+        expect({ text, cell: cell(text) }).toEqual({ text, cell: `'${text}` });
+      }
+    for (const harmless of ['Plain', 'C++ developer', 'x = 1', 'R&D', 'Ünited', '', ' ', '1-2 years', '#hashtag'])
+      expect({ harmless, cell: cell(harmless) }).toEqual({ harmless, cell: harmless });
+    expect(cell(-1)).toBe(-1);
+  });
+
+  it('leave no cell of a downloaded sheet starting a formula', async () => {
+    const industries = ['\uFF1DHYPERLINK("http://evil.example")', '\uFE661+1', ' =1+1', '\t@SUM(1)', '\r-2+3', '\u00A0+cmd'];
+    const marker = `Formula Ltd ${Date.now()}`;
+    for (const [i, industry] of industries.entries()) await db.prisma.company.create({ data: { name: `${marker} ${i}`, industry } });
+    const { header, rows } = await sheet(`/export/companies.csv?search=${encodeURIComponent(marker)}`);
+    const industry = rows.map((r) => r[header.indexOf('industry')]).sort();
+    expect(industry).toEqual(industries.map((t) => `'${t}`).sort());
+  });
+});
+
 describe('a long download that meets trouble midway', () => {
   // The gateway's own queries replaced by scripted answers: page 1, then what a later page meets.
   const node = (id: number) => ({

@@ -139,11 +139,19 @@ function variablesOf(url: URL, spec: Export): Record<string, unknown> {
   return { ...vars, f: filter };
 }
 
+// What a spreadsheet may take as the start of a formula: = + - @ and the full-width, small and
+// mathematical forms some of them read the same way (＝ ﹦ ＋ ﹢ － ﹣ − ＠ ﹫), found after any
+// leading whitespace, control or invisible format characters (spaces, tab, CR, LF, NBSP,
+// zero-width space, BOM), which spreadsheets skip when they parse a cell.
+const FORMULA = /^[\p{White_Space}\p{Cc}\p{Cf}]*[=+\-@\uFF1D\uFE66\uFF0B\uFE62\uFF0D\uFE63\u2212\uFF20\uFE6B]/u;
+
 /**
  * Refuses what a spreadsheet would run as a formula (CSV injection): job titles and company
- * names come from public feeds. Numbers are numbers, never prefixed.
+ * names come from public feeds. A text that could start one is prefixed with `'`, and so is
+ * one that starts with a tab or CR (OWASP's rule: some spreadsheets drop them). Numbers are
+ * numbers, never prefixed.
  */
-const cell = (value: unknown): unknown => (typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+export const cell = (value: unknown): unknown => (typeof value === 'string' && (FORMULA.test(value) || /^[\t\r]/.test(value)) ? `'${value}` : value);
 
 function csv(rows: Row[], columns: string[], header: boolean): string {
   return stringify(
