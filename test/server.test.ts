@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { rmSync } from 'node:fs';
 import { EXAMPLE_QUERY } from '../src/http/graphiql';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
@@ -78,9 +79,36 @@ describe('the gateway as started by npm start', () => {
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {
     const query =
       '{ jobs(first: 100, filter: { search: "engineer or developer or manager" }, orderBy: RELEVANCE) { totalCount edges { node { title company { name jobCount } applicationCount(days: 30) similarJobs(first: 10) { title company { name } } } } } }';
+    // A client on keep-alive connections, as a load balancer or an HTTP client library is.
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const health = () =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) =>
+        request(`${base}/health`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection }));
+        })
+          .on('error', reject)
+          .end(),
+      );
+    expect(await health()).toEqual({ status: 200, connection: 'keep-alive' });
     const inFlight = fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGTERM');
+    // Until the process goes, the client keeps asking on its keep-alive connections: every
+    // answer after the signal says `Connection: close`, and no request meets a reset.
+    const afterSignal: { status: number; connection: string | undefined }[] = [];
+    const errors: string[] = [];
+    const asking = (async () => {
+      while (child.exitCode === null && afterSignal.length < 2000) {
+        try {
+          afterSignal.push(await health());
+        } catch (err) {
+          // Refused once the server stopped listening is expected; a reset is not.
+          if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') break;
+          errors.push((err as NodeJS.ErrnoException).code ?? String(err));
+        }
+      }
+    })();
     // Within the grace period: still answering, but no longer ready (the event loop may first
     // finish the query in flight, so ask until it says so).
     let ready = 200;
@@ -95,6 +123,12 @@ describe('the gateway as started by npm start', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data.jobs.edges.length).toBeGreaterThan(0);
     expect(await gateway.exited).toBe(0);
+    await asking;
+    agent.destroy();
+    expect(errors).toEqual([]);
+    // The first may have been answered before the signal was handled.
+    expect(afterSignal.length).toBeGreaterThan(1);
+    expect(afterSignal.slice(1).filter((a) => a.connection !== 'close' || a.status !== 200)).toEqual([]);
     expect(gateway.output()).toMatch(/SIGTERM: finishing in-flight requests[\s\S]*"msg":"stopped"/);
   });
 });

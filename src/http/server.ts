@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import cluster from 'node:cluster';
+import { Server as NetServer } from 'node:net';
 import type { Config } from '../config';
 import { createCors } from './cors';
 import type { Database } from '../db/database';
@@ -17,6 +18,9 @@ import { connectRedis } from '../redis';
 import { SimilarJobsRefresher } from '../similar/refresher';
 import { TrendingRefresher } from '../trending/refresher';
 import { SearchTermsRefresher } from '../search/refresher';
+
+/** How long connections accepted just before a stop may take to send their first request. */
+const IDLE_LINGER_MS = 250;
 
 /** The gateway cannot start, for a reason one line explains (no stack needed). */
 export class StartupError extends Error {}
@@ -76,8 +80,13 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const worker = cluster.worker?.id;
   const starting = whileStarting(config);
+  const lifecycle = { stopping: false };
   const server = createServer((req, res) => {
     if (worker) res.setHeader('x-gateway-worker', String(worker));
+    // Stopping: each answer tells its client not to reuse the connection, so by the end of the
+    // grace period busy keep-alive sockets have been closed in order, by the server after an
+    // answer, rather than cut while idle with a request of theirs already on the way (ECONNRESET).
+    if (lifecycle.stopping) res.setHeader('connection', 'close');
     if (handle) return handle(req, res);
     starting(req, res);
   });
@@ -161,7 +170,6 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
         }).start()
       : null;
   if (replicas && responseCache) responseCache.onInvalidation = () => replicas.noteWrite();
-  const lifecycle = { stopping: false };
   const gateway = createGateway({ db, replicas, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
   handle = (req, res) => gateway.serveNode(req, res);
   const address = server.address();
@@ -176,11 +184,15 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     lifecycle.stopping = true;
     log.info(`${signal}: finishing in-flight requests (at most ${config.SHUTDOWN_GRACE_MS + config.SHUTDOWN_TIMEOUT_MS} ms)`);
     await new Promise((r) => setTimeout(r, config.SHUTDOWN_GRACE_MS));
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // Stop accepting, but not yet cut idle connections as http.Server#close does: one accepted
+    // a moment ago may have its first request on the way. Their requests are answered with
+    // `Connection: close` (above); what is still idle a moment later is closed then.
+    const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+    const idle = setTimeout(() => server.closeIdleConnections(), IDLE_LINGER_MS);
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
     await drained;
     clearTimeout(force);
+    clearTimeout(idle);
     await refresher.stop();
     await trending.stop();
     await searchTerms.stop();
