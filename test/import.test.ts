@@ -275,6 +275,30 @@ describe('the importJobs mutation', () => {
     expect(await jobCount()).toBe(before);
   });
 
+  it('is one transaction: a failure at the 600th of 700 postings writes none of them, and the retry writes each once', async () => {
+    const admin = tokenFor(1, 'ADMIN');
+    const jobs = Array.from({ length: 700 }, (_, i) => posting(`tx${i}`, { companyId: '6', title: i === 599 ? 'Kiln Breaker' : `Kiln Technician ${i}` }));
+    const stored = () => suite.db.prisma.job.count({ where: { source: 'api:admin', externalId: { startsWith: 'tx' } } });
+    // The database fails mid-write, after the first 500 (the command-line importer's batch).
+    await suite.db.raw.exec(`CREATE FUNCTION break_kiln() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.title = 'Kiln Breaker' THEN RAISE EXCEPTION 'the disk is full'; END IF; RETURN NEW; END $$`);
+    await suite.db.raw.exec('CREATE TRIGGER break_kiln BEFORE INSERT ON job FOR EACH ROW EXECUTE FUNCTION break_kiln()');
+    try {
+      const failed = await suite.gql(IMPORT, { jobs }, { token: admin });
+      expect(failed.data?.importJobs ?? null).toBeNull();
+      expect(failed.errors?.length).toBeGreaterThan(0);
+      expect(await stored()).toBe(0);
+    } finally {
+      await suite.db.raw.exec('DROP TRIGGER break_kiln ON job');
+      await suite.db.raw.exec('DROP FUNCTION break_kiln()');
+    }
+    const retried = await suite.gql(IMPORT, { jobs }, { token: admin });
+    expect(retried.data.importJobs).toMatchObject({ created: 700, rejected: 0 });
+    const again = await suite.gql(IMPORT, { jobs }, { token: admin });
+    expect(again.data.importJobs).toMatchObject({ created: 0, updated: 0, unchanged: 700 });
+    expect(await stored()).toBe(700);
+  });
+
   it('lets ADMIN import for any company by id or name', async () => {
     const res = await suite.gql(
       IMPORT,

@@ -172,7 +172,9 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
   // transaction (a trigger), so after a failure they are left to whoever works the queue:
   // the database may well be what failed.
   if (failure) throw new ImportInterrupted(summary, ready.length, failure);
-  await options.similar?.jobsImported(summary.changedJobIds);
+  // Past the commit, a failure must not turn into an error that reads as "nothing written":
+  // the writing transaction queued this work (a trigger), and the background refresher does it.
+  await options.similar?.jobsImported(summary.changedJobIds).catch(() => undefined);
   return summary;
 
   function countBatch(batch: Ready[], result: { created: number[]; updated: number[] }) {

@@ -64,7 +64,15 @@ builder.mutationField('importJobs', (t) =>
       // Each employer's externalIds are its own: another company's "42" is another posting.
       const source = viewer.role === 'EMPLOYER' ? `api:company:${viewer.companyId}` : 'api:admin';
       return checkedWrite(
-        runImport(ctx.db, rows, { source, similar: ctx.similar, invalidate: (changes, intent) => ctx.invalidate(changes, intent), intents: ctx.intents }),
+        runImport(ctx.db, rows, {
+          source,
+          // One batch, so one transaction: a mutation is all or nothing (the command-line
+          // importer writes in batches, as a feed of 30,000 rows must).
+          batchSize: MAX_ROWS,
+          similar: ctx.similar,
+          invalidate: (changes, intent) => ctx.invalidate(changes, intent),
+          intents: ctx.intents,
+        }),
         { argument: 'jobs' },
       );
     },
