@@ -176,26 +176,58 @@ describe('honest empty results', () => {
     expect((await search('senior pyhton -java')).searchInfo.didYouMean).toBe('senior python -java');
   });
 
-  it('offers "or" when each word matches some job but none has them all, keeping exclusions', async () => {
-    const res = await search('nurse kubernetes');
-    expect(res.totalCount).toBe(0);
-    expect(res.searchInfo.didYouMean).toBe('nurse or kubernetes');
-    expect((await search('nurse or kubernetes')).totalCount).toBe((await idsOf('nurse')).size + (await idsOf('kubernetes')).size);
-    expect((await search('nurse kubernetes -python')).searchInfo.didYouMean).toBe('nurse or kubernetes -python');
-    // A quoted phrase is meant as typed.
-    expect((await search('"registered nurse" kubernetes')).searchInfo.didYouMean).toBeNull();
+  it('lists the jobs having most of the words when none has them all, saying which words it left out', async () => {
+    const query = `query($f: JobFilter, $after: String) { jobs(filter: $f, orderBy: RELEVANCE, first: 50, after: $after) {
+      totalCount edges { node { id title skills } } pageInfo { hasNextPage endCursor }
+      searchInfo { relaxed relaxedWords didYouMean } } }`;
+    const either = new Set([...(await idsOf('nurse')), ...(await idsOf('kubernetes'))]);
+    const first = (await gql(query, { f: { search: 'nurse kubernetes' } })).data.jobs;
+    expect(first.searchInfo.relaxed).toBe(true);
+    expect(first.totalCount).toBe(either.size);
+    expect(first.searchInfo.relaxedWords).toHaveLength(1);
+    // Every page lists jobs with either word, none twice, until the count is reached.
+    const seen = new Set<string>();
+    let page = first;
+    for (;;) {
+      for (const e of page.edges) {
+        expect(either).toContain(Number(e.node.id));
+        expect(seen).not.toContain(e.node.id);
+        seen.add(e.node.id);
+      }
+      if (!page.pageInfo.hasNextPage) break;
+      page = (await gql(query, { f: { search: 'nurse kubernetes' }, after: page.pageInfo.endCursor })).data.jobs;
+    }
+    expect(seen.size).toBe(either.size);
+    // Exclusions stay whole: no listed job has python.
+    const excluded = await search('nurse kubernetes -python');
+    const python = await idsOf('python');
+    expect(excluded.totalCount).toBeGreaterThan(0);
+    for (const e of excluded.edges) expect(python).not.toContain(Number(e.node.id));
+    // A quoted phrase is meant as typed, and one free word is not relaxed: nothing.
+    expect((await search('"registered nurse" kubernetes')).totalCount).toBe(0);
+    // With every word found together, nothing is relaxed.
+    const plain = (await gql(query, { f: { search: 'registered nurse' } })).data.jobs;
+    expect(plain.searchInfo).toEqual({ relaxed: false, relaxedWords: [], didYouMean: null });
+    expect(plain.totalCount).toBe((await idsOf('registered nurse')).size);
   });
 
-  it('suggests only what finds jobs under the rest of the filter', async () => {
-    const query = `query($f: JobFilter) { jobs(filter: $f) { totalCount searchInfo { didYouMean } } }`;
-    // Spelt right, but nowhere near: no word to change.
+  it('relaxes under the rest of the filter, and ranks the jobs having more words first', async () => {
+    const query = `query($f: JobFilter) { jobs(filter: $f, orderBy: NEWEST, first: 100) { totalCount edges { node { id location city } } searchInfo { relaxed relaxedWords didYouMean } } }`;
+    // Nowhere: nothing to relax to, and nothing to suggest.
     const nowhere = await gql(query, { f: { search: 'nurse kubernetes', location: 'Nowhereville' } });
-    expect(nowhere.data.jobs).toEqual({ totalCount: 0, searchInfo: { didYouMean: null } });
-    // Each word has jobs in Austin, none has both: "or" under the same filter finds them.
-    const austin = await gql(query, { f: { search: 'nurse kubernetes', location: 'austin' } });
-    expect(austin.data.jobs.searchInfo.didYouMean).toBe('nurse or kubernetes');
-    const tried = await gql(query, { f: { search: 'nurse or kubernetes', location: 'austin' } });
-    expect(tried.data.jobs.totalCount).toBeGreaterThan(0);
+    expect(nowhere.data.jobs).toEqual({ totalCount: 0, edges: [], searchInfo: { relaxed: false, relaxedWords: [], didYouMean: null } });
+    // In Austin each word has jobs, none both: the Austin jobs with either.
+    const austin = (await gql(query, { f: { search: 'nurse kubernetes', location: 'austin' } })).data.jobs;
+    expect(austin.searchInfo.relaxed).toBe(true);
+    expect(austin.totalCount).toBeGreaterThan(0);
+    for (const e of austin.edges) expect(e.node.city).toBe('Austin');
+    // "devops engineer zzyzx": the DevOps engineers (two words) before engineers of other kinds (one).
+    const res = await search('devops engineer zzyzx', 20);
+    const devops = await idsOf('devops engineer');
+    expect(res.edges.length).toBe(20);
+    const covered = res.edges.map((e) => devops.has(Number(e.node.id)));
+    expect(covered.indexOf(false) === -1 || covered.slice(covered.indexOf(false)).every((c) => !c)).toBe(true);
+    expect(covered[0]).toBe(true);
   });
 
   it('looks at a bounded number of words', async () => {

@@ -27,6 +27,8 @@ export type ExperienceLevel =
 export type JobFilter = {
   /** Only jobs of this company. */
   companyId?: string | number | null | undefined;
+  /** Only jobs of one of these experience levels (jobs that give none never match). */
+  experienceLevel?: Array<ExperienceLevel> | null | undefined;
   /** Only jobs of this type. */
   jobType?: JobType | null | undefined;
   /** City or state (exact, any case), or the start of the display location ("San Fran", "Remote"). */
@@ -41,8 +43,10 @@ export type JobFilter = {
   salaryMax?: number | null | undefined;
   /** Jobs whose yearly salary range reaches at least this. Jobs without salary are excluded. */
   salaryMin?: number | null | undefined;
-  /** Full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). At most 200 characters. */
+  /** What a person types: words that name a job's attributes ("remote", "part time", "senior", "austin tx") become conditions on them (see `understandSearch`, `searchInfo.conditions`); the rest is full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). When no job has every word, the jobs having most of them are listed (`searchInfo.relaxed`). At most 200 characters. */
   search?: string | null | undefined;
+  /** false: every word of `search` is text, none becomes a condition. (A word in quotes is always text: `python "remote"`.) An explicit argument (remote, jobType, experienceLevel, location) always wins over words: its words stay text. */
+  understandSearch?: boolean | null | undefined;
 };
 
 /** How a job is employed. */

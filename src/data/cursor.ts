@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_WORDS } from '../domain/search-understanding';
 import { badInput, INT4_MAX, isId } from '../errors';
 
 // A cursor carries the sort key of the last row seen, so the next page is a keyset seek
@@ -8,7 +9,7 @@ const CursorSchema = z.object({
   k: z
     .array(z.union([z.string(), z.number()]))
     .min(1)
-    .max(3),
+    .max(4),
 });
 export type CursorKey = (string | number)[];
 
@@ -29,6 +30,11 @@ const KEYS: Record<string, z.ZodType<CursorKey>> = {
   COMPANY_NAME: z.tuple([id]),
   SALARY_DESC: z.tuple([z.number().int().min(-1).max(INT4_MAX), id]),
 };
+// A relaxed search's orders: how many of its words a job has (at most MAX_WORDS), then the order's own key.
+const coverage = z.number().int().min(0).max(MAX_WORDS);
+for (const [name, key] of Object.entries(KEYS)) {
+  if (key instanceof z.ZodTuple) KEYS[`${name}/COVERAGE`] = z.tuple([coverage, ...(key.def.items as [z.ZodType])]) as z.ZodType<CursorKey>;
+}
 /** Longer than any cursor we hand out; refused before decoding. */
 const MAX_LENGTH = 200;
 

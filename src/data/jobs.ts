@@ -1,4 +1,5 @@
 import { checkSalaryOrder, LIMITS, type CreateJobData, type UpdateJobData } from '../domain/job-input';
+import type { Place, SearchReading } from '../domain/search-understanding';
 import { prepareSearch } from '../domain/search-vocabulary';
 import { badInput, checkRange, parseId } from '../errors';
 import { Prisma, type Job } from '../generated/prisma/client';
@@ -95,6 +96,12 @@ export interface JobFilterInput {
   companyId?: string | number | null;
   postedAfter?: Date | null;
   postedBefore?: Date | null;
+  experienceLevel?: readonly string[] | null;
+  /**
+   * What `search` was taken to mean (domain/search-understanding.ts): its attribute words as
+   * conditions, the rest as text. Absent, all of `search` is text.
+   */
+  reading?: SearchReading | null;
 }
 
 /**
@@ -108,34 +115,96 @@ export type JobOrder = 'NEWEST' | 'RELEVANCE' | 'SALARY_DESC';
 
 export const MAX_PAGE = 100;
 
+/** The text a filter searches for, after its attribute words became conditions. */
+const textOf = (filter: JobFilterInput): string => (filter.reading ? filter.reading.text : (filter.search?.trim() ?? ''));
+
+/** Whether a search may be relaxed: it has two or more free words (see matchQuery). */
+const relaxable = (filter: JobFilterInput): filter is JobFilterInput & { reading: SearchReading } => (filter.reading?.free.length ?? 0) >= 2;
+
 /**
- * The WHERE condition of a job filter (active jobs only). The salary rule: a job matches a
- * wanted range when its own range overlaps it; a job with only one bound is the range
- * [bound, bound]; a job without salary never matches a salary filter.
+ * The tsquery a filter's jobs must match. A search of two or more free words that no job
+ * (under the filter's other conditions) has all of is relaxed: the jobs must have any of them
+ * (quoted phrases and exclusions still all), and are listed by how many they have
+ * (`coverageSql`). Decided inside PostgreSQL, once per statement (an uncorrelated subquery is
+ * an InitPlan): the page, its count and its facets agree, in one statement each.
  */
-export function jobFilterSql(filter: JobFilterInput | null | undefined): Prisma.Sql {
-  const where = [Prisma.sql`j.is_active`];
+function matchQuery(filter: JobFilterInput): Prisma.Sql {
+  const text = textOf(filter);
+  if (!relaxable(filter)) return searchQuery(text);
+  const strict = Prisma.sql`chommie_tsquery(${prepareSearch(text)})`;
+  return Prisma.sql`(SELECT CASE WHEN ${strictExists(filter, strict)} THEN ${strict} ELSE ${relaxedQuery(filter.reading)} END)`;
+}
+
+const strictExists = (filter: JobFilterInput, strict: Prisma.Sql) =>
+  Prisma.sql`EXISTS (SELECT 1 FROM job r WHERE ${conditionsSql(filter, 'r')} AND r.search_vector @@ ${strict})`;
+
+function relaxedQuery(reading: SearchReading): Prisma.Sql {
+  const any = Prisma.join(
+    reading.free.map((w) => Prisma.sql`chommie_tsquery(${prepareSearch(w)})`),
+    ' || ',
+  );
+  return reading.strict ? Prisma.sql`(chommie_tsquery(${prepareSearch(reading.strict)}) && (${any}))` : Prisma.sql`(${any})`;
+}
+
+/** True when the filter's search was relaxed (no job has every free word), as one InitPlan. */
+export function relaxedSql(filter: JobFilterInput): Prisma.Sql {
+  if (!relaxable(filter)) return Prisma.sql`false`;
+  return Prisma.sql`(SELECT NOT ${strictExists(filter, Prisma.sql`chommie_tsquery(${prepareSearch(textOf(filter))})`)})`;
+}
+
+/**
+ * How many of a relaxed search's free words a job has (0 for every job of a search that was
+ * not relaxed: nothing to compute per row). The first key of a relaxed list's order.
+ */
+export function coverageSql(filter: JobFilterInput, alias = 'j'): Prisma.Sql | null {
+  if (!relaxable(filter)) return null;
+  const v = Prisma.raw(`${alias}.search_vector`);
+  const covered = Prisma.join(
+    filter.reading.free.map((w) => Prisma.sql`(${v} @@ (SELECT chommie_tsquery(${prepareSearch(w)})))::int`),
+    ' + ',
+  );
+  return Prisma.sql`CASE WHEN ${relaxedSql(filter)} THEN ${covered} ELSE 0 END`;
+}
+
+/**
+ * The WHERE condition of a job filter (active jobs only), on the job table named `alias`.
+ * The salary rule: a job matches a wanted range when its own range overlaps it; a job with
+ * only one bound is the range [bound, bound]; a job without salary never matches a salary filter.
+ */
+export function jobFilterSql(filter: JobFilterInput | null | undefined, alias = 'j'): Prisma.Sql {
+  const conditions = conditionsSql(filter, alias);
+  const search = filter?.search?.trim();
+  if (!filter || !search) return conditions;
+  if (search.length > 200) throw badInput('`filter.search` is limited to 200 characters', 'filter.search');
+  if (!textOf(filter)) return conditions;
+  return Prisma.sql`${conditions} AND ${Prisma.raw(alias)}.search_vector @@ ${matchQuery(filter)}`;
+}
+
+/** Every condition of a filter but its text. */
+function conditionsSql(filter: JobFilterInput | null | undefined, alias: string): Prisma.Sql {
+  const j = Prisma.raw(alias);
+  const where = [Prisma.sql`${j}.is_active`];
   if (!filter) return where[0];
-  const search = filter.search?.trim();
-  if (search) {
-    if (search.length > 200) throw badInput('`filter.search` is limited to 200 characters', 'filter.search');
-    where.push(Prisma.sql`j.search_vector @@ ${searchQuery(search)}`);
-  }
   const location = filter.location?.trim().toLowerCase();
   if (location) {
     if (location.length > 100) throw badInput('`filter.location` is limited to 100 characters', 'filter.location');
     const prefix = `${location.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(Prisma.sql`(lower(j.location) LIKE ${prefix} OR lower(j.city) = ${location} OR lower(j.state) = ${location})`);
+    where.push(Prisma.sql`(lower(${j}.location) LIKE ${prefix} OR lower(${j}.city) = ${location} OR lower(${j}.state) = ${location})`);
   }
-  if (filter.jobType) where.push(Prisma.sql`j.job_type = ${filter.jobType}::"JobType"`);
-  if (filter.remote != null) where.push(Prisma.sql`j.remote = ${filter.remote}`);
-  if (filter.companyId != null) where.push(Prisma.sql`j.company_id = ${parseId(filter.companyId, 'filter.companyId')}`);
+  if (filter.jobType) where.push(Prisma.sql`${j}.job_type = ${filter.jobType}::"JobType"`);
+  if (filter.remote != null) where.push(Prisma.sql`${j}.remote = ${filter.remote}`);
+  if (filter.experienceLevel != null) {
+    if (filter.experienceLevel.length === 0)
+      throw badInput('`filter.experienceLevel` needs at least one level (leave it out for every level)', 'filter.experienceLevel');
+    where.push(Prisma.sql`${j}.experience_level = ANY(${[...new Set(filter.experienceLevel)]}::"ExperienceLevel"[])`);
+  }
+  if (filter.companyId != null) where.push(Prisma.sql`${j}.company_id = ${parseId(filter.companyId, 'filter.companyId')}`);
   const { salaryMin, salaryMax } = filter;
   if (salaryMin != null) checkRange(salaryMin, 0, LIMITS.salary, 'filter.salaryMin');
   if (salaryMax != null) checkRange(salaryMax, 0, LIMITS.salary, 'filter.salaryMax');
   checkSalaryOrder(salaryMin, salaryMax, 'filter');
-  if (salaryMin != null) where.push(Prisma.sql`coalesce(j.salary_max, j.salary_min) >= ${salaryMin}`);
-  if (salaryMax != null) where.push(Prisma.sql`coalesce(j.salary_min, j.salary_max) <= ${salaryMax}`);
+  if (salaryMin != null) where.push(Prisma.sql`coalesce(${j}.salary_max, ${j}.salary_min) >= ${salaryMin}`);
+  if (salaryMax != null) where.push(Prisma.sql`coalesce(${j}.salary_min, ${j}.salary_max) <= ${salaryMax}`);
   const { postedAfter, postedBefore } = filter;
   for (const [name, d] of [
     ['postedAfter', postedAfter],
@@ -147,9 +216,62 @@ export function jobFilterSql(filter: JobFilterInput | null | undefined): Prisma.
     throw badInput('`filter.postedAfter` must be earlier than `filter.postedBefore`', 'filter.postedAfter');
   }
   // As ISO text: a Date would reach PostgreSQL without its time zone, read in the session's.
-  if (postedAfter) where.push(Prisma.sql`j.created_at >= ${postedAfter.toISOString()}::timestamptz`);
-  if (postedBefore) where.push(Prisma.sql`j.created_at < ${postedBefore.toISOString()}::timestamptz`);
+  if (postedAfter) where.push(Prisma.sql`${j}.created_at >= ${postedAfter.toISOString()}::timestamptz`);
+  if (postedBefore) where.push(Prisma.sql`${j}.created_at < ${postedBefore.toISOString()}::timestamptz`);
+  if (filter.reading) where.push(...readingSql(filter.reading, j));
   return Prisma.join(where, ' AND ');
+}
+
+const COLUMN_OF = { REMOTE: 'remote', JOB_TYPE: 'job_type', EXPERIENCE_LEVEL: 'experience_level' } as const;
+const CAST_OF = { REMOTE: 'boolean[]', JOB_TYPE: '"JobType"[]', EXPERIENCE_LEVEL: '"ExperienceLevel"[]' } as const;
+
+/**
+ * The conditions a search's words were read as. An attribute word also matches a job whose
+ * title has it: "senior living nurse" still finds the Senior Living Nurse whose level is not
+ * SENIOR, "lead data scientist" the Lead Data Scientist posted as MID.
+ */
+function readingSql(reading: SearchReading, j: Prisma.Sql): Prisma.Sql[] {
+  const where: Prisma.Sql[] = [];
+  for (const field of ['REMOTE', 'JOB_TYPE', 'EXPERIENCE_LEVEL'] as const) {
+    const values = reading.conditions.filter((c) => c.field === field).map((c) => (field === 'REMOTE' ? c.value === 'true' : c.value));
+    if (!values.length) continue;
+    const title = titleQuery(reading.titleWords[field] ?? []);
+    const column = Prisma.sql`${j}.${Prisma.raw(COLUMN_OF[field])} = ANY(${values}::${Prisma.raw(CAST_OF[field])})`;
+    where.push(title ? Prisma.sql`(${column} OR ${j}.search_vector @@ to_tsquery('english', ${title}))` : column);
+  }
+  const cities = reading.places.filter((ps) => ps.some((p) => p.city)).flat();
+  const states = reading.places.filter((ps) => ps.every((p) => !p.city)).flat();
+  if (cities.length)
+    where.push(
+      Prisma.sql`(${Prisma.join(
+        cities.map((p) => placeSql(p, j)),
+        ' OR ',
+      )})`,
+    );
+  if (states.length)
+    where.push(
+      Prisma.sql`(${Prisma.join(
+        states.map((p) => placeSql(p, j)),
+        ' OR ',
+      )})`,
+    );
+  return where;
+}
+
+function placeSql(place: Place, j: Prisma.Sql): Prisma.Sql {
+  const parts: Prisma.Sql[] = [];
+  if (place.city) parts.push(Prisma.sql`lower(${j}.city) = ${place.city.toLowerCase()}`);
+  if (place.state) parts.push(Prisma.sql`lower(${j}.state) = ${place.state.toLowerCase()}`);
+  return Prisma.sql`(${Prisma.join(parts, ' AND ')})`;
+}
+
+/** A to_tsquery text matching any of the phrases in a title (weight A); null when none has a word. */
+function titleQuery(phrases: readonly string[]): string | null {
+  const terms = phrases
+    .map((p) => (p.match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => `${w}:A`).join(' <-> '))
+    .filter(Boolean)
+    .map((t) => `(${t})`);
+  return terms.length ? terms.join(' | ') : null;
 }
 
 interface OrderSpec {
@@ -160,11 +282,24 @@ interface OrderSpec {
   fromRow: (row: { _sort: unknown; id: number }) => CursorKey;
 }
 
-function orderSpec(order: JobOrder, search: string | undefined): OrderSpec {
-  if (order === 'RELEVANCE' && search) {
+function orderSpec(order: JobOrder, filter: JobFilterInput | null | undefined): OrderSpec {
+  const spec = baseOrder(order, filter);
+  const coverage = filter && coverageSql(filter);
+  if (!coverage) return spec;
+  // A relaxed search lists the jobs having most of its words first, each group in the order asked for.
+  return {
+    name: `${spec.name}/COVERAGE`,
+    key: [coverage, ...spec.key],
+    cast: ['int', ...spec.cast],
+    fromRow: (r) => [(r as { _cover?: number })._cover ?? 0, ...spec.fromRow(r)],
+  };
+}
+
+function baseOrder(order: JobOrder, filter: JobFilterInput | null | undefined): OrderSpec {
+  if (order === 'RELEVANCE' && filter?.search?.trim() && textOf(filter)) {
     return {
       name: 'RELEVANCE',
-      key: [Prisma.sql`ts_rank(j.search_vector, ${searchQuery(search)})::float8`, Prisma.sql`j.id`],
+      key: [Prisma.sql`ts_rank(j.search_vector, ${matchQuery(filter)})::float8`, Prisma.sql`j.id`],
       cast: ['float8', 'int'],
       fromRow: (r) => [r._sort as number, r.id],
     };
@@ -203,7 +338,8 @@ export async function findJobPage(
 ): Promise<JobPage> {
   const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
   const where = jobFilterSql(args.filter);
-  const spec = orderSpec(args.orderBy ?? 'NEWEST', args.filter?.search?.trim() || undefined);
+  const spec = orderSpec(args.orderBy ?? 'NEWEST', args.filter);
+  const covered = spec.key.length > 2;
   let seek = Prisma.empty;
   if (args.after != null) {
     const key = decodeCursor(args.after, spec.name);
@@ -211,11 +347,12 @@ export async function findJobPage(
     const values = key.map((v, i) => Prisma.sql`${v}::${Prisma.raw(spec.cast[i])}`);
     seek = Prisma.sql`AND (${Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
   }
-  // ORDER BY the output column: the rank expression is computed once per row.
-  const rows = await db.$queryRaw<Joined<JobRow & { _sort: unknown }>[]>`SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort
+  // ORDER BY the output columns: the rank expression is computed once per row.
+  const sort = covered ? Prisma.sql`${spec.key[0]} AS _cover, ${spec.key[1]} AS _sort` : Prisma.sql`${spec.key[0]} AS _sort`;
+  const rows = await db.$queryRaw<Joined<JobRow & { _sort: unknown; _cover?: number }>[]>`SELECT ${jobColumns(columns)}, ${sort}
     FROM job j
     WHERE ${where} ${seek}
-    ORDER BY _sort DESC, j.id DESC
+    ORDER BY ${covered ? Prisma.sql`_cover DESC, ` : Prisma.empty}_sort DESC, j.id DESC
     LIMIT ${first + 1}`;
   return {
     rows,

@@ -3,7 +3,9 @@ import { badInput, checkRange } from '../errors';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
-import { jobFilterSql, searchQuery, type JobFilterInput } from './jobs';
+import { searchTokens, type Place } from '../domain/search-understanding';
+import { prepareSearch } from '../domain/search-vocabulary';
+import { coverageSql, jobFilterSql, relaxedSql, searchQuery, type JobFilterInput } from './jobs';
 
 // What a front end builds a search page from, beside the list itself: facet counts, type-ahead,
 // and why a search found nothing. The search itself is in jobs.ts (searchQuery); the vocabulary
@@ -101,41 +103,21 @@ export interface SearchInfo {
   understoodAs: string;
   ignoredWords: string[];
   didYouMean: string | null;
+  /** Whether no job had every free word, so the jobs having most of them were listed. */
+  relaxed: boolean;
+  /** The free words the best of those jobs lack. */
+  relaxedWords: string[];
 }
 
-/** A word of a search, with where it stands in web-search syntax. */
-interface Word {
-  word: string;
-  /** Outside quotes and not excluded: a word the jobs must have, which a suggestion may change. */
-  free: boolean;
-  excluded: boolean;
-}
-
-/** Words of a search looked at: enough for any real search, and a bound on the statement's work. */
-const MAX_WORDS = 8;
-
-/** The words of a search (`or` between words is syntax, not a word), at most MAX_WORDS distinct. */
-function wordsOf(search: string): Word[] {
-  const words = new Map<string, Word>();
-  search.split('"').forEach((part, quoted) => {
-    const tokens = part.match(/-?[\p{L}\p{N}][\p{L}\p{N}+#.'/-]*/gu) ?? [];
-    tokens.forEach((token, i) => {
-      const excluded = token.startsWith('-') && quoted % 2 === 0;
-      const word = token.replace(/^-/, '').replace(/[.'/-]+$/, '');
-      const operator = word.toLowerCase() === 'or' && quoted % 2 === 0 && i > 0 && i < tokens.length - 1;
-      if (!word || operator || words.has(word.toLowerCase()) || words.size >= MAX_WORDS) return;
-      words.set(word.toLowerCase(), { word, free: quoted % 2 === 0 && !excluded, excluded });
-    });
-  });
-  return [...words.values()];
-}
+/** Words of a search looked at for suggestions: enough for any real search, and a bound on the statement's work. */
+const MAX_LOOKED = 8;
 
 /**
  * How close a word of the jobs must be to a word searched for to be suggested instead (pg_trgm
  * similarity). Two swapped letters in a short word score below pg_trgm's own threshold (0.3;
  * "pyhton" and "python" 0.27), which is the only one its index can answer: the words are
  * scanned instead, which costs a few milliseconds, and only for a word that matched (almost)
- * nothing in a search that found nothing.
+ * nothing in a search that found nothing or was relaxed.
  */
 const SIMILAR_ENOUGH = 0.25;
 
@@ -144,30 +126,49 @@ const RARE = 5;
 
 /**
  * Why a search found what it found, in one statement: what PostgreSQL made of it, the words it
- * left out (stop words, which no job is indexed by), and, when the list is empty (`empty`), a
- * search that finds jobs under the same filter. Each word the jobs must have that matches
+ * left out (stop words, which no job is indexed by), whether it was relaxed and which words
+ * the best jobs then lack, and, when it found nothing or was relaxed, a search that finds jobs
+ * having all its words under the same conditions. Each word the jobs must have that matches
  * none of them, or only a few while a common word of the jobs' titles and skills is close to
- * it (trigrams, from search_term), is replaced by that word; or, when each such word matches
- * jobs but no job has them all, they are joined by `or` (exclusions kept). Quoted phrases are
- * taken as meant: a search with one gets no `or` suggestion.
+ * it (trigrams, from search_term), is replaced by that word; the suggestion is offered only
+ * when PostgreSQL finds a job for it, checked in the same statement.
  */
 export async function explainSearch(db: Db, filter: JobFilterInput, empty: boolean): Promise<SearchInfo> {
   const search = (filter.search ?? '').trim();
-  const words = wordsOf(search);
-  const where = jobFilterSql({ ...filter, search: null });
-  const looked = words.map((w) => w.word);
-  const asked = words.map((w) => empty && w.free);
+  const text = filter.reading ? filter.reading.text : search;
+  const tokens = searchTokens(text).filter((t) => !t.operator);
+  let looked = 0;
+  const asked = tokens.map((t) => !t.quoted && !t.excluded && looked++ < MAX_LOOKED);
+  const words = tokens.map((t) => (t.quoted ? t.raw : t.raw.replace(/^-+/, '').replace(/[.'/-]+$/, '')));
+  // Each token as the suggestion's text spells it (a word joined by "-" quoted, as in a search).
+  const spelt = tokens.map((t) => prepareSearch(t.raw));
+  const conditions = jobFilterSql({ ...filter, search: null });
+  const relaxed = relaxedSql(filter);
+  const coverage = coverageSql(filter) ?? Prisma.sql`j.id`;
+  const match = text ? jobFilterSql(filter) : Prisma.sql`false`;
   // OFFSET 0 keeps each word's tsquery a value of its own: flattened into the job scan,
   // chommie_tsquery would run again for every row the index leaves to recheck.
-  const rows = await db.$queryRaw<{ understood: string; word: string | null; ignored: boolean; found: number | null; closest: string | null }[]>`
-    SELECT ${searchQuery(search)}::text AS understood, w.word, w.ignored, w.found, w.closest
-    FROM (SELECT 1) one LEFT JOIN LATERAL (
-      SELECT x.word, numnode(t.q) = 0 AS ignored, f.found, c.value AS closest
-      FROM unnest(${looked}::text[], ${asked}::boolean[]) WITH ORDINALITY x(word, asked, n)
-      CROSS JOIN LATERAL (SELECT chommie_tsquery(x.word) AS q OFFSET 0) t
+  const [row] = await db.$queryRaw<
+    {
+      understood: string;
+      relaxed: boolean;
+      words: { word: string; asked: boolean; ignored: boolean; found: number | null; closest: string | null; lacked: boolean }[] | null;
+      verified: boolean;
+    }[]
+  >`
+    WITH mode AS MATERIALIZED (SELECT ${relaxed} AS relaxed),
+    best AS MATERIALIZED (
+      SELECT j.search_vector AS v FROM job j, mode WHERE mode.relaxed AND ${match}
+      ORDER BY ${coverage} DESC, j.id DESC LIMIT 1
+    ),
+    w AS MATERIALIZED (
+      SELECT x.n, x.word, x.spelt, x.asked, numnode(t.q) = 0 AS ignored, f.found, c.value AS closest,
+        EXISTS (SELECT 1 FROM best WHERE NOT best.v @@ t.q) AS lacked
+      FROM unnest(${words}::text[], ${words.map(prepareSearch)}::text[], ${spelt}::text[], ${asked}::boolean[]) WITH ORDINALITY x(word, queried, spelt, asked, n)
+      CROSS JOIN LATERAL (SELECT chommie_tsquery(x.queried) AS q OFFSET 0) t
       CROSS JOIN LATERAL (
-        SELECT CASE WHEN x.asked AND numnode(t.q) > 0
-          THEN (SELECT count(*)::int FROM (SELECT 1 FROM job j WHERE ${where} AND j.search_vector @@ t.q LIMIT ${RARE}::int) m) END AS found
+        SELECT CASE WHEN x.asked AND numnode(t.q) > 0 AND (${empty} OR (SELECT relaxed FROM mode))
+          THEN (SELECT count(*)::int FROM (SELECT 1 FROM job j WHERE ${conditions} AND j.search_vector @@ t.q LIMIT ${RARE}::int) m) END AS found
       ) f
       LEFT JOIN LATERAL (
         SELECT s.value FROM search_term s
@@ -177,23 +178,94 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
           AND NOT EXISTS (SELECT 1 FROM search_term k WHERE k.kind = 'WORD' AND k.folded = lower(x.word) AND k.jobs >= ${RARE}::int)
         ORDER BY similarity(s.folded, lower(x.word)) DESC, s.jobs DESC, s.value LIMIT 1
       ) c ON true
-      ORDER BY x.n
-    ) w ON true`;
-  const looks = rows.filter((r) => r.word != null);
-  const ignored = new Set(looks.filter((r) => r.ignored).map((r) => r.word));
-  let didYouMean: string | null = null;
-  if (empty) {
-    const free = looks.filter((r) => r.found != null);
-    // Found in no job, or in a few while a common word is close: most likely misspelt.
-    const missing = free.filter((r) => r.found === 0 || (r.found! < RARE && r.closest));
-    if (missing.length > 0 && missing.every((r) => r.closest)) {
-      didYouMean = missing.reduce((s, r) => s.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(r.word!)}(?![\\p{L}\\p{N}])`, 'u'), r.closest!), search);
-    } else if (missing.length === 0 && free.length > 1 && !search.includes('"')) {
-      const excluded = words.filter((w) => w.excluded).map((w) => `-${w.word}`);
-      didYouMean = [free.map((r) => r.word).join(' or '), ...excluded].join(' ');
-    }
+    ),
+    -- Found in no job, or in a few while a common word is close: most likely misspelt.
+    miss AS (SELECT *, found = 0 OR (found < ${RARE}::int AND closest IS NOT NULL) AS misspelt FROM w),
+    suggestion AS (
+      SELECT string_agg(CASE WHEN misspelt THEN closest ELSE spelt END, ' ' ORDER BY n) AS text
+      FROM miss HAVING bool_or(misspelt) AND bool_and(closest IS NOT NULL) FILTER (WHERE misspelt)
+    )
+    SELECT ${text ? searchQuery(text) : Prisma.sql`''::tsquery`}::text AS understood,
+      (SELECT relaxed FROM mode) AND EXISTS (SELECT 1 FROM best) AS relaxed,
+      (SELECT json_agg(json_build_object('word', word, 'asked', asked, 'ignored', ignored, 'found', found,
+          'closest', CASE WHEN misspelt THEN closest END, 'lacked', lacked) ORDER BY n) FROM miss) AS words,
+      EXISTS (SELECT 1 FROM suggestion s, job j WHERE ${conditions} AND j.search_vector @@ chommie_tsquery(s.text)) AS verified`;
+  const looks = row.words ?? [];
+  const replaced = looks.filter((w) => w.closest);
+  const didYouMean =
+    row.verified && replaced.length
+      ? replaced.reduce((s, w) => s.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(w.word)}(?![\\p{L}\\p{N}])`, 'u'), w.closest!), search)
+      : null;
+  const free = new Set(filter.reading?.free.map((w) => w.toLowerCase()) ?? []);
+  return {
+    understoodAs: row.understood,
+    ignoredWords: looks.filter((w) => w.ignored).map((w) => w.word),
+    didYouMean,
+    relaxed: row.relaxed,
+    relaxedWords: row.relaxed ? looks.filter((w) => w.lacked && !w.ignored && free.has(w.word.toLowerCase())).map((w) => w.word) : [],
+  };
+}
+
+/** A title or snippet with the words a search matched marked. */
+export interface Highlight {
+  title: { text: string; matched: boolean }[];
+  snippet: { text: string; matched: boolean }[] | null;
+}
+
+// Private-use characters as ts_headline's marks: no posting has them (they are removed first),
+// so the marked text splits back into parts exactly, and no markup reaches a client.
+const START = '\uE000';
+const STOP = '\uE001';
+/** The start of a description a snippet is taken from: ts_headline parses all it is given. */
+const SNIPPET_SOURCE = 20_000;
+
+/**
+ * The words of `text` (a search's text, any of its words) marked in each job's title and in a
+ * short extract of its description, one statement for a page of jobs.
+ */
+export async function jobHighlights(db: Db, ids: readonly number[], text: string): Promise<(Highlight | Error)[]> {
+  const options = `StartSel=${START}, StopSel=${STOP}`;
+  const rows = await db.$queryRaw<{ id: number; title: string; snippet: string }[]>`
+    WITH q AS MATERIALIZED (SELECT chommie_tsquery(${prepareSearch(text)}) AS q)
+    SELECT j.id,
+      ts_headline('english', translate(j.title, ${START + STOP}, ''), q.q, ${`${options}, HighlightAll=true`}) AS title,
+      ts_headline('english', translate(left(j.description, ${SNIPPET_SOURCE}::int), ${START + STOP}, ''), q.q,
+        ${`${options}, MaxFragments=2, MaxWords=18, MinWords=6, FragmentDelimiter=" … "`}) AS snippet
+    FROM job j, q WHERE j.id = ANY(${[...ids]}::int[])`;
+  const byId = new Map(rows.map((r) => [r.id, { title: parts(r.title), snippet: r.snippet ? parts(r.snippet) : null }]));
+  return ids.map((id) => byId.get(id) ?? new Error(`job ${id} is missing`));
+}
+
+/** Splits ts_headline's output at its marks. */
+function parts(marked: string): { text: string; matched: boolean }[] {
+  const out: { text: string; matched: boolean }[] = [];
+  for (const piece of marked.split(START)) {
+    const [inside, after] = piece.includes(STOP) ? piece.split(STOP, 2) : [null, piece];
+    if (inside) out.push({ text: inside, matched: true });
+    if (after) out.push({ text: after, matched: false });
   }
-  return { understoodAs: rows[0]?.understood ?? '', ignoredWords: words.map((w) => w.word).filter((w) => ignored.has(w)), didYouMean };
+  return out;
+}
+
+/** The places jobs are in (cities with their state, and states), at most this many rows. */
+const MAX_PLACES = 50_000;
+
+/**
+ * The places of active jobs, for reading place names in searches. A city whose name is also a
+ * common word of titles and skills ("Mobile", "Normal") is left out: the word is better read
+ * as text ("mobile developer").
+ */
+export async function activePlaces(db: Db): Promise<Place[]> {
+  const rows = await db.$queryRaw<{ city: string | null; state: string | null }[]>`
+    SELECT DISTINCT p.city, p.state FROM (
+      SELECT DISTINCT j.city, j.state FROM job j WHERE j.is_active AND j.city IS NOT NULL
+      UNION ALL
+      SELECT DISTINCT NULL, j.state FROM job j WHERE j.is_active AND j.state IS NOT NULL
+    ) p
+    WHERE p.city IS NULL OR NOT EXISTS (
+      SELECT 1 FROM search_term w WHERE w.kind = 'WORD' AND w.folded = lower(p.city) AND w.jobs >= ${RARE}::int)
+    LIMIT ${MAX_PLACES}::int`;
+  return rows.map((r) => ({ ...(r.city ? { city: r.city } : {}), ...(r.state ? { state: r.state } : {}) }));
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

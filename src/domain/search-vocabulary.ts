@@ -21,7 +21,7 @@
  * Bump VOCABULARY_VERSION with every change: a gateway never replaces the synonyms of a newer
  * vocabulary with its own (a rolling deploy's old instances restarting).
  */
-export const VOCABULARY_VERSION = 1;
+export const VOCABULARY_VERSION = 2;
 export const SYNONYMS: readonly (readonly string[])[] = [
   // Languages, frameworks, platforms.
   ['golang', 'go:AB'],
@@ -74,8 +74,8 @@ export const SYNONYMS: readonly (readonly string[])[] = [
   ['database administrator', 'dba'],
   ['sales representative', 'sales rep'],
   ['sales manager', 'sales director', 'head of sales'],
-  ['developer', 'dev:AB', 'programmer'],
-  ['engineer', 'eng:AB'],
+  // One role however a posting names it: "python developer" finds the Python Engineer.
+  ['developer', 'dev:AB', 'programmer', 'engineer', 'eng:AB'],
   ['manager', 'mgr'],
   // Seniorities.
   ['senior', 'sr'],

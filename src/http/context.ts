@@ -4,6 +4,7 @@ import { RequestCacheState } from '../cache/request-state';
 import type { RouteState } from '../db/replicas';
 import { countedDb, type SqlStats } from '../db/sql-stats';
 import { createLoaders } from '../loaders';
+import { PlaceDirectory } from '../search/places';
 import type { Context } from '../schema/context';
 import type { Services } from '../services';
 
@@ -35,6 +36,7 @@ export function createContext(
   return {
     db: { ...services.db, prisma },
     similar: services.similar,
+    places: placesOf(services),
     loaders: createLoaders({ db: prisma, onBatch, batching: services.batching ?? true, signal }),
     sqlStats,
     route,
@@ -59,4 +61,13 @@ export function createContext(
         }
       : invalidate,
   };
+}
+
+const directories = new WeakMap<Services, PlaceDirectory>();
+
+/** The process's place directory: one per set of services (per database), made on first use. */
+function placesOf(services: Services): PlaceDirectory {
+  let places = directories.get(services);
+  if (!places) directories.set(services, (places = new PlaceDirectory(services.db.prisma)));
+  return places;
 }

@@ -1,5 +1,6 @@
 import type DataLoader from 'dataloader';
 import { jobDescriptions, jobsByIds, type JobColumn, type JobRow, type Joined } from '../data/jobs';
+import { jobHighlights, type Highlight } from '../data/search';
 import { similarJobLists } from '../data/similar';
 import { keyedLoaders, loader, type LoaderOptions } from './batch';
 
@@ -11,6 +12,8 @@ export interface JobLoaders {
   jobDescription: DataLoader<number, string>;
   /** The first `first` of each job's similar-jobs list, with `columns` (all when unset). */
   similarJobs(first: number, columns?: readonly JobColumn[]): DataLoader<number, Joined<JobRow>[]>;
+  /** Each job's title and an extract of its description with the words of `text` marked. */
+  jobHighlights(text: string): DataLoader<number, Highlight>;
 }
 
 export function jobLoaders(options: LoaderOptions): JobLoaders {
@@ -21,5 +24,6 @@ export function jobLoaders(options: LoaderOptions): JobLoaders {
     jobWith: (columns) => (columns ? jobsWith(columns) : job),
     jobDescription: loader(options, 'jobDescription', jobDescriptions),
     similarJobs: keyedLoaders(options, 'similarJobs', (first: number, columns?: readonly JobColumn[]) => (db, ids) => similarJobLists(db, ids, first, columns)),
+    jobHighlights: keyedLoaders(options, 'jobHighlights', (text: string) => (db, ids) => jobHighlights(db, ids, text)),
   };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/database';
 import type { Change, ResultHints } from '../domain/changes';
 import type { Loaders } from '../loaders';
 import type { Logger } from '../log';
+import type { PlaceIndex } from '../domain/search-understanding';
 import type { SimilarJobsRefresher } from '../similar/refresher';
 
 /** What every resolver gets: one per request (built by the HTTP layer, http/context.ts). */
@@ -15,6 +16,8 @@ export interface Context {
    * private to this viewer. (A getter one level down: Yoga copies the context's own properties.)
    */
   readonly auth: { readonly viewer: Viewer | null };
+  /** The places jobs are in, for reading place names in searches (search/places.ts). */
+  places: { get(): Promise<PlaceIndex> };
   /** Keeps similar-jobs lists current after job writes. */
   similar: SimilarJobsRefresher;
   /** What this request's result depends on and how fresh it must be, for the response cache. */

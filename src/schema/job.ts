@@ -35,6 +35,7 @@ export const JOB_FIELD_COLUMNS: Readonly<Record<string, readonly JobColumn[] | (
   applicationCount: (nodes) => (nodes.some((n) => !n.arguments?.length) ? ['applicationCount'] : []),
   applications: [],
   similarJobs: [],
+  searchHighlight: [],
 };
 
 const columnsFor = new WeakMap<Selection, readonly JobColumn[] | undefined>();

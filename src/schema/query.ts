@@ -5,17 +5,41 @@ import { trendingJobs } from '../data/trending';
 import type { Entity } from '../domain/changes';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
-import { JobOrderEnum, JobTypeEnum } from './enums';
+import { ExperienceLevelEnum, JobOrderEnum, JobTypeEnum } from './enums';
+import { readSearch } from '../domain/search-understanding';
+import type { JobFilterInput } from '../data/jobs';
+import { markSearched } from './search';
 import { jobColumnsOf } from './job';
 import { selectedFields } from './selection';
 import { jobFacets, type Facets } from '../data/search';
+
+/**
+ * A filter as the data layer runs it: with what its search was taken to mean (attribute words
+ * as conditions), unless the filter turns that off. The same reading everywhere a JobFilter is
+ * taken: lists, their facets and explanations, figures and exports.
+ */
+export async function readFilter(
+  ctx: Context,
+  filter: (JobFilterInput & { understandSearch?: boolean | null }) | null | undefined,
+): Promise<JobFilterInput | null | undefined> {
+  const search = filter?.search?.trim();
+  if (!filter || !search || filter.understandSearch === false || search.length > 200) return filter;
+  return { ...filter, reading: readSearch(search, filter, await ctx.places.get()) };
+}
 
 export const JobFilter = builder.inputType('JobFilter', {
   description: 'Conditions a job must all meet. Only active jobs are ever listed.',
   fields: (t) => ({
     search: t.string({
-      description: 'Full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). At most 200 characters.',
+      description:
+        'What a person types: words that name a job\'s attributes ("remote", "part time", "senior", "austin tx") become conditions on them (see `understandSearch`, `searchInfo.conditions`); the rest is full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). When no job has every word, the jobs having most of them are listed (`searchInfo.relaxed`). At most 200 characters.',
     }),
+    understandSearch: t.boolean({
+      defaultValue: true,
+      description:
+        'false: every word of `search` is text, none becomes a condition. (A word in quotes is always text: `python "remote"`.) An explicit argument (remote, jobType, experienceLevel, location) always wins over words: its words stay text.',
+    }),
+    experienceLevel: t.field({ type: [ExperienceLevelEnum], description: 'Only jobs of one of these experience levels (jobs that give none never match).' }),
     location: t.string({ description: 'City or state (exact, any case), or the start of the display location ("San Fran", "Remote").' }),
     jobType: t.field({ type: JobTypeEnum, description: 'Only jobs of this type.' }),
     salaryMin: t.int({ description: 'Jobs whose yearly salary range reaches at least this. Jobs without salary are excluded.' }),
@@ -73,17 +97,19 @@ builder.queryFields((t) => ({
     },
     resolve: async (_r, args, ctx, info) => {
       const columns = jobColumnsOf(info, ['edges', 'node']);
-      const page = await findJobPage(ctx.db.prisma, args, columns);
+      const filter = await readFilter(ctx, args.filter);
+      const page = await findJobPage(ctx.db.prisma, { ...args, filter }, columns);
+      markSearched(page.rows, filter);
       ctx.cache.jobList(args.filter ?? {});
       ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
       ctx.loaders.prime(page.rows, columns);
-      const connection = { ...toConnection(page.rows, page.first, args.after, page.cursorOf, page.count), filter: args.filter };
+      const connection = { ...toConnection(page.rows, page.first, args.after, page.cursorOf, page.count), filter };
       // Facets count every matching job by type: when both are asked for, that is totalCount,
       // and one statement (one pass over the matches) instead of two.
       const selected = selectedFields(info);
       if (!selected.has('facets')) return connection;
       let facets: Promise<Facets> | undefined;
-      const once = () => (facets ??= jobFacets(ctx.db.prisma, args.filter));
+      const once = () => (facets ??= jobFacets(ctx.db.prisma, filter));
       return {
         ...connection,
         facets: once,

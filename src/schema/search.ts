@@ -5,10 +5,13 @@ import {
   jobFacets,
   searchSuggestions,
   type Facets,
+  type Highlight,
   type SearchInfo,
   type Suggestion,
 } from '../data/search';
 import { checkRange } from '../errors';
+import type { JobFilterInput, JobRow } from '../data/jobs';
+import type { SearchCondition } from '../domain/search-understanding';
 import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 
@@ -68,21 +71,126 @@ const JobFacets = builder.objectRef<Facets>('JobFacets').implement({
   }),
 });
 
-const SearchInfoRef = builder.objectRef<SearchInfo>('SearchInfo').implement({
-  description: 'How a search was understood, and, when it found nothing, what would find something.',
+const ConditionFieldEnum = builder.enumType('SearchConditionField', {
+  description: 'What a condition read from the words of a search is on.',
+  values: {
+    REMOTE: { description: '`remote`: "remote", "work from home", "wfh", "telecommute", "anywhere" (true); "on site", "onsite", "in office" (false).' },
+    JOB_TYPE: { description: '`jobType`: "full time", "part time", "contract(or)", "temporary"/"temp", "internship"/"intern".' },
+    EXPERIENCE_LEVEL: {
+      description:
+        '`experienceLevel`: "entry level", "junior", "graduate" (ENTRY), "mid level" (MID), "senior" (SENIOR), "lead" (LEAD), "principal", "executive" (EXECUTIVE).',
+    },
+    LOCATION: { description: 'A city or state jobs are in ("austin", "tx", "texas", "new york", "nyc", "sf", "dc").' },
+  },
+});
+
+const SearchConditionRef = builder.objectRef<SearchCondition & { search: string }>('SearchCondition').implement({
+  description:
+    'Words of a search read as a condition on a job attribute, to show as a chip. An attribute word also matches jobs whose title has it ("senior living nurse" still finds a Senior Living Nurse of another level). Places must be in the data (a place no job is in stays text).',
   fields: (t) => ({
-    understoodAs: t.exposeString('understoodAs', {
+    field: t.field({ type: ConditionFieldEnum, description: 'The attribute.', resolve: (c) => c.field }),
+    value: t.exposeString('value', {
       description:
-        "The search as PostgreSQL ran it: a tsquery of stemmed words after the search vocabulary (`golang` → `'golang' | 'go':AB`: `:AB` matches titles, companies and skills only). Empty when every word was ignored.",
+        'Its value: "true"/"false" for REMOTE, a JobType, an ExperienceLevel, or a place ("Austin, TX", or a state code such as "NY", whose cities are included).',
     }),
-    ignoredWords: t.exposeStringList('ignoredWords', { description: 'Words the search left out: too common to search for (stop words such as "the", "or").' }),
-    didYouMean: t.exposeString('didYouMean', {
-      nullable: true,
-      description:
-        "Only when nothing matched: a search that finds jobs under the list's other conditions, from the jobs' own words. Misspelt words replaced by the closest word of job titles and skills (`pyhton` → `python`), or, when each word matches some job but none has them all, the words joined by `or` (exclusions kept; not for searches with a quoted phrase). Null when there is nothing better to offer.",
+    words: t.exposeStringList('words', { description: 'The words of the search read as this condition, as typed.' }),
+    searchWithout: t.string({
+      description: 'The search without these words: what to send to undo the condition. (To keep them as text instead, quote them.)',
+      resolve: (c) => withoutWords(c.search, c.words),
     }),
   }),
 });
+
+const SearchInfoRef = builder.objectRef<SearchInfo & { conditions: (SearchCondition & { search: string })[]; text: string }>('SearchInfo').implement({
+  description: 'How a search was understood and, when it found nothing or was relaxed, what would find more.',
+  fields: (t) => ({
+    conditions: t.field({
+      type: [SearchConditionRef],
+      description:
+        'Words read as conditions on job attributes (remote, job type, experience level, place), in the order typed. Empty with `understandSearch: false`.',
+      resolve: (i) => i.conditions,
+    }),
+    text: t.exposeString('text', { description: "What was left to find in the jobs' text once the conditions were taken out (empty: nothing)." }),
+    understoodAs: t.exposeString('understoodAs', {
+      description:
+        "The text as PostgreSQL ran it: a tsquery of stemmed words after the search vocabulary (`golang` → `'golang' | 'go':AB`: `:AB` matches titles, companies and skills only). Empty when no word is left to search for.",
+    }),
+    ignoredWords: t.exposeStringList('ignoredWords', { description: 'Words the search left out: too common to search for (stop words such as "the", "or").' }),
+    relaxed: t.exposeBoolean('relaxed', {
+      description:
+        'True when no job (under the other conditions) had every word, so the list holds the jobs having most of them, those having most first (then in the order asked for). Quoted phrases and -exclusions still apply whole.',
+    }),
+    relaxedWords: t.exposeStringList('relaxedWords', {
+      description: 'When relaxed: the words the best-matching jobs lack ("devops engineer cape town" → ["cape", "town"]).',
+    }),
+    didYouMean: t.exposeString('didYouMean', {
+      nullable: true,
+      description:
+        "When nothing matched or the search was relaxed: the search with misspelt words replaced by the closest word of job titles and skills (`pyhton developer` → `python developer`), offered only when jobs under the list's other conditions have all its words. Null when there is nothing better to offer.",
+    }),
+  }),
+});
+
+const HighlightPart = builder.objectRef<Highlight['title'][number]>('HighlightPart').implement({
+  description: 'A piece of text, and whether it is a word the search matched (to show marked).',
+  fields: (t) => ({
+    text: t.exposeString('text', { description: 'The text, as posted (plain text, never markup).' }),
+    matched: t.exposeBoolean('matched', { description: 'True for a word the search matched.' }),
+  }),
+});
+
+const JobHighlight = builder.objectRef<Highlight>('JobHighlight').implement({
+  description: 'Where a job matched the search of the list it is in.',
+  fields: (t) => ({
+    title: t.field({ type: [HighlightPart], description: 'The whole title, in parts.', resolve: (h) => h.title }),
+    snippet: t.field({
+      type: [HighlightPart],
+      nullable: true,
+      description: 'Up to two short extracts of the description around matched words (its start when none matched), in parts; " … " between extracts.',
+      resolve: (h) => h.snippet,
+    }),
+  }),
+});
+
+/** The text each listed job was searched for with: its highlights mark those words. */
+const searchedFor = new WeakMap<object, string>();
+
+/** Remembers what the jobs of a list were found by, for `Job.searchHighlight`. */
+export function markSearched(rows: readonly JobRow[], filter: JobFilterInput | null | undefined): void {
+  const reading = filter?.reading;
+  const text = reading
+    ? [
+        ...reading.free,
+        ...reading.strict
+          .split('"')
+          .filter((_, i) => i % 2 === 1)
+          .map((p) => `"${p}"`),
+      ].join(' or ')
+    : filter?.search?.trim();
+  if (!text) return;
+  for (const row of rows) searchedFor.set(row, text);
+}
+
+builder.objectField('Job', 'searchHighlight', (t) =>
+  t.field({
+    type: JobHighlight,
+    nullable: true,
+    description:
+      'In a list searched with `filter.search`: the title and a short extract of the description with the words matched marked. Null elsewhere. One statement for a page; ask for it only where shown.',
+    complexity: 3,
+    resolve: (j, _a, ctx) => {
+      const text = searchedFor.get(j);
+      return text ? ctx.loaders.jobHighlights(text).load(j.id) : null;
+    },
+  }),
+);
+
+/** A search without some of its words (as typed), spaces tidied. */
+function withoutWords(search: string, words: readonly string[]): string {
+  let rest = search;
+  for (const w of words) rest = rest.replace(new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'u'), ' ');
+  return rest.replace(/\s+/g, ' ').replace(/\s+,/g, ',').trim();
+}
 
 builder.objectFields('JobConnection', (t) => ({
   facets: t.field({
@@ -96,13 +204,17 @@ builder.objectFields('JobConnection', (t) => ({
     nullable: true,
     description: 'How `filter.search` was understood and, when it found nothing, a suggestion; null without a search.',
     complexity: 20,
-    resolve: (c, _a, ctx) => {
-      if (!c.filter?.search?.trim()) return null;
+    resolve: async (c, _a, ctx) => {
+      const search = c.filter?.search?.trim();
+      if (!c.filter || !search) return null;
+      const conditions = (c.filter.reading?.conditions ?? []).map((k) => ({ ...k, search }));
+      const text = c.filter.reading ? c.filter.reading.text : search;
+      if (!text) return { conditions, text, understoodAs: '', ignoredWords: [], relaxed: false, relaxedWords: [], didYouMean: null };
       // "Found nothing" is this list being empty, asked for from its start. A suggestion is
       // counted under the list's own filter (its tags already) and read from the search terms.
       const empty = c.edges.length === 0 && !c.pageInfo.hasPreviousPage;
-      if (empty) ctx.cache.searchTerms();
-      return explainSearch(ctx.db.prisma, c.filter, empty);
+      ctx.cache.searchTerms();
+      return { ...(await explainSearch(ctx.db.prisma, c.filter, empty)), conditions, text };
     },
   }),
 }));

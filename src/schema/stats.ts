@@ -25,7 +25,7 @@ import {
 } from '../data/stats';
 import { builder } from './builder';
 import { ApplicationStatusEnum } from './enums';
-import { JobFilter } from './query';
+import { JobFilter, readFilter } from './query';
 
 const BucketRef = builder.objectRef<Bucket>('Bucket').implement({
   description: 'A count of jobs sharing a key.',
@@ -182,9 +182,9 @@ builder.queryField('jobStats', (t) =>
     description: 'ANALYST or ADMIN: aggregate figures over the active jobs matching `filter`.',
     authScopes: { role: ['ANALYST', 'ADMIN'] },
     args: { filter: t.arg(FILTER) },
-    resolve: (_r, { filter }, ctx) => {
+    resolve: async (_r, { filter }, ctx) => {
       ctx.cache.stats();
-      return statsScope(filter);
+      return statsScope(await readFilter(ctx, filter));
     },
   }),
 );
@@ -195,9 +195,9 @@ builder.objectField('Company', 'stats', (t) =>
     description: 'ANALYST or ADMIN: the figures of `jobStats` over this company’s active jobs matching `filter`.',
     authScopes: { role: ['ANALYST', 'ADMIN'] },
     args: { filter: t.arg(FILTER) },
-    resolve: (c, { filter }, ctx) => {
+    resolve: async (c, { filter }, ctx) => {
       ctx.cache.stats();
-      return companyScope(statsScope(filter), c.id);
+      return companyScope(statsScope(await readFilter(ctx, filter)), c.id);
     },
   }),
 );
