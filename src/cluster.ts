@@ -1,10 +1,11 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config';
 import { migrate, openConfiguredDatabase } from './db/open';
 import type { Logger } from './log';
 import { assertPortFree, stopWhenOrphaned } from './http/server';
+import { createMetricsServer } from './http/metrics-server';
+import { metricsAccess } from './ops/metrics';
 
 /**
  * `--workers N`: N gateway processes sharing the port (node:cluster). They share nothing in
@@ -40,13 +41,11 @@ export async function runPrimary(config: Config, log: Logger, workers: number): 
   const metrics =
     config.METRICS_PORT === undefined
       ? null
-      : createServer((req, res) => {
-          if (req.url !== '/metrics') return void res.writeHead(404).end();
-          aggregator.clusterMetrics().then(
-            (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
-            (err: Error) => res.writeHead(503).end(`metrics unavailable: ${err.message}`),
-          );
-        });
+      : createMetricsServer(
+          async () => ({ text: await aggregator.clusterMetrics(), contentType: aggregator.contentType }),
+          // Its own port, never exposed: public unless a token is configured.
+          metricsAccess({ token: config.METRICS_TOKEN, public: true }),
+        );
   const aggregator = new AggregatorRegistry();
   metrics?.listen(config.METRICS_PORT, config.HOST);
 

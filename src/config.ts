@@ -144,6 +144,9 @@ const EnvSchema = z.object({
   // Benchmark baseline only: every DataLoader load becomes its own statement (N+1).
   LOADER_BATCHING: bool.default(true),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // Required as `Authorization: Bearer <token>` wherever /metrics is served; in production the
+  // serving port has /metrics only with it (else only METRICS_PORT serves it).
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // Unset: any origin (without credentials) outside production, none in production.
   CORS_ORIGINS: origins.optional(),
   // Chromium caps it at 2 hours, Firefox at 24; 0 sends none (browsers then keep a preflight 5 s).

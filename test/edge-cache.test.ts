@@ -157,6 +157,16 @@ describeIf(varnishdPath(), 'varnishd is not installed (apt-get install varnish)'
     expect(reached - before).toBe(misses);
   });
 
+  it('never passes /metrics, with or without a token (the gateway itself would answer it here, outside production)', async () => {
+    expect((await fetch(`${new URL(gatewayUrl).origin}/metrics`)).status).toBe(200);
+    for (const path of ['/metrics', '/metrics?x=1', '/metrics/'])
+      for (const headers of [{}, { authorization: 'Bearer some-token-of-sixteen+' }] as Record<string, string>[]) {
+        const res = await viaEdge(path, { headers });
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expect(await res.text()).not.toMatch(/graphql_/);
+      }
+  });
+
   it('never answers a request with Authorization from the edge, nor shares a result that read the viewer', async () => {
     await viaEdge(jobPage());
     const before = reached;

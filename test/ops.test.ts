@@ -58,6 +58,34 @@ describe('operations endpoints', () => {
     await other.destroy();
   });
 
+  it('/metrics is not public in production: absent on the serving port, or behind METRICS_TOKEN', async () => {
+    const token = 'metrics-token-of-the-test-0123456789';
+    const metricsWith = async (gateway: ReturnType<typeof testGateway>['gateway'], authorization?: string) => {
+      const res = await gateway.fetch('http://gateway.test/metrics', { headers: authorization ? { authorization } : {} });
+      return { status: res.status, text: await res.text() };
+    };
+    const production = testGateway(db, { config: { NODE_ENV: 'production' } }).gateway;
+    for (const authorization of [undefined, 'Bearer anything', `Bearer ${token}`]) {
+      const res = await metricsWith(production, authorization);
+      expect({ authorization, status: res.status }).toEqual({ authorization, status: 404 });
+      expect(res.text).not.toMatch(/graphql_|process_/);
+      expect(res.text).toMatch(/METRICS_PORT/);
+    }
+    for (const env of ['production', 'development'] as const) {
+      const guarded = testGateway(db, { config: { NODE_ENV: env, METRICS_TOKEN: token } }).gateway;
+      for (const authorization of [undefined, 'Bearer wrong', `Basic ${token}`, `Bearer ${token}x`]) {
+        const res = await metricsWith(guarded, authorization);
+        expect({ env, authorization, status: res.status }).toEqual({ env, authorization, status: 401 });
+        expect(res.text).not.toMatch(/graphql_|process_/);
+      }
+      const ok = await metricsWith(guarded, `Bearer ${token}`);
+      expect({ env, status: ok.status }).toEqual({ env, status: 200 });
+      expect(ok.text).toMatch(/^# HELP graphql_request_duration_seconds/m);
+    }
+    // Outside production with no token: public, for a developer's curl.
+    expect((await metricsWith(testGateway(db).gateway)).status).toBe(200);
+  });
+
   it('/metrics parses as Prometheus text and its counters move with requests', async () => {
     const cache = makeCache();
     const { gateway, gql } = testGateway(db, { responseCache: cache });

@@ -15,7 +15,7 @@ let db: TestDatabase | undefined;
 const dataDir = tempDir('chommie-start');
 
 beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '300' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: '300', METRICS_PORT: '0' };
   delete env.DATABASE_URL;
   if (pgUrl()) {
     db = await openTestDatabase();
@@ -74,6 +74,16 @@ describe('the gateway as started by npm start', () => {
     expect(body.errors[0].message).toEqual(expect.any(String));
     const next = await fetch(`${base}/graphql?query=${encodeURIComponent('{ job(id: "1") { id } }')}`);
     expect((await next.json()).data.job.id).toBe('1');
+  });
+
+  it('serves its metrics on METRICS_PORT, a port of their own', async () => {
+    const port = /"port":(\d+)[^\n]*"msg":"metrics served on METRICS_PORT"/.exec(gateway.output())?.[1];
+    expect(port).toMatch(/^\d+$/);
+    expect(port).not.toBe(new URL(base).port);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^graphql_request_duration_seconds_count\{/m);
+    expect((await fetch(`http://127.0.0.1:${port}/graphql`)).status).toBe(404);
   });
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {

@@ -12,6 +12,11 @@ backend gateway {
 }
 
 sub vcl_recv {
+    # Metrics are for operators (operation names, error counts, pool state): never through the
+    # edge, with or without a token. Prometheus scrapes each gateway's METRICS_PORT directly.
+    if (req.url ~ "^/metrics($|[?/])") {
+        return (synth(404, "Not Found"));
+    }
     # Writes, and anything not a plain read, go straight to a gateway.
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
@@ -21,7 +26,7 @@ sub vcl_recv {
     if (req.http.Authorization || req.http.Cookie) {
         return (pass);
     }
-    # Only the GraphQL endpoint is cached; /ready, /metrics, /export always reach a gateway.
+    # Only the GraphQL endpoint is cached; /ready and /export always reach a gateway.
     if (req.url !~ "^/graphql\?") {
         return (pass);
     }

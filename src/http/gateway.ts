@@ -24,7 +24,7 @@ import { useAdmission } from './plugins/admission';
 import { useMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
 import { useExport } from './plugins/export';
-import { createMetrics } from '../ops/metrics';
+import { createMetrics, metricsAccess } from '../ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
 import { useJit } from './plugins/jit';
 import { schema } from '../schema';
@@ -32,6 +32,8 @@ import { schema } from '../schema';
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
   /** The Node request handler: bodies read (bounded), cache hits answered before Yoga, everything else by Yoga. */
   serveNode(req: IncomingMessage, res: ServerResponse): void;
+  /** This process's metrics, for a METRICS_PORT server of its own (server.ts). */
+  metricsText(): Promise<{ text: string; contentType: string }>;
 };
 
 export type GatewayConfig = Pick<
@@ -60,6 +62,7 @@ export type GatewayConfig = Pick<
   | 'CACHE_TTL_LIST_S'
   | 'CACHE_TTL_TRENDING_S'
   | 'CACHE_TTL_PRIVATE_S'
+  | 'METRICS_TOKEN'
 >;
 
 /** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
@@ -197,7 +200,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       useExecutionCancellation(),
       useJit(),
       { onResponse: ({ response }) => cors.vary(response.headers) },
-      useOpsEndpoints(services, metrics.registry),
+      useOpsEndpoints(services, metrics.registry, metricsAccess({ token: config.METRICS_TOKEN, public: config.NODE_ENV !== 'production' })),
       useExport(runAs, viewerOf, config),
       // A token that is present but bad is refused before anything looks at the document: 401
       // UNAUTHENTICATED whatever was sent, not the trusted-documents refusal of an anonymous.
@@ -298,5 +301,6 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       () => res.destroy(),
     );
   };
-  return Object.assign(yoga, { serveNode });
+  const metricsText = async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
+  return Object.assign(yoga, { serveNode, metricsText });
 }

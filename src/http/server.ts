@@ -12,6 +12,8 @@ import { openCacheStore } from '../cache/store';
 import { invalidator } from '../cache/tags';
 import { ResponseCache } from '../cache/response-cache';
 import { createGateway } from './gateway';
+import { createMetricsServer } from './metrics-server';
+import { metricsAccess } from '../ops/metrics';
 import { warnTo, type Logger } from '../log';
 import { RateLimiter } from '../ops/rate-limiter';
 import { connectRedis } from '../redis';
@@ -172,6 +174,16 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   if (replicas && responseCache) responseCache.onInvalidation = () => replicas.noteWrite();
   const gateway = createGateway({ db, replicas, similar: refresher, responseCache, rateLimiter, lifecycle, log, batching: config.LOADER_BATCHING }, config);
   handle = (req, res) => gateway.serveNode(req, res);
+  // One process: its own metrics on METRICS_PORT (with --workers the primary serves their sum).
+  const metricsServer =
+    config.METRICS_PORT !== undefined && !worker
+      ? createMetricsServer(() => gateway.metricsText(), metricsAccess({ token: config.METRICS_TOKEN, public: true }))
+      : null;
+  if (metricsServer) {
+    await listen(metricsServer, config.METRICS_PORT!, config.HOST);
+    log.info({ port: (metricsServer.address() as { port: number }).port }, 'metrics served on METRICS_PORT');
+  } else if (config.NODE_ENV === 'production' && !config.METRICS_TOKEN && !worker)
+    log.warn('/metrics is not served: in production set METRICS_PORT (a port only Prometheus reaches) or METRICS_TOKEN');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   log.info({ port, worker }, `Chommie Gateway ready: http://localhost:${port}/graphql (GraphiQL in a browser)`);
@@ -187,6 +199,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     // Stop accepting, but not yet cut idle connections as http.Server#close does: one accepted
     // a moment ago may have its first request on the way. Their requests are answered with
     // `Connection: close` (above); what is still idle a moment later is closed then.
+    metricsServer?.close();
     const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     const idle = setTimeout(() => server.closeIdleConnections(), IDLE_LINGER_MS);
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);

@@ -1,7 +1,23 @@
 import cluster from 'node:cluster';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../services';
 import { SHED_REASONS, type Admission } from './admission';
+
+/**
+ * Who may read /metrics: operation names, error counts and pool state are for operators. With
+ * METRICS_TOKEN, whoever sends it as a Bearer token, wherever metrics are served; without one,
+ * anyone outside production (a developer's curl), and in production nobody on the serving port
+ * (`public` false), so only METRICS_PORT, which is never exposed, serves them.
+ */
+export function metricsAccess(options: { token?: string; public: boolean }): (authorization: string | null | undefined) => 'ok' | 'unauthorized' | 'hidden' {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  const expected = options.token === undefined ? null : digest(`Bearer ${options.token}`);
+  return (authorization) => {
+    if (expected) return authorization && timingSafeEqual(digest(authorization.trim()), expected) ? 'ok' : 'unauthorized';
+    return options.public ? 'ok' : 'hidden';
+  };
+}
 
 /**
  * Prometheus metrics of one gateway process: request duration by operation, errors by code,

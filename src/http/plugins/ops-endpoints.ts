@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Services } from '../../services';
 import { appliedMigrations, readMigrations } from '../../db/migrate';
+import type { metricsAccess } from '../../ops/metrics';
 
 async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -18,14 +19,21 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
  * replica's state are reported but never make the gateway unready (it serves uncached, reads
  * from the primary). `/metrics`: Prometheus.
  */
-export function useOpsEndpoints(services: Services, registry: Registry): Plugin {
+export function useOpsEndpoints(services: Services, registry: Registry, access: ReturnType<typeof metricsAccess>): Plugin {
   const expected = readMigrations().map((m) => m.name);
   return {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- Envelop's hook arguments are meant to be destructured
-    async onRequest({ url, endResponse, fetchAPI }) {
-      const json = (body: unknown, status = 200) => new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-      if (url.pathname === '/metrics')
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+      if (url.pathname === '/metrics') {
+        const allowed = access(request.headers.get('authorization'));
+        if (allowed === 'hidden')
+          return endResponse(json({ error: 'not found: in production, metrics are served on METRICS_PORT (or here with METRICS_TOKEN)' }, 404));
+        if (allowed === 'unauthorized')
+          return endResponse(json({ error: 'metrics need Authorization: Bearer <METRICS_TOKEN>' }, 401, { 'www-authenticate': 'Bearer' }));
         return endResponse(new fetchAPI.Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } }));
+      }
       if (url.pathname !== '/ready') return;
       if (services.lifecycle?.stopping) return endResponse(json({ status: 'stopping' }, 503));
       const cache = services.responseCache?.stats();
