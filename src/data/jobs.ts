@@ -131,7 +131,8 @@ const relaxable = (filter: JobFilterInput): filter is JobFilterInput & { reading
 function matchQuery(filter: JobFilterInput): Prisma.Sql {
   const text = textOf(filter);
   if (!relaxable(filter)) return searchQuery(text);
-  const strict = Prisma.sql`chommie_tsquery(${prepareSearch(text)})`;
+  // In a subquery, so that EXISTS's scan computes it once, not once per row it looks at.
+  const strict = Prisma.sql`(SELECT chommie_tsquery(${prepareSearch(text)}))`;
   return Prisma.sql`(SELECT CASE WHEN ${strictExists(filter, strict)} THEN ${strict} ELSE ${relaxedQuery(filter.reading)} END)`;
 }
 
@@ -149,7 +150,7 @@ function relaxedQuery(reading: SearchReading): Prisma.Sql {
 /** True when the filter's search was relaxed (no job has every free word), as one InitPlan. */
 export function relaxedSql(filter: JobFilterInput): Prisma.Sql {
   if (!relaxable(filter)) return Prisma.sql`false`;
-  return Prisma.sql`(SELECT NOT ${strictExists(filter, Prisma.sql`chommie_tsquery(${prepareSearch(textOf(filter))})`)})`;
+  return Prisma.sql`(SELECT NOT ${strictExists(filter, searchQuery(textOf(filter)))})`;
 }
 
 /**

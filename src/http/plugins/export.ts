@@ -27,8 +27,28 @@ interface Export {
   params: readonly string[];
 }
 
-const FILTER_PARAMS = ['search', 'location', 'jobType', 'salaryMin', 'salaryMax', 'remote', 'companyId', 'postedAfter', 'postedBefore'] as const;
-const PARAM_TYPES: Record<string, 'int' | 'boolean' | 'string'> = { salaryMin: 'int', salaryMax: 'int', remote: 'boolean', top: 'int', days: 'int' };
+const FILTER_PARAMS = [
+  'search',
+  'understandSearch',
+  'location',
+  'jobType',
+  'experienceLevel',
+  'salaryMin',
+  'salaryMax',
+  'remote',
+  'companyId',
+  'postedAfter',
+  'postedBefore',
+] as const;
+const PARAM_TYPES: Record<string, 'int' | 'boolean' | 'string' | 'list'> = {
+  salaryMin: 'int',
+  salaryMax: 'int',
+  remote: 'boolean',
+  understandSearch: 'boolean',
+  experienceLevel: 'list',
+  top: 'int',
+  days: 'int',
+};
 const PAGE = 100;
 
 const figure = (selection: string, columns: string[], rows: (s: Row) => Row[], extra: string[] = []): Export => ({
@@ -132,6 +152,9 @@ function variablesOf(url: URL, spec: Export): Record<string, unknown> {
     } else if (PARAM_TYPES[name] === 'boolean') {
       if (raw !== 'true' && raw !== 'false') throw new ExportError(400, 'BAD_USER_INPUT', `"${name}" must be true or false`);
       value = raw === 'true';
+    } else if (PARAM_TYPES[name] === 'list') {
+      // Comma-separated, as a link spells a list: experienceLevel=SENIOR,LEAD.
+      value = raw.split(',').map((v) => v.trim());
     }
     if (spec.query.includes('$f: JobFilter') && (FILTER_PARAMS as readonly string[]).includes(name)) filter[name] = value;
     else vars[name] = value;
