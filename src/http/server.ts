@@ -3,7 +3,8 @@ import cluster from 'node:cluster';
 import { Server as NetServer } from 'node:net';
 import type { Config } from '../config';
 import { createCors } from './cors';
-import type { Database } from '../db/database';
+import type { Database, RawSql } from '../db/database';
+import { claimCachePrefix } from '../data/cache-prefixes';
 import { isEmpty, seed, tableCounts } from '../data/seed';
 import { seedReporter, seedSummary } from '../data/seed-progress';
 import { migrate, openConfiguredDatabase } from '../db/open';
@@ -26,6 +27,23 @@ const IDLE_LINGER_MS = 250;
 
 /** The gateway cannot start, for a reason one line explains (no stack needed). */
 export class StartupError extends Error {}
+
+/**
+ * One database, one cache prefix: a write invalidates its own prefix's entries only, and the
+ * invalidation debts and intents are the database's, so a second deployment over the same
+ * database with another prefix would serve results the first one's writes made stale, and
+ * clear debts the other still needed. Refused at start, naming the other prefix.
+ */
+export async function assertOneCachePrefix(raw: Pick<RawSql, 'query'>, prefix: string): Promise<void> {
+  const others = await claimCachePrefix(raw, prefix);
+  if (!others.length) return;
+  const [other] = others;
+  throw new StartupError(
+    `CACHE_PREFIX "${prefix}": this database is already used with the cache prefix ${others.map((o) => `"${o.prefix}"`).join(', ')} ` +
+      `(last started ${other.lastSeen.toISOString()}). Two prefixes over one database serve stale results (README, Response cache). ` +
+      `Set CACHE_PREFIX=${other.prefix}; or, if that deployment is gone for good, run DELETE FROM cache_prefix WHERE prefix = '${other.prefix.replace(/'/g, "''")}' on the database.`,
+  );
+}
 
 /** Listens, or says in one line why it cannot (the port is taken, or not ours to take). */
 export function listen(server: Server, port: number, host: string): Promise<void> {
@@ -107,6 +125,12 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
       throw err;
     });
     if (applied.length) log.info({ applied }, 'applied migrations');
+    // The prefix matters where the cache is shared (Redis): in memory each process has its own.
+    if (config.CACHE_ENABLED && config.REDIS_URL)
+      await assertOneCachePrefix(db.raw, config.CACHE_PREFIX).catch(async (err) => {
+        await db.close();
+        throw err;
+      });
   } catch (err) {
     server.close();
     throw err;
