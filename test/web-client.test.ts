@@ -294,4 +294,93 @@ describeBrowser('The reference web client in a real browser, on another origin t
     expect(warm.shown.some((s) => s.operation === 'JobPage' && s.cache === 'hit' && s.sql === '0')).toBe(true);
     expect(consoleErrors).toEqual([]);
   }, 90_000);
+
+  /** Types a search as a person would and waits for its first page. */
+  async function searchFor(page: Page, words: string) {
+    await page.getByTestId('search-input').fill(words);
+    await page.getByTestId('search-input').press('Enter');
+    await listFor(page, words);
+  }
+  /** Waits for the first page of the list searched with `words` (however the search was started). */
+  const listFor = (page: Page, words: string, more = '') =>
+    page.locator(`[data-testid="list-status"]:not([data-pages="0"])[data-search="${words}"]${more}`).waitFor();
+  /** The rows in view: their text, job id and experience level. */
+  const shownRows = (page: Page) =>
+    page
+      .getByTestId('job-row')
+      .evaluateAll((els) =>
+        els.map((e) => ({ text: (e as HTMLElement).innerText, id: e.getAttribute('data-job-id')!, level: e.getAttribute('data-experience-level')! })),
+      );
+
+  it('shows what a search was understood as: condition chips, did-you-mean, left-out words, highlights; the experience facet narrows', async () => {
+    const { page, close } = await openClient();
+    try {
+      await page.locator('[data-testid="list-status"]:not([data-pages="0"])').waitFor();
+
+      // "remote" is read as a condition, shown as a chip; the rows are remote jobs, their matched words marked.
+      await searchFor(page, 'python developer remote');
+      const chip = page.locator('[data-testid="condition"][data-field="REMOTE"]');
+      expect((await chip.innerText()).trim()).toBe('Remote ×');
+      const remoteTotal = await attr(page, 'list-status', 'data-total');
+      expect(remoteTotal).toBeGreaterThan(0);
+      const remoteRows = await shownRows(page);
+      expect(remoteRows.length).toBeGreaterThan(3);
+      for (const row of remoteRows) expect(row.text).toContain('· remote');
+      const marks = await page.locator('[data-testid="job-row"] .title mark').allInnerTexts();
+      expect(marks.length).toBeGreaterThanOrEqual(remoteRows.length);
+      for (const m of marks) expect(m.toLowerCase()).toMatch(/^(python|develop|engin|programm|dev|eng)/);
+      expect(await page.locator('[data-testid="job-row"] .snippet mark').count()).toBeGreaterThan(0);
+      // Text, never markup: a mark holds no element.
+      expect(await page.locator('[data-testid="job-row"] mark *').count()).toBe(0);
+      await page.screenshot({ path: join(RESULTS, 'web-client-understood.png') });
+
+      // Its × searches without the word: on site jobs too, so more of them.
+      await chip.click();
+      await listFor(page, 'python developer');
+      expect(await page.getByTestId('search-input').inputValue()).toBe('python developer');
+      expect(await page.getByTestId('condition').count()).toBe(0);
+      expect(await attr(page, 'list-status', 'data-total')).toBeGreaterThan(remoteTotal);
+      expect((await shownRows(page)).some((r) => !r.text.includes('· remote'))).toBe(true);
+
+      // A misspelling: the did-you-mean link runs the search it names.
+      await searchFor(page, 'pyhton developer');
+      const didYouMean = page.getByTestId('did-you-mean');
+      expect(await didYouMean.innerText()).toBe('python developer');
+      await didYouMean.click();
+      await listFor(page, 'python developer');
+      expect(await page.getByTestId('search-input').inputValue()).toBe('python developer');
+      expect(await page.getByTestId('did-you-mean').count()).toBe(0);
+
+      // No job has every word: the list holds the jobs having most, and says which words were left out.
+      await searchFor(page, 'devops engineer cape town');
+      const relaxed = page.getByTestId('relaxed');
+      expect(await relaxed.innerText()).toContain('No job has all of your words; showing jobs with most of them — left out: cape, town');
+      expect(await page.getByTestId('relaxed-word').allInnerTexts()).toEqual(['cape', 'town']);
+      const devops = await shownRows(page);
+      expect(devops.length).toBeGreaterThan(0);
+      for (const row of devops.slice(0, 5)) expect(row.text.toLowerCase()).toContain('devops');
+      await page.screenshot({ path: join(RESULTS, 'web-client-relaxed.png') });
+
+      // The experience facet narrows the list to exactly its count, every shown job of that level.
+      await searchFor(page, 'engineer');
+      const total = await attr(page, 'list-status', 'data-total');
+      const facet = page.locator('[data-testid="facet"][data-facet="experienceLevel"]').nth(1);
+      const facetCount = Number(await facet.getAttribute('data-count'));
+      expect(facetCount).toBeLessThan(total);
+      await facet.click();
+      await listFor(page, 'engineer', ':not([data-experience-level=""])');
+      const level = (await page.getByTestId('list-status').getAttribute('data-experience-level'))!;
+      expect(level).toMatch(/^[A-Z]+$/);
+      expect(await attr(page, 'list-status', 'data-total')).toBe(facetCount);
+      const narrowed = await shownRows(page);
+      expect(narrowed.length).toBeGreaterThan(3);
+      expect(narrowed.filter((r) => r.level !== level)).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+    } catch (err) {
+      await page.screenshot({ path: join(RESULTS, 'web-client-understood-failed.png') }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\nThe page reported: ${JSON.stringify(consoleErrors, null, 1)}`, { cause: err });
+    } finally {
+      await close();
+    }
+  }, 90_000);
 });

@@ -28,6 +28,8 @@ export function App() {
   const [jobId, setJobId] = useState<string | null>(jobInHash);
   const [session, setSession] = useState<Session | null>(savedSession);
   const search = useSearch(filter);
+  // A chip's ×, a did-you-mean or a left-out word: another search with the same other filters.
+  const searchFor = useCallback((words: string) => setFilter((f) => ({ ...f, search: words || undefined })), []);
 
   useEffect(() => {
     const onHash = () => setJobId(jobInHash());
@@ -60,7 +62,7 @@ export function App() {
       </header>
       <main>
         <Facets facets={search.facets} filter={filter} onChange={setFilter} />
-        <JobList search={search} selected={jobId} onOpen={open} />
+        <JobList search={search} selected={jobId} onOpen={open} onSearch={searchFor} />
         <div className="side">
           {jobId ? (
             <JobPage

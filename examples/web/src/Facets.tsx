@@ -2,12 +2,11 @@ import type { JobFilter } from '../../../client/generated/graphql';
 import { salary } from './JobList';
 import type { Facets as FacetCounts } from './useSearch';
 
-const label = (value: string) => value.charAt(0) + value.slice(1).toLowerCase().replace(/_/g, ' ');
+export const label = (value: string) => value.charAt(0) + value.slice(1).toLowerCase().replace(/_/g, ' ');
 
 /**
  * The filter sidebar: counts over the whole result (`jobs { facets }`, one statement). A click
- * narrows the filter; a chosen value shows as a chip that widens it again. Experience level
- * has counts but no filter argument in the API, so it is shown only.
+ * narrows the filter; a chosen value shows as a chip that widens it again.
  */
 export function Facets({ facets, filter, onChange }: { facets: FacetCounts | null; filter: JobFilter; onChange: (filter: JobFilter) => void }) {
   const set = (patch: Partial<JobFilter>) => onChange({ ...filter, ...patch });
@@ -15,6 +14,7 @@ export function Facets({ facets, filter, onChange }: { facets: FacetCounts | nul
   if (filter.search) chips.push([`“${filter.search}”`, { search: undefined }]);
   if (filter.jobType) chips.push([label(filter.jobType), { jobType: undefined }]);
   if (filter.remote != null) chips.push([filter.remote ? 'Remote' : 'On site', { remote: undefined }]);
+  if (filter.experienceLevel?.length) chips.push([filter.experienceLevel.map(label).join(', '), { experienceLevel: undefined }]);
   if (filter.location) chips.push([filter.location, { location: undefined }]);
   if (filter.salaryMin != null || filter.salaryMax != null)
     chips.push([salary(filter.salaryMin ?? null, filter.salaryMax ?? null), { salaryMin: undefined, salaryMax: undefined }]);
@@ -73,14 +73,12 @@ export function Facets({ facets, filter, onChange }: { facets: FacetCounts | nul
               </ul>
             </>
           )}
-          <h3>Experience</h3>
-          <ul className="shown-only">
-            {facets.experienceLevel.map((f) => (
-              <li key={f.value}>
-                {label(f.value)} <small>{f.count.toLocaleString('en-US')}</small>
-              </li>
-            ))}
-          </ul>
+          {!filter.experienceLevel?.length && (
+            <>
+              <h3>Experience</h3>
+              <ul>{facets.experienceLevel.map((f) => option('experienceLevel', label(f.value), f.count, { experienceLevel: [f.value] }))}</ul>
+            </>
+          )}
         </>
       )}
     </aside>

@@ -1,31 +1,53 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { Fragment, useEffect, useRef } from 'react';
 import { explain } from './gateway';
 import { Figures, useLastRequest } from './RequestLog';
-import type { useSearch } from './useSearch';
+import { SearchNotes } from './SearchNotes';
+import type { JobRow, useSearch } from './useSearch';
 
 const ROW_HEIGHT = 64;
+/** Rows found by words have a line more: the snippet of the description. */
+const SEARCHED_ROW_HEIGHT = 84;
 /** Rows left below the visible ones when the next page is asked for. */
 const PREFETCH_ROWS = 10;
 
 export const salary = (min: number | null, max: number | null) =>
   min == null && max == null ? '' : `$${(min ?? max)!.toLocaleString('en-US')}${max != null && max !== min ? `–${max.toLocaleString('en-US')}` : ''}`;
 
+type Parts = NonNullable<JobRow['searchHighlight']>['title'];
+
+/** Highlighted text as React text nodes (never markup): the matched words in <mark>. */
+const marked = (parts: Parts) => parts.map((p, i) => (p.matched ? <mark key={i}>{p.text}</mark> : <Fragment key={i}>{p.text}</Fragment>));
+
 /**
  * The result list, virtualised: only the rows in view (and a few around) are in the page,
  * however many pages were loaded. Nearing the end of what is loaded asks for the next page.
  */
-export function JobList({ search, selected, onOpen }: { search: ReturnType<typeof useSearch>; selected: string | null; onOpen: (id: string) => void }) {
+export function JobList({
+  search,
+  selected,
+  onOpen,
+  onSearch,
+}: {
+  search: ReturnType<typeof useSearch>;
+  selected: string | null;
+  onOpen: (id: string) => void;
+  onSearch: (search: string) => void;
+}) {
   const scroller = useRef<HTMLDivElement>(null);
   const { rows, hasNextPage, loading, loadMore } = search;
+  // A search of attribute words alone ("remote") has no text to highlight: no snippets.
+  const rowHeight = rows[0]?.searchHighlight ? SEARCHED_ROW_HEIGHT : ROW_HEIGHT;
   const virtualizer = useVirtualizer({
     count: rows.length + (hasNextPage ? 1 : 0),
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 6,
     // Rows have one fixed height: nothing to measure, so no synchronous re-render on scroll.
     useFlushSync: false,
   });
+  // The virtualizer keeps the sizes it was given; a list with snippets (or without) has others.
+  useEffect(() => virtualizer.measure(), [virtualizer, rowHeight]);
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.length ? items[items.length - 1].index : -1;
 
@@ -51,6 +73,7 @@ export function JobList({ search, selected, onOpen }: { search: ReturnType<typeo
         data-total={search.totalCount ?? ''}
         data-search={search.filter?.search ?? ''}
         data-job-type={search.filter?.jobType ?? ''}
+        data-experience-level={search.filter?.experienceLevel?.join(',') ?? ''}
       >
         {search.totalCount == null ? (
           loading ? (
@@ -65,7 +88,7 @@ export function JobList({ search, selected, onOpen }: { search: ReturnType<typeo
         )}{' '}
         <Figures entry={more && page && more.seq > page.seq ? more : page} />
       </div>
-      {search.searchInfo?.didYouMean && rows.length === 0 && <p className="hint">Did you mean “{search.searchInfo.didYouMean}”?</p>}
+      <SearchNotes search={search.filter?.search ?? ''} info={search.searchInfo} onSearch={onSearch} />
       {search.error != null && <p className="error">{explain(search.error)}</p>}
       <div ref={scroller} className="scroller" data-testid="job-list">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
@@ -75,11 +98,19 @@ export function JobList({ search, selected, onOpen }: { search: ReturnType<typeo
               <div
                 key={item.key}
                 className={`row${row && row.id === selected ? ' selected' : ''}`}
-                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: rowHeight, transform: `translateY(${item.start}px)` }}
               >
                 {row ? (
-                  <button type="button" data-testid="job-row" data-index={item.index} data-job-id={row.id} onClick={() => onOpen(row.id)}>
-                    <span className="title">{row.title}</span>
+                  <button
+                    type="button"
+                    data-testid="job-row"
+                    data-index={item.index}
+                    data-job-id={row.id}
+                    data-experience-level={row.experienceLevel ?? ''}
+                    onClick={() => onOpen(row.id)}
+                  >
+                    <span className="title">{row.searchHighlight ? marked(row.searchHighlight.title) : row.title}</span>
+                    {row.searchHighlight?.snippet && <span className="snippet">{marked(row.searchHighlight.snippet)}</span>}
                     <span className="meta">
                       {row.company.name} · {row.location}
                       {row.remote ? ' · remote' : ''} {salary(row.salaryMin, row.salaryMax)}
