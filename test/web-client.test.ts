@@ -360,6 +360,11 @@ describeBrowser('The reference web client in a real browser, on another origin t
       expect(devops.length).toBeGreaterThan(0);
       for (const row of devops.slice(0, 5)) expect(row.text.toLowerCase()).toContain('devops');
       await page.screenshot({ path: join(RESULTS, 'web-client-relaxed.png') });
+      // A left-out word (as typed) links to the search without it.
+      await searchFor(page, 'DevOps Engineer Cape Town');
+      await page.getByTestId('relaxed-word').first().click();
+      await listFor(page, 'DevOps Engineer Town');
+      expect(await page.getByTestId('relaxed-word').allInnerTexts()).toEqual(['Town']);
 
       // The experience facet narrows the list to exactly its count, every shown job of that level.
       await searchFor(page, 'engineer');

@@ -9,7 +9,7 @@ function conditionText(field: SearchConditionField, value: string) {
   return label(value);
 }
 
-/** The search without one word (any case, whole words only): the gateway lowercases the words it reports. */
+/** The search without the first occurrence of a word, as a whole word in any case. */
 function without(search: string, word: string) {
   const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return search
