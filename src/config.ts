@@ -98,6 +98,8 @@ const EnvSchema = z.object({
   TRENDING_REFRESH_S: int(1, 15, 3600),
   SEARCH_TERMS_REFRESH_S: int(1, 60, 86_400),
   EXPORT_MAX_ROWS: int(1, 100_000, 10_000_000),
+  // Rows of CSV export pages a client may download per RATE_LIMIT_WINDOW_S, a budget of its own.
+  EXPORT_ROWS_PER_WINDOW: int(100, 50_000, 10_000_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   QUERY_MAX_DEPTH: int(1, 12),

@@ -1,7 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
+import { loadConfig } from '../src/config';
+import { exportWindows, RateLimiter } from '../src/ops/rate-limiter';
 import { testGateway, tokenFor } from './helpers/gateway';
+import { uniqueName } from './helpers/template';
 import { openTestDatabase, type TestDatabase } from './helpers/db';
 
 // CSV exports, read back as a spreadsheet would: a UTF-8 byte-order mark, a header row,
@@ -166,6 +169,37 @@ describe('formulas', () => {
     const { header, rows } = await sheet(`/export/companies.csv?search=${encodeURIComponent(marker)}`);
     const industry = rows.map((r) => r[header.indexOf('industry')]).sort();
     expect(industry).toEqual(industries.map((t) => `'${t}`).sort());
+  });
+});
+
+describe('pricing', () => {
+  it('lets the documented maximum through in at most 2 windows, bounded per client, apart from its query budget', () => {
+    const config = loadConfig({});
+    expect(config.EXPORT_MAX_ROWS).toBe(100_000);
+    // At the API's price (1,502 points a page of 100 from 60,000 a window) it took 26 windows.
+    expect(exportWindows(config.EXPORT_MAX_ROWS, config)).toBeLessThanOrEqual(2);
+  });
+
+  it('charges each page its rows from the client’s export budget, and leaves its query budget alone', async () => {
+    const config = { ...loadConfig({}), RATE_LIMIT_POINTS: 5000, EXPORT_ROWS_PER_WINDOW: 100_000, CACHE_PREFIX: uniqueName('export') };
+    const limiter = new RateLimiter(config, null, () => undefined);
+    const priced = testGateway(db, { rateLimiter: limiter, config: { EXPORT_MAX_ROWS: 100_000 } });
+    const token = tokenFor(7, 'ANALYST');
+    // Every active job: about 23 pages, 34,000 query points at the API's price, 7 budgets of 5,000.
+    const res = await priced.gateway.fetch('http://gateway.test/export/jobs.csv', { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const table: string[][] = parse(Buffer.from(await res.arrayBuffer()), { bom: true });
+    const rows = table.slice(1);
+    const active = await db.prisma.job.count({ where: { isActive: true } });
+    expect(rows).toHaveLength(active);
+    const pages = Math.ceil(active / 100);
+    expect((await limiter.take('u:7', 1, 'export')).budget?.remaining).toBe(100_000 - pages * 100 - 1);
+    const query = await priced.gql('{ __typename }', {}, { token });
+    expect(query.headers.get('ratelimit')).toMatch(/;r=4999;/);
+    // Spent, the export budget refuses the next page (which the export then waits out), and only it.
+    await limiter.take('u:7', 100_000 - pages * 100 - 1, 'export');
+    expect((await limiter.take('u:7', 100, 'export')).allowed).toBe(false);
+    expect((await limiter.take('u:7', 100)).allowed).toBe(true);
   });
 });
 

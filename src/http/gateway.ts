@@ -17,7 +17,7 @@ import { graphiqlTabs } from './graphiql';
 import { useDocuments, readManifest } from './plugins/documents';
 import { useErrorCodes } from './plugins/error-codes';
 import { useQueryLimits, useVariableLimits } from './plugins/query-limits';
-import { useRateLimit } from './plugins/rate-limit';
+import { EXPORT_PAGE, useRateLimit } from './plugins/rate-limit';
 import { useRequestLog } from './plugins/request-log';
 import { Admission, AT_CAPACITY } from '../ops/admission';
 import { useAdmission } from './plugins/admission';
@@ -142,14 +142,20 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   // The first tab runs for an anonymous visitor; in trusted mode only manifest operations do.
   const tabs = graphiqlTabs(config.TRUSTED_DOCUMENTS);
   // A query run on behalf of a request (CSV exports): its token, so its access and its budget.
-  const runAs = (query: string, variables: Record<string, unknown>, request: Request): Promise<Response> =>
+  // A page of a list export (`pageRows` set) is priced by its rows, from the export budget: the
+  // mark is on the server context, which no client can set.
+  const runAs = (query: string, variables: Record<string, unknown>, request: Request, pageRows?: number): Promise<Response> =>
     Promise.resolve(
-      yoga.fetch('http://gateway.internal/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: request.headers.get('authorization') ?? '' },
-        body: JSON.stringify({ query, variables }),
-        signal: request.signal,
-      }),
+      yoga.fetch(
+        'http://gateway.internal/graphql',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', authorization: request.headers.get('authorization') ?? '' },
+          body: JSON.stringify({ query, variables }),
+          signal: request.signal,
+        },
+        pageRows === undefined ? {} : { [EXPORT_PAGE]: pageRows },
+      ),
     );
   const apqStore = config.APQ_ENABLED ? (services.responseCache?.store.keyv ?? memoryKeyv(10_000, 16 * 1024 * 1024)) : null;
   const yoga = createYoga<Record<string, unknown>, Context>({

@@ -3,7 +3,20 @@ import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config';
 import type { RedisConnection } from '../redis';
 
-export type RateLimitConfig = Pick<Config, 'RATE_LIMIT_POINTS' | 'RATE_LIMIT_WINDOW_S' | 'TRUST_PROXY_HOPS' | 'CACHE_PREFIX' | 'CACHE_TIMEOUT_MS'>;
+export type RateLimitConfig = Pick<Config, 'RATE_LIMIT_POINTS' | 'RATE_LIMIT_WINDOW_S' | 'TRUST_PROXY_HOPS' | 'CACHE_PREFIX' | 'CACHE_TIMEOUT_MS'> &
+  Partial<Pick<Config, 'EXPORT_ROWS_PER_WINDOW'>>;
+
+/**
+ * Which budget a charge draws on: `query`, the query cost of API requests; `export`, the rows of
+ * CSV export pages. A page of 100 jobs costs 1,502 query points, so at the API's price the
+ * documented maximum export (100,000 rows) took 25 windows of a client's whole budget: priced
+ * by the row from a budget of its own (EXPORT_ROWS_PER_WINDOW), it takes
+ * ⌈rows / EXPORT_ROWS_PER_WINDOW⌉ windows, and leaves the client's query budget alone.
+ */
+export type BudgetName = 'query' | 'export';
+
+/** Windows an export of `rows` needs at most (its pages' own time aside): the pricing's bound. */
+export const exportWindows = (rows: number, config: Pick<Config, 'EXPORT_ROWS_PER_WINDOW'>) => Math.ceil(rows / config.EXPORT_ROWS_PER_WINDOW);
 
 /** What is left of a client's budget after a charge: points, and seconds until the window ends. */
 export interface Budget {
@@ -25,7 +38,7 @@ export const RATE_LIMIT_POLICY = 'query-cost';
  */
 export class RateLimiter {
   readonly kind: 'memory' | 'redis';
-  private readonly limiter: RateLimiterAbstract;
+  private readonly limiters: Record<BudgetName, RateLimiterAbstract>;
   readonly counts = { limited: 0, storeErrors: 0 };
   private failing = false;
 
@@ -34,17 +47,23 @@ export class RateLimiter {
     private readonly redis: RedisConnection | null,
     private readonly log: (msg: string, err?: unknown) => void,
   ) {
-    const options = { points: config.RATE_LIMIT_POINTS, duration: config.RATE_LIMIT_WINDOW_S, keyPrefix: `${config.CACHE_PREFIX}:rl` };
     this.kind = redis ? 'redis' : 'memory';
-    this.limiter = redis ? new RateLimiterRedis({ ...options, storeClient: redis.client, useRedisPackage: true }) : new RateLimiterMemory(options);
+    const make = (points: number, keyPrefix: string) => {
+      const options = { points, duration: config.RATE_LIMIT_WINDOW_S, keyPrefix };
+      return redis ? new RateLimiterRedis({ ...options, storeClient: redis.client, useRedisPackage: true }) : new RateLimiterMemory(options);
+    };
+    this.limiters = {
+      query: make(config.RATE_LIMIT_POINTS, `${config.CACHE_PREFIX}:rl`),
+      export: make(config.EXPORT_ROWS_PER_WINDOW ?? 50_000, `${config.CACHE_PREFIX}:rlx`),
+    };
   }
 
-  /** Spends `points` of `client`'s budget. */
-  async take(client: string, points: number): Promise<Verdict> {
+  /** Spends `points` of `client`'s budget (its query budget unless told otherwise). */
+  async take(client: string, points: number, budget: BudgetName = 'query'): Promise<Verdict> {
     if (points <= 0) return { allowed: true, budget: null };
     let timer: NodeJS.Timeout | undefined;
     try {
-      const consumed = this.limiter.consume(client, points);
+      const consumed = this.limiters[budget].consume(client, points);
       // Bounded like the cache's calls: a Redis that hangs (connected, silent) must not hold
       // requests, and the execution slots they occupy, until TCP gives up. (In memory it cannot hang.)
       const late =

@@ -184,12 +184,13 @@ function csv(rows: Row[], columns: string[], header: boolean): string {
 }
 
 export function useExport(
-  run: (query: string, variables: Record<string, unknown>, request: Request) => Promise<Response>,
+  /** Runs a query as the request's caller; a list's pages say how many rows they may return (their price, see RateLimiter). */
+  run: (query: string, variables: Record<string, unknown>, request: Request, pageRows?: number) => Promise<Response>,
   viewerOf: (request: Request) => Viewer | null,
   config: Pick<Config, 'EXPORT_MAX_ROWS'>,
 ): Plugin {
   const page = async (request: Request, spec: Export, variables: Record<string, unknown>) => {
-    const response = await run(spec.query, variables, request);
+    const response = await run(spec.query, variables, request, spec.connection ? PAGE : undefined);
     const result = (await response.json()) as { data?: Row; errors?: { message: string; extensions?: { code?: string; retryAfter?: number } }[] };
     const error = result.errors?.[0];
     if (error) {

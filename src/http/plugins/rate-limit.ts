@@ -6,6 +6,9 @@ import type { RequestContext as Context } from '../context';
 import type { Budget, RateLimiter, Verdict } from '../../ops/rate-limiter';
 import { executionCost } from './query-limits';
 
+/** On the server context of a CSV export's page: the rows it may return, its price. */
+export const EXPORT_PAGE = Symbol('export page rows');
+
 const rateLimited = (verdict: Extract<Verdict, { allowed: false }>) =>
   new GraphQLError(`rate limit exceeded: retry after ${verdict.retryAfterS} s`, {
     extensions: { code: 'RATE_LIMITED', retryAfter: verdict.retryAfterS, http: { status: 429, headers: { 'retry-after': String(verdict.retryAfterS) } } },
@@ -21,10 +24,13 @@ const rateLimited = (verdict: Extract<Verdict, { allowed: false }>) =>
  * RateLimit-Policy, see RateLimiter.headers), whatever its status.
  */
 export function useRateLimit(limiter: RateLimiter, viewerOf: (request: Request) => Viewer | null, endpoint = '/graphql'): Plugin<Context> {
-  const arrivals = new WeakMap<Request, { client: string; verdict: Promise<Verdict>; charged?: Budget | null }>();
+  const arrivals = new WeakMap<Request, { client: string; verdict: Promise<Verdict>; charged?: Budget | null; exportPage?: boolean }>();
   return {
     onRequest({ request, url, serverContext }) {
       if (url.pathname !== endpoint) return;
+      // A CSV export's page (run by the gateway itself, see gateway.ts): priced by the rows it
+      // asks for, from the client's export budget, and nothing more (see BudgetName).
+      const exportRows = (serverContext as { [EXPORT_PAGE]?: number })[EXPORT_PAGE];
       let userId: number | null = null;
       try {
         userId = viewerOf(request)?.userId ?? null;
@@ -33,7 +39,8 @@ export function useRateLimit(limiter: RateLimiter, viewerOf: (request: Request) 
       }
       const client = limiter.clientOf(request.headers.get('x-forwarded-for'), (serverContext as { req?: IncomingMessage }).req, userId);
       // Never rejects (a store failure lets the request through): safe to leave unawaited.
-      arrivals.set(request, { client, verdict: limiter.take(client, 1) });
+      if (exportRows !== undefined) arrivals.set(request, { client, verdict: limiter.take(client, exportRows, 'export'), exportPage: true });
+      else arrivals.set(request, { client, verdict: limiter.take(client, 1) });
     },
     async onParams({ request }) {
       const verdict = await arrivals.get(request)?.verdict;
@@ -41,7 +48,9 @@ export function useRateLimit(limiter: RateLimiter, viewerOf: (request: Request) 
     },
     async onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context & { request: Request };
-      const client = arrivals.get(ctx.request)?.client;
+      const arrival = arrivals.get(ctx.request);
+      if (arrival?.exportPage) return;
+      const client = arrival?.client;
       const cost = client && executionCost(args, ctx);
       if (!client || !cost) return;
       const verdict = await limiter.take(client, cost - 1);
