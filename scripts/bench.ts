@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     // `--only overload`: just the 1,000-connection overload cells (docs/BENCHMARKS-OVERLOAD.md);
     // `--only edge`: just the hot persisted read through Varnish beside the cached gateway (bench/edge.ts);
     // `--only replica`: just the uncached reads on a private primary alone and with a streaming replica (bench/replica.ts).
+    // `--only search`: just the CPU per request of searches, uncached: plain, read as conditions, relaxed, with facets.
     only: { type: 'string' },
     'overload-seconds': { type: 'string', default: '30' },
     out: { type: 'string', default: join(__dirname, '..', 'docs') },
@@ -72,7 +73,7 @@ async function main() {
   const size = datasetSize(Number(args.jobs));
   const dbUrl = await ensureDataset(server, size, args.fresh, say);
   const pools = await loadPools(dbUrl, JWT_SECRET);
-  const { list, hotJobPages, applyTo, pick } = scenarios(pools);
+  const { list, searchCosts, hotJobPages, applyTo, pick } = scenarios(pools);
   const common = {
     DATABASE_URL: dbUrl,
     // Direct connections, no pooler between: as docs/DEPLOYMENT.md advises for this setting.
@@ -102,9 +103,10 @@ async function main() {
     const onlyOverload = args.only === 'overload';
     const onlyEdge = args.only === 'edge';
     const onlyReplica = args.only === 'replica';
+    const onlySearch = args.only === 'search';
 
     for (const mode of Object.keys(MODES) as Mode[]) {
-      if ((onlyOverload && mode === 'naive') || (onlyEdge && mode !== 'cached') || onlyReplica) continue;
+      if ((onlyOverload && mode === 'naive') || (onlyEdge && mode !== 'cached') || onlyReplica || (onlySearch && mode !== 'batched')) continue;
       served.push((gw[mode] = await gateway(main, mode, port++, { ...common, ...MODES[mode] }, gatewayNode)));
     }
     // Past capacity: the cached headline, and searches that miss the cache (the batched gateway).
@@ -159,6 +161,21 @@ async function main() {
     };
     if (onlyReplica) {
       await runReplica();
+      return;
+    }
+    if (onlySearch) {
+      say(
+        `searches, uncached: CPU per request over ${args['cost-requests']} requests at ${costConnections} connections, two rounds, after 200 warm-up requests`,
+      );
+      say('| scenario | answered | errors | gateway CPU ms/req | PostgreSQL CPU ms/req |');
+      say('| --- | ---: | ---: | ---: | ---: |');
+      for (const s of searchCosts) {
+        await cost(gw.batched.url, gw.batched.child.pid!, dbUrl, s.next, 200, costConnections);
+        for (let round = 0; round < 2; round++) {
+          const c = await cost(gw.batched.url, gw.batched.child.pid!, dbUrl, s.next, Number(args['cost-requests']), costConnections);
+          say(`| ${s.name} | ${c.requests - c.errors} | ${c.errors} | ${c.serverMs.toFixed(2)} | ${c.postgresMs.toFixed(2)} |`);
+        }
+      }
       return;
     }
     say('similar jobs: a full rebuild of the dataset, then an import into an empty database…');

@@ -82,6 +82,17 @@ describe('words read as conditions', () => {
     expect(first.totalCount).toBeLessThanOrEqual(explicit.totalCount);
   });
 
+  it('agree with a relaxed list too: every page, totalCount and facets follow the page', async () => {
+    const filter = { search: 'devops engineer cape town' };
+    const first = await list(filter);
+    expect(first.searchInfo.relaxed).toBe(true);
+    const jobs = await everyJob(filter);
+    expect(jobs.length).toBe(first.totalCount);
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+    expect(first.facets.jobType.reduce((n: number, f: any) => n + f.count, 0)).toBe(first.totalCount);
+    expect(first.totalCount).toBe(await sqlCount(`j.search_vector @@ chommie_tsquery('devops engineer')`));
+  });
+
   it('never override an explicit argument: the words stay text', async () => {
     const res = await list({ search: 'remote nurse', remote: false });
     expect(res.searchInfo.conditions).toEqual([]);
@@ -134,6 +145,23 @@ describe('words read as conditions', () => {
     for (const search of ['remote '.repeat(40), '\u0000remote']) {
       const refused = await gw.gql(LIST, { f: { search } });
       expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+});
+
+describe('the statements a search page costs', () => {
+  it('are those of a plain search, relaxed or read as conditions: the page, the facets (with totalCount), the explanation, the highlights', async () => {
+    const PAGE = `query($s: String) { jobs(filter: { search: $s }, orderBy: RELEVANCE, first: 20) {
+      totalCount edges { node { id title searchHighlight { title { text matched } } } }
+      facets { jobType { value count } experienceLevel { value count } }
+      searchInfo { relaxed conditions { field } } } }`;
+    for (const s of ['registered nurse', 'devops engineer cape town', 'senior data scientist remote austin']) {
+      const res = await gw.gql(PAGE, { s });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.jobs.edges.length).toBeGreaterThan(0);
+      expect({ s, statements: res.extensions?.sql?.statements }).toEqual({ s, statements: 4 });
+      const bare = await gw.gql('query($s: String) { jobs(filter: { search: $s }, first: 20) { totalCount edges { node { id } } } }', { s });
+      expect({ s, statements: bare.extensions?.sql?.statements }).toEqual({ s, statements: 2 });
     }
   });
 });

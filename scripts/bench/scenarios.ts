@@ -131,7 +131,20 @@ export function scenarios(p: Pools, seed = 1) {
     { name: 'type-ahead', next: () => ({ body: body(SUGGEST, { prefix: pick(p.terms).slice(0, 1 + Math.floor(r() * 4)) }) }) },
     { name: 'mixed', next: () => (r() < 0.02 ? apply() : { body: zipf() }) },
   ];
+  // What people type (issue 27): attribute words and places beside title words, and searches
+  // no job has every word of, which are relaxed to the jobs having most of them.
+  const ATTRIBUTES = ['remote', 'senior', 'part time', 'contract', 'junior', 'work from home', 'lead'];
+  const NOWHERE = ['cape town', 'zanzibar', 'quokka', 'xylophonist', 'pyhton'];
+  const searchCosts: Scenario[] = [
+    list.find((x) => x.name === 'search')!,
+    {
+      name: 'search, read as conditions',
+      next: () => ({ body: body(SEARCH, { search: `${pick(ATTRIBUTES)} ${pick(p.terms)}${r() < 0.5 ? ` ${pick(p.places).toLowerCase()}` : ''}` }) }),
+    },
+    { name: 'search, relaxed', next: () => ({ body: body(SEARCH, { search: `${pick(p.terms)} ${pick(NOWHERE)}` }) }) },
+    list.find((x) => x.name === 'search+facets')!,
+  ];
   /** The hottest job pages of the mix, for the staleness probe. */
   const hotJobPages = catalogue.slice(0, 100).filter((b) => b.includes('JobPage'));
-  return { list, hotJobPages, applyTo, pick };
+  return { list, searchCosts, hotJobPages, applyTo, pick };
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MAX_WORDS } from '../domain/search-understanding';
 import { badInput, INT4_MAX, isId } from '../errors';
 
 // A cursor carries the sort key of the last row seen, so the next page is a keyset seek
@@ -9,7 +8,7 @@ const CursorSchema = z.object({
   k: z
     .array(z.union([z.string(), z.number()]))
     .min(1)
-    .max(4),
+    .max(3),
 });
 export type CursorKey = (string | number)[];
 
@@ -30,11 +29,9 @@ const KEYS: Record<string, z.ZodType<CursorKey>> = {
   COMPANY_NAME: z.tuple([id]),
   SALARY_DESC: z.tuple([z.number().int().min(-1).max(INT4_MAX), id]),
 };
-// A relaxed search's orders: how many of its words a job has (at most MAX_WORDS), then the order's own key.
-const coverage = z.number().int().min(0).max(MAX_WORDS);
-for (const [name, key] of Object.entries(KEYS)) {
-  if (key instanceof z.ZodTuple) KEYS[`${name}/COVERAGE`] = z.tuple([coverage, ...(key.def.items as [z.ZodType])]) as z.ZodType<CursorKey>;
-}
+// The pages of a relaxed search (data/jobs.ts) carry the same keys under their own names, so a
+// next page stays relaxed, and a strict list's last page never turns into a relaxed one.
+for (const name of ['NEWEST', 'RELEVANCE', 'SALARY_DESC']) KEYS[`${name}/RELAXED`] = KEYS[name];
 /** Longer than any cursor we hand out; refused before decoding. */
 const MAX_LENGTH = 200;
 
@@ -43,6 +40,16 @@ export function encodeCursor(order: string, key: CursorKey): string {
 }
 
 const notOurs = () => badInput('`after` is not a cursor this API returned (it must be an `endCursor` from a previous page)', 'after');
+
+/** The ordering a cursor was returned for, or null when it is not one of ours (decodeCursor says why). */
+export function cursorOrder(cursor: string): string | null {
+  try {
+    const parsed = CursorSchema.safeParse(JSON.parse(Buffer.from(cursor.slice(0, MAX_LENGTH + 1), 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data.o : null;
+  } catch {
+    return null;
+  }
+}
 
 export function decodeCursor(cursor: string, order: string): CursorKey {
   const keySchema = KEYS[order];

@@ -5,7 +5,7 @@ import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
 import { searchTokens, type Place } from '../domain/search-understanding';
 import { prepareSearch } from '../domain/search-vocabulary';
-import { coverageSql, jobFilterSql, relaxedSql, searchQuery, type JobFilterInput } from './jobs';
+import { jobFilterSql, relaxedFold, relaxedSql, searchQuery, type JobFilterInput } from './jobs';
 
 // What a front end builds a search page from, beside the list itself: facet counts, type-ahead,
 // and why a search found nothing. The search itself is in jobs.ts (searchQuery); the vocabulary
@@ -127,7 +127,7 @@ const RARE = 5;
 /**
  * Why a search found what it found, in one statement: what PostgreSQL made of it, the words it
  * left out (stop words, which no job is indexed by), whether it was relaxed and which words
- * the best jobs then lack, and, when it found nothing or was relaxed, a search that finds jobs
+ * that left out, and, when it found nothing or was relaxed, a search that finds jobs
  * having all its words under the same conditions. Each word the jobs must have that matches
  * none of them, or only a few while a common word of the jobs' titles and skills is close to
  * it (trigrams, from search_term), is replaced by that word; the suggestion is offered only
@@ -144,26 +144,23 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
   const spelt = tokens.map((t) => prepareSearch(t.raw));
   const conditions = jobFilterSql({ ...filter, search: null });
   const relaxed = relaxedSql(filter);
-  const coverage = coverageSql(filter) ?? Prisma.sql`j.id`;
-  const match = text ? jobFilterSql(filter) : Prisma.sql`false`;
+  const reading = filter.reading;
+  const fold = reading && reading.free.length >= 2 ? relaxedFold({ ...filter, reading }) : Prisma.sql`(SELECT NULL::tsquery AS q, ARRAY[]::int[] AS kept)`;
   // OFFSET 0 keeps each word's tsquery a value of its own: flattened into the job scan,
   // chommie_tsquery would run again for every row the index leaves to recheck.
   const [row] = await db.$queryRaw<
     {
       understood: string;
       relaxed: boolean;
-      words: { word: string; asked: boolean; ignored: boolean; found: number | null; closest: string | null; lacked: boolean }[] | null;
+      kept: number[] | null;
+      words: { word: string; asked: boolean; ignored: boolean; found: number | null; closest: string | null }[] | null;
       verified: boolean;
     }[]
   >`
     WITH mode AS MATERIALIZED (SELECT ${relaxed} AS relaxed),
-    best AS MATERIALIZED (
-      SELECT j.search_vector AS v FROM job j, mode WHERE mode.relaxed AND ${match}
-      ORDER BY ${coverage} DESC, j.id DESC LIMIT 1
-    ),
+    fold AS MATERIALIZED (SELECT f.q, f.kept FROM ${fold} f, mode WHERE mode.relaxed),
     w AS MATERIALIZED (
-      SELECT x.n, x.word, x.spelt, x.asked, numnode(t.q) = 0 AS ignored, f.found, c.value AS closest,
-        EXISTS (SELECT 1 FROM best WHERE NOT best.v @@ t.q) AS lacked
+      SELECT x.n, x.word, x.spelt, x.asked, numnode(t.q) = 0 AS ignored, f.found, c.value AS closest
       FROM unnest(${words}::text[], ${words.map(prepareSearch)}::text[], ${spelt}::text[], ${asked}::boolean[]) WITH ORDINALITY x(word, queried, spelt, asked, n)
       CROSS JOIN LATERAL (SELECT chommie_tsquery(x.queried) AS q OFFSET 0) t
       CROSS JOIN LATERAL (
@@ -186,9 +183,9 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
       FROM miss HAVING bool_or(misspelt) AND bool_and(closest IS NOT NULL) FILTER (WHERE misspelt)
     )
     SELECT ${text ? searchQuery(text) : Prisma.sql`''::tsquery`}::text AS understood,
-      (SELECT relaxed FROM mode) AND EXISTS (SELECT 1 FROM best) AS relaxed,
+      EXISTS (SELECT 1 FROM fold WHERE q IS NOT NULL) AS relaxed, (SELECT kept FROM fold) AS kept,
       (SELECT json_agg(json_build_object('word', word, 'asked', asked, 'ignored', ignored, 'found', found,
-          'closest', CASE WHEN misspelt THEN closest END, 'lacked', lacked) ORDER BY n) FROM miss) AS words,
+          'closest', CASE WHEN misspelt THEN closest END) ORDER BY n) FROM miss) AS words,
       EXISTS (SELECT 1 FROM suggestion s, job j WHERE ${conditions} AND j.search_vector @@ chommie_tsquery(s.text)) AS verified`;
   const looks = row.words ?? [];
   const replaced = looks.filter((w) => w.closest);
@@ -196,13 +193,14 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
     row.verified && replaced.length
       ? replaced.reduce((s, w) => s.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(w.word)}(?![\\p{L}\\p{N}])`, 'u'), w.closest!), search)
       : null;
-  const free = new Set(filter.reading?.free.map((w) => w.toLowerCase()) ?? []);
+  const ignored = new Set(looks.filter((w) => w.ignored).map((w) => w.word.toLowerCase()));
+  const kept = new Set(row.kept ?? []);
   return {
     understoodAs: row.understood,
     ignoredWords: looks.filter((w) => w.ignored).map((w) => w.word),
     didYouMean,
     relaxed: row.relaxed,
-    relaxedWords: row.relaxed ? looks.filter((w) => w.lacked && !w.ignored && free.has(w.word.toLowerCase())).map((w) => w.word) : [],
+    relaxedWords: row.relaxed && reading ? reading.free.filter((w, i) => !kept.has(i + 1) && !ignored.has(w.toLowerCase())) : [],
   };
 }
 

@@ -59,7 +59,7 @@ const NEEDS: Record<string, string> = {
 
 const VARIABLES: Record<string, object> = {
   'job-search.graphql': { search: 'python', first: 5 },
-  'search-page.graphql': { filter: { search: 'golang' }, first: 5 },
+  'search-page.graphql': { filter: { search: 'python developer remote' }, first: 5 },
   'search-suggestions.graphql': { prefix: 'py' },
   'job-page.graphql': { id: '1' },
   'apply.graphql': { jobId: '1' },

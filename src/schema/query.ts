@@ -97,8 +97,10 @@ builder.queryFields((t) => ({
     },
     resolve: async (_r, args, ctx, info) => {
       const columns = jobColumnsOf(info, ['edges', 'node']);
-      const filter = await readFilter(ctx, args.filter);
-      const page = await findJobPage(ctx.db.prisma, { ...args, filter }, columns);
+      const read = await readFilter(ctx, args.filter);
+      const page = await findJobPage(ctx.db.prisma, { ...args, filter: read }, columns);
+      // Whether the page was relaxed: its facets and explanation follow it, not a guess of their own.
+      const filter = read && page.relaxed !== undefined ? { ...read, relaxed: page.relaxed } : read;
       markSearched(page.rows, filter);
       ctx.cache.jobList(args.filter ?? {});
       ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
