@@ -88,7 +88,7 @@ export class ReplicaSet {
   constructor(
     primaryUrl: string,
     urls: string[],
-    private readonly options: { maxLagMs: number; pollMs?: number; timeoutMs?: number; poolSize?: number; namedStatements?: boolean },
+    private readonly options: { maxLagMs: number; pollMs?: number; timeoutMs?: number; readTimeoutMs?: number; poolSize?: number; namedStatements?: boolean },
   ) {
     const timeout = options.timeoutMs ?? 1000;
     const probe = (url: string) => {
@@ -108,6 +108,11 @@ export class ReplicaSet {
         connectionString: url,
         max: options.poolSize ?? 10,
         connectionTimeoutMillis: timeout,
+        // A replica that hangs with its connections open (a stalled network, a frozen host)
+        // would hold its reads until TCP gives up, hours later: past this bound a read fails
+        // and is rerun on the primary (routedPrisma). pg-pool destroys the connection of a
+        // failed query, so an answer arriving late never reaches the next query.
+        query_timeout: options.readTimeoutMs ?? 5_000,
         keepAlive: true,
         application_name: 'chommie-replica-reads',
       });
