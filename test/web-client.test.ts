@@ -354,7 +354,7 @@ describeBrowser('The reference web client in a real browser, on another origin t
       // No job has every word: the list holds the jobs having most, and says which words were left out.
       await searchFor(page, 'devops engineer cape town');
       const relaxed = page.getByTestId('relaxed');
-      expect(await relaxed.innerText()).toContain('No job has all of your words; showing jobs with most of them — left out: cape, town');
+      expect(await relaxed.innerText()).toContain('No job has all of your words; showing jobs with the others — left out: cape, town');
       expect(await page.getByTestId('relaxed-word').allInnerTexts()).toEqual(['cape', 'town']);
       const devops = await shownRows(page);
       expect(devops.length).toBeGreaterThan(0);

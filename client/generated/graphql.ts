@@ -43,7 +43,7 @@ export type JobFilter = {
   salaryMax?: number | null | undefined;
   /** Jobs whose yearly salary range reaches at least this. Jobs without salary are excluded. */
   salaryMin?: number | null | undefined;
-  /** What a person types: words that name a job's attributes ("remote", "part time", "senior", "austin tx") become conditions on them (see `understandSearch`, `searchInfo.conditions`); the rest is full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). When no job has every word, the jobs having most of them are listed (`searchInfo.relaxed`). At most 200 characters. */
+  /** What a person types: words that name a job's attributes ("remote", "part time", "senior", "austin tx") become conditions on them (see `understandSearch`, `searchInfo.conditions`); the rest is full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). When no job has every word, the words no job has together with the words typed before them are left out (`searchInfo.relaxed`, `relaxedWords`). At most 200 characters. */
   search?: string | null | undefined;
   /** false: every word of `search` is text, none becomes a condition. (A word in quotes is always text: `python "remote"`.) An explicit argument (remote, jobType, experienceLevel, location) always wins over words: its words stay text. */
   understandSearch?: boolean | null | undefined;

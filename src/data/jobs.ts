@@ -102,8 +102,16 @@ export interface JobFilterInput {
    * conditions, the rest as text. Absent, all of `search` is text.
    */
   reading?: SearchReading | null;
-  /** Whether the list's page was relaxed (matchQuery): its count, facets and explanation follow. */
-  relaxed?: boolean;
+  /** What the list's page ran (findJobPage): its count, facets and explanation follow it. */
+  decided?: Decided;
+}
+
+/** What a page of a search ran: whether it was relaxed, which free words it kept (from 1), its tsquery. */
+export interface Decided {
+  relaxed: boolean;
+  kept: number[];
+  /** The tsquery as text: later statements of the request read it back instead of computing it again. */
+  query: string | null;
 }
 
 /**
@@ -137,10 +145,12 @@ const relaxable = (filter: JobFilterInput): filter is JobFilterInput & { reading
  * explanation then follow. Without that (figures, exports), the statement decides for itself.
  */
 export function matchQuery(filter: JobFilterInput): Prisma.Sql {
+  // Computing a tsquery takes the vocabulary's rewrites (a few ms on the bench): once a request.
+  if (filter.decided?.query != null) return Prisma.sql`${filter.decided.query}::tsquery`;
   const strict = searchQuery(textOf(filter));
-  if (!relaxable(filter) || filter.relaxed === false) return strict;
+  if (!relaxable(filter) || filter.decided?.relaxed === false) return strict;
   const fold = Prisma.sql`(SELECT q FROM ${relaxedFold(filter)} f)`;
-  if (filter.relaxed) return fold;
+  if (filter.decided?.relaxed) return fold;
   return Prisma.sql`(SELECT CASE WHEN ${anyJob(filter, strict)} THEN ${strict} ELSE ${fold} END)`;
 }
 
@@ -169,15 +179,16 @@ export function relaxedFold(filter: JobFilterInput & { reading: SearchReading })
       SELECT w.n, CASE WHEN e.ok THEN c.q ELSE f.q END, CASE WHEN e.ok THEN f.kept || w.n ELSE f.kept END
       FROM fold f JOIN w ON w.n = f.n + 1
       CROSS JOIN LATERAL (SELECT ${fixed}coalesce(f.q && w.q, w.q) AS q) c
-      CROSS JOIN LATERAL (SELECT ${anyJob(filter, Prisma.sql`c.q`)} AS ok) e
+      -- OFFSET 0: pulled up into the two CASEs above, the probe would run twice.
+      CROSS JOIN LATERAL (SELECT ${anyJob(filter, Prisma.sql`c.q`)} AS ok OFFSET 0) e
     )
     SELECT CASE WHEN cardinality(kept) > 0 THEN q END AS q, kept FROM fold ORDER BY n DESC LIMIT 1)`;
 }
 
 /** Whether the filter's search is relaxed: as its page decided, else computed (one InitPlan). */
 export function relaxedSql(filter: JobFilterInput): Prisma.Sql {
-  if (!relaxable(filter) || filter.relaxed === false) return Prisma.sql`false`;
-  if (filter.relaxed) return Prisma.sql`true`;
+  if (!relaxable(filter) || filter.decided?.relaxed === false) return Prisma.sql`false`;
+  if (filter.decided?.relaxed) return Prisma.sql`true`;
   return Prisma.sql`(SELECT NOT ${anyJob(filter, searchQuery(textOf(filter)))})`;
 }
 
@@ -251,16 +262,19 @@ const CAST_OF = { REMOTE: 'boolean[]', JOB_TYPE: '"JobType"[]', EXPERIENCE_LEVEL
 /**
  * The conditions a search's words were read as. An attribute word also matches a job whose
  * title has it: "senior living nurse" still finds the Senior Living Nurse whose level is not
- * SENIOR, "lead data scientist" the Lead Data Scientist posted as MID.
+ * SENIOR, "lead data scientist" the Lead Data Scientist posted as MID. The title is matched
+ * as text (a regular expression on the column), not through the search vector: in an OR with
+ * the column's condition the vector's index cannot help, and reading every job's vector to
+ * test it (detoasting long descriptions) cost a search read only as conditions 5 times more.
  */
 function readingSql(reading: SearchReading, j: Prisma.Sql): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   for (const field of ['REMOTE', 'JOB_TYPE', 'EXPERIENCE_LEVEL'] as const) {
     const values = reading.conditions.filter((c) => c.field === field).map((c) => (field === 'REMOTE' ? c.value === 'true' : c.value));
     if (!values.length) continue;
-    const title = titleQuery(reading.titleWords[field] ?? []);
+    const title = titlePattern(reading.titleWords[field] ?? []);
     const column = Prisma.sql`${j}.${Prisma.raw(COLUMN_OF[field])} = ANY(${values}::${Prisma.raw(CAST_OF[field])})`;
-    where.push(title ? Prisma.sql`(${column} OR ${j}.search_vector @@ to_tsquery('english', ${title}))` : column);
+    where.push(title ? Prisma.sql`(${column} OR ${j}.title ~* ${title})` : column);
   }
   const cities = reading.places.filter((ps) => ps.some((p) => p.city)).flat();
   const states = reading.places.filter((ps) => ps.every((p) => !p.city)).flat();
@@ -288,13 +302,10 @@ function placeSql(place: Place, j: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(${Prisma.join(parts, ' AND ')})`;
 }
 
-/** A to_tsquery text matching any of the phrases in a title (weight A); null when none has a word. */
-function titleQuery(phrases: readonly string[]): string | null {
-  const terms = phrases
-    .map((p) => (p.match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => `${w}:A`).join(' <-> '))
-    .filter(Boolean)
-    .map((t) => `(${t})`);
-  return terms.length ? terms.join(' | ') : null;
+/** A PostgreSQL regular expression matching any of the phrases as whole words ("part time" also as "part-time"); null when none has a word. */
+function titlePattern(phrases: readonly string[]): string | null {
+  const terms = phrases.map((p) => (p.match(/[\p{L}\p{N}]+/gu) ?? []).join('[\\s-]*')).filter(Boolean);
+  return terms.length ? `\\m(${terms.join('|')})\\M` : null;
 }
 
 interface OrderSpec {
@@ -338,9 +349,11 @@ export interface JobPage {
   cursorOf: (row: JobRow) => string;
   /** All jobs matching the filter, counted only when asked for. */
   count: () => Promise<number>;
-  /** For a search that may be relaxed: whether this page was (undefined otherwise). */
-  relaxed?: boolean;
+  /** For a search: what the page ran (a later statement of the request follows it). */
+  decided?: Decided;
 }
+
+type PageRow = Joined<JobRow & { _sort: unknown; _q: string | null; _relaxed?: boolean; _kept?: number[] | null }>;
 
 /**
  * A page of active jobs, filtered and ordered, after a cursor: one statement, keyset-paged. A
@@ -356,39 +369,39 @@ export async function findJobPage(
   const { filter, after } = args;
   const order = args.orderBy ?? 'NEWEST';
   if (!filter || !relaxable(filter)) return pageOf(db, filter, order, first, after, columns);
-  const strict = orderSpec(order, filter, matchQuery({ ...filter, relaxed: false }));
-  const mode = after != null ? cursorOrder(after) : null;
+  const SQ = Prisma.sql`(SELECT q FROM sq)`;
+  const RQ = Prisma.sql`(SELECT q FROM rq)`;
+  const strict = orderSpec(order, filter, SQ);
   if (after != null) {
-    const relaxed = mode === `${strict.name}/RELAXED`;
-    return { ...(await pageOf(db, { ...filter, relaxed }, order, first, after, columns)), relaxed };
+    const relaxed = cursorOrder(after) === `${strict.name}/RELAXED`;
+    return pageOf(db, { ...filter, decided: { relaxed, kept: [], query: null } }, order, first, after, columns);
   }
-  const strictFilter = { ...filter, relaxed: false };
-  const relaxedFilter = { ...filter, relaxed: true };
-  const looser = orderSpec(order, filter, matchQuery(relaxedFilter));
-  // The relaxed branch runs only when the strict one found nothing (a one-time filter on the
-  // materialized page): a search some job has every word of costs what it did.
-  const rows = await db.$queryRaw<Joined<JobRow & { _sort: unknown; _relaxed: boolean }>[]>`
-    WITH s AS MATERIALIZED (SELECT ${jobColumns(columns)}, ${strict.key[0]} AS _sort, false AS _relaxed
-      FROM job j WHERE ${jobFilterSql(strictFilter)} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1})
-    SELECT * FROM s
+  const looser = orderSpec(order, filter, RQ);
+  // The relaxed branch runs only when the strict page is empty (a one-time filter on the
+  // materialized page; CTEs are computed when first read): a search some job has every word
+  // of costs what it did.
+  const rows = await db.$queryRaw<PageRow[]>`
+    WITH sq AS MATERIALIZED (SELECT ${searchQuery(textOf(filter))} AS q),
+    s AS MATERIALIZED (SELECT ${jobColumns(columns)}, ${strict.key[0]} AS _sort
+      FROM job j WHERE ${jobFilterSql(filter, 'j', SQ)} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1}),
+    rq AS MATERIALIZED (SELECT f.q, f.kept FROM ${relaxedFold(filter)} f)
+    SELECT s.*, ${SQ}::text AS _q, false AS _relaxed, NULL::int[] AS _kept FROM s
     UNION ALL
-    (SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort, true AS _relaxed
-      FROM job j WHERE NOT EXISTS (SELECT 1 FROM s) AND ${jobFilterSql(relaxedFilter)} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1})`;
+    (SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort, ${RQ}::text, true, (SELECT kept FROM rq)
+      FROM job j WHERE NOT EXISTS (SELECT 1 FROM s) AND ${jobFilterSql(filter, 'j', RQ)} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1})`;
   const relaxed = rows[0]?._relaxed ?? false;
-  const decided = relaxed ? relaxedFilter : strictFilter;
+  const decided: Decided = { relaxed, kept: rows[0]?._kept ?? [], query: rows[0]?._q ?? null };
   const spec = relaxed ? { ...looser, name: `${looser.name}/RELAXED` } : strict;
   return {
     rows,
     first,
-    relaxed,
+    decided,
     cursorOf: (row) => encodeCursor(spec.name, spec.fromRow(row as JobRow & { _sort: unknown })),
     // Nothing strict nor relaxed: nothing to count.
-    count: async () => (rows.length ? countJobs(db, decided) : 0),
+    count: async () =>
+      rows.length ? (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${jobFilterSql({ ...filter, decided })}`)[0].n : 0,
   };
 }
-
-const countJobs = async (db: Db, filter: JobFilterInput | null | undefined) =>
-  (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${jobFilterSql(filter)}`)[0].n;
 
 async function pageOf(
   db: Db,
@@ -398,9 +411,8 @@ async function pageOf(
   after: string | null | undefined,
   columns?: readonly JobColumn[],
 ): Promise<JobPage> {
-  const relaxed = filter?.relaxed === true;
   const base = orderSpec(order, filter, MATCH);
-  const spec = relaxed ? { ...base, name: `${base.name}/RELAXED` } : base;
+  const spec = filter?.decided?.relaxed ? { ...base, name: `${base.name}/RELAXED` } : base;
   const where = jobFilterSql(filter, 'j', MATCH);
   const m = matchCte(filter);
   let seek = Prisma.empty;
@@ -411,16 +423,25 @@ async function pageOf(
     seek = Prisma.sql`AND (${Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
   }
   // ORDER BY the output column: the rank expression is computed once per row.
-  const rows = await db.$queryRaw<Joined<JobRow & { _sort: unknown }>[]>`WITH ${m} SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort
+  const rows = await db.$queryRaw<PageRow[]>`WITH ${m} SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort, ${MATCH}::text AS _q
     FROM job j
     WHERE ${where} ${seek}
     ORDER BY _sort DESC, j.id DESC
     LIMIT ${first + 1}`;
+  const decided =
+    filter && textOf(filter) ? { relaxed: filter.decided?.relaxed ?? false, kept: filter.decided?.kept ?? [], query: rows[0]?._q ?? null } : undefined;
+  const counted = decided?.query != null ? jobFilterSql({ ...filter, decided }) : null;
   return {
     rows,
     first,
+    decided,
     cursorOf: (row) => encodeCursor(spec.name, spec.fromRow(row as JobRow & { _sort: unknown })),
-    count: async () => (await db.$queryRaw<{ n: number }[]>`WITH ${m} SELECT count(*)::int AS n FROM job j WHERE ${where}`)[0].n,
+    count: async () =>
+      (
+        await (counted
+          ? db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${counted}`
+          : db.$queryRaw<{ n: number }[]>`WITH ${m} SELECT count(*)::int AS n FROM job j WHERE ${where}`)
+      )[0].n,
   };
 }
 

@@ -145,7 +145,13 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
   const conditions = jobFilterSql({ ...filter, search: null });
   const relaxed = relaxedSql(filter);
   const reading = filter.reading;
-  const fold = reading && reading.free.length >= 2 ? relaxedFold({ ...filter, reading }) : Prisma.sql`(SELECT NULL::tsquery AS q, ARRAY[]::int[] AS kept)`;
+  // The words a relaxed page kept, as it said; else folded here (figures, or a cursor's page).
+  const known = filter.decided?.relaxed && filter.decided.kept.length ? filter.decided : null;
+  const fold = known
+    ? Prisma.sql`(SELECT ${known.query}::tsquery AS q, ${known.kept}::int[] AS kept)`
+    : reading && reading.free.length >= 2
+      ? relaxedFold({ ...filter, reading })
+      : Prisma.sql`(SELECT NULL::tsquery AS q, ARRAY[]::int[] AS kept)`;
   // OFFSET 0 keeps each word's tsquery a value of its own: flattened into the job scan,
   // chommie_tsquery would run again for every row the index leaves to recheck.
   const [row] = await db.$queryRaw<

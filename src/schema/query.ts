@@ -32,7 +32,7 @@ export const JobFilter = builder.inputType('JobFilter', {
   fields: (t) => ({
     search: t.string({
       description:
-        'What a person types: words that name a job\'s attributes ("remote", "part time", "senior", "austin tx") become conditions on them (see `understandSearch`, `searchInfo.conditions`); the rest is full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). When no job has every word, the jobs having most of them are listed (`searchInfo.relaxed`). At most 200 characters.',
+        'What a person types: words that name a job\'s attributes ("remote", "part time", "senior", "austin tx") become conditions on them (see `understandSearch`, `searchInfo.conditions`); the rest is full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). When no job has every word, the words no job has together with the words typed before them are left out (`searchInfo.relaxed`, `relaxedWords`). At most 200 characters.',
     }),
     understandSearch: t.boolean({
       defaultValue: true,
@@ -100,7 +100,7 @@ builder.queryFields((t) => ({
       const read = await readFilter(ctx, args.filter);
       const page = await findJobPage(ctx.db.prisma, { ...args, filter: read }, columns);
       // Whether the page was relaxed: its facets and explanation follow it, not a guess of their own.
-      const filter = read && page.relaxed !== undefined ? { ...read, relaxed: page.relaxed } : read;
+      const filter = read && page.decided ? { ...read, decided: page.decided } : read;
       markSearched(page.rows, filter);
       ctx.cache.jobList(args.filter ?? {});
       ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');

@@ -118,7 +118,7 @@ const SearchInfoRef = builder.objectRef<SearchInfo & { conditions: (SearchCondit
     ignoredWords: t.exposeStringList('ignoredWords', { description: 'Words the search left out: too common to search for (stop words such as "the", "or").' }),
     relaxed: t.exposeBoolean('relaxed', {
       description:
-        'True when no job (under the other conditions) had every word, so the list holds the jobs having most of them, those having most first (then in the order asked for). Quoted phrases and -exclusions still apply whole.',
+        'True when no job (under the other conditions) had every word, so the list was relaxed: each word was kept, in the order typed, if some job has it together with the words kept before it, and the list holds the jobs with every word kept. Quoted phrases and -exclusions still apply whole.',
     }),
     relaxedWords: t.exposeStringList('relaxedWords', {
       description: 'When relaxed: the words the best-matching jobs lack ("devops engineer cape town" → ["cape", "town"]).',

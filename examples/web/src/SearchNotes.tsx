@@ -60,7 +60,7 @@ export function SearchNotes({ search, info, onSearch }: { search: string; info: 
       )}
       {relaxed && (
         <p className="hint" data-testid="relaxed">
-          No job has all of your words; showing jobs with most of them
+          No job has all of your words; showing jobs with the others
           {relaxedWords.length > 0 && (
             <>
               {' '}

@@ -47,7 +47,7 @@ const ImportResult = builder.objectRef<ImportSummary>('ImportResult').implement(
 builder.mutationField('importJobs', (t) =>
   t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
     type: ImportResult,
-    description: `EMPLOYER (its own company) or ADMIN: create or update up to ${MAX_ROWS} postings at once. Bad postings are rejected with their index and reason; the others are written.`,
+    description: `EMPLOYER (its own company) or ADMIN: create or update up to ${MAX_ROWS} postings at once. Bad postings are rejected with their index and reason; the others are written in one transaction: all of them, or on a failure none (a retry is safe: postings are matched by \`externalId\`).`,
     args: { jobs: t.arg({ type: [JobInput], required: true, description: 'The postings, at most 1,000.' }) },
     resolve: async (_r, { jobs }, ctx) => {
       const viewer = ctx.auth.viewer;
