@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config';
 import { openDatabase, type Database } from '../src/db/database';
@@ -9,32 +7,15 @@ import { SimilarJobsRefresher } from '../src/similar/refresher';
 import { emptyAndClose, makeCache } from './helpers/cache';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
 import { TEST_JWT_SECRET } from './helpers/gateway';
-import { PG_BIN, ReplicatedPair, replicaUnavailable } from './helpers/pg-replica';
-import { describeIf } from './helpers/skip';
-import { pgUrl, TEMPLATE_ENV, uniqueName, withDatabase } from './helpers/template';
+import type { ReplicatedPair } from './helpers/pg-replica';
+import { describeReplicas, seededPair, until } from './helpers/replica-suite';
+import { uniqueName } from './helpers/template';
 import type { ResponseCache } from '../src/cache/response-cache';
 
 // Read replicas under faults, on a real pg_basebackup standby (helpers/pg-replica.ts): a replica
 // that hangs without closing its connections, replication broken and resumed, and a replica
 // promoted while it serves. What must hold throughout: every read answers, with the primary's
 // current data, and the replica serves again once it can.
-const url = pgUrl();
-const unavailable = replicaUnavailable();
-const describeReplicas = describeIf(
-  url && !unavailable,
-  !url ? 'needs TEST_DATABASE_URL (PostgreSQL: replicas do not exist for the embedded database)' : (unavailable ?? ''),
-);
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const JOB = 'query($id: ID!) { job(id: $id) { id title } }';
 
 describeReplicas('read replicas under faults (a real streaming standby)', () => {
@@ -87,14 +68,7 @@ describeReplicas('read replicas under faults (a real streaming standby)', () => 
   };
 
   beforeAll(async () => {
-    pair = await ReplicatedPair.start('chommie-replica-faults-');
-    const name = uniqueName('chommie_replica_faults');
-    execFileSync(join(PG_BIN, 'psql'), ['-q', '-d', pair.url('primary', 'postgres'), '-c', `CREATE DATABASE ${name}`]);
-    const dump = execFileSync(join(PG_BIN, 'pg_dump'), ['--no-owner', '-d', withDatabase(url!, process.env[TEMPLATE_ENV]!)], { maxBuffer: 512 * 1024 * 1024 });
-    execFileSync(join(PG_BIN, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', '-d', pair.url('primary', name)], { input: dump, stdio: ['pipe', 'ignore', 'pipe'] });
-    pair.makeReplica();
-    primaryUrl = pair.url('primary', name);
-    replicaUrl = pair.url('replica', name);
+    ({ pair, primaryUrl, replicaUrl } = await seededPair('chommie-replica-faults-', 'chommie_replica_faults'));
     db = await openDatabase({ url: primaryUrl, poolSize: 5 });
     replicaAdmin = new pg.Client({ connectionString: replicaUrl });
     await replicaAdmin.connect();
@@ -147,13 +121,16 @@ describeReplicas('read replicas under faults (a real streaming standby)', () => 
     expect((await read(jobId)).title).toBe('Written While Hung');
   }, 90_000);
 
-  it('replication broken (its connection cut) and resumed: no read older than the primary, reported lagging, caught up again', async () => {
+  const replicaTitle = async () => (await replicaAdmin.query<{ title: string }>('SELECT title FROM job WHERE id = $1', [jobId])).rows[0].title;
+
+  /** Replication faulted by `fault` while a write happens, then restored: reads stay current throughout. */
+  async function faultedAndResumed(fault: () => void, title: string, { cut }: { cut: boolean }) {
     await servedByReplica();
-    streamProxy.cut();
+    fault();
     try {
-      await setTitle(jobId, 'Written While Cut');
-      // The replica still answers, with the old title: the router must not send reads there.
-      expect((await replicaAdmin.query<{ title: string }>('SELECT title FROM job WHERE id = $1', [jobId])).rows[0].title).not.toBe('Written While Cut');
+      await setTitle(jobId, title);
+      // A cut replica still answers, with the old title: the router must not send reads there.
+      if (cut) expect(await replicaTitle()).not.toBe(title);
       await readsAreCurrent(10);
       await until('the replica reported lagging', () => status().state === 'lagging');
       const before = status().reads;
@@ -164,26 +141,16 @@ describeReplicas('read replicas under faults (a real streaming standby)', () => 
     }
     await until('the replica caught up', () => status().state === 'up');
     await servedByReplica();
-    expect((await replicaAdmin.query<{ title: string }>('SELECT title FROM job WHERE id = $1', [jobId])).rows[0].title).toBe('Written While Cut');
+    expect(await replicaTitle()).toBe(title);
     await readsAreCurrent(10);
+  }
+
+  it('replication broken (its connection cut) and resumed: no read older than the primary, reported lagging, caught up again', async () => {
+    await faultedAndResumed(() => streamProxy.cut(), 'Written While Cut', { cut: true });
   }, 90_000);
 
   it('replication hanging (its connection silent, not closed) and released: the same', async () => {
-    await servedByReplica();
-    streamProxy.stall();
-    try {
-      await setTitle(jobId, 'Written While Silent');
-      await readsAreCurrent(10);
-      await until('the replica reported lagging', () => status().state === 'lagging');
-      const before = status().reads;
-      await readsAreCurrent(10);
-      expect(status().reads).toBe(before);
-    } finally {
-      streamProxy.restore();
-    }
-    await until('the replica caught up', () => status().state === 'up');
-    await servedByReplica();
-    await readsAreCurrent(10);
+    await faultedAndResumed(() => streamProxy.stall(), 'Written While Silent', { cut: false });
   }, 90_000);
 
   it('a replica promoted while serving: reported down (not a standby), never read again, even when written to', async () => {

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import pg from 'pg';
 import type { ResponseCache } from '../src/cache/response-cache';
 import { loadConfig } from '../src/config';
@@ -9,29 +7,13 @@ import { createGateway, type Gateway } from '../src/http/gateway';
 import { SimilarJobsRefresher } from '../src/similar/refresher';
 import { emptyAndClose, makeCache } from './helpers/cache';
 import { TEST_JWT_SECRET, tokenFor } from './helpers/gateway';
-import { PG_BIN, ReplicatedPair, replicaUnavailable } from './helpers/pg-replica';
-import { describeIf, itIf } from './helpers/skip';
-import { pgUrl, TEMPLATE_ENV, uniqueName, withDatabase } from './helpers/template';
+import type { ReplicatedPair } from './helpers/pg-replica';
+import { describeReplicas, seededPair, until } from './helpers/replica-suite';
+import { itIf } from './helpers/skip';
+import { uniqueName } from './helpers/template';
 
 // A real streaming replica (helpers/pg-replica.ts), its primary seeded from the test template.
-const url = pgUrl();
 const redisUrl = process.env.REDIS_URL || undefined;
-const unavailable = replicaUnavailable();
-const describeReplicas = describeIf(
-  url && !unavailable,
-  !url ? 'needs TEST_DATABASE_URL (PostgreSQL: replicas do not exist for the embedded database)' : (unavailable ?? ''),
-);
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const JOB = 'query($id: ID!) { job(id: $id) { id title } }';
 const UPDATE = 'mutation($id: ID!, $input: UpdateJobInput!) { updateJob(id: $id, input: $input) { id title } }';
 
@@ -91,15 +73,7 @@ describeReplicas('read replicas (a real streaming standby)', () => {
     });
 
   beforeAll(async () => {
-    pair = await ReplicatedPair.start('chommie-replicas-');
-    const name = uniqueName('chommie_replicated');
-    execFileSync(join(PG_BIN, 'psql'), ['-q', '-d', pair.url('primary', 'postgres'), '-c', `CREATE DATABASE ${name}`]);
-    // The seeded template, copied into the test's primary.
-    const dump = execFileSync(join(PG_BIN, 'pg_dump'), ['--no-owner', '-d', withDatabase(url!, process.env[TEMPLATE_ENV]!)], { maxBuffer: 512 * 1024 * 1024 });
-    execFileSync(join(PG_BIN, 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', '-d', pair.url('primary', name)], { input: dump, stdio: ['pipe', 'ignore', 'pipe'] });
-    pair.makeReplica();
-    primaryUrl = pair.url('primary', name);
-    replicaUrl = pair.url('replica', name);
+    ({ pair, primaryUrl, replicaUrl } = await seededPair('chommie-replicas-', 'chommie_replicated'));
     db = await openDatabase({ url: primaryUrl, poolSize: 5 });
     replicaAdmin = new pg.Client({ connectionString: replicaUrl });
     await replicaAdmin.connect();

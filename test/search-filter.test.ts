@@ -149,6 +149,24 @@ describe('words read as conditions', () => {
   });
 });
 
+describe('highlights', () => {
+  it('mark the words searched for in each title and snippet, as plain-text parts that spell the title', async () => {
+    const res = await gw.gql(`{ jobs(filter: { search: "registered nurse remote" }, first: 5) {
+      edges { node { title searchHighlight { title { text matched } snippet { text matched } } } } } }`);
+    expect(res.errors).toBeUndefined();
+    for (const { node } of res.data.jobs.edges) {
+      const { title, snippet } = node.searchHighlight;
+      expect(title.map((p: { text: string }) => p.text).join('')).toBe(node.title);
+      const marked = title.filter((p: { matched: boolean }) => p.matched).map((p: { text: string }) => p.text.toLowerCase());
+      expect(marked).toEqual(expect.arrayContaining(['registered', 'nurse']));
+      expect(snippet.length).toBeGreaterThan(0);
+    }
+    // Outside a searched list there is nothing to mark.
+    const page = await gw.gql('{ jobs(first: 1) { edges { node { searchHighlight { title { text } } } } } }');
+    expect(page.data.jobs.edges[0].node.searchHighlight).toBeNull();
+  });
+});
+
 describe('the statements a search page costs', () => {
   it('are those of a plain search, relaxed or read as conditions: the page, the facets (with totalCount), the explanation, the highlights', async () => {
     const PAGE = `query($s: String) { jobs(filter: { search: $s }, orderBy: RELEVANCE, first: 20) {

@@ -141,10 +141,10 @@ const relaxable = (filter: JobFilterInput): filter is JobFilterInput & { reading
  * times a plain search on the bench: every job with a common word was ranked.)
  *
  * A list's page decides which it is (findJobPage: the strict page, or when it is empty the
- * relaxed one, in one statement) and says so in `filter.relaxed`, which its count, facets and
- * explanation then follow. Without that (figures, exports), the statement decides for itself.
+ * relaxed one, in one statement) and says what it ran in `filter.decided`, which its count,
+ * facets and explanation then follow. Without a page (figures, exports), each statement decides.
  */
-export function matchQuery(filter: JobFilterInput): Prisma.Sql {
+function matchQuery(filter: JobFilterInput): Prisma.Sql {
   // Computing a tsquery takes the vocabulary's rewrites (a few ms on the bench): once a request.
   if (filter.decided?.query != null) return Prisma.sql`${filter.decided.query}::tsquery`;
   const strict = searchQuery(textOf(filter));
@@ -230,7 +230,7 @@ function conditionsSql(filter: JobFilterInput | null | undefined, alias: string)
   if (filter.experienceLevel != null) {
     if (filter.experienceLevel.length === 0)
       throw badInput('`filter.experienceLevel` needs at least one level (leave it out for every level)', 'filter.experienceLevel');
-    where.push(Prisma.sql`${j}.experience_level = ANY(${[...new Set(filter.experienceLevel)]}::"ExperienceLevel"[])`);
+    where.push(Prisma.sql`${j}.experience_level IN (${oneOf([...new Set(filter.experienceLevel)], '"ExperienceLevel"')})`);
   }
   if (filter.companyId != null) where.push(Prisma.sql`${j}.company_id = ${parseId(filter.companyId, 'filter.companyId')}`);
   const { salaryMin, salaryMax } = filter;
@@ -257,7 +257,15 @@ function conditionsSql(filter: JobFilterInput | null | undefined, alias: string)
 }
 
 const COLUMN_OF = { REMOTE: 'remote', JOB_TYPE: 'job_type', EXPERIENCE_LEVEL: 'experience_level' } as const;
-const CAST_OF = { REMOTE: 'boolean[]', JOB_TYPE: '"JobType"[]', EXPERIENCE_LEVEL: '"ExperienceLevel"[]' } as const;
+const CAST_OF = { REMOTE: 'boolean', JOB_TYPE: '"JobType"', EXPERIENCE_LEVEL: '"ExperienceLevel"' } as const;
+
+/**
+ * Values as an IN list, each a parameter cast to `type`. Not `= ANY($1::"ExperienceLevel"[])`:
+ * on PGlite, a database freshly migrated and imported into (the real-feed test's) was sent a
+ * one-element enum array as its bare value ("malformed array literal: "SENIOR""), while the
+ * seeded template took the same statement.
+ */
+const oneOf = (values: readonly (string | boolean)[], type: string) => Prisma.join(values.map((v) => Prisma.sql`${v}::${Prisma.raw(type)}`));
 
 /**
  * The conditions a search's words were read as. An attribute word also matches a job whose
@@ -273,7 +281,7 @@ function readingSql(reading: SearchReading, j: Prisma.Sql): Prisma.Sql[] {
     const values = reading.conditions.filter((c) => c.field === field).map((c) => (field === 'REMOTE' ? c.value === 'true' : c.value));
     if (!values.length) continue;
     const title = titlePattern(reading.titleWords[field] ?? []);
-    const column = Prisma.sql`${j}.${Prisma.raw(COLUMN_OF[field])} = ANY(${values}::${Prisma.raw(CAST_OF[field])})`;
+    const column = Prisma.sql`${j}.${Prisma.raw(COLUMN_OF[field])} IN (${oneOf(values, CAST_OF[field])})`;
     where.push(title ? Prisma.sql`(${column} OR ${j}.title ~* ${title})` : column);
   }
   const cities = reading.places.filter((ps) => ps.some((p) => p.city)).flat();
@@ -391,17 +399,23 @@ export async function findJobPage(
       FROM job j WHERE NOT EXISTS (SELECT 1 FROM s) AND ${jobFilterSql(filter, 'j', RQ)} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1})`;
   const relaxed = rows[0]?._relaxed ?? false;
   const decided: Decided = { relaxed, kept: rows[0]?._kept ?? [], query: rows[0]?._q ?? null };
-  const spec = relaxed ? { ...looser, name: `${looser.name}/RELAXED` } : strict;
-  return {
-    rows,
-    first,
-    decided,
-    cursorOf: (row) => encodeCursor(spec.name, spec.fromRow(row as JobRow & { _sort: unknown })),
-    // Nothing strict nor relaxed: nothing to count.
-    count: async () =>
-      rows.length ? (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${jobFilterSql({ ...filter, decided })}`)[0].n : 0,
-  };
+  // Nothing strict nor relaxed: nothing to count.
+  const count = async () => (rows.length ? countJobs(db, jobFilterSql({ ...filter, decided })) : 0);
+  return pageFrom(rows, first, relaxed ? relaxedOrder(looser) : strict, decided, count);
 }
+
+const relaxedOrder = (spec: OrderSpec): OrderSpec => ({ ...spec, name: `${spec.name}/RELAXED` });
+
+const countJobs = async (db: Db, where: Prisma.Sql, cte = Prisma.empty) =>
+  (await db.$queryRaw<{ n: number }[]>`${cte} SELECT count(*)::int AS n FROM job j WHERE ${where}`)[0].n;
+
+const pageFrom = (rows: PageRow[], first: number, spec: OrderSpec, decided: Decided | undefined, count: () => Promise<number>): JobPage => ({
+  rows,
+  first,
+  decided,
+  count,
+  cursorOf: (row) => encodeCursor(spec.name, spec.fromRow(row as JobRow & { _sort: unknown })),
+});
 
 async function pageOf(
   db: Db,
@@ -412,7 +426,7 @@ async function pageOf(
   columns?: readonly JobColumn[],
 ): Promise<JobPage> {
   const base = orderSpec(order, filter, MATCH);
-  const spec = filter?.decided?.relaxed ? { ...base, name: `${base.name}/RELAXED` } : base;
+  const spec = filter?.decided?.relaxed ? relaxedOrder(base) : base;
   const where = jobFilterSql(filter, 'j', MATCH);
   const m = matchCte(filter);
   let seek = Prisma.empty;
@@ -430,19 +444,8 @@ async function pageOf(
     LIMIT ${first + 1}`;
   const decided =
     filter && textOf(filter) ? { relaxed: filter.decided?.relaxed ?? false, kept: filter.decided?.kept ?? [], query: rows[0]?._q ?? null } : undefined;
-  const counted = decided?.query != null ? jobFilterSql({ ...filter, decided }) : null;
-  return {
-    rows,
-    first,
-    decided,
-    cursorOf: (row) => encodeCursor(spec.name, spec.fromRow(row as JobRow & { _sort: unknown })),
-    count: async () =>
-      (
-        await (counted
-          ? db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${counted}`
-          : db.$queryRaw<{ n: number }[]>`WITH ${m} SELECT count(*)::int AS n FROM job j WHERE ${where}`)
-      )[0].n,
-  };
+  const count = () => (decided?.query != null ? countJobs(db, jobFilterSql({ ...filter, decided })) : countJobs(db, where, Prisma.sql`WITH ${m}`));
+  return pageFrom(rows, first, spec, decided, count);
 }
 
 /** Jobs by id, with every column (the description too), or only `wanted`. */
