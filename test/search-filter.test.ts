@@ -115,6 +115,16 @@ describe('words read as conditions', () => {
     expect(place.searchInfo.conditions).toEqual([{ field: 'LOCATION', value: 'San Francisco, CA', words: ['sf'], searchWithout: '' }]);
   });
 
+  it('leave no stop word behind to empty the list, and keep an excluded phrase excluded', async () => {
+    const joined = await list({ search: 'part time in austin' });
+    expect(joined.searchInfo.text).toBe('');
+    expect(joined.totalCount).toBe(await sqlCount(`j.job_type = 'PART_TIME' AND lower(j.city) = 'austin'`));
+    expect(joined.totalCount).toBeGreaterThan(0);
+    const excluded = await everyJob({ search: 'remote -"sales representative"' });
+    expect(excluded.length).toBe(await sqlCount(`j.remote AND NOT j.search_vector @@ chommie_tsquery('"sales representative"')`));
+    expect(excluded.every((j) => j.remote)).toBe(true);
+  });
+
   it('say how to undo each condition', async () => {
     const res = await list({ search: 'python developer remote austin' });
     const without = Object.fromEntries(res.searchInfo.conditions.map((c: any) => [c.field, c.searchWithout]));

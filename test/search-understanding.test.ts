@@ -75,8 +75,8 @@ describe('reading a search', () => {
     expect(reading.conditions).toEqual([]);
     const both = read('senior remote Sr engineer');
     expect(both.conditions).toEqual([
-      { field: 'EXPERIENCE_LEVEL', value: 'SENIOR', words: ['senior', 'Sr'] },
-      { field: 'REMOTE', value: 'true', words: ['remote'] },
+      { field: 'EXPERIENCE_LEVEL', value: 'SENIOR', words: ['senior', 'Sr'], searchWithout: 'remote engineer' },
+      { field: 'REMOTE', value: 'true', words: ['remote'], searchWithout: 'senior Sr engineer' },
     ]);
     expect(both.titleWords.EXPERIENCE_LEVEL).toEqual(['senior', 'sr']);
   });
@@ -88,6 +88,37 @@ describe('reading a search', () => {
     for (const garbage of ['', '"', '""', '-', '- - -', '"""', '\u0000', ',,,;;;', 'or', 'or or or', '-"-"-']) {
       expect(() => read(garbage)).not.toThrow();
     }
+  });
+
+  it('excludes a phrase after "-", never reading it or requiring it', () => {
+    expect(read('remote -"sales manager"')).toMatchObject({ text: '-"sales manager"', strict: '-"sales manager"', free: [] });
+    expect(read('nurse -"night shift" austin')).toMatchObject({ text: 'nurse -"night shift"', free: ['nurse'] });
+  });
+
+  it('drops the words that join conditions, once one was read', () => {
+    expect(read('part time in austin')).toMatchObject({ text: '', free: [] });
+    expect(read('remote jobs')).toMatchObject({ text: '', free: [] });
+    expect(read('senior roles in texas for nurses')).toMatchObject({ text: 'nurses', free: ['nurses'] });
+    // Without a condition, every word is the searcher's.
+    expect(read('the job')).toMatchObject({ text: 'the job' });
+  });
+
+  it('undoes a condition by its own tokens, whatever else has the same word', () => {
+    expect(read('"senior developer" senior').conditions[0].searchWithout).toBe('"senior developer"');
+    expect(read('-remote remote python').conditions[0].searchWithout).toBe('-remote python');
+  });
+
+  it('reads "la" as Los Angeles, an empty location argument as none, "OR" between words as the operator', () => {
+    const la = readSearch('nurse la', {}, placeIndex([{ city: 'Los Angeles', state: 'CA' }, { state: 'LA' }]));
+    expect(la.conditions.map((c) => c.value)).toEqual(['Los Angeles, CA']);
+    expect(fields('austin nurse', { location: ' ' })).toEqual(['LOCATION:Austin, TX']);
+    expect(fields('Portland OR nurse')).toEqual([]);
+  });
+
+  it('keeps a word typed twice once, and every word past the first 32 as text', () => {
+    expect(read('engineer Engineer zzqj engineer').free).toEqual(['engineer', 'zzqj']);
+    const long = read(`remote ${Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')} -sales`);
+    expect(long.text.endsWith('w39 -sales')).toBe(true);
   });
 
   it('keeps the search as typed when nothing is read from it', () => {

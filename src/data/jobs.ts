@@ -128,6 +128,9 @@ export const MAX_PAGE = 100;
 /** The text a filter searches for, after its attribute words became conditions. */
 const textOf = (filter: JobFilterInput): string => (filter.reading ? filter.reading.text : (filter.search?.trim() ?? ''));
 
+/** The free words a relaxed search may keep, at most: each costs a probe. */
+export const MAX_RELAXED = 8;
+
 /** Whether a search may be relaxed: it has two or more free words (see matchQuery). */
 const relaxable = (filter: JobFilterInput): filter is JobFilterInput & { reading: SearchReading } => (filter.reading?.free.length ?? 0) >= 2;
 
@@ -142,16 +145,14 @@ const relaxable = (filter: JobFilterInput): filter is JobFilterInput & { reading
  *
  * A list's page decides which it is (findJobPage: the strict page, or when it is empty the
  * relaxed one, in one statement) and says what it ran in `filter.decided`, which its count,
- * facets and explanation then follow. Without a page (figures, exports), each statement decides.
+ * facets and explanation then follow. Analysts' figures, which have no page, are never relaxed:
+ * a count of jobs with fewer words than asked would pass for an answer.
  */
 function matchQuery(filter: JobFilterInput): Prisma.Sql {
   // Computing a tsquery takes the vocabulary's rewrites (a few ms on the bench): once a request.
   if (filter.decided?.query != null) return Prisma.sql`${filter.decided.query}::tsquery`;
-  const strict = searchQuery(textOf(filter));
-  if (!relaxable(filter) || filter.decided?.relaxed === false) return strict;
-  const fold = Prisma.sql`(SELECT q FROM ${relaxedFold(filter)} f)`;
-  if (filter.decided?.relaxed) return fold;
-  return Prisma.sql`(SELECT CASE WHEN ${anyJob(filter, strict)} THEN ${strict} ELSE ${fold} END)`;
+  if (relaxable(filter) && filter.decided?.relaxed) return Prisma.sql`(SELECT q FROM ${relaxedFold(filter)} f)`;
+  return searchQuery(textOf(filter));
 }
 
 /**
@@ -166,11 +167,12 @@ const anyJob = (filter: JobFilterInput, q: Prisma.Sql) =>
 /**
  * The words a relaxed search keeps: one row, `q` (the tsquery of the words kept, with the
  * quoted phrases and exclusions; null when none is kept) and `kept` (their positions in
- * `reading.free`, from 1). One probe per free word, at most MAX_WORDS.
+ * `reading.free`, from 1). One probe per free word, of the first MAX_RELAXED: a later word is
+ * never kept (32 repeats of a common word were 31 counts of its jobs).
  */
 export function relaxedFold(filter: JobFilterInput & { reading: SearchReading }): Prisma.Sql {
   const { free, strict } = filter.reading;
-  const words = Prisma.join(free.map((w, i) => Prisma.sql`(${i + 1}::int, chommie_tsquery(${prepareSearch(w)}))`));
+  const words = Prisma.join(free.slice(0, MAX_RELAXED).map((w, i) => Prisma.sql`(${i + 1}::int, chommie_tsquery(${prepareSearch(w)}))`));
   const fixed = strict ? Prisma.sql`(SELECT chommie_tsquery(${prepareSearch(strict)})) && ` : Prisma.empty;
   return Prisma.sql`(WITH RECURSIVE w(n, q) AS MATERIALIZED (VALUES ${words}),
     fold(n, q, kept) AS (
@@ -178,18 +180,11 @@ export function relaxedFold(filter: JobFilterInput & { reading: SearchReading })
       UNION ALL
       SELECT w.n, CASE WHEN e.ok THEN c.q ELSE f.q END, CASE WHEN e.ok THEN f.kept || w.n ELSE f.kept END
       FROM fold f JOIN w ON w.n = f.n + 1
-      CROSS JOIN LATERAL (SELECT ${fixed}coalesce(f.q && w.q, w.q) AS q) c
+      CROSS JOIN LATERAL (SELECT coalesce(f.q && w.q, w.q) AS q) c
       -- OFFSET 0: pulled up into the two CASEs above, the probe would run twice.
-      CROSS JOIN LATERAL (SELECT ${anyJob(filter, Prisma.sql`c.q`)} AS ok OFFSET 0) e
+      CROSS JOIN LATERAL (SELECT ${anyJob(filter, Prisma.sql`(${fixed}c.q)`)} AS ok OFFSET 0) e
     )
-    SELECT CASE WHEN cardinality(kept) > 0 THEN q END AS q, kept FROM fold ORDER BY n DESC LIMIT 1)`;
-}
-
-/** Whether the filter's search is relaxed: as its page decided, else computed (one InitPlan). */
-export function relaxedSql(filter: JobFilterInput): Prisma.Sql {
-  if (!relaxable(filter) || filter.decided?.relaxed === false) return Prisma.sql`false`;
-  if (filter.decided?.relaxed) return Prisma.sql`true`;
-  return Prisma.sql`(SELECT NOT ${anyJob(filter, searchQuery(textOf(filter)))})`;
+    SELECT CASE WHEN cardinality(kept) > 0 THEN (${fixed}q) END AS q, kept FROM fold ORDER BY n DESC LIMIT 1)`;
 }
 
 /**

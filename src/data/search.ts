@@ -5,7 +5,7 @@ import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
 import { searchTokens, type Place } from '../domain/search-understanding';
 import { prepareSearch } from '../domain/search-vocabulary';
-import { jobFilterSql, relaxedFold, relaxedSql, searchQuery, type JobFilterInput } from './jobs';
+import { jobFilterSql, relaxedFold, searchQuery, type JobFilterInput } from './jobs';
 
 // What a front end builds a search page from, beside the list itself: facet counts, type-ahead,
 // and why a search found nothing. The search itself is in jobs.ts (searchQuery); the vocabulary
@@ -143,13 +143,13 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
   // Each token as the suggestion's text spells it (a word joined by "-" quoted, as in a search).
   const spelt = tokens.map((t) => prepareSearch(t.raw));
   const conditions = jobFilterSql({ ...filter, search: null });
-  const relaxed = relaxedSql(filter);
+  // Relaxed as its page was; the words it kept as the page said, else (a cursor's page) folded again.
+  const relaxed = filter.decided?.relaxed === true;
   const reading = filter.reading;
-  // The words a relaxed page kept, as it said; else folded here (figures, or a cursor's page).
-  const known = filter.decided?.relaxed && filter.decided.kept.length ? filter.decided : null;
+  const known = relaxed && filter.decided!.kept.length ? filter.decided! : null;
   const fold = known
     ? Prisma.sql`(SELECT ${known.query}::tsquery AS q, ${known.kept}::int[] AS kept)`
-    : reading && reading.free.length >= 2
+    : relaxed && reading && reading.free.length >= 2
       ? relaxedFold({ ...filter, reading })
       : Prisma.sql`(SELECT NULL::tsquery AS q, ARRAY[]::int[] AS kept)`;
   // OFFSET 0 keeps each word's tsquery a value of its own: flattened into the job scan,
@@ -163,12 +163,13 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
       verified: boolean;
     }[]
   >`
-    WITH mode AS MATERIALIZED (SELECT ${relaxed} AS relaxed),
+    WITH mode AS MATERIALIZED (SELECT ${relaxed}::boolean AS relaxed),
     fold AS MATERIALIZED (SELECT f.q, f.kept FROM ${fold} f, mode WHERE mode.relaxed),
     w AS MATERIALIZED (
-      SELECT x.n, x.word, x.spelt, x.asked, numnode(t.q) = 0 AS ignored, f.found, c.value AS closest
+      SELECT x.n, x.word, x.spelt, x.asked, coalesce(numnode(t.q) = 0, false) AS ignored, f.found, c.value AS closest
       FROM unnest(${words}::text[], ${words.map(prepareSearch)}::text[], ${spelt}::text[], ${asked}::boolean[]) WITH ORDINALITY x(word, queried, spelt, asked, n)
-      CROSS JOIN LATERAL (SELECT chommie_tsquery(x.queried) AS q OFFSET 0) t
+      -- Only the words looked at: each costs the vocabulary's rewrites.
+      CROSS JOIN LATERAL (SELECT CASE WHEN x.asked THEN chommie_tsquery(x.queried) END AS q OFFSET 0) t
       CROSS JOIN LATERAL (
         SELECT CASE WHEN x.asked AND numnode(t.q) > 0 AND (${empty} OR (SELECT relaxed FROM mode))
           THEN (SELECT count(*)::int FROM (SELECT 1 FROM job j WHERE ${conditions} AND j.search_vector @@ t.q LIMIT ${RARE}::int) m) END AS found

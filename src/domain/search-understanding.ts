@@ -19,6 +19,8 @@ export type ConditionField = 'REMOTE' | 'JOB_TYPE' | 'EXPERIENCE_LEVEL' | 'LOCAT
 /** One thing the words were taken to mean, as a front end shows it (a chip it can undo). */
 export interface SearchCondition {
   field: ConditionField;
+  /** The search without this condition's words, as typed otherwise: what undoes it. */
+  searchWithout: string;
   /** The value the jobs must have: `true`/`false`, a JobType, an ExperienceLevel, or a place (city or state). */
   value: string;
   /** The words of the search, as typed, read as this condition. */
@@ -126,21 +128,67 @@ export const US_STATES: Readonly<Record<string, string>> = {
 }; // prettier-ignore
 
 /** Short names people type for cities: each counts when the data has the city. */
-export const CITY_ALIASES: Readonly<Record<string, string>> = { nyc: 'new york', sf: 'san francisco', philly: 'philadelphia', vegas: 'las vegas' };
+export const CITY_ALIASES: Readonly<Record<string, string>> = {
+  nyc: 'new york',
+  sf: 'san francisco',
+  la: 'los angeles',
+  philly: 'philadelphia',
+  vegas: 'las vegas',
+};
 
 /**
- * State codes that are also words or common abbreviations of the trade ("or", "in", "me",
- * "hi", "ok", "md", "ms", "ar", "co"…): read as a state only typed in capitals ("Portland OR")
- * or right after a city of that state ("portland or").
+ * Words that join conditions ("part time in austin", "remote jobs", "senior roles"): dropped
+ * from the text once a condition was read, or the text would be a stop word no job is indexed
+ * by, and the list empty.
+ */
+const FILLER = new Set([
+  'in',
+  'at',
+  'near',
+  'around',
+  'the',
+  'a',
+  'an',
+  'and',
+  'or',
+  'for',
+  'of',
+  'with',
+  'job',
+  'jobs',
+  'role',
+  'roles',
+  'position',
+  'positions',
+  'opening',
+  'openings',
+]);
+
+/**
+ * Two-letter codes that are also words or abbreviations of the trade ("or", "in", "me", "on",
+ * "hi", "ok", "md", "qa"…): read as a state only typed in capitals ("Austin TX", "nurse ME") or
+ * right after a city of that state ("portland or"). "or" between two words is the operator
+ * whatever its case ("Portland OR nurse" is portland or nurse), as PostgreSQL reads it; "la"
+ * is Los Angeles, as people mean it.
  */
 const AMBIGUOUS_CODES = new Set([
   'al',
   'ar',
+  'as',
+  'at',
+  'be',
+  'by',
   'co',
   'de',
+  'do',
+  'go',
+  'he',
   'hi',
   'id',
+  'if',
   'in',
+  'is',
+  'it',
   'la',
   'ma',
   'md',
@@ -148,14 +196,25 @@ const AMBIGUOUS_CODES = new Set([
   'mo',
   'ms',
   'mt',
+  'my',
   'ne',
+  'no',
   'oh',
   'ok',
+  'on',
   'or',
   'pa',
+  'pr',
+  'qa',
   'sc',
+  'so',
+  'to',
+  'ui',
+  'up',
+  'us',
   'ut',
   'va',
+  'we',
 ]);
 
 export interface Token {
@@ -171,16 +230,21 @@ export interface Token {
   operator: boolean;
 }
 
-/** The tokens of a search in web-search syntax, at most MAX_WORDS. */
+/** The tokens of a search in web-search syntax (`-"a phrase"` is one excluded token). */
 export function searchTokens(search: string): Token[] {
   const tokens: Token[] = [];
+  let excludeNext = false;
   search.split('"').forEach((part, i) => {
     if (i % 2 === 1) {
-      if (part.trim()) tokens.push({ raw: `"${part.trim()}"`, words: [], fixed: true, quoted: true, excluded: false, operator: false });
+      const raw = `${excludeNext ? '-' : ''}"${part.trim()}"`;
+      if (part.trim()) tokens.push({ raw, words: [], fixed: true, quoted: true, excluded: excludeNext, operator: false });
+      excludeNext = false;
       return;
     }
+    // A "-" right before a quote excludes the phrase, as websearch_to_tsquery reads it.
+    excludeNext = /(^|\s)-$/.test(part);
     for (const raw of part.split(/[\s,;]+/)) {
-      if (!raw || tokens.length >= MAX_WORDS) continue;
+      if (!raw) continue;
       const excluded = raw.startsWith('-');
       const words = raw
         .toLowerCase()
@@ -196,7 +260,7 @@ export function searchTokens(search: string): Token[] {
       t.fixed = t.operator = tokens[i - 1].fixed = tokens[i + 1].fixed = true;
     }
   });
-  return tokens.slice(0, MAX_WORDS);
+  return tokens;
 }
 
 interface Match {
@@ -213,7 +277,7 @@ function placesNamed(phrase: string, index: PlaceIndex, capitals: boolean, previ
   const state = US_STATES[phrase];
   const byName = state ? index.get(state)?.filter((p) => isState(p, state)) : undefined;
   let found = [...(direct ?? []), ...(byName ?? [])];
-  if (phrase.length === 2 && AMBIGUOUS_CODES.has(phrase) && !capitals) {
+  if (phrase.length === 2 && AMBIGUOUS_CODES.has(phrase) && !capitals && !CITY_ALIASES[phrase]) {
     // "portland or": the code of the state of the city just named.
     found = previous?.some((p) => p.city && p.state?.toLowerCase() === phrase) ? found.filter((p) => isState(p, phrase)) : [];
   }
@@ -229,15 +293,15 @@ export function readSearch(search: string, explicit: ExplicitFilter = {}, index:
   const tokens = searchTokens(search);
   const matches: Match[] = [];
   let previousPlaces: Place[] | undefined;
-  for (let i = 0; i < tokens.length;) {
+  for (let i = 0; i < Math.min(tokens.length, MAX_WORDS);) {
     let match: Match | undefined;
-    for (let n = Math.min(MAX_PHRASE, tokens.length - i); n >= 1 && !match; n--) {
+    for (let n = Math.min(MAX_PHRASE, MAX_WORDS - i, tokens.length - i); n >= 1 && !match; n--) {
       const span = tokens.slice(i, i + n);
       if (span.some((t) => t.fixed)) continue;
       const phrase = span.flatMap((t) => t.words).join(' ');
       const attribute = ATTRIBUTES.get(phrase);
       if (attribute && !isExplicit(attribute[0], explicit)) match = { start: i, end: i + n, attribute };
-      else if (explicit.location == null) {
+      else if (!isExplicit('LOCATION', explicit)) {
         const capitals = span.length === 1 && /^[A-Z]{2}$/.test(span[0].raw);
         const places = placesNamed(phrase, index, capitals, previousPlaces);
         if (places) match = { start: i, end: i + n, places };
@@ -252,14 +316,22 @@ export function readSearch(search: string, explicit: ExplicitFilter = {}, index:
   const titleWords: SearchReading['titleWords'] = {};
   const places: Place[][] = [];
   const consumed = new Set<number>();
+  const spans = new Map<SearchCondition, Set<number>>();
   for (const m of matches) {
     const words = tokens.slice(m.start, m.end).map((t) => t.raw);
-    for (let k = m.start; k < m.end; k++) consumed.add(k);
+    const span = new Set(Array.from({ length: m.end - m.start }, (_, k) => m.start + k));
+    for (const k of span) consumed.add(k);
     if (m.attribute) {
       const [field, value] = m.attribute;
       const known = conditions.find((c) => c.field === field && c.value === value);
-      if (known) known.words.push(...words);
-      else conditions.push({ field, value, words });
+      if (known) {
+        known.words.push(...words);
+        for (const k of span) spans.get(known)!.add(k);
+      } else {
+        const condition = { field, value, words, searchWithout: '' };
+        conditions.push(condition);
+        spans.set(condition, span);
+      }
       (titleWords[field] ??= []).push(
         tokens
           .slice(m.start, m.end)
@@ -268,9 +340,21 @@ export function readSearch(search: string, explicit: ExplicitFilter = {}, index:
       );
     } else if (m.places) {
       places.push(m.places);
-      conditions.push({ field: 'LOCATION', value: placeName(m.places), words });
+      const condition = { field: 'LOCATION' as const, value: placeName(m.places), words, searchWithout: '' };
+      conditions.push(condition);
+      spans.set(condition, span);
     }
   }
+  // Rebuilt from the tokens, not by finding the words again: the same word may stand in a
+  // quoted phrase or an exclusion too.
+  for (const [condition, span] of spans) {
+    condition.searchWithout = tokens
+      .filter((_, k) => !span.has(k))
+      .map((t) => t.raw)
+      .join(' ');
+  }
+  // What joined the conditions ("part time in austin", "remote jobs"): not text to find.
+  if (conditions.length) tokens.forEach((t, k) => !t.fixed && FILLER.has(t.raw.toLowerCase()) && consumed.add(k));
   const rest = tokens.filter((_, k) => !consumed.has(k));
   // Words joined by `or` are alternatives already: such a search is not relaxed further.
   const alternatives = rest.some((t) => t.operator);
@@ -278,7 +362,10 @@ export function readSearch(search: string, explicit: ExplicitFilter = {}, index:
     // Nothing taken out: the search as typed, every character of it.
     text: conditions.length ? rest.map((t) => t.raw).join(' ') : search.trim(),
     conditions,
-    free: alternatives ? [] : rest.filter((t) => !t.fixed).map((t) => t.raw),
+    // Distinct (case aside): a word typed twice is one word to keep or leave out.
+    free: alternatives
+      ? []
+      : [...new Map(tokens.flatMap((t, k) => (k < MAX_WORDS && !consumed.has(k) && !t.fixed ? [[t.raw.toLowerCase(), t.raw] as const] : []))).values()],
     strict: rest
       .filter((t) => t.quoted || t.excluded)
       .map((t) => t.raw)
@@ -292,7 +379,7 @@ function isExplicit(field: ConditionField, explicit: ExplicitFilter): boolean {
   if (field === 'REMOTE') return explicit.remote != null;
   if (field === 'JOB_TYPE') return explicit.jobType != null;
   if (field === 'EXPERIENCE_LEVEL') return explicit.experienceLevel != null;
-  return explicit.location != null;
+  return !!explicit.location?.trim();
 }
 
 /**

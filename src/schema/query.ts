@@ -24,6 +24,8 @@ export async function readFilter(
 ): Promise<JobFilterInput | null | undefined> {
   const search = filter?.search?.trim();
   if (!filter || !search || filter.understandSearch === false || search.length > 200) return filter;
+  // Read with the places jobs were in a moment ago (search/places.ts): goes stale with the search terms.
+  ctx.cache.searchTerms();
   return { ...filter, reading: readSearch(search, filter, await ctx.places.get()) };
 }
 

@@ -11,7 +11,7 @@ import {
 } from '../data/search';
 import { checkRange } from '../errors';
 import type { JobFilterInput, JobRow } from '../data/jobs';
-import type { SearchCondition } from '../domain/search-understanding';
+import { searchTokens, type SearchCondition } from '../domain/search-understanding';
 import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 
@@ -84,7 +84,7 @@ const ConditionFieldEnum = builder.enumType('SearchConditionField', {
   },
 });
 
-const SearchConditionRef = builder.objectRef<SearchCondition & { search: string }>('SearchCondition').implement({
+const SearchConditionRef = builder.objectRef<SearchCondition>('SearchCondition').implement({
   description:
     'Words of a search read as a condition on a job attribute, to show as a chip. An attribute word also matches jobs whose title has it ("senior living nurse" still finds a Senior Living Nurse of another level). Places must be in the data (a place no job is in stays text).',
   fields: (t) => ({
@@ -94,14 +94,13 @@ const SearchConditionRef = builder.objectRef<SearchCondition & { search: string 
         'Its value: "true"/"false" for REMOTE, a JobType, an ExperienceLevel, or a place ("Austin, TX", or a state code such as "NY", whose cities are included).',
     }),
     words: t.exposeStringList('words', { description: 'The words of the search read as this condition, as typed.' }),
-    searchWithout: t.string({
+    searchWithout: t.exposeString('searchWithout', {
       description: 'The search without these words: what to send to undo the condition. (To keep them as text instead, quote them.)',
-      resolve: (c) => withoutWords(c.search, c.words),
     }),
   }),
 });
 
-const SearchInfoRef = builder.objectRef<SearchInfo & { conditions: (SearchCondition & { search: string })[]; text: string }>('SearchInfo').implement({
+const SearchInfoRef = builder.objectRef<SearchInfo & { conditions: SearchCondition[]; text: string }>('SearchInfo').implement({
   description: 'How a search was understood and, when it found nothing or was relaxed, what would find more.',
   fields: (t) => ({
     conditions: t.field({
@@ -157,16 +156,12 @@ const searchedFor = new WeakMap<object, string>();
 
 /** Remembers what the jobs of a list were found by, for `Job.searchHighlight`. */
 export function markSearched(rows: readonly JobRow[], filter: JobFilterInput | null | undefined): void {
-  const reading = filter?.reading;
-  const text = reading
-    ? [
-        ...reading.free,
-        ...reading.strict
-          .split('"')
-          .filter((_, i) => i % 2 === 1)
-          .map((p) => `"${p}"`),
-      ].join(' or ')
-    : filter?.search?.trim();
+  const searched = filter?.reading ? filter.reading.text : filter?.search?.trim();
+  // Any word or phrase it asked for (a relaxed list's jobs lack some), never an excluded one.
+  const text = searchTokens(searched ?? '')
+    .filter((t) => !t.excluded && !t.operator)
+    .map((t) => t.raw)
+    .join(' or ');
   if (!text) return;
   for (const row of rows) searchedFor.set(row, text);
 }
@@ -185,13 +180,6 @@ builder.objectField('Job', 'searchHighlight', (t) =>
   }),
 );
 
-/** A search without some of its words (as typed), spaces tidied. */
-function withoutWords(search: string, words: readonly string[]): string {
-  let rest = search;
-  for (const w of words) rest = rest.replace(new RegExp(`(?<![\\p{L}\\p{N}])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'u'), ' ');
-  return rest.replace(/\s+/g, ' ').replace(/\s+,/g, ',').trim();
-}
-
 builder.objectFields('JobConnection', (t) => ({
   facets: t.field({
     type: JobFacets,
@@ -207,7 +195,7 @@ builder.objectFields('JobConnection', (t) => ({
     resolve: async (c, _a, ctx) => {
       const search = c.filter?.search?.trim();
       if (!c.filter || !search) return null;
-      const conditions = (c.filter.reading?.conditions ?? []).map((k) => ({ ...k, search }));
+      const conditions = c.filter.reading?.conditions ?? [];
       const text = c.filter.reading ? c.filter.reading.text : search;
       if (!text) return { conditions, text, understoodAs: '', ignoredWords: [], relaxed: false, relaxedWords: [], didYouMean: null };
       // "Found nothing" is this list being empty, asked for from its start. A suggestion is
