@@ -120,7 +120,7 @@ const SearchInfoRef = builder.objectRef<SearchInfo & { conditions: SearchConditi
         'True when no job (under the other conditions) had every word, so the list was relaxed: each word was kept, in the order typed, if some job has it together with the words kept before it, and the list holds the jobs with every word kept. Quoted phrases and -exclusions still apply whole.',
     }),
     relaxedWords: t.exposeStringList('relaxedWords', {
-      description: 'When relaxed: the words the best-matching jobs lack ("devops engineer cape town" → ["cape", "town"]).',
+      description: 'When relaxed: the words left out, as typed ("devops engineer cape town" → ["cape", "town"]).',
     }),
     didYouMean: t.exposeString('didYouMean', {
       nullable: true,
