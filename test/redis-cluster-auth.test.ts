@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectRedis } from '../src/redis';
 import { makeCache, quiet, REDIS_SERVER } from './helpers/cache';
-import { hasRedisClusterTools, REDIS_CLI } from './helpers/redis-cluster';
+import { freeNodePort, hasRedisClusterTools, REDIS_CLI } from './helpers/redis-cluster';
 import { describeIf } from './helpers/skip';
 
 // A Redis Cluster that asks for a password: the client reaches the nodes other than the seed
@@ -15,12 +15,14 @@ import { describeIf } from './helpers/skip';
 const run = promisify(execFile);
 const PASSWORD = 'cluster-secret';
 const dir = mkdtempSync(join(tmpdir(), 'chommie-cluster-auth-'));
-const base = 23_000 + Math.floor(Math.random() * 7_000);
-const ports = [base, base + 1, base + 2];
+const ports: number[] = [];
 const cli = (port: number, ...args: string[]) => run(REDIS_CLI, ['-a', PASSWORD, '--no-auth-warning', '-p', String(port), ...args]);
 
 describeIf(hasRedisClusterTools(), `needs ${REDIS_SERVER} and ${REDIS_CLI}`)('a password-protected Redis Cluster', () => {
   beforeAll(async () => {
+    // Ports free with their cluster-bus ports (+10,000): a node that cannot bind one never answers.
+    const taken = new Set<number>();
+    for (let i = 0; i < 3; i++) ports.push(await freeNodePort(taken));
     for (const p of ports) {
       await run(REDIS_SERVER, [
         '--port',
@@ -47,7 +49,11 @@ describeIf(hasRedisClusterTools(), `needs ${REDIS_SERVER} and ${REDIS_CLI}`)('a 
         join(dir, `${p}.log`),
       ]);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    // Each node answering, however long a loaded machine takes to start it.
+    for (const p of ports) {
+      for (let i = 0; i < 100 && !(await cli(p, 'ping').catch(() => ({ stdout: '' }))).stdout.includes('PONG'); i += 1)
+        await new Promise((r) => setTimeout(r, 100));
+    }
     await run(REDIS_CLI, ['-a', PASSWORD, '--no-auth-warning', '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes']);
     for (let i = 0; i < 50 && !(await cli(ports[0], 'cluster', 'info')).stdout.includes('cluster_state:ok'); i += 1)
       await new Promise((r) => setTimeout(r, 200));

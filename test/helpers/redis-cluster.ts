@@ -13,7 +13,7 @@ const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A port free for a cluster node: it and its bus port (port + 10000). */
-async function freeNodePort(taken: Set<number>): Promise<number> {
+export async function freeNodePort(taken: Set<number>): Promise<number> {
   const canListen = (port: number) =>
     new Promise<boolean>((resolve) => {
       const s = createServer();
