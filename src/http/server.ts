@@ -225,7 +225,10 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     // `Connection: close` (above); what is still idle a moment later is closed then.
     metricsServer?.close();
     const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
-    const idle = setTimeout(() => server.closeIdleConnections(), IDLE_LINGER_MS);
+    // In a setImmediate: a busy event loop (a long query) runs the timer late, before it has read
+    // requests that arrived meanwhile; the I/O phase reads and parses them first, so only
+    // connections with nothing on the way are closed as idle (a loaded CI run saw ECONNRESET).
+    const idle = setTimeout(() => setImmediate(() => server.closeIdleConnections()), IDLE_LINGER_MS);
     const force = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
     await drained;
     clearTimeout(force);
