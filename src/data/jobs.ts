@@ -281,20 +281,14 @@ function readingSql(reading: SearchReading, j: Prisma.Sql): Prisma.Sql[] {
   }
   const cities = reading.places.filter((ps) => ps.some((p) => p.city)).flat();
   const states = reading.places.filter((ps) => ps.every((p) => !p.city)).flat();
-  if (cities.length)
-    where.push(
-      Prisma.sql`(${Prisma.join(
-        cities.map((p) => placeSql(p, j)),
-        ' OR ',
-      )})`,
-    );
-  if (states.length)
-    where.push(
-      Prisma.sql`(${Prisma.join(
-        states.map((p) => placeSql(p, j)),
-        ' OR ',
-      )})`,
-    );
+  for (const any of [cities, states])
+    if (any.length)
+      where.push(
+        Prisma.sql`(${Prisma.join(
+          any.map((p) => placeSql(p, j)),
+          ' OR ',
+        )})`,
+      );
   return where;
 }
 

@@ -143,6 +143,9 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
   // Each token as the suggestion's text spells it (a word joined by "-" quoted, as in a search).
   const spelt = tokens.map((t) => prepareSearch(t.raw));
   const conditions = jobFilterSql({ ...filter, search: null });
+  // What a strict page ran is the search as understood: read back, not computed again.
+  const ran = filter.decided && !filter.decided.relaxed ? filter.decided.query : null;
+  const understood = ran != null ? Prisma.sql`${ran}::tsquery` : text ? searchQuery(text) : Prisma.sql`''::tsquery`;
   // Relaxed as its page was; the words it kept as the page said, else (a cursor's page) folded again.
   const relaxed = filter.decided?.relaxed === true;
   const reading = filter.reading;
@@ -189,7 +192,7 @@ export async function explainSearch(db: Db, filter: JobFilterInput, empty: boole
       SELECT string_agg(CASE WHEN misspelt THEN closest ELSE spelt END, ' ' ORDER BY n) AS text
       FROM miss HAVING bool_or(misspelt) AND bool_and(closest IS NOT NULL) FILTER (WHERE misspelt)
     )
-    SELECT ${text ? searchQuery(text) : Prisma.sql`''::tsquery`}::text AS understood,
+    SELECT ${understood}::text AS understood,
       EXISTS (SELECT 1 FROM fold WHERE q IS NOT NULL) AS relaxed, (SELECT kept FROM fold) AS kept,
       (SELECT json_agg(json_build_object('word', word, 'asked', asked, 'ignored', ignored, 'found', found,
           'closest', CASE WHEN misspelt THEN closest END) ORDER BY n) FROM miss) AS words,
