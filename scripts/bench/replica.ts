@@ -34,7 +34,7 @@ export interface ReplicaResult {
   maxLagMs: number;
 }
 
-// A private primary and a pg_basebackup -R standby of it, as test/replicas.test.ts makes them:
+// A private primary and a pg_basebackup -R standby of it, as test/integration/db/replicas.test.ts makes them:
 // the machine's server is only read from (pg_dump of the bench dataset), never reconfigured.
 const MAX_LAG_MS = 1000;
 

@@ -327,7 +327,7 @@ run, CPU per request of the gateway + its PostgreSQL backends (\`scripts/bench/c
   ranking on a small vector (title, skills, company) kept inline, with the description for
   matching only, would, but changes what relevance means. Issue 16 (the search vocabulary,
   docs/SEARCH.md) kept the ranking as it is: its relevance was measured on the real feeds with
-  it (test/search-relevance.test.ts), where ranking costs little over the count (LinkedIn's
+  it (test/integration/data/search-relevance.test.ts), where ranking costs little over the count (LinkedIn's
   vectors are short; "engineer" over 35k jobs: 21 ms ranked against 15 ms counted), and this
   dataset's long generated descriptions are where it costs most. Measured in this run at
   6.3 ms, against 8.9 ms in the run before, on the same code path (the machine was quieter).

@@ -77,7 +77,7 @@ const READS = new Set<PropertyKey>([
  * AsyncLocalStorage: holding a store switches on Node's promise hooks for every promise of the
  * process, which cost a fifth of the gateway's CPU on an uncached headline (docs/BENCHMARKS.md).
  * The data layer sends one statement per raw query and per model read by ids, so counting the
- * calls counts what reaches the driver (test/sql-budget.test.ts checks it at the driver).
+ * calls counts what reaches the driver (test/integration/db/sql-budget.test.ts checks it at the driver).
  */
 export function countedDb<D extends object>(db: D, stats: SqlStats, signal?: AbortSignal): D {
   const wrapped = new Map<PropertyKey, unknown>();

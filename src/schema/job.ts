@@ -11,7 +11,7 @@ import { selectedFields, type Selection } from './selection';
 /**
  * What each field of Job reads of its row, beyond the id and company id that every row has
  * (data/jobs.ts, jobColumns). Kept beside the fields: a field missing here makes reads of jobs
- * take every column again (test/selection.test.ts names it).
+ * take every column again (test/integration/schema/selection.test.ts names it).
  */
 export const JOB_FIELD_COLUMNS: Readonly<Record<string, readonly JobColumn[] | ((nodes: readonly FieldNode[]) => readonly JobColumn[])>> = {
   __typename: [],

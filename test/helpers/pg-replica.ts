@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// A streaming replica of our own, for test/replicas.test.ts and the bench's replica run: a
+// A streaming replica of our own, for test/integration/db/replicas.test.ts and the bench's replica run: a
 // private primary cluster (the machine's server is never reconfigured) and a standby made from
 // it by pg_basebackup -R, both in a temp dir on free ports.
 

@@ -1,0 +1,98 @@
+import { countAtDriver } from '../../helpers/driver-count';
+import { openDatabase } from '../../../src/db/database';
+import { testGateway, useGatewaySuite } from '../../helpers/gateway';
+import { itIf } from '../../helpers/skip';
+
+const HEADLINE = `{ jobs(first: 50) { edges { node { title company { name } applicationCount
+  similarJobs(first: 5) { title company { name } } } } } }`;
+
+const suite = useGatewaySuite();
+const gql: typeof suite.gql = (...args) => suite.gql(...args);
+
+describe('SQL budget per request', () => {
+  it('answers the headline page of 50 jobs with companies, counts and similar jobs in 2 statements', async () => {
+    const res = await gql(HEADLINE);
+    expect(res.errors).toBeUndefined();
+    const edges = res.data.jobs.edges;
+    expect(edges).toHaveLength(50);
+    expect(edges.some((e: any) => e.node.similarJobs.length > 0)).toBe(true);
+    expect(edges.every((e: any) => typeof e.node.company.name === 'string')).toBe(true);
+    // The page with its companies and counts, the similar lists with their companies.
+    expect(res.extensions?.sql?.statements).toBe(2);
+  });
+
+  it('loads a job with its company in 1 statement, and the job page in 2', async () => {
+    const res = await gql('{ job(id: "7") { title company { name } } }');
+    expect(res.data.job.company.name).toEqual(expect.any(String));
+    expect(res.extensions?.sql?.statements).toBe(1);
+    const page = await gql(`{ job(id: "7") { id title description location salaryMin salaryMax
+      company { id name } applicationCount similarJobs(first: 5) { id title company { name } } } }`);
+    expect(page.errors).toBeUndefined();
+    expect(page.data.job.description).toEqual(expect.any(String));
+    expect(page.data.job.similarJobs.every((s: any) => typeof s.company.name === 'string')).toBe(true);
+    expect(page.extensions?.sql?.statements).toBe(2);
+  });
+
+  it('answers a filtered list with totalCount in at most 2 statements', async () => {
+    const res = await gql(`{ jobs(first: 20, filter: { search: "engineer", remote: false, salaryMin: 80000 }) {
+      totalCount edges { node { id title } } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.jobs.totalCount).toBeGreaterThan(20);
+    expect(res.extensions?.sql?.statements).toBeLessThanOrEqual(2);
+  });
+
+  it('counts honestly: extensions.sql.statements equals what reaches the driver', async () => {
+    for (const query of [
+      HEADLINE,
+      '{ job(id: "3") { company { name jobCount jobs(first: 3) { totalCount edges { node { title } } } } } }',
+      '{ trendingJobs { title applicationCount(days: 7) } }',
+    ]) {
+      const { result, driverStatements } = await countAtDriver(suite.db, () => gql(query));
+      expect(result.errors).toBeUndefined();
+      expect(result.extensions?.sql?.statements).toBe(driverStatements);
+    }
+  });
+
+  it('keeps concurrent requests’ counts apart', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => gql(i % 2 ? HEADLINE : '{ job(id: "9") { title } }')));
+    results.forEach((r, i) => {
+      if (i % 2) expect(r.extensions?.sql?.statements).toBe(2);
+      else expect(r.extensions?.sql?.statements).toBe(1);
+    });
+  });
+
+  it('can be turned off', async () => {
+    const quiet = testGateway(suite.db, { SQL_STATS: false }).gql;
+    const res = await quiet('{ job(id: "7") { title } }');
+    expect(res.data.job.title).toEqual(expect.any(String));
+    expect(res.extensions?.sql).toBeUndefined();
+  });
+
+  it('issues one statement per field without batching (the benchmark’s naive baseline), with the same data', async () => {
+    const naive = await testGateway(suite.db, { batching: false }).gql(HEADLINE);
+    const batched = await gql(HEADLINE);
+    expect(naive.data).toEqual(batched.data);
+    // The list, then per job its company, its count and its similar jobs, and each similar job's company.
+    const similar = batched.data.jobs.edges.reduce((n: number, e: any) => n + e.node.similarJobs.length, 0);
+    expect(naive.extensions!.sql!.statements).toBe(1 + 50 * 3 + similar);
+  });
+
+  // Named statements are pg's: PGlite has no pool to keep them in.
+  const onPostgres = itIf(process.env.TEST_DATABASE_URL, 'runs on PostgreSQL (TEST_DATABASE_URL): PGlite has no pool to keep named statements in');
+  onPostgres('with DATABASE_NAMED_STATEMENTS, prepares the data layer’s statements once per connection, never a search', async () => {
+    const db = await openDatabase({ url: suite.db.url!, poolSize: 1, namedStatements: true });
+    try {
+      const { gql: named } = testGateway(db);
+      const page = '{ job(id: "7") { title company { name } applicationCount similarJobs(first: 3) { title } } }';
+      const first = await named(page);
+      expect((await named(page)).data).toEqual(first.data);
+      expect((await named('{ jobs(first: 3, filter: { search: "engineer" }) { edges { node { id } } } }')).errors).toBeUndefined();
+      // One connection: the statements it prepared are the ones the gateway sent.
+      const prepared = await db.prisma.$queryRaw<{ name: string; statement: string }[]>`SELECT name, statement FROM pg_prepared_statements`;
+      expect(prepared.filter((p) => p.name.startsWith('chommie_') && p.statement.includes('job_similar'))).toHaveLength(1);
+      expect(prepared.some((p) => p.statement.includes('chommie_tsquery'))).toBe(false);
+    } finally {
+      await db.close();
+    }
+  });
+});
