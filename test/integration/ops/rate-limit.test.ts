@@ -318,7 +318,7 @@ describe.each(['memory', 'redis'] as const)('RateLimit and RateLimit-Policy head
     // The production setting: trusted documents only, so the crawler sends JobSearch by id.
     const [id, text] = Object.entries(readManifest()).find(([, t]) => t.startsWith('query JobSearch('))!;
     const PAGE_COST = complexityFromQuery(text, { schema, ctx: { limits: { cost: 1e9 } }, variables: { first: 100 } }).complexity;
-    expect(PAGE_COST).toBe(2 + 15 * 100); // the figure README's budget is computed from
+    expect(PAGE_COST).toBe(2 + 15 * 100); // the figure docs/OPERATIONS.md's crawling budget is computed from
     // Three pages a 1 s window: the crawl cannot finish in one window, it has to wait.
     const l = await budgetOf(3 * PAGE_COST + 10, 1);
     if (!l) return;
