@@ -5,7 +5,7 @@ import { createLogger } from './log';
 import { runPrimary } from './cluster';
 import { isConnectionError } from './db/connection-errors';
 import { DataDirInUseError } from './db/data-dir-lock';
-import { runGateway, StartupError } from './http/server';
+import { runGateway, StartupError } from './app';
 
 /** `--workers N` wins over WEB_CONCURRENCY; either way, more than one needs a shared database. */
 function workerCount(config: Config): number {

@@ -5,7 +5,7 @@ import type { Logger } from './log';
 import type { RateLimiter } from './ops/rate-limiter';
 import type { SimilarJobsRefresher } from './similar/refresher';
 
-/** What one gateway process runs on, shared by all its requests (wired by http/server.ts). */
+/** What one gateway process runs on, shared by all its requests (wired by app.ts). */
 export interface Services {
   db: Database;
   /** Streaming standbys that take queries' reads while caught up (DATABASE_REPLICA_URLS). */

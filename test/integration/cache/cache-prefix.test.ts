@@ -1,10 +1,10 @@
-import { assertOneCachePrefix, StartupError } from '../../../src/http/server';
+import { assertOneCachePrefix, StartupError } from '../../../src/app';
 import { openTestDatabase, type TestDatabase } from '../../helpers/db';
 import { startGateway } from '../../helpers/process';
 import { describeIf } from '../../helpers/skip';
 import { pgUrl, uniqueName } from '../../helpers/template';
 
-// One database, one cache prefix (README, Response cache): the database remembers the prefixes
+// One database, one cache prefix (docs/CACHING.md, Response cache): the database remembers the prefixes
 // that used it, and a second one is refused at start, named.
 let db: TestDatabase;
 beforeAll(async () => {
