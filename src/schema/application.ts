@@ -45,6 +45,7 @@ builder.queryField('application', (t) =>
     type: 'Application',
     nullable: true,
     description: 'An application by id: null if there is none, FORBIDDEN if it is not yours to see.',
+    cache: { viewer: true },
     args: { id: t.arg.id({ required: true, description: 'Id of the application.' }) },
     resolve: async (_r, { id }, ctx) => {
       const viewer = ctx.auth.viewer; // first: a null depends on who asks too (guards.ts)

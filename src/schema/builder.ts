@@ -12,6 +12,7 @@ import type { CompanyRow } from '../data/companies';
 import type { JobFilterInput, JobRow } from '../data/jobs';
 import type { Facets } from '../data/search';
 import type { Context } from './context';
+import './cache-declaration';
 
 /** The error a failed scope threw, wherever the plugin nested it (a field's scopes are an `$any` of them). */
 function refusalOf(failure: AuthFailure): Error | undefined {
@@ -87,8 +88,9 @@ export const builder = new SchemaBuilder<{
   AuthContexts: { signedIn: SignedIn; role: SignedIn };
 }>({
   defaultFieldNullability: false,
-  // Text arguments are checked before access: either refusal reveals nothing.
-  plugins: [ComplexityPlugin, 'textArgs', ScopeAuthPlugin],
+  // Text arguments are checked before access: either refusal reveals nothing. A field's cache
+  // declaration reads the viewer before its scopes do: a refusal is per viewer too.
+  plugins: [ComplexityPlugin, 'textArgs', 'cacheDeclaration', ScopeAuthPlugin],
   scopeAuth: {
     // Each scope refuses with the gateway's own error (UNAUTHENTICATED, or FORBIDDEN naming the
     // roles needed), which the plugin passes on as the field's error.

@@ -108,6 +108,7 @@ builder.objectType('Job', {
       description: 'EMPLOYER of the job’s company or ADMIN: applications to this job, newest first. Others: null and FORBIDDEN.',
       complexity: listCost(2, 20),
       args: applicationListArgs,
+      cache: { viewer: true },
       authScopes: (j, _a, ctx) => canManageCompany(ctx.auth.viewer, j.companyId),
       unauthorizedError: () => forbidden('see applications to another company’s job'),
       resolve: (j, args, ctx) => applicationPage(ctx, 'job', j.id, args),

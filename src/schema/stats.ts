@@ -181,6 +181,7 @@ builder.queryField('jobStats', (t) =>
     type: JobStats,
     description: 'ANALYST or ADMIN: aggregate figures over the active jobs matching `filter`.',
     authScopes: { role: ['ANALYST', 'ADMIN'] },
+    cache: { viewer: true },
     args: { filter: t.arg(FILTER) },
     resolve: async (_r, { filter }, ctx) => {
       ctx.cache.stats();
@@ -194,6 +195,7 @@ builder.objectField('Company', 'stats', (t) =>
     type: JobStats,
     description: 'ANALYST or ADMIN: the figures of `jobStats` over this company’s active jobs matching `filter`.',
     authScopes: { role: ['ANALYST', 'ADMIN'] },
+    cache: { viewer: true },
     args: { filter: t.arg(FILTER) },
     resolve: async (c, { filter }, ctx) => {
       ctx.cache.stats();

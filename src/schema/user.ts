@@ -7,6 +7,7 @@ import { loadById } from './query';
 
 /** A private field: the user and ADMIN see it; anyone else gets null and a FORBIDDEN error. */
 const privateTo = (what: string) => ({
+  cache: { viewer: true },
   authScopes: (u: { id: number }, _a: unknown, ctx: Context) => canSeeUser(ctx.auth.viewer, u.id),
   unauthorizedError: () => forbidden(`see another user's ${what}`),
 });
@@ -46,6 +47,7 @@ builder.queryField('me', (t) =>
     type: 'User',
     nullable: true,
     description: 'The signed-in user; UNAUTHENTICATED without a token.',
+    cache: { viewer: true },
     resolve: (_r, _a, ctx) => loadById(ctx, 'User', ctx.auth.viewer.userId, ctx.loaders.user),
   }),
 );

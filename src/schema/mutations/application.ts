@@ -34,6 +34,7 @@ async function loadApplication(ctx: Context, id: string): Promise<Application> {
 
 builder.mutationFields((t) => ({
   applyToJob: t.withAuth({ role: ['SEEKER'] }).field({
+    cache: { write: true, viewer: true },
     type: 'Application',
     description: 'SEEKER: apply to an active job, once. Applying again is CONFLICT.',
     args: { jobId: t.arg.id({ required: true, description: 'Id of the job.' }) },
@@ -59,6 +60,7 @@ builder.mutationFields((t) => ({
     },
   }),
   withdrawApplication: t.withAuth({ signedIn: true }).field({
+    cache: { write: true, viewer: true },
     type: 'Application',
     description: 'The applicant withdraws an open application (SUBMITTED, REVIEWING, INTERVIEWING or OFFERED).',
     args: { id: t.arg.id({ required: true, description: 'Id of the application.' }) },
@@ -71,6 +73,7 @@ builder.mutationFields((t) => ({
     },
   }),
   updateApplicationStatus: t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
+    cache: { write: true, viewer: true },
     type: 'Application',
     description:
       'The employer of the job (or ADMIN) moves an application on: SUBMITTED → REVIEWING → INTERVIEWING → OFFERED → HIRED, or to REJECTED from any open status.',

@@ -46,6 +46,7 @@ const ImportResult = builder.objectRef<ImportSummary>('ImportResult').implement(
 
 builder.mutationField('importJobs', (t) =>
   t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
+    cache: { write: true, viewer: true },
     type: ImportResult,
     description: `EMPLOYER (its own company) or ADMIN: create or update up to ${MAX_ROWS} postings at once. Bad postings are rejected with their index and reason; the others are written in one transaction: all of them, or on a failure none (a retry is safe: postings are matched by \`externalId\`).`,
     args: { jobs: t.arg({ type: [JobInput], required: true, description: 'The postings, at most 1,000.' }) },

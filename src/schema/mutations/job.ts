@@ -93,6 +93,7 @@ async function afterWrite(ctx: Context, { value: job, intent }: Written, before?
 
 builder.mutationFields((t) => ({
   createJob: t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
+    cache: { write: true, viewer: true },
     type: 'Job',
     description: 'EMPLOYER (for its company) or ADMIN: post a job.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The posting.' }) },
@@ -114,6 +115,7 @@ builder.mutationFields((t) => ({
     },
   }),
   updateJob: t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
+    cache: { write: true, viewer: true },
     type: 'Job',
     description: 'EMPLOYER of the job’s company or ADMIN: change a job. Search and similar jobs follow.',
     args: {
@@ -136,6 +138,7 @@ builder.mutationFields((t) => ({
     },
   }),
   closeJob: t.withAuth({ role: ['EMPLOYER', 'ADMIN'] }).field({
+    cache: { write: true, viewer: true },
     type: 'Job',
     description: 'EMPLOYER of the job’s company or ADMIN: close a job (it leaves lists and search). Closing a closed job changes nothing.',
     args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
