@@ -39,8 +39,3 @@ export function isConnectionError(err: unknown): boolean {
   }
   return false;
 }
-
-/** A statement that only reads, so sending it again cannot write twice. */
-export const isReadOnlySql = (sql: string) =>
-  /^\s*(SELECT|SHOW|WITH)\b/i.test(sql) &&
-  !/\b(INSERT|UPDATE|DELETE|MERGE|INTO|FOR\s+UPDATE|FOR\s+SHARE|nextval|setval|set_config|pg_advisory\w*)\b/i.test(sql);

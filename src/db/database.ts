@@ -7,7 +7,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client';
-import { isConnectionError, isReadOnlySql } from './connection-errors';
+import { isConnectionError } from './connection-errors';
+import { isReadOnlySql } from './statements';
 import { isRolledBack } from './errors';
 import { lockDataDir } from './data-dir-lock';
 

@@ -2,7 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { statementNames } from './database';
-import { isReadOnlySql } from './connection-errors';
+import type { Route } from './request-db';
 
 /**
  * Read replicas (DATABASE_REPLICA_URLS): PostgreSQL streaming standbys that take the reads of
@@ -17,7 +17,7 @@ import { isReadOnlySql } from './connection-errors';
  *
  * A read may go to a replica only when:
  * - it is a query's statement outside any transaction (mutations, transactions and every
- *   write go to the primary, see `routedPrisma`);
+ *   write go to the primary, see `route`);
  * - the replica answered the last poll and its lag is at most `maxLagMs`;
  * - its `caughtUpTo` is after the `fence`: the latest write this process knows committed (its
  *   own invalidations, every invalidation it saw through the shared cache's LAST marker, see
@@ -110,7 +110,7 @@ export class ReplicaSet {
         connectionTimeoutMillis: timeout,
         // A replica that hangs with its connections open (a stalled network, a frozen host)
         // would hold its reads until TCP gives up, hours later: past this bound a read fails
-        // and is rerun on the primary (routedPrisma). pg-pool destroys the connection of a
+        // and is rerun on the primary (`route`). pg-pool destroys the connection of a
         // failed query, so an answer arriving late never reaches the next query.
         query_timeout: options.readTimeoutMs ?? 5_000,
         keepAlive: true,
@@ -208,72 +208,40 @@ export class ReplicaSet {
   }
 
   /**
-   * `primary` as a request sees it. With `reads` (a query), its reads outside transactions go
-   * to a replica that qualifies when they are sent (else to the primary); `route.dataAsOf`
-   * records how old what they saw may be. A replica's failure of any kind is retried on the
-   * primary: a replica never fails a request. Whatever may write (a transaction, a write
-   * operation, raw SQL that is not a plain SELECT) goes to the primary and, once settled,
-   * moves the fence (`noteWrite`), whether or not the writer then invalidates anything.
+   * Where a request's statements go (db/request-db.ts classifies them). With `reads` (a query),
+   * its reads outside transactions go to a replica that qualifies when they are sent (else to
+   * the primary); `state.dataAsOf` records how old what they saw may be. A replica's failure of
+   * any kind is retried on the primary: a replica never fails a request. Whatever may write (a
+   * transaction, a write operation, raw SQL that is not a plain SELECT) goes to the primary and,
+   * once settled, moves the fence (`noteWrite`), whether or not the writer then invalidates
+   * anything.
    */
-  routedPrisma(primary: PrismaClient, route: RouteState, reads: boolean): PrismaClient {
-    const wrote = async (call: () => Promise<unknown>): Promise<unknown> => {
-      try {
-        return await call();
-      } finally {
-        // Settled either way: a COMMIT whose answer was lost may have committed.
-        this.noteWrite();
-      }
-    };
-    const run = async (fn: (client: PrismaClient) => Promise<unknown>): Promise<unknown> => {
-      const replica = reads ? this.choose() : null;
-      if (!replica) return fn(primary);
-      // Before sending: the statement's snapshot holds at least what the replica had replayed then.
-      // On the wall clock, as the cache's timestamps are: how long ago, measured monotonically.
-      const asOf = Date.now() - (mono() - replica.caughtUpTo);
-      try {
-        const value = await fn(replica.prisma);
-        replica.reads += 1;
-        route.dataAsOf = Math.min(route.dataAsOf ?? Infinity, asOf);
-        return value;
-      } catch {
-        return fn(primary);
-      }
-    };
-    const wrapped = new Map<PropertyKey, unknown>();
-    return new Proxy(primary, {
-      get(target, prop) {
-        const found = wrapped.get(prop);
-        if (found !== undefined) return found;
-        const value: unknown = Reflect.get(target, prop, target);
-        let view: unknown = value;
-        if (prop === '$queryRaw' || prop === '$queryRawUnsafe') {
-          view = (...args: unknown[]) => {
-            const [first] = args;
-            const sql = typeof first === 'string' ? first : Array.isArray(first) ? first.join('?') : String((first as { sql?: string }).sql ?? '');
-            // A raw statement that writes (INSERT … RETURNING, a data-modifying WITH) stays on the primary.
-            if (!isReadOnlySql(sql)) return wrote(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-            return run((client) => (Reflect.get(client, prop, client) as (...a: unknown[]) => Promise<unknown>).apply(client, args));
-          };
-        } else if (typeof prop === 'string' && !prop.startsWith('$') && value && typeof value === 'object') {
-          view = new Proxy(value as Record<string, unknown>, {
-            get: (m, op) => {
-              const fn = Reflect.get(m, op, m) as unknown;
-              if (typeof fn !== 'function') return fn;
-              if (!READS.has(op)) return (...args: unknown[]) => wrote(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(m, args));
-              return (...args: unknown[]) =>
-                run((client) => {
-                  const model = (client as unknown as Record<string, Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>>)[prop];
-                  return model[op](...args);
-                });
-            },
-          });
-        } else if (prop === '$transaction' || prop === '$executeRaw' || prop === '$executeRawUnsafe') {
-          view = (...args: unknown[]) => wrote(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-        } else if (typeof value === 'function') view = (value as (...a: unknown[]) => unknown).bind(target);
-        wrapped.set(prop, view);
-        return view;
+  route(state: RouteState, reads: boolean): Route {
+    return {
+      read: async (send, primary) => {
+        const replica = reads ? this.choose() : null;
+        if (!replica) return send(primary);
+        // Before sending: the statement's snapshot holds at least what the replica had replayed then.
+        // On the wall clock, as the cache's timestamps are: how long ago, measured monotonically.
+        const asOf = Date.now() - (mono() - replica.caughtUpTo);
+        try {
+          const value = await send(replica.prisma);
+          replica.reads += 1;
+          state.dataAsOf = Math.min(state.dataAsOf ?? Infinity, asOf);
+          return value;
+        } catch {
+          return send(primary);
+        }
       },
-    });
+      write: async (send) => {
+        try {
+          return await send();
+        } finally {
+          // Settled either way: a COMMIT whose answer was lost may have committed.
+          this.noteWrite();
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -291,5 +259,3 @@ export class ReplicaSet {
     ]);
   }
 }
-
-const READS = new Set<PropertyKey>(['findMany', 'findFirst', 'findFirstOrThrow', 'findUnique', 'findUniqueOrThrow', 'count', 'aggregate', 'groupBy']);

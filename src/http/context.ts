@@ -2,7 +2,8 @@ import type { Viewer } from '../auth/viewer';
 import { invalidator } from '../cache/tags';
 import { RequestCacheState } from '../cache/request-state';
 import type { RouteState } from '../db/replicas';
-import { countedDb, type SqlStats } from '../db/sql-stats';
+import { requestDb } from '../db/request-db';
+import type { SqlStats } from '../db/sql-stats';
 import { createLoaders } from '../loaders';
 import { PlaceDirectory } from '../search/places';
 import type { Context } from '../schema/context';
@@ -31,7 +32,7 @@ export function createContext(
   const sqlStats: SqlStats = { statements: 0, ms: 0 };
   const route: RouteState = {};
   const { replicas } = services;
-  const prisma = countedDb(replicas ? replicas.routedPrisma(services.db.prisma, route, query) : services.db.prisma, sqlStats, signal);
+  const prisma = requestDb(services.db.prisma, { stats: sqlStats, signal, route: replicas?.route(route, query) });
   const invalidate = services.responseCache ? invalidator(services.responseCache) : async () => undefined;
   return {
     db: { ...services.db, prisma },

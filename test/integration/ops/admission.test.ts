@@ -3,7 +3,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../../../src/http/gateway';
 import { ioDeadline } from '../../../src/ops/admission';
 import { Writable } from 'node:stream';
-import { countedDb } from '../../../src/db/sql-stats';
+import { requestDb } from '../../../src/db/request-db';
 import { createLoaders } from '../../../src/loaders';
 import { createLogger } from '../../../src/log';
 import { countAtDriver } from '../../helpers/driver-count';
@@ -306,7 +306,7 @@ describe('the database view of a request whose client left', () => {
   it('refuses every read, whoever sends it, and lets writes and transactions finish', async () => {
     const aborted = new AbortController();
     const stats = { statements: 0, ms: 0 };
-    const db = countedDb(suite.db.prisma, stats, aborted.signal);
+    const db = requestDb(suite.db.prisma, { stats, signal: aborted.signal });
     aborted.abort();
     const outcome = (p: () => Promise<unknown>) =>
       p().then(
