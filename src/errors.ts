@@ -1,11 +1,21 @@
 import { GraphQLError } from 'graphql';
+import type { DomainError, ErrorCode } from './domain/errors';
 
-/** Error codes clients can branch on (`errors[].extensions.code`). */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT';
+export type { ErrorCode } from './domain/errors';
+// Where resolvers have always taken them from; they throw domain errors (mapped by asGraphQLError).
+export { checkRange, INT4_MAX, isId, parseId, toId } from './domain/arguments';
 
+/** A refusal as clients read it: the message and `extensions.code` (with `extra` beside it). */
 export function userError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
+
+/**
+ * A domain error (domain/errors.ts) as clients read it: the GraphQL error a resolver used to
+ * throw for it, so the code, message and HTTP status stay what they were. Only the gateway's
+ * error plugin calls it (http/plugins/error-codes.ts), for every error an execution ends with.
+ */
+export const asGraphQLError = (err: DomainError): GraphQLError => userError(err.code, err.message, { ...err.details });
 
 /**
  * A row a foreign key guarantees (a job's company, an application's job). Missing, the data is
@@ -18,30 +28,3 @@ export async function required<T>(row: Promise<T | null>, what: string): Promise
 }
 
 export const badInput = (message: string, argument?: string) => userError('BAD_USER_INPUT', message, argument ? { argument } : {});
-
-/** Ids are PostgreSQL int4: anything larger must be refused before it reaches SQL. */
-export const INT4_MAX = 2_147_483_647;
-
-/** Whether `n` can be the id of one of our rows (a positive int4). */
-export const isId = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= INT4_MAX;
-
-/** The id a value spells (a positive int4, digits only), or null. */
-export function toId(value: unknown): number | null {
-  const s = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
-  const n = /^[1-9][0-9]{0,9}$/.test(s) ? Number(s) : NaN;
-  return isId(n) ? n : null;
-}
-
-/** Parses a GraphQL ID of one of our rows (a positive int4), or says clearly why not. */
-export function parseId(id: string | number, argument = 'id'): number {
-  const n = toId(id);
-  if (n == null) throw badInput(`\`${argument}\` must be a job-platform id (a positive integer), got ${JSON.stringify(String(id).slice(0, 40))}`, argument);
-  return n;
-}
-
-export function checkRange(value: number, min: number, max: number, argument: string): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw badInput(`\`${argument}\` must be an integer from ${min} to ${max}, got ${value}`, argument);
-  }
-  return value;
-}

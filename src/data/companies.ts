@@ -1,4 +1,4 @@
-import { badInput } from '../errors';
+import { InvalidInput } from '../domain/errors';
 import { Prisma, type Company } from '../generated/prisma/client';
 import type { Db } from './client';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -36,7 +36,7 @@ export const companyJobCursor = (row: JobRow) => newestCursor(COMPANY_JOBS.curso
  */
 export async function findCompanyPage(db: Db, search: string | null, first: number, after: string | null) {
   const text = search?.trim().toLowerCase();
-  if (text && text.length > 100) throw badInput('`search` is limited to 100 characters', 'search');
+  if (text && text.length > 100) throw new InvalidInput('`search` is limited to 100 characters', 'search');
   const where = text ? Prisma.sql`lower(c.name) LIKE ${`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}` : Prisma.sql`true`;
   const key = after == null ? null : decodeCursor(after, 'COMPANY_NAME');
   const seek = key ? Prisma.sql`AND (c.name, c.id) > ((SELECT name FROM company WHERE id = ${key[0]}::int), ${key[0]}::int)` : Prisma.empty;

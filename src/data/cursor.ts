@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { badInput, INT4_MAX, isId } from '../errors';
+import { INT4_MAX, isId } from '../domain/arguments';
+import { InvalidInput } from '../domain/errors';
 
 // A cursor carries the sort key of the last row seen, so the next page is a keyset seek
 // (an index range scan) rather than an OFFSET that rereads every earlier row.
@@ -39,7 +40,7 @@ export function encodeCursor(order: string, key: CursorKey): string {
   return Buffer.from(JSON.stringify({ o: order, k: key })).toString('base64url');
 }
 
-const notOurs = () => badInput('`after` is not a cursor this API returned (it must be an `endCursor` from a previous page)', 'after');
+const notOurs = () => new InvalidInput('`after` is not a cursor this API returned (it must be an `endCursor` from a previous page)', 'after');
 
 /** The ordering a cursor was returned for, or null when it is not one of ours (decodeCursor says why). */
 export function cursorOrder(cursor: string): string | null {
@@ -64,7 +65,10 @@ export function decodeCursor(cursor: string, order: string): CursorKey {
   const result = CursorSchema.safeParse(parsed);
   if (!result.success) throw notOurs();
   if (result.data.o !== order) {
-    throw badInput(`\`after\` was returned for a different ordering (${result.data.o.slice(0, 40)}); use it with the same \`orderBy\` and \`filter\``, 'after');
+    throw new InvalidInput(
+      `\`after\` was returned for a different ordering (${result.data.o.slice(0, 40)}); use it with the same \`orderBy\` and \`filter\``,
+      'after',
+    );
   }
   const key = keySchema.safeParse(result.data.k);
   if (!key.success) throw notOurs();

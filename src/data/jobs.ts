@@ -1,7 +1,8 @@
 import { checkSalaryOrder, LIMITS, type CreateJobData, type UpdateJobData } from '../domain/job-input';
 import type { Place, SearchReading } from '../domain/search-understanding';
 import { prepareSearch } from '../domain/search-vocabulary';
-import { badInput, checkRange, parseId } from '../errors';
+import { checkRange, parseId } from '../domain/arguments';
+import { InvalidInput } from '../domain/errors';
 import { Prisma, type Job } from '../generated/prisma/client';
 import type { Db } from './client';
 import { inOrder } from './pages';
@@ -204,7 +205,7 @@ export function jobFilterSql(filter: JobFilterInput | null | undefined, alias = 
   const conditions = conditionsSql(filter, alias);
   const search = filter?.search?.trim();
   if (!filter || !search) return conditions;
-  if (search.length > 200) throw badInput('`filter.search` is limited to 200 characters', 'filter.search');
+  if (search.length > 200) throw new InvalidInput('`filter.search` is limited to 200 characters', 'filter.search');
   if (!textOf(filter)) return conditions;
   return Prisma.sql`${conditions} AND ${Prisma.raw(alias)}.search_vector @@ ${match ?? matchQuery(filter)}`;
 }
@@ -216,7 +217,7 @@ function conditionsSql(filter: JobFilterInput | null | undefined, alias: string)
   if (!filter) return where[0];
   const location = filter.location?.trim().toLowerCase();
   if (location) {
-    if (location.length > 100) throw badInput('`filter.location` is limited to 100 characters', 'filter.location');
+    if (location.length > 100) throw new InvalidInput('`filter.location` is limited to 100 characters', 'filter.location');
     const prefix = `${location.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where.push(Prisma.sql`(lower(${j}.location) LIKE ${prefix} OR lower(${j}.city) = ${location} OR lower(${j}.state) = ${location})`);
   }
@@ -224,7 +225,7 @@ function conditionsSql(filter: JobFilterInput | null | undefined, alias: string)
   if (filter.remote != null) where.push(Prisma.sql`${j}.remote = ${filter.remote}`);
   if (filter.experienceLevel != null) {
     if (filter.experienceLevel.length === 0)
-      throw badInput('`filter.experienceLevel` needs at least one level (leave it out for every level)', 'filter.experienceLevel');
+      throw new InvalidInput('`filter.experienceLevel` needs at least one level (leave it out for every level)', 'filter.experienceLevel');
     where.push(Prisma.sql`${j}.experience_level IN (${oneOf([...new Set(filter.experienceLevel)], '"ExperienceLevel"')})`);
   }
   if (filter.companyId != null) where.push(Prisma.sql`${j}.company_id = ${parseId(filter.companyId, 'filter.companyId')}`);
@@ -239,10 +240,11 @@ function conditionsSql(filter: JobFilterInput | null | undefined, alias: string)
     ['postedAfter', postedAfter],
     ['postedBefore', postedBefore],
   ] as const) {
-    if (d && (d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999)) throw badInput(`\`filter.${name}\` must be between the years 1 and 9999`, `filter.${name}`);
+    if (d && (d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999))
+      throw new InvalidInput(`\`filter.${name}\` must be between the years 1 and 9999`, `filter.${name}`);
   }
   if (postedAfter && postedBefore && postedAfter >= postedBefore) {
-    throw badInput('`filter.postedAfter` must be earlier than `filter.postedBefore`', 'filter.postedAfter');
+    throw new InvalidInput('`filter.postedAfter` must be earlier than `filter.postedBefore`', 'filter.postedAfter');
   }
   // As ISO text: a Date would reach PostgreSQL without its time zone, read in the session's.
   if (postedAfter) where.push(Prisma.sql`${j}.created_at >= ${postedAfter.toISOString()}::timestamptz`);
@@ -421,7 +423,7 @@ async function pageOf(
   let seek = Prisma.empty;
   if (after != null) {
     const key = decodeCursor(after, spec.name);
-    if (key.length !== spec.key.length) throw badInput('`after` is not a cursor this API returned', 'after');
+    if (key.length !== spec.key.length) throw new InvalidInput('`after` is not a cursor this API returned', 'after');
     const values = key.map((v, i) => Prisma.sql`${v}::${Prisma.raw(spec.cast[i])}`);
     seek = Prisma.sql`AND (${Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
   }

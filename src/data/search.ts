@@ -1,5 +1,6 @@
 import { WRITE_TX } from '../db/database';
-import { badInput, checkRange } from '../errors';
+import { checkRange } from '../domain/arguments';
+import { InvalidInput } from '../domain/errors';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
 import { recordIntent, type Intent } from './invalidations';
@@ -88,7 +89,7 @@ export const MAX_SUGGESTIONS = 50;
 export async function searchSuggestions(db: Db, prefix: string, first: number): Promise<Suggestion[]> {
   checkRange(first, 1, MAX_SUGGESTIONS, 'first');
   const folded = prefix.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (folded.length > 100) throw badInput('`prefix` is limited to 100 characters', 'prefix');
+  if (folded.length > 100) throw new InvalidInput('`prefix` is limited to 100 characters', 'prefix');
   if (!folded) return [];
   const escaped = folded.replace(/[\\%_]/g, (c) => `\\${c}`);
   const starts = `${escaped}%`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badInput } from '../errors';
+import { InvalidInput } from './errors';
 import { ExperienceLevel, JobType } from '../generated/prisma/enums';
 
 export const LIMITS = { title: 200, description: 20_000, location: 200, place: 100, skills: 50, skill: 60, salary: 10_000_000 };
@@ -87,7 +87,7 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown, argument: st
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = [argument, ...issue.path].join('.');
-    throw badInput(`\`${field}\` ${issue.message}`, field);
+    throw new InvalidInput(`\`${field}\` ${issue.message}`, field);
   }
   return parsed.data;
 }
@@ -98,5 +98,5 @@ export const salaryOutOfOrder = (min: number | null | undefined, max: number | n
 /** BAD_USER_INPUT when `argument`'s salary range is out of order. */
 export function checkSalaryOrder(min: number | null | undefined, max: number | null | undefined, argument: string) {
   if (salaryOutOfOrder(min, max))
-    throw badInput(`\`${argument}.salaryMin\` (${min}) is greater than \`${argument}.salaryMax\` (${max})`, `${argument}.salaryMin`);
+    throw new InvalidInput(`\`${argument}.salaryMin\` (${min}) is greater than \`${argument}.salaryMax\` (${max})`, `${argument}.salaryMin`);
 }
