@@ -1,26 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Viewer } from '../auth/viewer';
 import { describeOperation } from '../ops/operation';
-import type { RateLimiter } from '../ops/rate-limiter';
-import { REQUEST_ID } from './plugins/request-log';
+import type { Arrival, Edge } from './edge';
+import { documentIdOf } from './plugins/documents';
 import { cacheKeys, LOOKED_UP, operationType } from './plugins/response-cache';
 import { jsonShapeProblem } from './plugins/query-limits';
 import type { Cache } from '../cache/cache';
 
 export interface FastPathOptions {
   cache: Cache;
-  /** Throws for a bad Authorization header (the request then takes the normal path, and its 401). */
-  viewerOf: (authorization: string | null) => Viewer | null;
+  /** Who is asking, the arrival charge, the answer's headers and its log line (see edge.ts). */
+  edge: Edge;
   /** Trusted documents by id; in trusted mode only these are answered here. */
   manifest: Record<string, string>;
   trusted: boolean;
-  limiter: RateLimiter | null;
   sqlStats: boolean;
-  /** The CORS headers Yoga would add for this origin (see http/cors.ts). */
-  cors: (origin: string | undefined) => Record<string, string>;
-  /** Metrics and the request log of an answered hit. */
-  onHit: (hit: { operation: string | undefined; requestId: string; ms: number }) => void;
+  /** The metrics of an answered hit. */
+  onHit: (operation: string | undefined, seconds: number) => void;
 }
 
 // GraphQL-over-HTTP parameters, checked by hand: Yoga's own check is not exported (its package
@@ -50,11 +46,11 @@ function responseType(accept: string | undefined): string | undefined {
  * (bounded, see gateway.ts).
  */
 export function createFastPath(options: FastPathOptions) {
-  const { cache, limiter } = options;
+  const { cache, edge } = options;
   const extensions = JSON.stringify({ ...(options.sqlStats ? { sql: { statements: 0, ms: 0 } } : {}), responseCache: { hit: true } });
 
   /** True when the request was answered from the cache. */
-  return async function answer(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<boolean> {
+  return async function answer(req: IncomingMessage, res: ServerResponse, raw: Buffer, arrival: Arrival): Promise<boolean> {
     if (req.method !== 'POST' || !req.url?.startsWith('/graphql') || !/json/i.test(req.headers['content-type'] ?? '')) return false;
     const type = responseType(req.headers.accept);
     if (!type) return false;
@@ -75,10 +71,9 @@ export function createFastPath(options: FastPathOptions) {
     // Anything Yoga would refuse (unknown parameters, wrong types) is left to it to refuse.
     if (!params || typeof params !== 'object' || Array.isArray(params) || Object.keys(params).some((k) => !PARAMS.has(k))) return false;
     if (params.extensions != null && (typeof params.extensions !== 'object' || Array.isArray(params.extensions))) return false;
-    const hash = params.extensions?.persistedQuery?.sha256Hash;
-    const id = typeof params.documentId === 'string' ? params.documentId : typeof hash === 'string' ? `sha256:${hash}` : undefined;
+    const id = documentIdOf(params);
     // A query sent with a hash is an APQ registration; in trusted mode only ids are allowed.
-    const query = id !== undefined ? (params.query === undefined ? options.manifest[id] : undefined) : options.trusted ? undefined : params.query;
+    const query = id !== null ? (params.query === undefined ? options.manifest[id] : undefined) : options.trusted ? undefined : params.query;
     const operationName = params.operationName ?? null;
     const variables = params.variables ?? null;
     if (
@@ -90,9 +85,9 @@ export function createFastPath(options: FastPathOptions) {
     if (operationType(query, operationName) !== 'query') return false;
     let viewer: Viewer | null;
     try {
-      viewer = options.viewerOf(req.headers.authorization ?? null);
+      viewer = edge.viewer(arrival);
     } catch {
-      return false;
+      return false; // Yoga's path answers 401
     }
     const { opKey, viewerKey } = cacheKeys(query, variables as Record<string, unknown> | null, operationName, viewer);
     const json = await cache.getJson(opKey, viewerKey);
@@ -100,26 +95,20 @@ export function createFastPath(options: FastPathOptions) {
       (req as IncomingMessage & { [LOOKED_UP]?: string })[LOOKED_UP] = opKey;
       return false;
     }
-    let budget: Record<string, string> = {};
-    if (limiter) {
-      const verdict = await limiter.arrive(req, viewer?.userId ?? null);
-      if (!verdict.allowed) return false; // Yoga's path answers 429 with its headers
-      budget = limiter.headers(verdict.budget);
-    }
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    if ((await arrival.charge)?.allowed === false) return false; // Yoga's path answers 429
     const body = `{"data":${json},"extensions":${extensions}}`;
     res.writeHead(200, {
       'content-type': `${type}; charset=utf-8`,
       'content-length': Buffer.byteLength(body),
       // A POST's answer, as on Yoga's path (http-cache.ts): no HTTP cache keeps it.
       'cache-control': 'no-store',
-      'x-request-id': requestId,
-      ...options.cors(req.headers.origin),
-      ...budget,
+      ...(await edge.answerHeaders(arrival, req)),
     });
     res.end(body);
-    options.onHit({ operation: describeOperation({ query, operationName: operationName ?? undefined }).name, requestId, ms: performance.now() - at });
+    arrival.operation = describeOperation({ query, operationName: operationName ?? undefined });
+    arrival.cache = 'hit';
+    edge.finish(arrival, 200);
+    options.onHit(arrival.operation.name, (performance.now() - at) / 1000);
     return true;
   };
 }

@@ -3,7 +3,6 @@ import { Readable } from 'node:stream';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { viewerFromHeader, type Viewer } from '../auth/viewer';
 import { createFastPath } from './fast-path';
 import { operationType, useResponseCache } from './plugins/response-cache';
 import { useHttpCache } from './plugins/http-cache';
@@ -17,7 +16,9 @@ import { graphiqlTabs } from './graphiql';
 import { useDocuments, readManifest } from './plugins/documents';
 import { useErrorCodes } from './plugins/error-codes';
 import { useQueryLimits, useVariableLimits } from './plugins/query-limits';
-import { EXPORT_PAGE, useRateLimit } from './plugins/rate-limit';
+import { useRateLimit } from './plugins/rate-limit';
+import { createEdge, type Arrival } from './edge';
+import { EXPORT_RUN, useEdge } from './plugins/edge';
 import { useRequestLog } from './plugins/request-log';
 import { Admission, AT_CAPACITY } from '../ops/admission';
 import { useAdmission } from './plugins/admission';
@@ -115,21 +116,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   const cors = createCors(config);
   const admission = new Admission(config);
   const metrics = createMetrics(services, admission);
-  // Once per request (the token is verified where it is first needed), its refusal kept too.
-  const viewers = new WeakMap<Request, { viewer: Viewer | null } | { refused: unknown }>();
-  const viewerOf = (request: Request): Viewer | null => {
-    let known = viewers.get(request);
-    if (!known) {
-      try {
-        known = { viewer: viewerFromHeader(request.headers.get('authorization'), config.JWT_SECRET) };
-      } catch (refused) {
-        known = { refused };
-      }
-      viewers.set(request, known);
-    }
-    if ('refused' in known) throw known.refused;
-    return known.viewer;
-  };
+  const edge = createEdge({ jwtSecret: config.JWT_SECRET, limiter: services.rateLimiter ?? null, cors, log: services.log, slowMs: config.SLOW_REQUEST_MS });
+  const viewerOf = (request: Request) => edge.viewerOf(request);
   const mayRunAnything = (request: Request) => {
     try {
       const role = viewerOf(request)?.role;
@@ -141,20 +129,19 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   const manifest = readManifest();
   // The first tab runs for an anonymous visitor; in trusted mode only manifest operations do.
   const tabs = graphiqlTabs(config.TRUSTED_DOCUMENTS);
-  // A query run on behalf of a request (CSV exports): its token, so its access and its budget.
-  // A page of a list export (`pageRows` set) is priced by its rows, from the export budget: the
-  // mark is on the server context, which no client can set.
+  // A query run on behalf of a download (CSV exports): as its caller, so its access and its
+  // budget (see Price). The mark is on the server context, which no client can set.
   const runAs = (query: string, variables: Record<string, unknown>, request: Request, pageRows?: number): Promise<Response> =>
     Promise.resolve(
       yoga.fetch(
         'http://gateway.internal/graphql',
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json', authorization: request.headers.get('authorization') ?? '' },
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify({ query, variables }),
           signal: request.signal,
         },
-        pageRows === undefined ? {} : { [EXPORT_PAGE]: pageRows },
+        { [EXPORT_RUN]: { outer: edge.of(request) ?? edge.arriveInYoga(request, undefined, null), rows: pageRows } },
       ),
     );
   const apqStore = config.APQ_ENABLED ? (services.responseCache?.store.keyv ?? memoryKeyv(10_000, 16 * 1024 * 1024)) : null;
@@ -202,24 +189,22 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     extraParamNames: ['documentId'],
     logging: services.log ?? false,
     plugins: [
+      useEdge(edge),
       // A client that leaves ends its execution at once: no further resolver runs for nobody.
       useExecutionCancellation(),
       useJit(),
       { onResponse: ({ response }) => cors.vary(response.headers) },
       useOpsEndpoints(services, metrics.registry, metricsAccess({ token: config.METRICS_TOKEN, public: config.NODE_ENV !== 'production' })),
       useExport(runAs, viewerOf, config),
-      // A token that is present but bad is refused before anything looks at the document: 401
-      // UNAUTHENTICATED whatever was sent, not the trusted-documents refusal of an anonymous.
-      { onParams: ({ request }) => void viewerOf(request) },
       // Before anything walks the variables: some of it recurses.
       useVariableLimits(),
       // Documents by id first: everything after reads the query text.
       ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore, maxTokens: config.QUERY_MAX_TOKENS }),
-      ...(services.log ? [useRequestLog(services.log, config.SLOW_REQUEST_MS)] : []),
+      useRequestLog(edge),
       useMetrics(metrics),
       // Before the rate limiter's cost charge: a request shed for overload is not charged its cost.
       useAdmission(admission),
-      ...(services.rateLimiter ? [useRateLimit(services.rateLimiter, viewerOf)] : []),
+      ...(services.rateLimiter ? [useRateLimit(services.rateLimiter, edge)] : []),
       ...useQueryLimits(config),
       useSqlStats(config.SQL_STATS),
       useErrorCodes(),
@@ -231,52 +216,25 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   const fastPath = services.responseCache
     ? createFastPath({
         cache: services.responseCache,
-        viewerOf: (authorization) => viewerFromHeader(authorization, config.JWT_SECRET),
+        edge,
         manifest,
         trusted: config.TRUSTED_DOCUMENTS,
-        limiter: services.rateLimiter ?? null,
         sqlStats: config.SQL_STATS,
-        cors: cors.headers,
-        onHit: ({ operation, requestId, ms }) => {
-          metrics.onFastHit(operation, ms / 1000);
-          services.log?.info(
-            { reqId: requestId, operation: operation ?? 'anonymous', type: 'query', status: 200, ms: Math.round(ms * 100) / 100, cache: 'hit' },
-            'graphql request',
-          );
-        },
+        onHit: (operation, seconds) => metrics.onFastHit(operation, seconds),
       })
     : null;
   // A client that left while its body was read or its cache lookup made gets nothing executed
   // (Yoga's abort signal only hears of a close that happens after it is called).
   const overloaded = JSON.stringify({ errors: [{ message: AT_CAPACITY, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   const overloadedLength = String(Buffer.byteLength(overloaded));
-  // The answers written here (413, the early 503) are charged the arrival point Yoga's path
-  // charges every request, and say what is left, as every /graphql answer does.
-  const limiter = services.rateLimiter;
-  const budgetOf = async (req: IncomingMessage): Promise<Record<string, string>> => {
-    if (!limiter) return {};
-    let userId: number | null = null;
-    try {
-      userId = viewerFromHeader(req.headers.authorization ?? null, config.JWT_SECRET)?.userId ?? null;
-    } catch {
-      // A bad token is charged to its address, as on Yoga's path.
-    }
-    return limiter.headers((await limiter.arrive(req, userId)).budget);
-  };
-  const execute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  const execute = (req: IncomingMessage, res: ServerResponse, body: Buffer, arrival: Arrival) => {
     if (req.socket.destroyed) return admission.gone();
     // Yoga would shed it after parsing and validating it: shed it first, for the same answer.
     if (admission.full()) {
       admission.shedEarly();
-      return void budgetOf(req).then((budget) => {
-        const headers = {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': overloadedLength,
-          'retry-after': '1',
-          ...cors.headers(req.headers.origin),
-          ...budget,
-        };
-        res.writeHead(503, headers).end(overloaded);
+      return void edge.answerHeaders(arrival, req).then((headers) => {
+        res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': overloadedLength, 'retry-after': '1', ...headers });
+        res.end(overloaded);
       });
     }
     (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
@@ -287,20 +245,24 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   // keys of a string or Buffer body first: one per byte, seconds for a few MB.
   const serveNode = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST') return void yoga(req, res);
+    // Charged on arrival, whichever path answers (Yoga finds the arrival by this message).
+    const arrival = req.url?.startsWith('/graphql') ? edge.arrive(req) : undefined;
     readBody(req, config.MAX_BODY_BYTES).then(
       (body) => {
         if (!body) {
           services.log?.info(
-            { status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES },
+            { reqId: arrival?.id, status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES },
             'request body too large',
           );
-          return void budgetOf(req).then((budget) => refuseBody(req, res, config.MAX_BODY_BYTES, { ...cors.headers(req.headers.origin), ...budget }));
+          const headers = arrival ? edge.answerHeaders(arrival, req) : Promise.resolve(cors.headers(req.headers.origin));
+          return void headers.then((h) => refuseBody(req, res, config.MAX_BODY_BYTES, h));
         }
-        if (!fastPath) return execute(req, res, body);
-        fastPath(req, res, body).then(
-          (answered) => void (answered || execute(req, res, body)),
+        if (!arrival) return void yoga(Object.assign(req, { body: Readable.from([body]) }), res);
+        if (!fastPath) return execute(req, res, body, arrival);
+        fastPath(req, res, body, arrival).then(
+          (answered) => void (answered || execute(req, res, body, arrival)),
           // Store errors count as misses: whatever else failed, Yoga can still answer.
-          () => void (res.headersSent ? res.destroy() : execute(req, res, body)),
+          () => void (res.headersSent ? res.destroy() : execute(req, res, body, arrival)),
         );
       },
       // The client went away mid-body: nobody is left to answer.

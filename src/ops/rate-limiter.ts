@@ -128,12 +128,6 @@ export class RateLimiter {
     return `ip:${req?.socket?.remoteAddress ?? 'unknown'}`;
   }
 
-  /** Charges a request its arrival point, on the Node request (for answers written before Yoga). */
-  arrive(req: IncomingMessage, userId: number | null): Promise<Verdict> {
-    const forwarded = req.headers['x-forwarded-for'];
-    return this.take(this.clientOf(Array.isArray(forwarded) ? forwarded.join(',') : forwarded, req, userId), 1);
-  }
-
   /** Resolves once the store accepts commands (until then, requests are let through). */
   ready(): Promise<void> {
     return this.redis?.ready() ?? Promise.resolve();

@@ -15,7 +15,7 @@ export const readManifest = (path = MANIFEST_PATH) => JSON.parse(readFileSync(pa
 const APQ_TTL_MS = 24 * 3600 * 1000;
 
 /** `sha256:<hex>` from `documentId` (GraphQL-over-HTTP) or an APQ `persistedQuery` extension. */
-function documentIdOf(params: GraphQLParams & { documentId?: unknown }): string | null {
+export function documentIdOf(params: { documentId?: unknown; extensions?: unknown }): string | null {
   if (typeof params.documentId === 'string') return params.documentId;
   const apq = (params.extensions as { persistedQuery?: { version?: number; sha256Hash?: unknown } } | undefined)?.persistedQuery;
   return apq?.version === 1 && typeof apq.sha256Hash === 'string' ? `sha256:${apq.sha256Hash}` : null;
