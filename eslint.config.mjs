@@ -34,6 +34,20 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
+  // The layers (docs/ARCHITECTURE.md): each imports only downwards, HTTP → schema → loaders →
+  // data → db, with domain/ pure underneath everything and app.ts the one place that wires it
+  // all (only main.ts imports it). Folders are flat below http/plugins, schema/mutations and
+  // ingest/formats, whose own imports go one more level up: `(\.\./)+` covers both.
+  ...layerRules({
+    'src/domain/**': ['http', 'schema', 'loaders', 'data', 'db', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services', 'config'],
+    'src/db/**': ['http', 'schema', 'loaders', 'data', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services'],
+    'src/data/**': ['http', 'schema', 'loaders', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services'],
+    'src/loaders/**': ['http', 'schema', 'cache', 'ops', 'search', 'similar', 'trending', 'ingest', 'services'],
+    'src/schema/**': ['http', 'cache', 'ops', 'services'],
+    'src/cache/**': ['http', 'schema', 'loaders', 'ops', 'services'],
+    'src/auth/**': ['http', 'schema', 'loaders', 'data', 'db', 'cache', 'ops'],
+    'src/{search,similar,trending,ingest,ops}/**': ['http', 'schema', 'loaders'],
+  }),
   {
     // Tests read GraphQL answers off the wire, which are untyped JSON by nature.
     files: ['test/**'],
@@ -48,3 +62,25 @@ export default tseslint.config(
   },
   prettier,
 );
+
+/** One `no-restricted-imports` block per folder: the layers it must not import, and app.ts (main.ts's alone). */
+function layerRules(forbidden) {
+  const app = { regex: '^\\.\\.?/(\\.\\./)*app$', message: 'src/app.ts is the composition root: only src/main.ts imports it.' };
+  return [
+    { files: ['src/**/*.ts'], ignores: ['src/main.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [app] }] } },
+    ...Object.entries(forbidden).map(([files, layers]) => ({
+      files: [files],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              app,
+              { regex: `^(\\.\\./)+(${layers.join('|')})(/|$)`, message: `${files.split('/')[1]} must not import this layer (docs/ARCHITECTURE.md, Layers).` },
+            ],
+          },
+        ],
+      },
+    })),
+  ];
+}
