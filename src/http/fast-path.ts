@@ -11,8 +11,8 @@ export interface FastPathOptions {
   cache: Cache;
   /** Who is asking, the arrival charge, the answer's headers and its log line (see edge.ts). */
   edge: Edge;
-  /** Trusted documents by id; in trusted mode only these are answered here. */
-  manifest: Record<string, string>;
+  /** Documents by id, as the documents plugin reads them; in trusted mode only these are answered here. */
+  documents: { text: (id: string) => Promise<string | null> };
   trusted: boolean;
   sqlStats: boolean;
   /** The metrics of an answered hit. */
@@ -73,7 +73,7 @@ export function createFastPath(options: FastPathOptions) {
     if (params.extensions != null && (typeof params.extensions !== 'object' || Array.isArray(params.extensions))) return false;
     const id = documentIdOf(params);
     // A query sent with a hash is an APQ registration; in trusted mode only ids are allowed.
-    const query = id !== null ? (params.query === undefined ? options.manifest[id] : undefined) : options.trusted ? undefined : params.query;
+    const query = id !== null ? (params.query === undefined ? await options.documents.text(id) : undefined) : options.trusted ? undefined : params.query;
     const operationName = params.operationName ?? null;
     const variables = params.variables ?? null;
     if (

@@ -13,7 +13,7 @@ import { createContext, type RequestContext as Context } from './context';
 import type { Services } from '../services';
 import { isConnectionError } from '../db/connection-errors';
 import { graphiqlTabs } from './graphiql';
-import { useDocuments, readManifest } from './plugins/documents';
+import { documentLookup, useDocuments, readManifest } from './plugins/documents';
 import { useErrorCodes } from './plugins/error-codes';
 import { useQueryLimits, useVariableLimits } from './plugins/query-limits';
 import { useRateLimit } from './plugins/rate-limit';
@@ -145,6 +145,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       ),
     );
   const apqStore = config.APQ_ENABLED ? (services.responseCache?.store.keyv ?? memoryKeyv(10_000, 16 * 1024 * 1024)) : null;
+  const documents = documentLookup(manifest, apqStore, config.TRUSTED_DOCUMENTS);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -199,7 +200,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       // Before anything walks the variables: some of it recurses.
       useVariableLimits(),
       // Documents by id first: everything after reads the query text.
-      ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, apqStore, maxTokens: config.QUERY_MAX_TOKENS }),
+      ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, documents, maxTokens: config.QUERY_MAX_TOKENS }),
       useRequestLog(edge),
       useMetrics(metrics),
       // Before the rate limiter's cost charge: a request shed for overload is not charged its cost.
@@ -217,7 +218,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     ? createFastPath({
         cache: services.responseCache,
         edge,
-        manifest,
+        documents,
         trusted: config.TRUSTED_DOCUMENTS,
         sqlStats: config.SQL_STATS,
         onHit: (operation, seconds) => metrics.onFastHit(operation, seconds),

@@ -23,13 +23,26 @@ export function documentIdOf(params: { documentId?: unknown; extensions?: unknow
 
 const error = (message: string, code: string, status: number) => new GraphQLError(message, { extensions: { code, http: { status } } });
 
+/**
+ * The text of a document by id: the manifest's, else (outside trusted mode) one a client
+ * registered as an APQ. The one lookup both the fast path and the documents plugin use.
+ */
+export function documentLookup(manifest: Record<string, string>, apqStore: Keyv | null, trusted: boolean) {
+  const apq = trusted ? null : apqStore;
+  return {
+    apq,
+    // A store failure is a miss: the client resends the query (APQ) or the lookup refuses it.
+    text: async (id: string): Promise<string | null> => manifest[id] ?? (apq ? ((await apq.get<string>(`apq:${id}`).catch(() => undefined)) ?? null) : null),
+  };
+}
+
 export interface DocumentsOptions {
   /** Only manifest documents run, except for requests `mayRunAnything` accepts. */
   trusted: boolean;
   mayRunAnything: (request: Request) => boolean;
   manifest: Record<string, string>;
-  /** Automatic persisted queries (registration by hash + query) when set; never in trusted mode. */
-  apqStore: Keyv | null;
+  /** Documents by id (documentLookup); APQ registration when it has a store. */
+  documents: ReturnType<typeof documentLookup>;
   /** The token limit, applied to the texts looked at here before Yoga's parse does. */
   maxTokens: number;
 }
@@ -86,7 +99,7 @@ const fromQueryString: Plugin = {
  * manifest document sent as text, and the standard introspection query, run for anyone.
  */
 export function useDocuments(options: DocumentsOptions): Plugin[] {
-  const apq = options.trusted ? null : options.apqStore;
+  const { apq } = options.documents;
   // Requests whose query useTrustedTexts made the standard introspection: the lookup lets them run.
   const introspecting = new WeakSet<Request>();
   const register: Plugin = {
@@ -103,7 +116,7 @@ export function useDocuments(options: DocumentsOptions): Plugin[] {
   const lookup = usePersistedOperations({
     allowArbitraryOperations: options.trusted ? (request) => introspecting.has(request) || options.mayRunAnything(request) : true,
     extractPersistedOperationId: documentIdOf,
-    getPersistedOperation: async (id) => options.manifest[id] ?? (apq ? ((await apq.get<string>(`apq:${id}`).catch(() => undefined)) ?? null) : null),
+    getPersistedOperation: options.documents.text,
     customErrors: {
       // The message Apollo-style clients look for before resending with the query.
       notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: options.trusted ? 400 : 200 } } },

@@ -30,7 +30,7 @@ function setup() {
 }
 
 const message = (headers: Record<string, string>): IncomingMessage => ({ headers, socket: { remoteAddress: '10.0.0.7' } }) as unknown as IncomingMessage;
-const bearer = (userId: number) => `Bearer ${signToken({ userId, role: 'SEEKER' }, SECRET)}`;
+const bearer = (userId: number) => `Bearer ${signToken({ userId, role: 'SEEKER', companyId: null }, SECRET)}`;
 
 describe('the request edge', () => {
   it('identifies and charges a request once, whichever paths look at it (Node, then Yoga)', async () => {
