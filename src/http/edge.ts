@@ -142,6 +142,9 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOption
       return { 'x-request-id': arrival.id, ...limiter.headers(budget) };
     },
 
+    /** Every answer varies by Origin (Yoga's `cors` option adds it only to some). */
+    vary: (headers: Headers) => cors.vary(headers),
+
     /** `headers`, and the CORS headers Yoga would add, for an answer written outside Yoga. */
     async answerHeaders(arrival: Arrival, req: IncomingMessage): Promise<Record<string, string>> {
       return { ...cors.headers(req.headers.origin), ...(await edge.headers(arrival)) };

@@ -53,7 +53,7 @@ export type GatewayConfig = Pick<
   | 'MAX_BODY_BYTES'
   | 'MAX_CONCURRENT_EXECUTIONS'
   | 'MAX_QUEUED_EXECUTIONS'
-  | 'QUEUE_TIMEOUT_MS'
+  | 'ADMISSION_DEADLINE_MS'
   | 'CORS_ORIGINS'
   | 'CORS_MAX_AGE_S'
   | 'EXPORT_MAX_ROWS'
@@ -194,7 +194,6 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       // A client that leaves ends its execution at once: no further resolver runs for nobody.
       useExecutionCancellation(),
       useJit(),
-      { onResponse: ({ response }) => cors.vary(response.headers) },
       useOpsEndpoints(services, metrics.registry, metricsAccess({ token: config.METRICS_TOKEN, public: config.NODE_ENV !== 'production' })),
       useExport(runAs, viewerOf, config),
       // Before anything walks the variables: some of it recurses.

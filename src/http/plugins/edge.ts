@@ -23,6 +23,7 @@ export function useEdge(edge: Edge, endpoint = '/graphql'): Plugin<Context> {
       edge.viewerOf(request);
     },
     async onResponse({ request, response }) {
+      edge.vary(response.headers);
       const arrival = edge.of(request);
       if (!arrival) return;
       for (const [name, value] of Object.entries(await edge.headers(arrival))) response.headers.set(name, value);
