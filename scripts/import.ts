@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { ResponseCache } from '../src/cache/response-cache';
 import { openCacheStore } from '../src/cache/store';
-import { invalidator } from '../src/cache/tags';
+import { invalidationOf } from '../src/cache/tags';
 import { refreshSearchTerms } from '../src/data/search';
+import { Writes } from '../src/data/writes';
 import { loadConfig } from '../src/config';
 import { FeedError } from '../src/ingest/csv';
 import { openFeed } from '../src/ingest/feeds';
@@ -71,20 +72,14 @@ withDatabase(async (db) => {
           db,
         )
       : null;
-  const similar = values['skip-similar']
-    ? undefined
-    : new SimilarJobsRefresher(db.prisma, {
-        intervalMs: 1000,
-        invalidate: cache ? invalidator(cache) : undefined,
-        intents: cache?.settlesIntents,
-      });
+  const writes = new Writes(cache && invalidationOf(cache));
+  const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000, writes });
   const summary = await runImport(db, rows, {
     source,
     dryRun: values['dry-run'],
     batchSize: Number(values['batch-size']),
     similar,
-    invalidate: cache ? invalidator(cache) : undefined,
-    intents: cache?.settlesIntents,
+    writes,
     onProgress: (p, done, total) => {
       if (!bar) return;
       const speed = Math.round(done / Math.max((Date.now() - started) / 1000, 0.001));
@@ -110,8 +105,10 @@ withDatabase(async (db) => {
   bar?.stop();
   // Type-ahead shows the new titles, skills and companies now, not at a gateway's next refresh.
   if (!summary.dryRun) {
-    const terms = await refreshSearchTerms(db.prisma, { minAgeS: 0, owe: cache?.settlesIntents });
-    if (terms.changed && cache) await invalidator(cache)(['searchTerms'], terms.intent);
+    await writes.commit(
+      (owe) => refreshSearchTerms(db.prisma, { minAgeS: 0, owe }),
+      ({ changed }) => (changed ? ['searchTerms'] : []),
+    );
   }
   if (cache && !(await cache.settle(10_000))) console.error(unsettled(cache));
   await cache?.close();

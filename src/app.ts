@@ -7,7 +7,8 @@ import { seedReporter, seedSummary } from './data/seed-progress';
 import { migrate, openConfiguredDatabase } from './db/open';
 import { ReplicaSet } from './db/replicas';
 import { openCacheStore } from './cache/store';
-import { invalidator } from './cache/tags';
+import { invalidationOf } from './cache/tags';
+import { Writes } from './data/writes';
 import { ResponseCache } from './cache/response-cache';
 import { createGateway } from './http/gateway';
 import { createMetricsServer } from './http/metrics-server';
@@ -84,26 +85,30 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
   // With the database: an invalidation lost while Redis is unreachable is kept there, so every
   // instance (and this one after a restart) empties the cache before reading it again.
   const responseCache = config.CACHE_ENABLED ? new ResponseCache(openCacheStore(config, warn), config, warn, db) : null;
-  // Background refreshes change what cached pages show: they invalidate what they rewrote.
-  const invalidate = responseCache ? invalidator(responseCache) : undefined;
-  const intents = responseCache?.settlesIntents;
+  const replicas =
+    config.DATABASE_URL && config.DATABASE_REPLICA_URLS.length
+      ? new ReplicaSet(config.DATABASE_URL, config.DATABASE_REPLICA_URLS, {
+          maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS,
+          poolSize: config.DATABASE_POOL_SIZE,
+          namedStatements: config.DATABASE_NAMED_STATEMENTS,
+        }).start()
+      : null;
+  // Mutations and background refreshes alike change what cached pages show and replicas serve.
+  const writes = new Writes(responseCache && invalidationOf(responseCache), replicas);
   const similar = new SimilarJobsRefresher(db.prisma, {
     intervalMs: config.SIMILAR_JOBS_REFRESH_MS,
     onError: (err) => log.error({ err }, 'similar-jobs refresh failed (will retry)'),
-    invalidate,
-    intents,
+    writes,
   });
   const trending = new TrendingRefresher(db.prisma, {
     windows: config.TRENDING_WINDOWS,
     refreshS: config.TRENDING_REFRESH_S,
-    invalidate,
-    intents,
+    writes,
     onError: (err) => log.error({ err }, 'trending refresh failed (will retry; reads compute live once the list is stale)'),
   });
   const searchTerms = new SearchTermsRefresher(db.prisma, {
     refreshS: config.SEARCH_TERMS_REFRESH_S,
-    invalidate,
-    intents,
+    writes,
     onError: (err) => log.error({ err }, 'search-terms refresh failed (will retry; type-ahead shows the previous terms meanwhile)'),
   });
   similar.start();
@@ -120,17 +125,9 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
     { cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS },
     'gateway configured',
   );
-  const replicas =
-    config.DATABASE_URL && config.DATABASE_REPLICA_URLS.length
-      ? new ReplicaSet(config.DATABASE_URL, config.DATABASE_REPLICA_URLS, {
-          maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS,
-          poolSize: config.DATABASE_POOL_SIZE,
-          namedStatements: config.DATABASE_NAMED_STATEMENTS,
-        }).start()
-      : null;
   if (replicas && responseCache) responseCache.onInvalidation = () => replicas.noteWrite();
   return {
-    services: { db, replicas, similar, responseCache, rateLimiter, lifecycle: { stopping: false }, log, batching: config.LOADER_BATCHING },
+    services: { db, replicas, similar, responseCache, writes, rateLimiter, lifecycle: { stopping: false }, log, batching: config.LOADER_BATCHING },
     async close() {
       await similar.stop();
       await trending.stop();

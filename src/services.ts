@@ -1,6 +1,7 @@
 import type { Cache } from './cache/cache';
 import type { Database } from './db/database';
 import type { ReplicaSet } from './db/replicas';
+import type { Writes } from './data/writes';
 import type { Logger } from './log';
 import type { RateLimiter } from './ops/rate-limiter';
 import type { SimilarJobsRefresher } from './similar/refresher';
@@ -12,6 +13,11 @@ export interface Services {
   replicas?: ReplicaSet | null;
   similar: SimilarJobsRefresher;
   responseCache: Cache | null;
+  /**
+   * How everything writes (data/writes.ts), told of the response cache and the replicas above:
+   * the mutations' and the refreshers' alike.
+   */
+  writes: Writes;
   /** Set when the process is stopping: /ready then says so, so load balancers move away. */
   lifecycle?: { stopping: boolean };
   /** Per-client budgets (off when absent). */

@@ -1,4 +1,5 @@
-import type { Intent } from '../data/invalidations';
+import type { Invalidation } from '../data/writes';
+import type { Cache } from './cache';
 import type { Change, Entity, JobKey } from '../domain/changes';
 
 /**
@@ -60,8 +61,8 @@ export function tagsOf(changes: Iterable<Change>): string[] {
   return [...tags];
 }
 
-/** A writer's `invalidate` (the refresher's, the importer's) over a cache that takes tags. */
-export const invalidator =
-  (cache: { invalidate(tags: Iterable<string>, intent?: Intent): Promise<void> }) =>
-  (changes: Change[], intent?: Intent): Promise<void> =>
-    cache.invalidate(tagsOf(changes), intent);
+/** The cache as writers see it (data/writes.ts): the changes they made, invalidated by their tags. */
+export const invalidationOf = (cache: Pick<Cache, 'invalidate' | 'settlesIntents'>): Invalidation => ({
+  invalidate: (changes, intent) => cache.invalidate(tagsOf(changes), intent),
+  settlesIntents: cache.settlesIntents,
+});

@@ -2,7 +2,8 @@ import type { RawSql } from '../db/database';
 import type { JobKey } from '../domain/changes';
 import type { CreateJobData } from '../domain/job-input';
 import { Prisma } from '../generated/prisma/client';
-import { recordIntentRaw, type Intent } from './invalidations';
+import type { Intent } from './invalidations';
+import type { Owe } from './writes';
 
 // Imports write through the raw driver's transactions (db.raw.transaction: retried on deadlock,
 // one connection for a whole batch), with statements built like every other data function's.
@@ -115,7 +116,7 @@ export async function writeImportBatch(
   raw: RawSql,
   source: string,
   batch: BatchRow[],
-  options: { dryRun?: boolean; owe?: boolean },
+  options: { dryRun?: boolean; owe?: Owe },
 ): Promise<{ created: number[]; updated: number[]; jobs: JobKey[]; companiesUpdated: number; intent?: Intent; committed: boolean }> {
   let rehearsed: Awaited<ReturnType<typeof writeBatch>> | undefined;
   try {
@@ -126,7 +127,7 @@ export async function writeImportBatch(
         throw new DryRunRollback();
       }
       const changed = written.created.length + written.updated.length + written.companiesUpdated > 0;
-      return { ...written, intent: changed && options.owe ? await recordIntentRaw(tx) : undefined, committed: true };
+      return { ...written, intent: changed ? await options.owe?.(tx) : undefined, committed: true };
     });
   } catch (err) {
     if (err instanceof DryRunRollback && rehearsed) return { ...rehearsed, committed: false };

@@ -1,5 +1,5 @@
-import { Prisma, type PrismaClient } from '../generated/prisma/client';
-import { WRITE_TX, type RawSql } from '../db/database';
+import { Prisma } from '../generated/prisma/client';
+import type { RawSql } from '../db/database';
 import type { Db } from './client';
 
 /**
@@ -12,7 +12,7 @@ export type Intent = number;
 
 const RECORD = Prisma.sql`INSERT INTO cache_invalidation_intent DEFAULT VALUES RETURNING id::float8 AS id`;
 
-/** Inside a Prisma interactive transaction, as its last statement. */
+/** Inside a Prisma interactive transaction, as its last statement (data/writes.ts `Owe`). */
 export async function recordIntent(tx: Db): Promise<Intent> {
   return (await tx.$queryRaw<{ id: number }[]>(RECORD))[0].id;
 }
@@ -20,22 +20,6 @@ export async function recordIntent(tx: Db): Promise<Intent> {
 /** The same in a `db.raw.transaction` (imports). */
 export async function recordIntentRaw(tx: Pick<RawSql, 'query'>): Promise<Intent> {
   return (await tx.query<{ id: number }>(RECORD.text, RECORD.values))[0].id;
-}
-
-/**
- * Runs a request's write in one transaction, which also records, when `intents` is set and
- * `owes` says the write changed something, the invalidation its commit owes.
- */
-export async function writeOwing<T>(
-  prisma: PrismaClient,
-  intents: boolean,
-  write: (tx: Db) => Promise<T>,
-  owes: (value: T) => boolean = () => true,
-): Promise<{ value: T; intent?: Intent }> {
-  return prisma.$transaction(async (tx) => {
-    const value = await write(tx);
-    return { value, intent: intents && owes(value) ? await recordIntent(tx) : undefined };
-  }, WRITE_TX);
 }
 
 // The response cache's debts (cache/debts.ts): invalidations it could not write, kept in the

@@ -3,7 +3,8 @@ import { checkRange } from '../domain/arguments';
 import { InvalidInput } from '../domain/errors';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
-import { recordIntent, type Intent } from './invalidations';
+import type { Intent } from './invalidations';
+import type { Owe } from './writes';
 import { searchTokens, type Place } from '../domain/search-understanding';
 import { prepareSearch } from '../domain/search-vocabulary';
 import { jobFilterSql, relaxedFold, searchQuery, type JobFilterInput } from './jobs';
@@ -289,7 +290,7 @@ const SEARCH_TERMS_LOCK = 72_610_435;
  * changed (type-ahead results cached before are then stale), with the invalidation it owes
  * recorded when `owe` is set.
  */
-export function refreshSearchTerms(prisma: PrismaClient, options: { minAgeS: number; owe?: boolean }): Promise<{ changed: boolean; intent?: Intent }> {
+export function refreshSearchTerms(prisma: PrismaClient, options: { minAgeS: number; owe?: Owe }): Promise<{ changed: boolean; intent?: Intent }> {
   return prisma.$transaction(
     async (tx) => {
       const [{ mine }] = await tx.$queryRaw<{ mine: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SEARCH_TERMS_LOCK}::int) AS mine`;
@@ -320,7 +321,7 @@ export function refreshSearchTerms(prisma: PrismaClient, options: { minAgeS: num
       await tx.$executeRaw`INSERT INTO search_term_state (id, computed_at) VALUES (true, now())
         ON CONFLICT (id) DO UPDATE SET computed_at = EXCLUDED.computed_at`;
       const changed = gone + written > 0;
-      return { changed, intent: changed && options.owe ? await recordIntent(tx) : undefined };
+      return { changed, intent: changed ? await options.owe?.(tx) : undefined };
     },
     { maxWait: WRITE_TX.maxWait, timeout: 60_000 },
   );

@@ -1,6 +1,7 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
-import { recordIntent, type Intent } from './invalidations';
+import type { Intent } from './invalidations';
+import type { Owe } from './writes';
 import { retryRolledBack } from '../db/errors';
 import { jobColumns, type JobColumn, type JobRow, type Joined } from './jobs';
 import { SimilarIndex, type IndexJob, type KeywordRow, type Ranked } from '../domain/similar-rank';
@@ -180,17 +181,17 @@ async function claim(tx: Db, ids: readonly number[]): Promise<number[]> {
   return [...claimed.map((r) => r.job_id), ...unqueued.map((r) => r.id)];
 }
 
-// With `owe`, the rewrite records in its own transaction the cache invalidation it owes (invalidations.ts).
+// With `owe`, the rewrite records in its own transaction the cache invalidation it owes (data/writes.ts).
 const replace =
   (remove: (ids: readonly number[]) => Prisma.Sql, insert: (ids: readonly number[]) => Prisma.Sql) =>
-  (prisma: PrismaClient, ids: number[], owe = false): Promise<Intent | undefined> =>
+  (prisma: PrismaClient, ids: number[], owe?: Owe): Promise<Intent | undefined> =>
     retryRolledBack(() =>
       prisma.$transaction(async (tx) => {
         const mine = await claim(tx, ids);
         if (mine.length === 0) return undefined;
         await tx.$executeRaw(remove(mine));
         await tx.$executeRaw(insert(mine));
-        return owe ? recordIntent(tx) : undefined;
+        return owe?.(tx);
       }, REFRESH_TX),
     );
 /** Recomputes the jobs' keywords (their top weighted terms). */
@@ -328,7 +329,7 @@ const enqueueAllActiveBut = (ids: readonly number[]) =>
  * keyword (domain/similar-rank.ts): a fixed cost of that read, then far less per job than the SQL ranking;
  * with a `cache`, the read is kept for the next batches, as long as no job or keyword changed.
  */
-export function refreshQueued(prisma: PrismaClient, batchSize: number, options: { compare: boolean; owe: boolean; bulk?: boolean; cache?: IndexCache }) {
+export function refreshQueued(prisma: PrismaClient, batchSize: number, options: { compare: boolean; owe?: Owe; bulk?: boolean; cache?: IndexCache }) {
   return retryRolledBack(() =>
     prisma.$transaction(async (tx) => {
       const taken = await tx.$queryRaw<{ job_id: number; reindex: boolean }[]>(takeSql(batchSize));
@@ -353,7 +354,7 @@ export function refreshQueued(prisma: PrismaClient, batchSize: number, options: 
       if (reindex.length > AFFECTED_ALL_ABOVE) await tx.$executeRaw(enqueueAllActiveBut(ids));
       else if (reindex.length) await tx.$executeRaw(enqueueAffectedSql(reindex));
       if (!options.compare) changed.length = 0;
-      return { n: ids.length, changed, intent: changed.length > 0 && options.owe ? await recordIntent(tx) : undefined };
+      return { n: ids.length, changed, intent: changed.length > 0 ? await options.owe?.(tx) : undefined };
     }, REFRESH_TX),
   );
 }

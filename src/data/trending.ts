@@ -1,7 +1,8 @@
 import { WRITE_TX } from '../db/database';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import type { Db } from './client';
-import { recordIntent, type Intent } from './invalidations';
+import type { Intent } from './invalidations';
+import type { Owe } from './writes';
 import { jobColumns, MAX_PAGE, type JobColumn, type JobRow, type Joined } from './jobs';
 
 /** Jobs kept per precomputed window: a page of the most asked, with room for jobs closed since. */
@@ -42,12 +43,12 @@ export async function trendingJobs(db: Db, days: number, first: number, wanted?:
  * Recomputes a window's list, unless another instance holds it (each window is refreshed by
  * one instance at a time) or refreshed it less than `minAgeS` ago. The list is read as fresh
  * for `freshForS`. Returns whether the list came out different: it then owes an invalidation,
- * recorded with it when `owe` is set (invalidations.ts).
+ * recorded with it by `owe` (data/writes.ts).
  */
 export function refreshTrending(
   prisma: PrismaClient,
   days: number,
-  options: { minAgeS: number; freshForS: number; owe?: boolean },
+  options: { minAgeS: number; freshForS: number; owe?: Owe },
 ): Promise<{ changed: boolean; intent?: Intent }> {
   return prisma.$transaction(
     async (tx) => {
@@ -69,7 +70,7 @@ export function refreshTrending(
       await tx.$executeRaw`INSERT INTO trending_job (days, rank, job_id, applications)
         SELECT ${days}::int, row_number() OVER (ORDER BY "recentApplications" DESC, id DESC), id, "recentApplications" FROM (${live(days, KEEP, [])}) l`;
       const changed = (await list()) !== before;
-      return { changed, intent: changed && options.owe ? await recordIntent(tx) : undefined };
+      return { changed, intent: changed ? await options.owe?.(tx) : undefined };
     },
     // A refresh waits for a pool connection as a write does: a busy pool must not fail it.
     { maxWait: WRITE_TX.maxWait, timeout: 60_000 },

@@ -1,5 +1,4 @@
 import type { Viewer } from '../auth/viewer';
-import { invalidator } from '../cache/tags';
 import { RequestCacheState } from '../cache/request-state';
 import type { RouteState } from '../db/replicas';
 import { requestDb } from '../db/request-db';
@@ -33,7 +32,6 @@ export function createContext(
   const route: RouteState = {};
   const { replicas } = services;
   const prisma = requestDb(services.db.prisma, { stats: sqlStats, signal, route: replicas?.route(route, query) });
-  const invalidate = services.responseCache ? invalidator(services.responseCache) : async () => undefined;
   return {
     db: { ...services.db, prisma },
     similar: services.similar,
@@ -50,17 +48,8 @@ export function createContext(
         return viewer;
       },
     },
-    intents: services.responseCache?.settlesIntents ?? false,
     log: services.log,
-    // Called once the write committed: from now on no replica reads for anyone (this viewer
-    // included) until it has replayed it. The cache's own hook does the same; this one also
-    // holds when the cache is off.
-    invalidate: replicas
-      ? (...args: Parameters<typeof invalidate>) => {
-          replicas.noteWrite();
-          return invalidate(...args);
-        }
-      : invalidate,
+    writes: services.writes,
   };
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database';
 import { existingCompanyIds, writeImportBatch, type BatchRow } from '../data/imports';
-import type { Intent } from '../data/invalidations';
-import type { Change } from '../domain/changes';
+import { Writes } from '../data/writes';
+import type { Change, JobKey } from '../domain/changes';
 import { CreateJob, LIMITS, salaryOutOfOrder } from '../domain/job-input';
 import type { SimilarJobsRefresher } from '../similar/refresher';
 import { experienceLevel, extractSkills, isRemote } from './enrich';
@@ -18,12 +18,10 @@ export interface ImportOptions {
   /** Queues similar-jobs refreshes for what changed; omitted, they are left to a later rebuild. */
   similar?: SimilarJobsRefresher;
   /**
-   * Makes cached results stale after each committed batch: the jobs that changed, or
-   * everything for large batches. `intent` is the one the batch recorded (data/invalidations.ts).
+   * How each committed batch makes cached results stale (data/writes.ts): the jobs that
+   * changed, or everything for large batches. None told without it.
    */
-  invalidate?: (changes: Change[], intent?: Intent) => Promise<void>;
-  /** Record in each batch's transaction the invalidation it owes (for a cache that settles them). */
-  intents?: boolean;
+  writes?: Writes;
 }
 
 /** Past this many changed jobs in one batch, it empties the response cache instead of listing them. */
@@ -140,27 +138,23 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
   }
 
   const batchSize = options.batchSize ?? 500;
+  const writes = options.writes ?? new Writes();
   let failure: unknown;
   for (let i = 0; i < ready.length && !failure; i += batchSize) {
     const batch = ready.slice(i, i + batchSize);
     try {
-      const result = await writeImportBatch(db.raw, options.source, batch, { dryRun: options.dryRun, owe: options.intents });
-      // Counted once committed (or rolled back on purpose): a batch whose COMMIT failed is not reported as written.
-      countBatch(batch, result);
-      if (result.committed) {
-        summary.changedJobIds.push(...result.created, ...result.updated);
-        const changed = result.created.length + result.updated.length;
-        // Batch by batch, as they commit: an import of minutes must not leave cached results
-        // hiding what it already wrote until it ends (or fails). A company's new industry or
-        // rating shows wherever its jobs do (every list, every job page): rare enough to empty
-        // the cache for.
-        if ((changed > 0 || result.companiesUpdated > 0) && options.invalidate) {
-          await options.invalidate(
-            changed > INVALIDATE_ALL_ABOVE || result.companiesUpdated > 0 ? ['everything'] : result.jobs.map((job) => ({ job, imported: true as const })),
-            result.intent,
-          );
-        }
-      }
+      // Batch by batch, as they commit: an import of minutes must not leave cached results
+      // hiding what it already wrote until it ends (or fails).
+      const result = await writes.commit(
+        async (owe) => {
+          const written = await writeImportBatch(db.raw, options.source, batch, { dryRun: options.dryRun, owe });
+          // Counted once committed (or rolled back on purpose): a batch whose COMMIT failed is not reported as written.
+          countBatch(batch, written);
+          return written;
+        },
+        (written) => batchChanges(written),
+      );
+      if (result.committed) summary.changedJobIds.push(...result.created, ...result.updated);
     } catch (err) {
       failure = err;
     }
@@ -182,6 +176,17 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
     summary.updated += result.updated.length;
     summary.unchanged += batch.length - result.created.length - result.updated.length;
   }
+}
+
+/**
+ * What a committed batch changed. A company's new industry or rating shows wherever its jobs do
+ * (every list, every job page): rare enough to empty the cache for.
+ */
+function batchChanges(result: { committed: boolean; created: number[]; updated: number[]; jobs: JobKey[]; companiesUpdated: number }): Change[] {
+  const changed = result.created.length + result.updated.length;
+  if (!result.committed || (changed === 0 && result.companiesUpdated === 0)) return [];
+  if (changed > INVALIDATE_ALL_ABOVE || result.companiesUpdated > 0) return ['everything'];
+  return result.jobs.map((job) => ({ job, imported: true as const }));
 }
 
 /** The database failed while writing: whole batches are written, the rest is not; rerunning completes it. */

@@ -1,14 +1,11 @@
-import type { Intent } from '../data/invalidations';
-import type { Change } from '../domain/changes';
+import type { Writes } from '../data/writes';
 
 /** What a background refresher of derived data is told. */
 export interface RefresherOptions {
   /** How often it recomputes (TRENDING_REFRESH_S, SEARCH_TERMS_REFRESH_S). */
   refreshS: number;
-  /** Makes cached results stale once what it recomputed came out different (with the intent the refresh recorded). */
-  invalidate?: (changes: Change[], intent?: Intent) => Promise<void>;
-  /** Record in each changing refresh the invalidation it owes (for a cache that settles them). */
-  intents?: boolean;
+  /** How a refresh that came out different tells caches and replicas (data/writes.ts); none told without it. */
+  writes?: Writes;
   onError?: (err: unknown) => void;
 }
 

@@ -1,7 +1,7 @@
 import type { Viewer } from '../auth/viewer';
-import type { Intent } from '../data/invalidations';
+import type { Writes } from '../data/writes';
 import type { Database } from '../db/database';
-import type { Change, ResultHints } from '../domain/changes';
+import type { ResultHints } from '../domain/changes';
 import type { Loaders } from '../loaders';
 import type { Logger } from '../log';
 import type { PlaceIndex } from '../domain/search-understanding';
@@ -24,10 +24,11 @@ export interface Context {
   cache: ResultHints;
   /** Query cost budget of this request (QUERY_MAX_COST). */
   limits: { cost: number };
-  /** Whether writes record the invalidation they owe (data/invalidations.ts): there is a response cache that settles them. */
-  intents: boolean;
   /** The gateway's log (none in most tests). */
   log?: Logger;
-  /** Makes cached results that read what these changes touched stale everywhere; resolves before the response. */
-  invalidate(changes: Change[], intent?: Intent): Promise<void>;
+  /**
+   * How mutations write (data/writes.ts): in one transaction with the invalidation it owes,
+   * then stale everywhere before the response, so a client reads its own write.
+   */
+  writes: Writes;
 }

@@ -1,4 +1,5 @@
 import { refreshSearchTerms } from '../data/search';
+import { Writes } from '../data/writes';
 import type { PrismaClient } from '../generated/prisma/client';
 import { Periodic, type RefresherOptions } from '../ops/periodic';
 
@@ -8,19 +9,24 @@ import { Periodic, type RefresherOptions } from '../ops/periodic';
  * most one period plus the refresh's own time; a failed refresh is retried the next period.
  */
 export class SearchTermsRefresher extends Periodic {
+  private readonly writes: Writes;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: RefresherOptions,
   ) {
     super(options.refreshS);
+    this.writes = options.writes ?? new Writes();
   }
 
   protected async pass(): Promise<void> {
-    const { refreshS, intents, invalidate } = this.options;
+    const { refreshS } = this.options;
     try {
       // Half a period: the instance that refreshed last leaves it to the next one due.
-      const { changed, intent } = await refreshSearchTerms(this.prisma, { minAgeS: refreshS / 2, owe: intents && !!invalidate });
-      if (changed) await invalidate?.(['searchTerms'], intent);
+      await this.writes.commit(
+        (owe) => refreshSearchTerms(this.prisma, { minAgeS: refreshS / 2, owe }),
+        ({ changed }) => (changed ? ['searchTerms'] : []),
+      );
     } catch (err) {
       this.options.onError?.(err);
     }

@@ -1,5 +1,4 @@
-import type { Change } from '../domain/changes';
-import type { Intent } from '../data/invalidations';
+import { Writes } from '../data/writes';
 import type { PrismaClient } from '../generated/prisma/client';
 import {
   type IndexCache,
@@ -38,13 +37,8 @@ export interface RefresherOptions {
   /** Queue length past which batches are bulk ones (default 100; Infinity: never). */
   bulkAbove?: number;
   onError?: (err: unknown) => void;
-  /**
-   * Makes cached results stale (the response cache's `invalidate`): called with the
-   * similar-jobs lists a refresh rewrote, after it committed, and the intent it recorded.
-   */
-  invalidate?: (changes: Change[], intent?: Intent) => Promise<void>;
-  /** Record in each rewrite's transaction the invalidation it owes (for a cache that settles them). */
-  intents?: boolean;
+  /** How the lists a refresh rewrote are made stale in caches, once it committed (data/writes.ts); none told without it. */
+  writes?: Writes;
 }
 
 /** Past this many changed jobs, working out which other lists they touch costs more than refreshing all. */
@@ -73,6 +67,7 @@ export class SimilarJobsRefresher {
   private lastError?: string;
   private readonly batchSize: number;
   private readonly batchMs: number;
+  private readonly writes: Writes;
   private bulkBatchSize = 1000;
   /** The keyword index of the bulk batches, dropped when the queue is short again. */
   private indexCache: IndexCache = {};
@@ -83,15 +78,18 @@ export class SimilarJobsRefresher {
   ) {
     this.batchSize = options.batchSize ?? 200;
     this.batchMs = options.batchMs ?? 1000;
+    this.writes = options.writes ?? new Writes();
   }
 
   /** One or a few jobs written: their lists now, the lists they affect queued. */
   async jobsChanged(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     await replaceKeywords(this.prisma, ids);
-    const intent = await replaceSimilar(this.prisma, ids, this.options.intents === true);
     // The writer invalidated the jobs before this ran: a read in between cached the old lists.
-    await this.invalidateLists(ids, intent);
+    await this.writes.commit(
+      async (owe) => ({ intent: await replaceSimilar(this.prisma, ids, owe) }),
+      () => [{ similarLists: ids }],
+    );
     await enqueueAffected(this.prisma, ids);
     await doneEagerly(this.prisma, ids);
   }
@@ -132,11 +130,6 @@ export class SimilarJobsRefresher {
     }
   }
 
-  private async invalidateLists(ids: number[], intent: Intent | undefined): Promise<void> {
-    if (!this.options.invalidate || ids.length === 0) return;
-    await this.options.invalidate([{ similarLists: ids }], intent).catch((err) => this.options.onError?.(err));
-  }
-
   /** How long the last batch took. */
   get lastBatchMs(): number {
     return this.counters.lastBatchMs;
@@ -159,15 +152,16 @@ export class SimilarJobsRefresher {
         const bulk = (await queueLength(this.prisma)) > (this.options.bulkAbove ?? BULK_QUEUE);
         const size = bulk ? this.bulkBatchSize : this.batchSize;
         const took = performance.now();
-        const { n, changed, intent } = await refreshQueued(this.prisma, size, {
-          compare: this.options.invalidate != null,
-          owe: this.options.intents === true,
-          bulk,
-          cache: this.indexCache,
-        });
+        const { n } = await this.writes.commit(
+          async (owe) => {
+            const batch = await refreshQueued(this.prisma, size, { compare: this.writes.invalidates, owe, bulk, cache: this.indexCache });
+            // Sized on the batch's own time, not the invalidation's after it.
+            if (bulk && batch.n === size) this.bulkBatchSize = nextBulkSize(size, performance.now() - took, this.batchMs);
+            return batch;
+          },
+          ({ changed }) => (changed.length ? [{ similarLists: changed }] : []),
+        );
         if (!bulk) this.indexCache = {};
-        if (bulk && n === size) this.bulkBatchSize = nextBulkSize(size, performance.now() - took, this.batchMs);
-        if (changed.length) await this.invalidateLists(changed, intent);
         if (n) {
           this.counters.refreshed += n;
           this.counters.batches += 1;

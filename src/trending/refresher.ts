@@ -1,4 +1,5 @@
 import { forgetTrendingExcept, refreshTrending } from '../data/trending';
+import { Writes } from '../data/writes';
 import type { PrismaClient } from '../generated/prisma/client';
 import { Periodic, type RefresherOptions } from '../ops/periodic';
 
@@ -16,11 +17,14 @@ export interface TrendingOptions extends RefresherOptions {
  * (a refresh that failed, an instance that stopped, a pass that ran long).
  */
 export class TrendingRefresher extends Periodic {
+  private readonly writes: Writes;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: TrendingOptions,
   ) {
     super(options.refreshS);
+    this.writes = options.writes ?? new Writes();
   }
 
   start(): void {
@@ -31,17 +35,15 @@ export class TrendingRefresher extends Periodic {
 
   /** Recomputes every window due; a failed window is retried next period. */
   protected async pass(): Promise<void> {
-    const { refreshS, intents, invalidate } = this.options;
+    const { refreshS } = this.options;
     for (const days of this.options.windows) {
       try {
         // Half a period: the instance that refreshed a window last leaves it to the next due.
-        const { changed, intent } = await refreshTrending(this.prisma, days, {
-          minAgeS: refreshS / 2,
-          freshForS: 4 * refreshS,
-          owe: intents && !!invalidate,
-        });
-        // Each window's at once: its intent is taken for a dead writer's after a few seconds.
-        if (changed) await invalidate?.(['trending'], intent);
+        // Each window's invalidation at once: its intent is taken for a dead writer's after a few seconds.
+        await this.writes.commit(
+          (owe) => refreshTrending(this.prisma, days, { minAgeS: refreshS / 2, freshForS: 4 * refreshS, owe }),
+          ({ changed }) => (changed ? ['trending'] : []),
+        );
       } catch (err) {
         this.options.onError?.(err);
       }

@@ -5,6 +5,8 @@ import { createGateway, type Gateway, type GatewayConfig } from '../../src/http/
 import type { Logger } from '../../src/log';
 import type { RateLimiter } from '../../src/ops/rate-limiter';
 import type { ResponseCache } from '../../src/cache/response-cache';
+import { invalidationOf } from '../../src/cache/tags';
+import { Writes } from '../../src/data/writes';
 import { SimilarJobsRefresher } from '../../src/similar/refresher';
 import { openTestDatabase, type TestDatabase } from './db';
 
@@ -50,7 +52,15 @@ export function testGateway(
   // Not started: tests drain it when they want background refreshes to have happened.
   const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
   const gateway: Gateway = createGateway(
-    { db, similar, responseCache: options.responseCache ?? null, rateLimiter: options.rateLimiter, log: options.log, batching: options.batching },
+    {
+      db,
+      similar,
+      responseCache: options.responseCache ?? null,
+      writes: new Writes(options.responseCache ? invalidationOf(options.responseCache) : null),
+      rateLimiter: options.rateLimiter,
+      log: options.log,
+      batching: options.batching,
+    },
     { ...loadConfig({}), SQL_STATS: options.SQL_STATS ?? true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, ...options.config },
   );
   const gql = async <T = any>(query: string, variables?: Record<string, unknown>, options: GqlOptions = {}): Promise<GqlResponse<T>> => {

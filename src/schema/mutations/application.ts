@@ -1,6 +1,5 @@
 import { canManageCompany, forbidden } from '../../auth/guards';
 import { findApplication, insertApplication, moveApplicationStatus, reloadApplication } from '../../data/applications';
-import { writeOwing } from '../../data/invalidations';
 import { lockJobForApplication } from '../../data/jobs';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors';
 import { EMPLOYER_TRANSITIONS, WITHDRAWABLE } from '../../domain/application-status';
@@ -15,14 +14,12 @@ const notFound = (what: string) => userError('NOT_FOUND', `${what} does not exis
 
 /** Moves an application on, unless it moved since it was read (CONFLICT then). */
 async function moveStatus(ctx: Context, app: Application, to: ApplicationStatus): Promise<Application> {
-  const { value: moved, intent } = await writeOwing(
+  const moved = await ctx.writes.transaction(
     ctx.db.prisma,
-    ctx.intents,
     (tx) => moveApplicationStatus(tx, app, to),
-    (moved) => moved,
+    (moved) => (moved ? [{ application: app }] : []),
   );
   if (!moved) throw userError('CONFLICT', `application ${app.id} changed while this request ran; read it again`);
-  await ctx.invalidate([{ application: app }], intent);
   return reloadApplication(ctx.db.prisma, app.id);
 }
 
@@ -42,16 +39,18 @@ builder.mutationFields((t) => ({
       const viewer = ctx.auth.viewer;
       const jobId = parseId(args.jobId, 'jobId');
       try {
-        const { value: application, intent } = await writeOwing(ctx.db.prisma, ctx.intents, async (tx) => {
-          const job = await lockJobForApplication(tx, jobId);
-          if (!job) throw notFound(`job ${jobId}`);
-          if (!job.isActive) throw userError('CONFLICT', `job ${jobId} is closed to applications`);
-          return insertApplication(tx, jobId, viewer.userId);
-        });
-        // The job's application counts, the applicant's list, trending and analyst figures
-        // changed, and the new id exists now: cached nulls for it go (query.ts loadById).
-        await ctx.invalidate([{ application, created: true }], intent);
-        return application;
+        return await ctx.writes.transaction(
+          ctx.db.prisma,
+          async (tx) => {
+            const job = await lockJobForApplication(tx, jobId);
+            if (!job) throw notFound(`job ${jobId}`);
+            if (!job.isActive) throw userError('CONFLICT', `job ${jobId} is closed to applications`);
+            return insertApplication(tx, jobId, viewer.userId);
+          },
+          // The job's application counts, the applicant's list, trending and analyst figures
+          // changed, and the new id exists now: cached nulls for it go (query.ts askedFor).
+          (application) => [{ application, created: true }],
+        );
       } catch (err) {
         if (isUniqueViolation(err)) throw userError('CONFLICT', `you have already applied to job ${jobId}`);
         if (isForeignKeyViolation(err)) throw userError('UNAUTHENTICATED', `the token's user ${viewer.userId} does not exist`);

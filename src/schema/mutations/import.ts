@@ -71,8 +71,7 @@ builder.mutationField('importJobs', (t) =>
           // importer writes in batches, as a feed of 30,000 rows must).
           batchSize: MAX_ROWS,
           similar: ctx.similar,
-          invalidate: (changes, intent) => ctx.invalidate(changes, intent),
-          intents: ctx.intents,
+          writes: ctx.writes,
         }),
         { argument: 'jobs' },
       );

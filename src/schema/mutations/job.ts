@@ -6,7 +6,6 @@ import { checkSalaryOrder, CreateJob, parseInput, UpdateJob } from '../../domain
 import { parseId, userError } from '../../errors';
 import type { Job } from '../../generated/prisma/client';
 import type { Db } from '../../data/client';
-import { writeOwing, type Intent } from '../../data/invalidations';
 import { findJob, insertJob, updateJob } from '../../data/jobs';
 import { builder } from '../builder';
 import { ExperienceLevelEnum, JobTypeEnum } from '../enums';
@@ -75,18 +74,17 @@ export async function checkedWrite<T>(write: Promise<T>, target: { jobId: number
   }
 }
 
-type Written = { value: Job; intent?: Intent };
-
-/** A job write, with the invalidation it owes recorded in its own transaction. */
-const write = (ctx: Context, fn: (tx: Db) => Promise<Job>): Promise<Written> => writeOwing(ctx.db.prisma, ctx.intents, fn);
+/**
+ * A job write (data/writes.ts): once committed, cached results holding the job (before and
+ * after) or its lists are stale.
+ */
+const write = (ctx: Context, fn: (tx: Db) => Promise<Job>, before?: Job): Promise<Job> => ctx.writes.transaction(ctx.db.prisma, fn, (job) => [{ job, before }]);
 
 /**
- * After a committed job write: cached results holding the job (before and after) or its lists
- * become stale, and similar-jobs lists follow. Those are derived data, so a failure to
- * refresh them is logged and retried by the refresher, never undoes the write.
+ * After a committed job write, similar-jobs lists follow. Those are derived data, so a failure
+ * to refresh them is logged and retried by the refresher, never undoes the write.
  */
-async function afterWrite(ctx: Context, { value: job, intent }: Written, before?: Job): Promise<Job> {
-  await ctx.invalidate([{ job, before }], intent);
+async function afterWrite(ctx: Context, job: Job): Promise<Job> {
   await ctx.similar.jobsChanged([job.id]).catch((err) => ctx.log?.error({ err, jobId: job.id }, 'similar jobs not refreshed now (the queue has them)'));
   return job;
 }
@@ -130,10 +128,9 @@ builder.mutationFields((t) => ({
       return afterWrite(
         ctx,
         await checkedWrite(
-          write(ctx, (tx) => updateJob(tx, job.id, data)),
+          write(ctx, (tx) => updateJob(tx, job.id, data), job),
           { jobId: job.id },
         ),
-        job,
       );
     },
   }),
@@ -149,10 +146,9 @@ builder.mutationFields((t) => ({
       return afterWrite(
         ctx,
         await checkedWrite(
-          write(ctx, (tx) => updateJob(tx, job.id, { isActive: false })),
+          write(ctx, (tx) => updateJob(tx, job.id, { isActive: false }), job),
           { jobId: job.id },
         ),
-        job,
       );
     },
   }),

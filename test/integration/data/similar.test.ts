@@ -10,7 +10,8 @@ import {
 } from '../../../src/data/similar';
 import { SimilarJobsRefresher, nextBulkSize } from '../../../src/similar/refresher';
 import { makeCache } from '../../helpers/cache';
-import { invalidator } from '../../../src/cache/tags';
+import { invalidationOf } from '../../../src/cache/tags';
+import { Writes } from '../../../src/data/writes';
 import { testGateway, useGatewaySuite } from '../../helpers/gateway';
 
 const suite = useGatewaySuite();
@@ -81,7 +82,7 @@ describe('similar jobs in the response cache', () => {
     const cache = makeCache(process.env.REDIS_URL);
     await cache.store.ready();
     const { gql: cachedGql } = testGateway(suite.db, { responseCache: cache });
-    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, invalidate: invalidator(cache), bulkAbove });
+    const refresher = new SimilarJobsRefresher(suite.db.prisma, { intervalMs: 60_000, writes: new Writes(invalidationOf(cache)), bulkAbove });
     const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
     try {
       await refresher.drain();
@@ -194,7 +195,7 @@ describe('similar jobs in bulk', () => {
     const cache: IndexCache = {};
     const batch = async () => {
       await suite.db.prisma.$executeRaw`INSERT INTO job_similar_queue (job_id) VALUES (${base.id}) ON CONFLICT DO NOTHING`;
-      return refreshQueued(suite.db.prisma, 10, { compare: true, owe: false, bulk: true, cache });
+      return refreshQueued(suite.db.prisma, 10, { compare: true, bulk: true, cache });
     };
     await batch();
     const kept = cache.index;

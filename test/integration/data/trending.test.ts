@@ -1,4 +1,5 @@
-import { invalidator } from '../../../src/cache/tags';
+import { invalidationOf } from '../../../src/cache/tags';
+import { Writes } from '../../../src/data/writes';
 import { TrendingRefresher } from '../../../src/trending/refresher';
 import { makeCache } from '../../helpers/cache';
 import { testGateway, useGatewaySuite } from '../../helpers/gateway';
@@ -129,7 +130,7 @@ describe('trending, precomputed', () => {
     await cache.store.ready();
     const { gql: cached } = testGateway(suite.db, { responseCache: cache });
     const hit = (res: { extensions?: Record<string, unknown> }) => (res.extensions?.responseCache as { hit?: boolean } | undefined)?.hit;
-    const trending = new TrendingRefresher(suite.db.prisma, { windows: [7], refreshS: 60, invalidate: invalidator(cache) });
+    const trending = new TrendingRefresher(suite.db.prisma, { windows: [7], refreshS: 60, writes: new Writes(invalidationOf(cache)) });
     try {
       await suite.db.raw.query("UPDATE trending_window SET computed_at = now() - interval '1 hour'");
       await trending.refresh();

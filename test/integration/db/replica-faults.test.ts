@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { loadConfig } from '../../../src/config';
 import { openDatabase, type Database } from '../../../src/db/database';
+import { Writes } from '../../../src/data/writes';
 import { ReplicaSet, type ReplicaStatus } from '../../../src/db/replicas';
 import { createGateway, type Gateway } from '../../../src/http/gateway';
 import { SimilarJobsRefresher } from '../../../src/similar/refresher';
@@ -82,7 +83,7 @@ describeReplicas('read replicas under faults (a real streaming standby)', () => 
     caches.push(cache);
     cache.onInvalidation = () => replicas.noteWrite();
     gateway = createGateway(
-      { db, replicas, similar: new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 }), responseCache: null },
+      { db, replicas, similar: new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 }), responseCache: null, writes: new Writes(null, replicas) },
       { ...loadConfig({}), SQL_STATS: true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET },
     );
     jobId = (await db.prisma.job.findFirstOrThrow({ where: { isActive: true }, select: { id: true }, orderBy: { id: 'asc' } })).id;

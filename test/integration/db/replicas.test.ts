@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { ResponseCache } from '../../../src/cache/response-cache';
 import { loadConfig } from '../../../src/config';
 import { openDatabase, type Database } from '../../../src/db/database';
+import { invalidationOf } from '../../../src/cache/tags';
+import { Writes } from '../../../src/data/writes';
 import { ReplicaSet, type ReplicaStatus } from '../../../src/db/replicas';
 import { createGateway, type Gateway } from '../../../src/http/gateway';
 import { SimilarJobsRefresher } from '../../../src/similar/refresher';
@@ -35,7 +37,7 @@ describeReplicas('read replicas (a real streaming standby)', () => {
     if (watchCache) cache.onInvalidation = () => replicas.noteWrite();
     const similar = new SimilarJobsRefresher(db.prisma, { intervalMs: 60_000 });
     const gateway = createGateway(
-      { db, replicas, similar, responseCache: cache },
+      { db, replicas, similar, responseCache: cache, writes: new Writes(invalidationOf(cache), replicas) },
       { ...loadConfig({}), SQL_STATS: true, NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET },
     );
     const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {

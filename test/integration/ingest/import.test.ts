@@ -172,14 +172,15 @@ describe('broken feeds', () => {
   it('makes a company’s new industry and rating visible through the cache, even when no job changed', async () => {
     const { makeCache } = await import('../../helpers/cache');
     const { testGateway } = await import('../../helpers/gateway');
-    const { invalidator } = await import('../../../src/cache/tags');
+    const { invalidationOf } = await import('../../../src/cache/tags');
+    const { Writes } = await import('../../../src/data/writes');
     const cache = makeCache(process.env.REDIS_URL);
     await cache.store.ready();
     const { gql } = testGateway(suite.db, { responseCache: cache });
     const path = join(tmp, 'kilns.csv');
     const feed = (industry: string, rating: string) =>
       `Job_title,Company,State,City,Min_Salary,Max_Salary,Job_Desc,Industry,Rating,Date_Posted,Job_Type\nKiln Tender,Kiln Cooperative,TX,Austin,40000,50000,Tend the kilns.,${industry},${rating},2026-11-01,FULL_TIME\n`;
-    const load = () => runImport(suite.db, openFeed(path, 'glassdoor').rows, { source: 'glassdoor-kilns', invalidate: invalidator(cache) });
+    const load = () => runImport(suite.db, openFeed(path, 'glassdoor').rows, { source: 'glassdoor-kilns', writes: new Writes(invalidationOf(cache)) });
     writeFileSync(path, feed('Ceramics', '3.1'));
     await load();
     const q = '{ jobs(filter: { search: "kiln tender" }) { edges { node { company { industry rating } } } } }';

@@ -1,6 +1,7 @@
 import { ResponseCache } from '../../../src/cache/response-cache';
 import { openCacheStore } from '../../../src/cache/store';
-import { invalidator } from '../../../src/cache/tags';
+import { invalidationOf } from '../../../src/cache/tags';
+import { Writes } from '../../../src/data/writes';
 import { loadConfig } from '../../../src/config';
 import { SALARY_BANDS, refreshSearchTerms } from '../../../src/data/search';
 import type { Job } from '../../../src/generated/prisma/client';
@@ -378,7 +379,7 @@ describe('type-ahead', () => {
     await suite.db.prisma.job.create({
       data: { title: 'Wxyvian Translator', description: 'Translate.', companyId: active[0].companyId, location: 'Austin, TX', jobType: 'FULL_TIME' },
     });
-    const refresher = new SearchTermsRefresher(suite.db.prisma, { refreshS: 3600, invalidate: invalidator(cache) });
+    const refresher = new SearchTermsRefresher(suite.db.prisma, { refreshS: 3600, writes: new Writes(invalidationOf(cache)) });
     await suite.db.raw.query("UPDATE search_term_state SET computed_at = now() - interval '1 day'");
     await refresher.refresh();
     const after = await cached(SUGGEST, { prefix: 'Wxyv' });
