@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ioDeadline } from '../ops/admission';
+import { ioDeadline } from '../io-deadline';
 import type { CacheStore } from './store';
 
 /** A new random value after every invalidation, written after its tags (see `bump` and local-copies.ts): `<tagPrefix>#last`. */

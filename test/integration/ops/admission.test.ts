@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../../../src/http/gateway';
-import { ioDeadline } from '../../../src/ops/admission';
+import { ioDeadline } from '../../../src/io-deadline';
 import { Writable } from 'node:stream';
 import { requestDb } from '../../../src/db/request-db';
 import { createLoaders } from '../../../src/loaders';
