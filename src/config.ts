@@ -114,7 +114,12 @@ const EnvSchema = z.object({
   // Unset: 4 × DATABASE_POOL_SIZE: an execution holds a connection for only part of its time.
   MAX_CONCURRENT_EXECUTIONS: z.coerce.number().int().min(1).max(10_000).optional(),
   MAX_QUEUED_EXECUTIONS: int(0, 100, 100_000),
+  // Deprecated: no longer read (admission waits by ADMISSION_DEADLINE_MS); still accepted, so a
+  // deployment that sets it starts, until its removal is due (CHANGELOG.md).
   QUEUE_TIMEOUT_MS: int(0, 100, 60_000),
+  // The wait a person tolerates: an execution queues for a slot only while it can be answered
+  // within it (ops/admission.ts).
+  ADMISSION_DEADLINE_MS: int(1, 2000, 60_000),
   CACHE_ENABLED: bool.default(true),
   CACHE_PREFIX: z
     .string()

@@ -55,7 +55,7 @@ const HELD = '{ jobs(first: 1) { edges { node { id } } } }';
 
 describe('admission control', () => {
   it('sheds executions beyond the limit with 503 SERVICE_UNAVAILABLE, while cache hits, /health, /ready and /metrics still answer', async () => {
-    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, QUEUE_TIMEOUT_MS: 100 });
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, ADMISSION_DEADLINE_MS: 100 });
     const HIT = '{ job(id: "2") { title } }';
     expect((await gql(port, HIT)).json.extensions.responseCache.hit).toBe(false);
     const release = await holdJobs(suite.db);
@@ -63,7 +63,8 @@ describe('admission control', () => {
     try {
       held = gql(port, HELD);
       await until(async () => (await metric(port, 'graphql_executions_in_flight')) === 1);
-      // One waits in the queue for its 100 ms and is shed then; the others at once.
+      // One waits in the queue until its deadline (nothing has finished to predict a wait from)
+      // and is shed then; the others at once, the queue being full.
       const excess = await Promise.all(Array.from({ length: 6 }, (_, i) => gql(port, `{ job(id: "${10 + i}") { title } }`)));
       for (const res of excess) {
         expect(res.status).toBe(503);
@@ -96,7 +97,7 @@ describe('admission control', () => {
   });
 
   it('runs a queued execution once a slot frees', async () => {
-    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, QUEUE_TIMEOUT_MS: 60_000 });
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 1, ADMISSION_DEADLINE_MS: 60_000 });
     const release = await holdJobs(suite.db);
     let held: Promise<Answer>;
     let queued: Promise<Answer>;
@@ -115,7 +116,7 @@ describe('admission control', () => {
   });
 
   it('never executes a request whose client left while it waited', async () => {
-    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, ADMISSION_DEADLINE_MS: 60_000 });
     const release = await holdJobs(suite.db);
     let held: Promise<Answer>;
     try {
@@ -144,9 +145,26 @@ describe('admission control', () => {
   });
 });
 
+describe('a closed loop of clients', () => {
+  it('many more clients than slots, each asking again once answered, are all answered with the default deadline and queue', async () => {
+    // No response cache: every request executes. 2 slots and 12 clients: up to 10 wait at a time.
+    const { port } = await suite.serve({ cached: false, config: { MAX_CONCURRENT_EXECUTIONS: 2 } });
+    const statuses: number[] = [];
+    const client = async (c: number) => {
+      for (let i = 0; i < 8; i++) statuses.push((await gql(port, `{ job(id: "${1 + ((c * 8 + i) % 40)}") { id title } }`)).status);
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, c) => client(c)));
+    expect(statuses).toHaveLength(96);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const text = await metrics(port);
+    expect(text).toMatch(/^graphql_executions_shed_total\{reason="overload"\} 0$/m);
+    expect(text).toMatch(/^graphql_sql_statements_count 96$/m);
+  });
+});
+
 describe('identical requests waiting on one that never ran', () => {
   it('do not inherit its refusal: when the first client leaves the queue, its twin still connected gets the data', async () => {
-    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 1, MAX_QUEUED_EXECUTIONS: 5, ADMISSION_DEADLINE_MS: 60_000 });
     const release = await holdJobs(suite.db);
     const TWIN = '{ job(id: "7") { id title } }';
     let held: Promise<Answer>;
@@ -254,7 +272,7 @@ describe('an execution whose client leaves', () => {
   });
 
   it('does not take its identical twins down with it: the first leads in its place, the others share its result', async () => {
-    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 4, MAX_QUEUED_EXECUTIONS: 5, QUEUE_TIMEOUT_MS: 60_000 });
+    const port = await serve({ MAX_CONCURRENT_EXECUTIONS: 4, MAX_QUEUED_EXECUTIONS: 5, ADMISSION_DEADLINE_MS: 60_000 });
     const TWIN = '{ jobs(first: 2) { edges { node { id title } } } }';
     const release = await holdJobs(suite.db);
     let twins: Promise<Answer>[];
