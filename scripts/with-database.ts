@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config';
-import { migrate, openConfiguredDatabase } from '../src/db/open';
+import { migrate } from '../src/data/migrate';
+import { openConfiguredDatabase } from '../src/db/open';
 import type { Database } from '../src/db/database';
 
 /** Runs a command-line task on the configured database, migrated; exits 1 with its message on failure. */

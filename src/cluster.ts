@@ -1,7 +1,8 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config';
-import { migrate, openConfiguredDatabase } from './db/open';
+import { migrate } from './data/migrate';
+import { openConfiguredDatabase } from './db/open';
 import type { Logger } from './log';
 import { assertPortFree, stopWhenOrphaned } from './http/server';
 import { createMetricsServer } from './http/metrics-server';

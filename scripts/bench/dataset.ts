@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database';
-import { migrate } from '../../src/db/migrate';
+import { migrate } from '../../src/data/migrate';
 import { seedDemo, type SeedSize } from '../../src/data/seed';
 import { rebuildAllSimilar } from '../../src/data/similar';
 

@@ -3,7 +3,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromRoot } from '../paths';
 import type { RawSql } from './database';
-import { syncVocabulary } from './search-vocabulary';
 
 export const MIGRATIONS_DIR = fromRoot('prisma', 'migrations');
 
@@ -50,9 +49,14 @@ export interface MigrateResult {
 /**
  * Applies pending migrations in one transaction, like `prisma migrate deploy`: re-running is a
  * no-op, and a database whose history disagrees with the files (an applied migration edited
- * afterwards, or a failed one) is refused before anything is changed.
+ * afterwards, or a failed one) is refused before anything is changed. `then` runs last in the
+ * same transaction, under its lock (data/migrate.ts: the data the code ships, kept in step).
  */
-export async function migrate(raw: RawSql, migrations = readMigrations()): Promise<MigrateResult> {
+export async function migrate(
+  raw: RawSql,
+  migrations = readMigrations(),
+  then?: (tx: Omit<RawSql, 'transaction'>) => Promise<unknown>,
+): Promise<MigrateResult> {
   return raw.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
     await tx.exec(HISTORY_TABLE);
@@ -90,9 +94,7 @@ export async function migrate(raw: RawSql, migrations = readMigrations()): Promi
       );
       result.applied.push(m.name);
     }
-    // The synonyms are data the code ships (src/domain/search-vocabulary.ts), kept in step here.
-    const [{ vocabulary }] = await tx.query<{ vocabulary: string | null }>(`SELECT to_regclass('search_synonym')::text AS vocabulary`);
-    if (vocabulary) await syncVocabulary(tx);
+    await then?.(tx);
     return result;
   });
 }

@@ -10,5 +10,3 @@ export function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DA
       : { dataDir: resolve(config.DATA_DIR) },
   );
 }
-
-export { migrate } from './migrate';

@@ -7,7 +7,7 @@
  *
  * This is the half of the vocabulary that only changes searches. It is written to the
  * database's search_synonym table when the gateway migrates its database (syncVocabulary in
- * src/db/search-vocabulary.ts), and applied inside PostgreSQL by ts_rewrite: editing a group
+ * src/data/search-vocabulary.ts), and applied inside PostgreSQL by ts_rewrite: editing a group
  * here needs no migration and no reindexing. Technical names kept whole (c++, c#, .net,
  * node.js) and compounds spelt one way (full-stack, front end) change what is indexed, so
  * they are in the migration `search_vocabulary` (chommie_search_text). docs/SEARCH.md lists both.

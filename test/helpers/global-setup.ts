@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database';
 import { seed } from '../../src/data/seed';
-import { migrate } from '../../src/db/open';
+import { migrate } from '../../src/data/migrate';
 import { pgUrl, TEMPLATE_ENV, tempDir, uniqueName, withDatabase } from './template';
 
 /** Builds one migrated, seeded database that every test file clones (see ./db.ts). */

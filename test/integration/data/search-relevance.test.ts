@@ -1,5 +1,5 @@
 import { refreshSearchTerms } from '../../../src/data/search';
-import { migrate } from '../../../src/db/open';
+import { migrate } from '../../../src/data/migrate';
 import { openFeed } from '../../../src/ingest/feeds';
 import { runImport } from '../../../src/ingest/pipeline';
 import { openTestDatabase, type TestDatabase } from '../../helpers/db';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { seed, type SeedProgress } from '../../../src/data/seed';
 import { describeProgress, seedReporter, seedSummary } from '../../../src/data/seed-progress';
-import { migrate } from '../../../src/db/open';
+import { migrate } from '../../../src/data/migrate';
 import { openTestDatabase, type TestDatabase } from '../../helpers/db';
 
 let db: TestDatabase;

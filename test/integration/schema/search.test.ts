@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config';
 import { SALARY_BANDS, refreshSearchTerms } from '../../../src/data/search';
 import type { Job } from '../../../src/generated/prisma/client';
 import { SearchTermsRefresher } from '../../../src/search/refresher';
-import { syncVocabulary } from '../../../src/db/search-vocabulary';
+import { syncVocabulary } from '../../../src/data/search-vocabulary';
 import { prepareSearch } from '../../../src/domain/search-vocabulary';
 import { testGateway, useGatewaySuite } from '../../helpers/gateway';
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { RawSql } from '../db/database';
 import { SYNONYMS, VOCABULARY_VERSION } from '../domain/search-vocabulary';
-import type { RawSql } from './database';
 
 type Tx = Pick<RawSql, 'query'>;
 
 /**
  * Writes the synonym groups (src/domain/search-vocabulary.ts) as ts_rewrite rules into
- * search_synonym, unless the table holds these very rules, or those of a newer vocabulary
+ * search_synonym (when the migrations have made it), unless the table holds these very rules, or those of a newer vocabulary
  * (VOCABULARY_VERSION: an old instance restarting during a rolling deploy leaves the new
  * rules alone). The rules are computed by the database each time and compared whole, so a
  * change of the normalisation or of PostgreSQL's stemming rewrites them too. Run inside the
@@ -21,6 +21,8 @@ type Tx = Pick<RawSql, 'query'>;
  * other terms as phrases: "ml" finds "machine learning" but not "learn about our machine".
  */
 export async function syncVocabulary(tx: Tx): Promise<boolean> {
+  const [{ table }] = await tx.query<{ table: string | null }>(`SELECT to_regclass('search_synonym')::text AS "table"`);
+  if (!table) return false;
   const [current] = await tx.query<{ vocabulary: string }>('SELECT vocabulary FROM search_synonym LIMIT 1');
   const written = Number(/^v(\d+):/.exec(current?.vocabulary ?? '')?.[1] ?? 0);
   if (written > VOCABULARY_VERSION) return false;
