@@ -2,7 +2,8 @@ import { canManageCompany, forbidden } from '../../auth/guards';
 import { findApplication, insertApplication, moveApplicationStatus, reloadApplication } from '../../data/applications';
 import { lockJobForApplication } from '../../data/jobs';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors';
-import { EMPLOYER_TRANSITIONS, WITHDRAWABLE } from '../../domain/application-status';
+import { checkEmployerMove, checkWithdrawable } from '../../domain/application-status';
+import { Conflict, NotFound } from '../../domain/errors';
 import { parseId, userError } from '../../errors';
 import type { Application } from '../../generated/prisma/client';
 import type { ApplicationStatus } from '../../generated/prisma/enums';
@@ -10,7 +11,7 @@ import type { Context } from '../context';
 import { builder } from '../builder';
 import { ApplicationStatusEnum } from '../enums';
 
-const notFound = (what: string) => userError('NOT_FOUND', `${what} does not exist`);
+const notFound = (what: string) => new NotFound(`${what} does not exist`);
 
 /** Moves an application on, unless it moved since it was read (CONFLICT then). */
 async function moveStatus(ctx: Context, app: Application, to: ApplicationStatus): Promise<Application> {
@@ -19,7 +20,7 @@ async function moveStatus(ctx: Context, app: Application, to: ApplicationStatus)
     (tx) => moveApplicationStatus(tx, app, to),
     (moved) => (moved ? [{ application: app }] : []),
   );
-  if (!moved) throw userError('CONFLICT', `application ${app.id} changed while this request ran; read it again`);
+  if (!moved) throw new Conflict(`application ${app.id} changed while this request ran; read it again`);
   return reloadApplication(ctx.db.prisma, app.id);
 }
 
@@ -44,7 +45,7 @@ builder.mutationFields((t) => ({
           async (tx) => {
             const job = await lockJobForApplication(tx, jobId);
             if (!job) throw notFound(`job ${jobId}`);
-            if (!job.isActive) throw userError('CONFLICT', `job ${jobId} is closed to applications`);
+            if (!job.isActive) throw new Conflict(`job ${jobId} is closed to applications`);
             return insertApplication(tx, jobId, viewer.userId);
           },
           // The job's application counts, the applicant's list, trending and analyst figures
@@ -52,7 +53,7 @@ builder.mutationFields((t) => ({
           (application) => [{ application, created: true }],
         );
       } catch (err) {
-        if (isUniqueViolation(err)) throw userError('CONFLICT', `you have already applied to job ${jobId}`);
+        if (isUniqueViolation(err)) throw new Conflict(`you have already applied to job ${jobId}`);
         if (isForeignKeyViolation(err)) throw userError('UNAUTHENTICATED', `the token's user ${viewer.userId} does not exist`);
         throw err;
       }
@@ -67,7 +68,7 @@ builder.mutationFields((t) => ({
       const viewer = ctx.auth.viewer;
       const app = await loadApplication(ctx, id);
       if (app.userId !== viewer.userId) throw forbidden('withdraw another user’s application');
-      if (!WITHDRAWABLE.includes(app.status)) throw userError('CONFLICT', `application ${app.id} is ${app.status} and can no longer be withdrawn`);
+      checkWithdrawable(app);
       return moveStatus(ctx, app, 'WITHDRAWN');
     },
   }),
@@ -85,13 +86,7 @@ builder.mutationFields((t) => ({
       const app = await loadApplication(ctx, id);
       const job = await ctx.loaders.job.load(app.jobId);
       if (!job || !canManageCompany(viewer, job.companyId)) throw forbidden('change applications to another company’s job');
-      if (!EMPLOYER_TRANSITIONS[app.status].includes(status)) {
-        const allowed = EMPLOYER_TRANSITIONS[app.status];
-        throw userError(
-          'CONFLICT',
-          `application ${app.id} cannot go from ${app.status} to ${status}${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (it is final)'}`,
-        );
-      }
+      checkEmployerMove(app, status);
       return moveStatus(ctx, app, status);
     },
   }),

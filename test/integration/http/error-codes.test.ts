@@ -1,4 +1,4 @@
-import { useGatewaySuite } from '../../helpers/gateway';
+import { tokenFor, useGatewaySuite } from '../../helpers/gateway';
 
 // data/ and domain/ throw domain errors (src/domain/errors.ts); the gateway's error plugin alone
 // gives them the code, argument, path and status clients have always read.
@@ -36,6 +36,37 @@ describe('domain errors as clients see them', () => {
         path: ['job'],
         extensions: { code: 'BAD_USER_INPUT', argument: 'id' },
       },
+    ]);
+  });
+
+  it('the application rules (domain/application-status.ts) and write refusals keep their codes and messages', async () => {
+    const APPLY = 'mutation($jobId: ID!) { applyToJob(jobId: $jobId) { id } }';
+    const WITHDRAW = 'mutation($id: ID!) { withdrawApplication(id: $id) { id } }';
+    const refusal = (res: { status: number; data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }) => ({
+      status: res.status,
+      data: res.data,
+      errors: res.errors?.map((e) => ({ message: e.message, extensions: e.extensions })),
+    });
+    const seeker = tokenFor(16, 'SEEKER');
+    const closed = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: false } });
+    expect(refusal(await suite.gql(APPLY, { jobId: '987654' }, { token: seeker }))).toEqual({
+      status: 200,
+      data: null,
+      errors: [{ message: 'job 987654 does not exist', extensions: { code: 'NOT_FOUND' } }],
+    });
+    expect(refusal(await suite.gql(APPLY, { jobId: String(closed.id) }, { token: seeker }))).toEqual({
+      status: 200,
+      data: null,
+      errors: [{ message: `job ${closed.id} is closed to applications`, extensions: { code: 'CONFLICT' } }],
+    });
+    const job = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: true, applications: { none: { userId: 16 } } }, orderBy: { id: 'desc' } });
+    const id = (await suite.gql(APPLY, { jobId: String(job.id) }, { token: seeker })).data.applyToJob.id;
+    expect(refusal(await suite.gql(APPLY, { jobId: String(job.id) }, { token: seeker })).errors).toEqual([
+      { message: `you have already applied to job ${job.id}`, extensions: { code: 'CONFLICT' } },
+    ]);
+    await suite.gql(WITHDRAW, { id }, { token: seeker });
+    expect(refusal(await suite.gql(WITHDRAW, { id }, { token: seeker })).errors).toEqual([
+      { message: `application ${id} is WITHDRAWN and can no longer be withdrawn`, extensions: { code: 'CONFLICT' } },
     ]);
   });
 });
