@@ -145,16 +145,16 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
     try {
       // Batch by batch, as they commit: an import of minutes must not leave cached results
       // hiding what it already wrote until it ends (or fails).
-      const result = await writes.commit(
+      await writes.commit(
         async (owe) => {
           const written = await writeImportBatch(db.raw, options.source, batch, { dryRun: options.dryRun, owe });
           // Counted once committed (or rolled back on purpose): a batch whose COMMIT failed is not reported as written.
           countBatch(batch, written);
+          if (written.committed) summary.changedJobIds.push(...written.created, ...written.updated);
           return written;
         },
         (written) => batchChanges(written),
       );
-      if (result.committed) summary.changedJobIds.push(...result.created, ...result.updated);
     } catch (err) {
       failure = err;
     }
