@@ -9,14 +9,15 @@ import { MAX_PAGE } from '../data/jobs';
 import { builder } from './builder';
 import { ApplicationStatusEnum } from './enums';
 import { toConnection } from './connection';
-import { loadById } from './query';
+import { askedFor } from './query';
+
+/** Whether the right to see an application is decided by its job's company: an employer's who is not the applicant. */
+const decidedByJob = (viewer: Viewer | null, app: Application) => !canSeeUser(viewer, app.userId) && viewer?.role === 'EMPLOYER';
 
 /** An application is visible to its applicant, the employer of its job, and ADMIN. */
 export async function canSeeApplication(ctx: Context, viewer: Viewer | null, app: Application): Promise<boolean> {
-  if (canSeeUser(viewer, app.userId)) return true;
-  if (viewer?.role !== 'EMPLOYER') return false;
-  // The decision read the job's company: a cached answer follows the job.
-  const job = await loadById(ctx, 'Job', app.jobId, ctx.loaders.job);
+  if (!decidedByJob(viewer, app)) return canSeeUser(viewer, app.userId);
+  const job = await ctx.loaders.job.load(app.jobId);
   return job != null && canManageCompany(viewer, job.companyId);
 }
 
@@ -45,11 +46,19 @@ builder.queryField('application', (t) =>
     type: 'Application',
     nullable: true,
     description: 'An application by id: null if there is none, FORBIDDEN if it is not yours to see.',
-    cache: { viewer: true },
+    // A null depends on who asks too (guards.ts); an employer's answer read the job's company,
+    // so it follows the job.
+    cache: {
+      viewer: true,
+      tags: ({ args, result, viewer }) => [
+        ...askedFor('Application', args.id),
+        ...(result && decidedByJob(viewer, result) ? askedFor('Job', result.jobId) : []),
+      ],
+    },
     args: { id: t.arg.id({ required: true, description: 'Id of the application.' }) },
     resolve: async (_r, { id }, ctx) => {
-      const viewer = ctx.auth.viewer; // first: a null depends on who asks too (guards.ts)
-      const app = await loadById(ctx, 'Application', parseId(id), ctx.loaders.application);
+      const viewer = ctx.auth.viewer;
+      const app = await ctx.loaders.application.load(parseId(id));
       if (app && !(await canSeeApplication(ctx, viewer, app))) throw forbidden('see this application');
       return app;
     },

@@ -73,6 +73,8 @@ declare global {
   }
 }
 
+const ROOTS = new Set(['Query', 'Mutation', 'Subscription']);
+
 export const declarationOf = (fieldConfig: PothosOutputFieldConfig<SchemaTypes>) => (fieldConfig.pothosOptions as { cache?: CacheDeclaration }).cache;
 
 function record(hints: ResultHints, read: Read): void {
@@ -104,7 +106,7 @@ class CacheDeclarationPlugin<Types extends SchemaTypes> extends BasePlugin<Types
   override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>) {
     const declared = declarationOf(fieldConfig as PothosOutputFieldConfig<SchemaTypes>);
     const where = `${fieldConfig.parentType}.${fieldConfig.name}`;
-    if (fieldConfig.kind === 'Mutation' && !declared) throw new Error(`${where} has no cache declaration (\`cache: { … }\`, see schema/cache-declaration.ts)`);
+    if (ROOTS.has(fieldConfig.kind) && !declared) throw new Error(`${where} has no cache declaration (\`cache: { … }\`, see schema/cache-declaration.ts)`);
     if (declared && (fieldConfig.kind === 'Mutation') !== (declared.write === true)) {
       throw new Error(`${where}: \`write: true\` declares a mutation, and only a mutation`);
     }

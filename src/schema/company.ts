@@ -43,12 +43,11 @@ builder.queryField('companies', (t) =>
       first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
       after: t.arg.string({ description: '`pageInfo.endCursor` of the previous page.' }),
     },
+    // Companies appear with their first job and their job counts change with jobs: the list of
+    // every job covers both.
+    cache: { freshness: 'list', tags: () => [{ jobList: {} }] },
     resolve: async (_r, { search, first, after }, ctx) => {
       const n = checkRange(first ?? 20, 1, MAX_PAGE, 'first');
-      // Companies appear with their first job and their job counts change with jobs: the
-      // list of every job covers both.
-      ctx.cache.jobList({});
-      ctx.cache.freshness('list');
       const page = await findCompanyPage(ctx.db.prisma, search ?? null, n, after ?? null);
       for (const c of page.rows) ctx.loaders.company.prime(c.id, c);
       return toConnection(page.rows, n, after, page.cursorOf, page.count);

@@ -14,13 +14,17 @@ export interface Context {
   /**
    * `auth.viewer`: who is asking, null for anonymous requests. Reading it makes the result
    * private to this viewer. (A getter one level down: Yoga copies the context's own properties.)
+   * Only a field declaring `cache: { viewer: true }` reaches it (schema/cache-declaration.ts).
    */
   readonly auth: { readonly viewer: Viewer | null };
   /** The places jobs are in, for reading place names in searches (search/places.ts). */
   places: { get(): Promise<PlaceIndex> };
   /** Keeps similar-jobs lists current after job writes. */
   similar: SimilarJobsRefresher;
-  /** What this request's result depends on and how fresh it must be, for the response cache. */
+  /**
+   * What this request's result depends on and how fresh it must be, for the response cache.
+   * Filled from the fields' cache declarations (schema/cache-declaration.ts): resolvers do not call it.
+   */
   cache: ResultHints;
   /** Query cost budget of this request (QUERY_MAX_COST). */
   limits: { cost: number };

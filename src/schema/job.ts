@@ -119,9 +119,9 @@ builder.objectType('Job', {
       // Precomputed, but still a join per page of jobs: weigh it above a plain field.
       complexity: listCost(5, 5, SIMILAR_PER_JOB),
       args: { first: t.arg.int({ required: false, defaultValue: 5, description: '1 to 10.' }) },
+      // The list changes without a write to this job: the refresher says when it does.
+      cache: { tags: ({ parent }) => [{ similarList: parent.id }] },
       resolve: async (j, { first }, ctx, info) => {
-        // The list changes without a write to this job: the refresher says when it does.
-        ctx.cache.similarList(j.id);
         const n = checkRange(first ?? 5, 1, SIMILAR_PER_JOB, 'first');
         const columns = jobColumnsOf(info);
         const list = await ctx.loaders.similarJobs(n, columns).load(j.id);

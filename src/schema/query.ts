@@ -12,20 +12,28 @@ import { markSearched } from './search';
 import { jobColumnsOf } from './job';
 import { selectedFields } from './selection';
 import { jobFacets, type Facets } from '../data/search';
+import type { Read } from './cache-declaration';
+
+type Filter = (JobFilterInput & { understandSearch?: boolean | null }) | null | undefined;
+
+/** The search of a filter that is read for attribute words, if any (see readFilter). */
+function understood(filter: Filter): string | undefined {
+  const search = filter?.search?.trim();
+  return filter && search && filter.understandSearch !== false && search.length <= 200 ? search : undefined;
+}
+
+/** A field taking a JobFilter reads the places jobs are in when its search is understood: it goes stale with the search terms. */
+export const filterReads = (filter: Filter): Read[] => (understood(filter) ? ['searchTerms'] : []);
 
 /**
  * A filter as the data layer runs it: with what its search was taken to mean (attribute words
  * as conditions), unless the filter turns that off. The same reading everywhere a JobFilter is
  * taken: lists, their facets and explanations, figures and exports.
  */
-export async function readFilter(
-  ctx: Context,
-  filter: (JobFilterInput & { understandSearch?: boolean | null }) | null | undefined,
-): Promise<JobFilterInput | null | undefined> {
-  const search = filter?.search?.trim();
-  if (!filter || !search || filter.understandSearch === false || search.length > 200) return filter;
-  // Read with the places jobs were in a moment ago (search/places.ts): goes stale with the search terms.
-  ctx.cache.searchTerms();
+export async function readFilter(ctx: Context, filter: Filter): Promise<JobFilterInput | null | undefined> {
+  const search = understood(filter);
+  if (!filter || !search) return filter;
+  // Read with the places jobs were in a moment ago (search/places.ts): see filterReads.
   return { ...filter, reading: readSearch(search, filter, await ctx.places.get()) };
 }
 
@@ -54,14 +62,11 @@ export const JobFilter = builder.inputType('JobFilter', {
 });
 
 /**
- * An entity by id, depending on the id asked for whether it exists or not: a cached null then
- * goes stale when whatever creates that id says so (createJob and imports for jobs and
- * companies, applyToJob for applications: see the changes in domain/changes.ts).
+ * What a field answering an entity by id reads: the id asked for, whether it exists or not. A
+ * cached null then goes stale when whatever creates that id says so (createJob and imports for
+ * jobs and companies, applyToJob for applications: see the changes in domain/changes.ts).
  */
-export function loadById<V>(ctx: Context, type: Entity, id: number, loader: { load(id: number): Promise<V> }): Promise<V> {
-  ctx.cache.entity(type, id);
-  return loader.load(id);
-}
+export const askedFor = (entity: Entity, id: string | number): Read[] => [{ entity, id: typeof id === 'number' ? id : parseId(id) }];
 
 builder.queryFields((t) => ({
   job: t.field({
@@ -69,10 +74,10 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A job by id, open or closed; null if there is none.',
     args: { id: t.arg.id({ required: true, description: 'Id of the job.' }) },
+    cache: { freshness: 'page', tags: ({ args }) => askedFor('Job', args.id) },
     resolve: async (_r, { id }, ctx, info) => {
-      ctx.cache.freshness('page');
       const columns = jobColumnsOf(info);
-      const job = await loadById(ctx, 'Job', parseId(id), ctx.loaders.jobWith(columns));
+      const job = await ctx.loaders.jobWith(columns).load(parseId(id));
       ctx.loaders.prime([job], columns);
       return job;
     },
@@ -82,10 +87,8 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'A company by id; null if there is none.',
     args: { id: t.arg.id({ required: true, description: 'Id of the company.' }) },
-    resolve: (_r, { id }, ctx) => {
-      ctx.cache.freshness('page');
-      return loadById(ctx, 'Company', parseId(id), ctx.loaders.company);
-    },
+    cache: { freshness: 'page', tags: ({ args }) => askedFor('Company', args.id) },
+    resolve: (_r, { id }, ctx) => ctx.loaders.company.load(parseId(id)),
   }),
   jobs: t.field({
     type: 'JobConnection',
@@ -97,6 +100,10 @@ builder.queryFields((t) => ({
       first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
       after: t.arg.string({ description: '`pageInfo.endCursor` of the previous page.' }),
     },
+    cache: {
+      freshness: ({ args }) => (args.filter?.search?.trim() ? 'search' : 'list'),
+      tags: ({ args }) => [{ jobList: args.filter ?? {} }, ...filterReads(args.filter)],
+    },
     resolve: async (_r, args, ctx, info) => {
       const columns = jobColumnsOf(info, ['edges', 'node']);
       const read = await readFilter(ctx, args.filter);
@@ -104,8 +111,6 @@ builder.queryFields((t) => ({
       // Whether the page was relaxed: its facets and explanation follow it, not a guess of their own.
       const filter = read && page.decided ? { ...read, decided: page.decided } : read;
       markSearched(page.rows, filter);
-      ctx.cache.jobList(args.filter ?? {});
-      ctx.cache.freshness(args.filter?.search?.trim() ? 'search' : 'list');
       ctx.loaders.prime(page.rows, columns);
       const connection = { ...toConnection(page.rows, page.first, args.after, page.cursorOf, page.count), filter };
       // Facets count every matching job by type: when both are asked for, that is totalCount,
@@ -130,10 +135,9 @@ builder.queryFields((t) => ({
       days: t.arg.int({ defaultValue: 7, description: '1 to 365.' }),
       first: t.arg.int({ defaultValue: 20, description: `1 to ${MAX_PAGE}.` }),
     },
+    cache: { freshness: 'trending', tags: () => ['trending'] },
     resolve: async (_r, args, ctx, info) => {
       const days = checkRange(args.days ?? 7, 1, 365, 'days');
-      ctx.cache.trending();
-      ctx.cache.freshness('trending');
       const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
       const columns = jobColumnsOf(info);
       const rows = await trendingJobs(ctx.db.prisma, days, first, columns);

@@ -192,16 +192,17 @@ builder.objectFields('JobConnection', (t) => ({
     nullable: true,
     description: 'How `filter.search` was understood and, when it found nothing, a suggestion; null without a search.',
     complexity: 20,
+    // A suggestion is counted under the list's own filter (its tags already) and read from the
+    // search terms, when there is text to suggest for.
+    cache: { tags: ({ result }) => (result?.text ? ['searchTerms'] : []) },
     resolve: async (c, _a, ctx) => {
       const search = c.filter?.search?.trim();
       if (!c.filter || !search) return null;
       const conditions = c.filter.reading?.conditions ?? [];
       const text = c.filter.reading ? c.filter.reading.text : search;
       if (!text) return { conditions, text, understoodAs: '', ignoredWords: [], relaxed: false, relaxedWords: [], didYouMean: null };
-      // "Found nothing" is this list being empty, asked for from its start. A suggestion is
-      // counted under the list's own filter (its tags already) and read from the search terms.
+      // "Found nothing" is this list being empty, asked for from its start.
       const empty = c.edges.length === 0 && !c.pageInfo.hasPreviousPage;
-      ctx.cache.searchTerms();
       return { ...(await explainSearch(ctx.db.prisma, c.filter, empty)), conditions, text };
     },
   }),
@@ -236,10 +237,7 @@ builder.queryFields((t) => ({
       prefix: t.arg.string({ required: true, description: 'What was typed so far (at most 100 characters; empty: no suggestions).' }),
       first: t.arg.int({ defaultValue: 8, description: `1 to ${MAX_SUGGESTIONS}.` }),
     },
-    resolve: (_r, { prefix, first }, ctx) => {
-      ctx.cache.searchTerms();
-      ctx.cache.freshness('search');
-      return searchSuggestions(ctx.db.prisma, prefix, first ?? 8);
-    },
+    cache: { freshness: 'search', tags: () => ['searchTerms'] },
+    resolve: (_r, { prefix, first }, ctx) => searchSuggestions(ctx.db.prisma, prefix, first ?? 8),
   }),
 }));

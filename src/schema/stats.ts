@@ -25,7 +25,7 @@ import {
 } from '../data/stats';
 import { builder } from './builder';
 import { ApplicationStatusEnum } from './enums';
-import { JobFilter, readFilter } from './query';
+import { filterReads, JobFilter, readFilter } from './query';
 
 const BucketRef = builder.objectRef<Bucket>('Bucket').implement({
   description: 'A count of jobs sharing a key.',
@@ -181,12 +181,9 @@ builder.queryField('jobStats', (t) =>
     type: JobStats,
     description: 'ANALYST or ADMIN: aggregate figures over the active jobs matching `filter`.',
     authScopes: { role: ['ANALYST', 'ADMIN'] },
-    cache: { viewer: true },
+    cache: { viewer: true, tags: ({ args }) => ['stats', ...filterReads(args.filter)] },
     args: { filter: t.arg(FILTER) },
-    resolve: async (_r, { filter }, ctx) => {
-      ctx.cache.stats();
-      return statsScope(await readFilter(ctx, filter));
-    },
+    resolve: async (_r, { filter }, ctx) => statsScope(await readFilter(ctx, filter)),
   }),
 );
 
@@ -195,11 +192,8 @@ builder.objectField('Company', 'stats', (t) =>
     type: JobStats,
     description: 'ANALYST or ADMIN: the figures of `jobStats` over this company’s active jobs matching `filter`.',
     authScopes: { role: ['ANALYST', 'ADMIN'] },
-    cache: { viewer: true },
+    cache: { viewer: true, tags: ({ args }) => ['stats', ...filterReads(args.filter)] },
     args: { filter: t.arg(FILTER) },
-    resolve: async (c, { filter }, ctx) => {
-      ctx.cache.stats();
-      return companyScope(statsScope(await readFilter(ctx, filter)), c.id);
-    },
+    resolve: async (c, { filter }, ctx) => companyScope(statsScope(await readFilter(ctx, filter)), c.id),
   }),
 );

@@ -3,7 +3,7 @@ import { builder, listCost } from './builder';
 import type { Context } from './context';
 import { SubscriptionPlanEnum } from './enums';
 import { applicationListArgs, applicationPage } from './application';
-import { loadById } from './query';
+import { askedFor } from './query';
 
 /** A private field: the user and ADMIN see it; anyone else gets null and a FORBIDDEN error. */
 const privateTo = (what: string) => ({
@@ -47,7 +47,7 @@ builder.queryField('me', (t) =>
     type: 'User',
     nullable: true,
     description: 'The signed-in user; UNAUTHENTICATED without a token.',
-    cache: { viewer: true },
-    resolve: (_r, _a, ctx) => loadById(ctx, 'User', ctx.auth.viewer.userId, ctx.loaders.user),
+    cache: { viewer: true, tags: ({ viewer }) => (viewer ? askedFor('User', viewer.userId) : []) },
+    resolve: (_r, _a, ctx) => ctx.loaders.user.load(ctx.auth.viewer.userId),
   }),
 );
