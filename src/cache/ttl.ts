@@ -25,6 +25,27 @@ export function ttlMsOf(c: TtlConfig, kind: TtlKind | 'private'): number {
   return s * 1000;
 }
 
+/** What decides how long one execution's result may be kept (RequestCacheState gathers it). */
+export interface TtlHints {
+  /** The kinds of result its fields read. */
+  readonly ttlKinds: Iterable<TtlKind>;
+  /** It read who is asking. */
+  readonly private: boolean;
+}
+
+/**
+ * How long a result may be kept: the shortest TTL of the kinds it read ('list' when it read
+ * none), and of CACHE_TTL_PRIVATE_S when it read the viewer. The one rule for the response
+ * cache's entries and HTTP caching's max-age (`ttlOf` is the configured TTL of a kind), so an
+ * HTTP copy never outlives the entry it was answered from. HTTP caching never makes a private
+ * result shareable whatever its TTL (http-cache.ts): counting the private TTL here only keeps
+ * the two figures equal.
+ */
+export function resultTtlMs(ttlOf: (kind: TtlKind | 'private') => number, hints: TtlHints): number {
+  const kinds = [...hints.ttlKinds];
+  return Math.min(...(kinds.length ? kinds : (['list'] as const)).map(ttlOf), ...(hints.private ? [ttlOf('private')] : []));
+}
+
 /** The longest any entry may live: entries are stored with at most this TTL. */
 export const maxEntryTtlMs = (c: TtlConfig) =>
   Math.max(c.CACHE_TTL_PAGE_S, c.CACHE_TTL_SEARCH_S, c.CACHE_TTL_LIST_S, c.CACHE_TTL_TRENDING_S, c.CACHE_TTL_PRIVATE_S) * 1000;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../../config';
-import { ttlMsOf, type TtlConfig } from '../../cache/ttl';
+import { resultTtlMs, ttlMsOf, type TtlConfig } from '../../cache/ttl';
 import type { RequestContext as Context } from '../context';
 import { resultHints, type ResultHints } from './response-cache';
 
@@ -54,13 +54,7 @@ export function useHttpCache(config: HttpCacheConfig, endpoint = '/graphql'): Pl
   const verdicts = new WeakMap<Request, Verdict>();
   const cap = config.HTTP_CACHE_MAX_AGE_S;
 
-  const hintsOfContext = (ctx: Context): ResultHints => {
-    const kinds = [...ctx.cache.ttlKinds];
-    return {
-      private: ctx.cache.private,
-      ttlMs: Math.min(...(kinds.length ? kinds : (['list'] as const)).map((k) => ttlMsOf(config, k))),
-    };
-  };
+  const hintsOfContext = (ctx: Context): ResultHints => ({ private: ctx.cache.private, ttlMs: resultTtlMs((k) => ttlMsOf(config, k), ctx.cache) });
 
   return {
     onParams({ request }) {

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { Viewer } from '../../auth/viewer';
 import type { RequestContext as Context } from '../context';
 import type { Cache } from '../../cache/cache';
+import { resultTtlMs } from '../../cache/ttl';
 import { tagEntities } from './entity-tags';
 
 interface Pending {
@@ -151,10 +152,7 @@ export function useResponseCache(cache: Cache, viewerOf: (request: Request) => V
       // ends either way.
       const notRun = single && r.data == null && r.errors?.some((e) => NOT_RUN.has(e.extensions?.code as string));
       const state = single ? p.context?.cache : undefined;
-      const kinds = state ? [...state.ttlKinds] : [];
-      const ttlMs = state
-        ? Math.min(...(kinds.length ? kinds : (['list'] as const)).map((k) => cache.ttlMs(k)), ...(state.private ? [cache.ttlMs('private')] : []))
-        : 0;
+      const ttlMs = state ? resultTtlMs((k) => cache.ttlMs(k), state) : 0;
       // Before the flight settles: its followers read these when they resume.
       if (state) hintsOf.set(r, { private: state.private, ttlMs });
       p.settle(notRun ? null : single ? r : { errors: [{ message: 'result not shareable' } as never] });
