@@ -2,13 +2,38 @@ import { Prisma } from '../generated/prisma/client';
 import type { Db } from './client';
 import { jobFilterSql, type JobFilterInput } from './jobs';
 
-/** The active jobs an analyst's figures are over: a job filter, compiled once for every figure. */
-export type StatsScope = Prisma.Sql;
+/** The active jobs an analyst's figures are over: those matching a job filter, of one company when it says so. */
+export interface StatsScope {
+  readonly filter: JobFilterInput | null | undefined;
+  readonly companyId?: number;
+}
 
-export const statsScope = (filter: JobFilterInput | null | undefined): StatsScope => jobFilterSql(filter);
+// Compiled once per scope for all its figures (each a statement of its own).
+const compiled = new WeakMap<StatsScope, Prisma.Sql>();
+
+/** The condition on `job j` of a scope's jobs. */
+function whereOf(scope: StatsScope): Prisma.Sql {
+  let sql = compiled.get(scope);
+  if (!sql) {
+    const matching = jobFilterSql(scope.filter);
+    compiled.set(scope, (sql = scope.companyId == null ? matching : Prisma.sql`${matching} AND j.company_id = ${scope.companyId}`));
+  }
+  return sql;
+}
+
+/** The scope of a filter, checked now: a filter the figures cannot run is the asking field's error, not each figure's. */
+export function statsScope(filter: JobFilterInput | null | undefined): StatsScope {
+  const scope = { filter };
+  whereOf(scope);
+  return scope;
+}
 
 /** The same jobs, of one company only. */
-export const companyScope = (scope: StatsScope, companyId: number): StatsScope => Prisma.sql`${scope} AND j.company_id = ${companyId}`;
+export function companyScope(scope: StatsScope, companyId: number): StatsScope {
+  const company = { filter: scope.filter, companyId };
+  compiled.set(company, Prisma.sql`${whereOf(scope)} AND j.company_id = ${companyId}`);
+  return company;
+}
 
 export interface Bucket {
   key: string;
@@ -58,15 +83,15 @@ function percentiles(p: (number | string)[], sampleSize: number): Percentiles {
   return { p10, p25, p50, p75, p90, sampleSize };
 }
 
-export async function countJobs(db: Db, where: StatsScope): Promise<number> {
-  return (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${where}`)[0].n;
+export async function countJobs(db: Db, scope: StatsScope): Promise<number> {
+  return (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job j WHERE ${whereOf(scope)}`)[0].n;
 }
 
 /** Matching jobs counted by `key`, most first. */
-const countedBy = (db: Db, where: StatsScope, key: Prisma.Sql, top = 1000) =>
-  db.$queryRaw<Bucket[]>`SELECT ${key} AS key, count(*)::int AS count FROM job j WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
+const countedBy = (db: Db, scope: StatsScope, key: Prisma.Sql, top = 1000) =>
+  db.$queryRaw<Bucket[]>`SELECT ${key} AS key, count(*)::int AS count FROM job j WHERE ${whereOf(scope)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
 
-export const jobsByType = (db: Db, where: StatsScope) => countedBy(db, where, Prisma.sql`j.job_type::text`);
+export const jobsByType = (db: Db, scope: StatsScope) => countedBy(db, scope, Prisma.sql`j.job_type::text`);
 
 /**
  * The place a job is counted under: its parsed city and state, else its location as the feed
@@ -76,41 +101,41 @@ export const jobsByType = (db: Db, where: StatsScope) => countedBy(db, where, Pr
 const PLACE = Prisma.sql`coalesce(j.city || ', ' || j.state, j.location)`;
 
 /** The `top` places by number of jobs. */
-export const jobsByLocation = (db: Db, where: StatsScope, top: number) => countedBy(db, where, PLACE, top);
+export const jobsByLocation = (db: Db, scope: StatsScope, top: number) => countedBy(db, scope, PLACE, top);
 
-export const jobsByExperienceLevel = (db: Db, where: StatsScope) => countedBy(db, where, Prisma.sql`coalesce(j.experience_level::text, 'UNSPECIFIED')`);
+export const jobsByExperienceLevel = (db: Db, scope: StatsScope) => countedBy(db, scope, Prisma.sql`coalesce(j.experience_level::text, 'UNSPECIFIED')`);
 
-export const jobsByRemote = (db: Db, where: StatsScope) => countedBy(db, where, Prisma.sql`CASE WHEN j.remote THEN 'REMOTE' ELSE 'ON_SITE' END`);
+export const jobsByRemote = (db: Db, scope: StatsScope) => countedBy(db, scope, Prisma.sql`CASE WHEN j.remote THEN 'REMOTE' ELSE 'ON_SITE' END`);
 
 /** The `top` skills by number of jobs listing them. */
-export const jobsBySkill = (db: Db, where: StatsScope, top: number) =>
-  db.$queryRaw<Bucket[]>`SELECT s AS key, count(*)::int AS count FROM job j CROSS JOIN unnest(j.skills) AS s WHERE ${where}
+export const jobsBySkill = (db: Db, scope: StatsScope, top: number) =>
+  db.$queryRaw<Bucket[]>`SELECT s AS key, count(*)::int AS count FROM job j CROSS JOIN unnest(j.skills) AS s WHERE ${whereOf(scope)}
     GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
 
 /** The `top` companies by number of matching jobs, with their median salary and applications. */
-export const jobsByCompany = (db: Db, where: StatsScope, top: number) =>
+export const jobsByCompany = (db: Db, scope: StatsScope, top: number) =>
   db.$queryRaw<CompanyFigures[]>`SELECT j.company_id AS "companyId", count(*)::int AS count,
       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ${MIDPOINT}))::int AS "medianSalary",
       sum((SELECT count(*) FROM application a WHERE a.job_id = j.id))::int AS "applicationCount"
-    FROM job j WHERE ${where} GROUP BY j.company_id ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
+    FROM job j WHERE ${whereOf(scope)} GROUP BY j.company_id ORDER BY 2 DESC, 1 LIMIT ${top}::int`;
 
 /** Percentiles of the midpoints of the jobs' salary ranges; null when none has a salary. */
-export async function salaryPercentiles(db: Db, where: StatsScope): Promise<Percentiles | null> {
+export async function salaryPercentiles(db: Db, scope: StatsScope): Promise<Percentiles | null> {
   const [row] = await db.$queryRaw<{ p: number[] | null; n: number }[]>`SELECT ${PERCENTILES} AS p, count(*)::int AS n
-    FROM job j WHERE ${where} AND ${HAS_SALARY}`;
+    FROM job j WHERE ${whereOf(scope)} AND ${HAS_SALARY}`;
   return row.p && row.n > 0 ? percentiles(row.p, row.n) : null;
 }
 
 /** Salary percentiles per `key`, for the `top` keys with most salaried jobs. */
-async function salaryBy(db: Db, where: StatsScope, key: Prisma.Sql, top: number): Promise<SalaryGroup[]> {
+async function salaryBy(db: Db, scope: StatsScope, key: Prisma.Sql, top: number): Promise<SalaryGroup[]> {
   const rows = await db.$queryRaw<{ key: string; p: number[]; n: number }[]>`SELECT ${key} AS key, ${PERCENTILES} AS p, count(*)::int AS n
-    FROM job j WHERE ${where} AND ${HAS_SALARY} GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${top}::int`;
+    FROM job j WHERE ${whereOf(scope)} AND ${HAS_SALARY} GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ${top}::int`;
   return rows.map((r) => ({ key: r.key, percentiles: percentiles(r.p, r.n) }));
 }
 
-export const salaryByJobType = (db: Db, where: StatsScope) => salaryBy(db, where, Prisma.sql`j.job_type::text`, 100);
+export const salaryByJobType = (db: Db, scope: StatsScope) => salaryBy(db, scope, Prisma.sql`j.job_type::text`, 100);
 
-export const salaryByLocation = (db: Db, where: StatsScope, top: number) => salaryBy(db, where, PLACE, top);
+export const salaryByLocation = (db: Db, scope: StatsScope, top: number) => salaryBy(db, scope, PLACE, top);
 
 /** `rows` per UTC day over the last `days` days, today included, 0 for days without any. */
 const perDay = (db: Db, days: number, rows: Prisma.Sql, at: Prisma.Sql) =>
@@ -120,11 +145,12 @@ const perDay = (db: Db, days: number, rows: Prisma.Sql, at: Prisma.Sql) =>
     GROUP BY d.day ORDER BY d.day`;
 
 /** Applications to the jobs per UTC day. */
-export const applicationsPerDay = (db: Db, where: StatsScope, days: number) =>
-  perDay(db, days, Prisma.sql`application a JOIN job j ON j.id = a.job_id WHERE ${where}`, Prisma.sql`a.created_at`);
+export const applicationsPerDay = (db: Db, scope: StatsScope, days: number) =>
+  perDay(db, days, Prisma.sql`application a JOIN job j ON j.id = a.job_id WHERE ${whereOf(scope)}`, Prisma.sql`a.created_at`);
 
 /** Jobs posted per UTC day (those of them still active and matching). */
-export const jobsPostedPerDay = (db: Db, where: StatsScope, days: number) => perDay(db, days, Prisma.sql`job j WHERE ${where}`, Prisma.sql`j.created_at`);
+export const jobsPostedPerDay = (db: Db, scope: StatsScope, days: number) =>
+  perDay(db, days, Prisma.sql`job j WHERE ${whereOf(scope)}`, Prisma.sql`j.created_at`);
 
 /** The statuses an application moves through, in order; REJECTED and WITHDRAWN leave it. */
 const PIPELINE = ['SUBMITTED', 'REVIEWING', 'INTERVIEWING', 'OFFERED', 'HIRED'] as const;
@@ -137,14 +163,14 @@ const EXITS = ['REJECTED', 'WITHDRAWN'] as const;
  * the step was not recorded); per exit, those that ended there. The time of a step is from the
  * application's previous recorded status.
  */
-export async function applicationFunnel(db: Db, where: StatsScope): Promise<Funnel> {
+export async function applicationFunnel(db: Db, scope: StatsScope): Promise<Funnel> {
   const stage = Prisma.raw(`CASE h.status ${PIPELINE.map((s, i) => `WHEN '${s}' THEN ${i + 1}`).join(' ')} ELSE 0 END`);
   const steps = Prisma.raw(`(VALUES ${[...PIPELINE, ...EXITS].map((s, i) => `('${s}', ${i + 1})`).join(', ')}) AS s(status, ord)`);
   const rows = await db.$queryRaw<{ status: string; reached: number; hours: number | null; applications: number }[]>`WITH h AS MATERIALIZED (
       SELECT c.application_id, c.status::text AS status,
         extract(epoch FROM c.changed_at - lag(c.changed_at) OVER (PARTITION BY c.application_id ORDER BY c.changed_at, c.status)) / 3600 AS hours
       FROM application a JOIN job j ON j.id = a.job_id JOIN application_status_change c ON c.application_id = a.id
-      WHERE ${where}),
+      WHERE ${whereOf(scope)}),
     furthest AS MATERIALIZED (SELECT h.application_id, max(${stage}) AS stage FROM h GROUP BY 1)
     SELECT s.status,
       CASE WHEN s.ord <= ${PIPELINE.length} THEN (SELECT count(*) FROM furthest f WHERE f.stage >= s.ord)
