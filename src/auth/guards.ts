@@ -1,11 +1,12 @@
 import { userError } from '../errors';
 import type { Role, Viewer } from './viewer';
 
-// Every rule takes the viewer as an argument, and a resolver whose answer depends on who asks
-// reads `ctx.auth.viewer` in its first statement, before any lookup or early return: reading it
-// is what keeps the result per viewer in the response cache (http/context.ts), and such an answer
-// depends on the viewer when it is null or an error too (a null for an application that does
-// not exist yet must not be served to the applicant once it does).
+// Every rule takes the viewer as an argument, and a field whose answer depends on who asks
+// declares `cache: { viewer: true }` (schema/cache-declaration.ts), which reads `ctx.auth.viewer`
+// before the field resolves: reading it is what keeps the result per viewer in the response
+// cache (http/context.ts), and such an answer depends on the viewer when it is null or an error
+// too (a null for an application that does not exist yet must not be served to the applicant
+// once it does).
 
 /** The viewer, or UNAUTHENTICATED for an anonymous request. */
 export function requireViewer(viewer: Viewer | null): Viewer {

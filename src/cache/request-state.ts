@@ -1,12 +1,14 @@
 import type { Entity, Freshness, ResultHints } from '../domain/changes';
 import { entityTag, jobListTag, SEARCH_TERMS, similarListTag, STATS, TRENDING } from './tags';
+import type { TtlHints } from './ttl';
 
 /**
- * What one execution's result depends on, gathered while it runs: the entities and lists it
- * read (tags), how long it may be kept, and whether it read who is asking (then it is cached
- * per viewer only).
+ * What one execution's result depends on, gathered while it runs from its fields' cache
+ * declarations (schema/cache-declaration.ts): the entities and lists it read (tags), how long it
+ * may be kept (ttl.ts resultTtlMs), and whether it read who is asking (then it is cached per
+ * viewer only).
  */
-export class RequestCacheState implements ResultHints {
+export class RequestCacheState implements ResultHints, TtlHints {
   readonly tags = new Set<string>();
   private: boolean = false;
   readonly ttlKinds = new Set<Freshness>();
