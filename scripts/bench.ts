@@ -3,13 +3,13 @@
 // Prints a table and writes docs/BENCHMARKS.md and docs/benchmarks.json. See docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { datasetSize, ensureDataset, timeRebuild } from './bench/dataset';
 import { freshnessAfterImport } from './bench/freshness';
-import { load, metrics, once, type LoadResult } from './bench/load';
+import { load, metrics, once, summary, type LoadResult } from './bench/load';
 import { bareHttp, buildGateway, gateway, node22, type Served } from './bench/processes';
 import { startPeer, PEER_QUERIES } from './bench/peer';
 import { overload, overloadMarkdown, overloadTargets } from './bench/overload';
@@ -17,6 +17,7 @@ import { markdown, targets, type Results, type Row } from './bench/report';
 import { cost } from './bench/cost';
 import { edgeBench } from './bench/edge';
 import { replicaBench } from './bench/replica';
+import { UNCACHED_HEADING, uncachedMarkdown, uncachedTargets, writeSection, type UncachedCell, type UncachedRun } from './bench/uncached';
 import { loadPools, scenarios, TYPENAME } from './bench/scenarios';
 
 const { values: args } = parseArgs({
@@ -36,7 +37,10 @@ const { values: args } = parseArgs({
     // `--only edge`: just the hot persisted read through Varnish beside the cached gateway (bench/edge.ts);
     // `--only replica`: just the uncached reads on a private primary alone and with a streaming replica (bench/replica.ts).
     // `--only search`: just the CPU per request of searches, uncached: plain, read as conditions, relaxed, with facets.
+    // `--only uncached`: just the uncached (batched) cells of `--scenarios`, each with its CPU per answer, and the
+    // peer's headline and job page (unless --no-peer): the section of docs/BENCHMARKS.md that bench/uncached.ts writes.
     only: { type: 'string' },
+    scenarios: { type: 'string', default: 'headline,job page,search' },
     'overload-seconds': { type: 'string', default: '30' },
     out: { type: 'string', default: join(__dirname, '..', 'docs') },
   },
@@ -104,9 +108,11 @@ async function main() {
     const onlyEdge = args.only === 'edge';
     const onlyReplica = args.only === 'replica';
     const onlySearch = args.only === 'search';
+    const onlyUncached = args.only === 'uncached';
 
     for (const mode of Object.keys(MODES) as Mode[]) {
-      if ((onlyOverload && mode === 'naive') || (onlyEdge && mode !== 'cached') || onlyReplica || (onlySearch && mode !== 'batched')) continue;
+      if ((onlyOverload && mode === 'naive') || (onlyEdge && mode !== 'cached') || onlyReplica || ((onlySearch || onlyUncached) && mode !== 'batched'))
+        continue;
       served.push((gw[mode] = await gateway(main, mode, port++, { ...common, ...MODES[mode] }, gatewayNode)));
     }
     // Past capacity: the cached headline, and searches that miss the cache (the batched gateway).
@@ -120,8 +126,8 @@ async function main() {
       say(`  ${JSON.stringify(uncached)}`);
       const checks = overloadTargets(cachedHeadline, uncached);
       for (const t of checks) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
-      const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${nodeVersions}, PostgreSQL ${await pgServerVersion(dbUrl)}, cache ${process.env.REDIS_URL ? 'Redis' : 'in memory'}`;
-      const command = process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench';
+      const machine = await machineLine(dbUrl, nodeVersions);
+      const command = commandLine();
       writeFileSync(
         join(args.out, 'benchmarks-overload.json'),
         `${JSON.stringify({ when: new Date().toISOString(), command, machine, rows: [cachedHeadline, uncached], targets: checks }, null, 2)}\n`,
@@ -134,7 +140,8 @@ async function main() {
         file,
         `# Overload: 1,000 connections\n\n\`${command}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}; dataset ${size.jobs} jobs. ` +
           'The load generator (autocannon, 10 s client timeout) runs on the same 2 cores as the gateway and PostgreSQL. ' +
-          'Latencies are per status: answered (200) and shed (503, admission control). ' +
+          'Answered: 2xx with no GraphQL errors; shed: 503 (admission control) or 429; failed: any other response. ' +
+          'Latencies of answers and of refusals are kept apart. ' +
           'Each cell follows a 3 s warm-up at 100 connections that is not counted.\n\n' +
           `${overloadMarkdown([cachedHeadline, uncached], checks)}\n${analysis ? `\n${analysis}` : ''}`,
       );
@@ -163,17 +170,88 @@ async function main() {
       await runReplica();
       return;
     }
+    const settle = idle(
+      dbUrl,
+      Object.values(gw).map((g) => g.url),
+    );
+    const cell = async (
+      scenario: string,
+      mode: string,
+      url: string,
+      next: () => { body: string; token?: string },
+      conns = connections,
+    ): Promise<LoadResult> => {
+      await load(url, next, conns, warmup);
+      await settle();
+      const r = await load(url, next, conns, seconds);
+      await settle();
+      say(`  ${scenario.padEnd(10)} ${mode.padEnd(12)} ${summary(r)}`);
+      return r;
+    };
+
+    const billedCost = async (scenario: string, server: Served, next: () => { body: string; token?: string }) => {
+      const c = await cost(server.url, server.child.pid!, dbUrl, next, costRequests(scenario, 'batched'), costConnections);
+      await settle();
+      say(`  ${scenario.padEnd(10)} ${server.name.padEnd(12)} CPU ${c.serverMs.toFixed(2)} + PostgreSQL ${c.postgresMs.toFixed(2)} ms/answer`);
+      return c;
+    };
+
+    // PostGraphile on the same database, asked the headline and the job page.
+    const measurePeer = async (): Promise<NonNullable<Results['peer']>> => {
+      say('peer: PostGraphile v5 on the same database…');
+      const p = await startPeer(dbUrl, port++, say);
+      served.push(p);
+      const headline = () => ({ body: JSON.stringify({ query: PEER_QUERIES.headline }) });
+      const jobPage = () => ({ body: JSON.stringify({ query: PEER_QUERIES.jobPage, variables: { id: pick(pools.ids) } }) });
+      return {
+        headline: { ...(await cell('headline', 'postgraphile', p.url, headline)), cost: await billedCost('headline', p, headline) },
+        jobPage: { ...(await cell('job page', 'postgraphile', p.url, jobPage)), cost: await billedCost('job page', p, jobPage) },
+      };
+    };
+    if (onlyUncached) {
+      const names = args.scenarios.split(',').map((n) => n.trim());
+      const loadBefore = loadavg();
+      say(`uncached (batched), ${connections} connections: ${names.join(', ')}${args['no-peer'] ? '' : ', and the peer'}…`);
+      const cells: UncachedCell[] = [];
+      for (const s of list.filter((x) => names.includes(x.name))) {
+        const sql = (await once(gw.batched.url, s.next())).extensions?.sql?.statements ?? null;
+        const r = await cell(s.name, 'batched', gw.batched.url, s.next);
+        cells.push({ scenario: s.name, server: 'ours (batched)', connections, sql, ...r, cost: await billedCost(s.name, gw.batched, s.next) });
+      }
+      if (!args['no-peer']) {
+        const p = await measurePeer();
+        cells.push(
+          { scenario: 'headline', server: 'PostGraphile', connections, sql: null, ...p.headline },
+          { scenario: 'job page', server: 'PostGraphile', connections, sql: null, ...p.jobPage },
+        );
+      }
+      const run: UncachedRun = {
+        when: new Date().toISOString(),
+        command: commandLine(),
+        machine: await machineLine(dbUrl, nodeVersions),
+        loadBefore,
+        dataset: `${size.jobs} jobs (\`${new URL(dbUrl).pathname.slice(1)}\`)`,
+        settings: { seconds, warmup, connections, costRequests: args['cost-requests'], costConnections },
+        cells,
+      };
+      const checks = uncachedTargets(run);
+      for (const t of checks) console.log(`${t.met ? 'met    ' : 'MISSED '} ${t.target}: ${t.value}`);
+      writeFileSync(join(args.out, 'benchmarks-uncached.json'), `${JSON.stringify({ ...run, targets: checks }, null, 2)}\n`);
+      writeSection(join(args.out, 'BENCHMARKS.md'), UNCACHED_HEADING, uncachedMarkdown(run, checks));
+      say(`wrote the section "${UNCACHED_HEADING.slice(3)}" of ${join(args.out, 'BENCHMARKS.md')}`);
+      return;
+    }
     if (onlySearch) {
       say(
         `searches, uncached: CPU per request over ${args['cost-requests']} requests at ${costConnections} connections, two rounds, after 200 warm-up requests`,
       );
-      say('| scenario | answered | errors | gateway CPU ms/req | PostgreSQL CPU ms/req |');
-      say('| --- | ---: | ---: | ---: | ---: |');
+      say('| scenario | answered | refused | failed | gateway CPU ms/answer | PostgreSQL CPU ms/answer |');
+      say('| --- | ---: | ---: | ---: | ---: | ---: |');
       for (const s of searchCosts) {
         await cost(gw.batched.url, gw.batched.child.pid!, dbUrl, s.next, 200, costConnections);
         for (let round = 0; round < 2; round++) {
           const c = await cost(gw.batched.url, gw.batched.child.pid!, dbUrl, s.next, Number(args['cost-requests']), costConnections);
-          say(`| ${s.name} | ${c.requests - c.errors} | ${c.errors} | ${c.serverMs.toFixed(2)} | ${c.postgresMs.toFixed(2)} |`);
+          say(`| ${s.name} | ${c.answered} | ${c.refused} | ${c.failed} | ${c.serverMs.toFixed(2)} | ${c.postgresMs.toFixed(2)} |`);
         }
       }
       return;
@@ -195,32 +273,6 @@ async function main() {
     served.push(bare);
 
     const rows: Row[] = [];
-    const settle = idle(
-      dbUrl,
-      Object.values(gw).map((g) => g.url),
-    );
-    const cell = async (
-      scenario: string,
-      mode: string,
-      url: string,
-      next: () => { body: string; token?: string },
-      conns = connections,
-    ): Promise<LoadResult> => {
-      await load(url, next, conns, warmup);
-      await settle();
-      const r = await load(url, next, conns, seconds);
-      await settle();
-      say(`  ${scenario.padEnd(10)} ${mode.padEnd(12)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}`);
-      return r;
-    };
-
-    const billedCost = async (scenario: string, server: Served, next: () => { body: string; token?: string }) => {
-      const c = await cost(server.url, server.child.pid!, dbUrl, next, costRequests(scenario, 'batched'), costConnections);
-      await settle();
-      say(`  ${scenario.padEnd(10)} ${server.name.padEnd(12)} CPU ${c.serverMs.toFixed(2)} + PostgreSQL ${c.postgresMs.toFixed(2)} ms/req`);
-      return c;
-    };
-
     let mixedCache = { hitRate: 0, staleChecks: 0, stale: 0 };
     for (const s of list) {
       for (const mode of Object.keys(MODES) as Mode[]) {
@@ -259,7 +311,7 @@ async function main() {
           cost: billed,
         });
         say(
-          `  ${s.name.padEnd(10)} ${mode.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  SQL ${sql ?? '–'}${billed ? `  CPU ${billed.serverMs.toFixed(2)} + PostgreSQL ${billed.postgresMs.toFixed(2)} ms/req` : ''}`,
+          `  ${s.name.padEnd(10)} ${mode.padEnd(8)} ${summary(r)}  SQL ${sql ?? '–'}${billed ? `  CPU ${billed.serverMs.toFixed(2)} + PostgreSQL ${billed.postgresMs.toFixed(2)} ms/req` : ''}`,
         );
         if (probe) {
           const p = await probe;
@@ -301,16 +353,8 @@ async function main() {
 
     let peer: Results['peer'] = null;
     if (!args['no-peer']) {
-      say('peer: PostGraphile v5 on the same database…');
       try {
-        const p = await startPeer(dbUrl, port++, say);
-        served.push(p);
-        const headline = () => ({ body: JSON.stringify({ query: PEER_QUERIES.headline }) });
-        const jobPage = () => ({ body: JSON.stringify({ query: PEER_QUERIES.jobPage, variables: { id: pick(pools.ids) } }) });
-        peer = {
-          headline: { ...(await cell('headline', 'postgraphile', p.url, headline)), cost: await billedCost('headline', p, headline) },
-          jobPage: { ...(await cell('job page', 'postgraphile', p.url, jobPage)), cost: await billedCost('job page', p, jobPage) },
-        };
+        peer = await measurePeer();
       } catch (err) {
         say(`  peer not measured: ${(err as Error).message.split('\n')[0]}`);
       }
@@ -319,7 +363,7 @@ async function main() {
     const pgVersion = await pgServerVersion(dbUrl);
     const results: Results = {
       when: new Date().toISOString(),
-      command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
+      command: commandLine(),
       machine: {
         cpu: cpus()[0]?.model ?? 'unknown',
         cores: cpus().length,
@@ -411,6 +455,13 @@ function idle(dbUrl: string, gateways: string[]) {
       await c.end();
     }
   };
+}
+
+/** How this run was started, as a reader would type it. */
+const commandLine = () => (process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench');
+
+async function machineLine(dbUrl: string, nodeVersions: string): Promise<string> {
+  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${nodeVersions}, PostgreSQL ${await pgServerVersion(dbUrl)}, cache ${process.env.REDIS_URL ? 'Redis' : 'in memory'}`;
 }
 
 async function pgServerVersion(url: string): Promise<string> {

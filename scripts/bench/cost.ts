@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { posts } from './load';
+import { drive, posts, refused } from './load';
 import type { Req } from './scenarios';
 
 /**
@@ -12,8 +11,12 @@ import type { Req } from './scenarios';
  */
 export interface Cost {
   requests: number;
-  /** Requests answered other than 2xx (a shed or failed one costs less: read these numbers with it). */
-  errors: number;
+  /** Answered: 2xx with no GraphQL errors. The CPU below is per answer. */
+  answered: number;
+  /** Refused (429, 503): their CPU is billed to the answers, as it is spent instead of them. */
+  refused: number;
+  /** Failed or timed out. */
+  failed: number;
   serverMs: number;
   postgresMs: number;
 }
@@ -70,7 +73,7 @@ async function backends(admin: pg.Client, database: string): Promise<number[]> {
   return rows.map((r) => r.pid);
 }
 
-/** Sends `requests` requests drawn from `next` over `connections` connections to `url`, and bills them. */
+/** Sends `requests` requests drawn from `next` over `connections` connections to `url`, and bills their answers. */
 export async function cost(url: string, serverPid: number, dbUrl: string, next: () => Req, requests: number, connections: number): Promise<Cost> {
   const database = new URL(dbUrl).pathname.slice(1);
   const admin = new pg.Client({ connectionString: dbUrl });
@@ -78,13 +81,15 @@ export async function cost(url: string, serverPid: number, dbUrl: string, next: 
   try {
     const server = sum(tree(serverPid));
     const pgStart = sum(await backends(admin, database));
-    const result = await autocannon({ url: `${url}/graphql`, connections, amount: requests, timeout: 30, requests: posts(next) });
+    const { outcome } = await drive({ url: `${url}/graphql`, connections, amount: requests, timeout: 30, requests: posts(next) });
     const pgEnd = sum(await backends(admin, database), pgStart.now);
     const serverEnd = sum(tree(serverPid), server.now);
-    const answered = Math.max(1, result.requests.total);
+    const answered = Math.max(1, outcome.answered);
     return {
-      requests: result.requests.total,
-      errors: result.errors + result.timeouts + result.non2xx,
+      requests: outcome.requests,
+      answered: outcome.answered,
+      refused: refused(outcome),
+      failed: outcome.failed + outcome.timeouts,
       serverMs: serverEnd.spent / answered,
       postgresMs: pgEnd.spent / answered,
     };

@@ -2,18 +2,14 @@ import autocannon from 'autocannon';
 import { readManifest } from '../../src/http/plugins/documents';
 import { startVarnish, varnishdPath } from '../../test/helpers/varnish';
 import { sum, tree } from './cost';
+import { brief, drive, summary, type Brief } from './load';
 
 /** One cell of the edge comparison: throughput, and CPU per request of the gateway and of Varnish. */
-export interface EdgeCell {
+export interface EdgeCell extends Brief {
   name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: number;
-  /** Gateway CPU (process and children) per request, ms. */
+  /** Gateway CPU (process and children) per answer, ms. */
   gatewayMs: number;
-  /** varnishd CPU (manager and worker) per request, ms; 0 where Varnish is not in the path. */
+  /** varnishd CPU (manager and worker) per answer, ms; 0 where Varnish is not in the path. */
   varnishMs: number;
 }
 
@@ -59,15 +55,12 @@ export async function edgeBench(
       await autocannon({ url, connections: 10, duration: 1, requests: [request] });
       const gatewayStart = sum(tree(gateway.pid));
       const varnishStart = sum(tree(varnish.pid));
-      const r = await autocannon({ url, connections: settings.connections, duration: settings.seconds, timeout: 30, requests: [request] });
-      const answered = Math.max(1, r.requests.total);
+      const { outcome: r } = await drive({ url, connections: settings.connections, duration: settings.seconds, timeout: 30, requests: [request] });
+      const answered = Math.max(1, r.answered);
+      say(`  ${name.padEnd(22)} ${summary(r)}`);
       return {
         name,
-        rps: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        requests: r.requests.total,
-        errors: r.errors + r.timeouts + r.non2xx,
+        ...brief(r),
         gatewayMs: sum(tree(gateway.pid), gatewayStart.now).spent / answered,
         varnishMs: name.includes('varnish') ? sum(tree(varnish.pid), varnishStart.now).spent / answered : 0,
       };
@@ -87,10 +80,7 @@ export async function edgeBench(
     );
     const reachedGateway = (await gatewayRequests(gateway.url)) - before;
     for (const c of [post, get])
-      say(
-        `  ${c.name.padEnd(22)} ${c.rps.toFixed(0).padStart(7)} req/s  p50 ${c.p50} ms  p99 ${c.p99} ms  errors ${c.errors}  ` +
-          `gateway CPU ${c.gatewayMs.toFixed(3)} ms/req${c.varnishMs ? `  varnish CPU ${c.varnishMs.toFixed(3)} ms/req` : ''}`,
-      );
+      say(`  ${c.name.padEnd(22)} ` + `gateway CPU ${c.gatewayMs.toFixed(3)} ms/req${c.varnishMs ? `  varnish CPU ${c.varnishMs.toFixed(3)} ms/req` : ''}`);
     say(`  requests that reached the gateway during the Varnish cell (warm-up excluded): ${reachedGateway}`);
     return { cells: [post, get], reachedGateway };
   } finally {

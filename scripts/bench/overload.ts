@@ -1,5 +1,4 @@
-import autocannon from 'autocannon';
-import { load, metrics, posts } from './load';
+import { drive, load, metrics, posts } from './load';
 import type { Req } from './scenarios';
 
 /** One overload cell: what 1,000 clients got, and what it cost the gateway. */
@@ -7,13 +6,14 @@ export interface OverloadResult {
   scenario: string;
   connections: number;
   seconds: number;
-  /** HTTP 200 answers, and their latency. */
+  /** Answers (2xx with no GraphQL errors), and their latency. */
   answered: number;
   p50: number;
   p99: number;
-  /** HTTP 503 (admission control), and the slowest of them (p99). */
+  /** Refused with 503 (admission control) or 429, and the slowest of them (p99). */
   shed: number;
   shedP99: number;
+  /** Other statuses, and 2xx carrying GraphQL errors. */
   otherStatus: number;
   /** No answer within 10 s. */
   timeouts: number;
@@ -27,16 +27,10 @@ export interface OverloadResult {
   runningAfter1s: number;
 }
 
-const percentile = (xs: number[], p: number) => {
-  if (!xs.length) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
-};
-
 /**
- * Drives `url` past its capacity: `connections` clients, a 10 s client timeout, every answer
- * sorted by status. Latency is kept per status: a fast 503 must not flatter the p99 of the
- * requests that were answered.
+ * Drives `url` past its capacity: `connections` clients, a 10 s client timeout, every response
+ * sorted into answers, refusals and failures (load.ts `drive`). Latency is kept apart for answers
+ * and refusals: a fast 503 must not flatter the p99 of the requests that were answered.
  */
 export async function overload(
   url: string,
@@ -61,19 +55,7 @@ export async function overload(
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
-  const ok: number[] = [];
-  const shed: number[] = [];
-  let otherStatus = 0;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const tracker = autocannon({ url: `${url}/graphql`, connections, duration: seconds, timeout: 10, requests: posts(next) }, (err: Error | null, res) =>
-      err ? reject(err) : resolve(res),
-    );
-    tracker.on('response', (_client, status: number, _bytes: number, ms: number) => {
-      if (status === 200) ok.push(ms);
-      else if (status === 503) shed.push(ms);
-      else otherStatus += 1;
-    });
-  });
+  const { outcome, result } = await drive({ url: `${url}/graphql`, connections, duration: seconds, timeout: 10, requests: posts(next) });
   sampling = false;
   await sampler;
   await new Promise((r) => setTimeout(r, 1000));
@@ -84,12 +66,12 @@ export async function overload(
     scenario,
     connections,
     seconds,
-    answered: ok.length,
-    p50: percentile(ok, 50),
-    p99: percentile(ok, 99),
-    shed: shed.length,
-    shedP99: percentile(shed, 99),
-    otherStatus,
+    answered: outcome.answered,
+    p50: outcome.p50,
+    p99: outcome.p99,
+    shed: outcome.refused503 + outcome.refused429,
+    shedP99: outcome.refusedP99,
+    otherStatus: outcome.failed - (result.errors - result.timeouts),
     timeouts: result.timeouts,
     socketErrors: result.errors - result.timeouts,
     hitRatio: lookups ? delta('response_cache_hits') / lookups : null,
@@ -144,11 +126,11 @@ export function overloadTargets(cached: OverloadResult, searches: OverloadResult
 
 export function overloadMarkdown(rows: OverloadResult[], checks: ReturnType<typeof overloadTargets>): string {
   const lines = [
-    '| scenario | connections × s | answered | p50 / p99 answered | shed (503) | p99 shed | timeouts | socket errors | hit ratio | pool (in use) | peak RSS | running 1 s after |',
-    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+    '| scenario | connections × s | answered (per s) | p50 / p99 answered | shed (503, 429) | p99 shed | failed | timeouts | socket errors | hit ratio | pool (in use) | peak RSS | running 1 s after |',
+    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.scenario} | ${r.connections} × ${r.seconds} | ${r.answered} | ${r.p50} / ${r.p99} ms | ${r.shed} | ${r.shedP99} ms | ${r.timeouts} | ${r.socketErrors} | ${r.hitRatio === null ? '–' : `${(r.hitRatio * 100).toFixed(1)}%`} | ${r.poolTotal} (${r.poolInUse}) | ${r.rssPeakMB} MB | ${r.runningAfter1s} |`,
+        `| ${r.scenario} | ${r.connections} × ${r.seconds} | ${r.answered} (${Math.round(r.answered / r.seconds)}/s) | ${r.p50} / ${r.p99} ms | ${r.shed} | ${r.shedP99} ms | ${r.otherStatus} | ${r.timeouts} | ${r.socketErrors} | ${r.hitRatio === null ? '–' : `${(r.hitRatio * 100).toFixed(1)}%`} | ${r.poolTotal} (${r.poolInUse}) | ${r.rssPeakMB} MB | ${r.runningAfter1s} |`,
     ),
     '',
     '| target | measured | met |',

@@ -4,20 +4,15 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, PG_BIN, ReplicatedPair, replicaUnavailable } from '../../test/helpers/pg-replica';
 import { sum, tree } from './cost';
-import { load, metrics } from './load';
+import { brief, load, metrics, summary, type Brief } from './load';
 import { gateway, type Served } from './processes';
 import type { Req } from './scenarios';
 
 /** One cell: a read scenario, uncached, through a gateway on the primary alone or with the replica. */
-export interface ReplicaCell {
+export interface ReplicaCell extends Brief {
   scenario: string;
   /** `primary` (no replica configured) or `replica` (DATABASE_REPLICA_URLS set). */
   setup: 'primary' | 'replica';
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  errors: number;
   /** CPU per request answered, ms: the gateway (process and children), and every process of each cluster. */
   gatewayMs: number;
   primaryMs: number;
@@ -141,15 +136,12 @@ export async function replicaBench(
           replica: sum(tree(pids.replica), cpu.replica.now).spent,
         };
         const after = { reads: (await replicaReads(g.url)).reads, m: await metrics(g.url) };
-        const answered = Math.max(1, r.requests);
+        // CPU per answer: refusals, if any, cost what answers would have used.
+        const answered = Math.max(1, r.answered);
         const cell: ReplicaCell = {
           scenario: s.name,
           setup,
-          rps: r.rps,
-          p50: r.p50,
-          p99: r.p99,
-          requests: r.requests,
-          errors: r.errors,
+          ...brief(r),
           gatewayMs: spent.gateway / answered,
           primaryMs: spent.primary / answered,
           replicaMs: spent.replica / answered,
@@ -158,7 +150,7 @@ export async function replicaBench(
         };
         cells.push(cell);
         say(
-          `  ${s.name.padEnd(9)} ${g.name.padEnd(13)} ${cell.rps.toFixed(0).padStart(6)} req/s  p50 ${cell.p50} ms  p99 ${cell.p99} ms  errors ${cell.errors}  ` +
+          `  ${s.name.padEnd(9)} ${g.name.padEnd(13)} ${summary(r)}  ` +
             `CPU ms/req: gateway ${cell.gatewayMs.toFixed(2)}  primary ${cell.primaryMs.toFixed(2)}  replica ${cell.replicaMs.toFixed(2)}  ` +
             `replica reads ${cell.replicaReads} of ${cell.statements} statements`,
         );
@@ -178,12 +170,12 @@ export async function replicaBench(
 export function table(cells: ReplicaCell[]): string {
   const rows = cells.map(
     (c) =>
-      `| ${c.scenario} | ${c.setup === 'primary' ? 'primary alone' : 'with replica'} | ${c.rps.toFixed(0)} | ${c.p50} | ${c.p99} | ${c.errors} | ` +
+      `| ${c.scenario} | ${c.setup === 'primary' ? 'primary alone' : 'with replica'} | ${c.answeredPerS.toFixed(0)} | ${c.refused} | ${c.failed} | ${c.p50} | ${c.p99} | ` +
       `${c.gatewayMs.toFixed(2)} | ${c.primaryMs.toFixed(2)} | ${c.replicaMs.toFixed(2)} | ${c.replicaReads} / ${c.statements} |`,
   );
   return [
-    '| scenario | setup | req/s | p50 ms | p99 ms | errors | gateway CPU ms/req | primary CPU ms/req | replica CPU ms/req | replica reads / SQL statements |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| scenario | setup | answered/s | refused | failed | p50 ms (answers) | p99 ms (answers) | gateway CPU ms/answer | primary CPU ms/answer | replica CPU ms/answer | replica reads / SQL statements |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...rows,
   ].join('\n');
 }
