@@ -12,7 +12,7 @@ import SchemaBuilder, {
 import { defaultFieldResolver, type GraphQLFieldResolver } from 'graphql';
 import type { Viewer } from '../auth/viewer';
 import type { Entity, Freshness, ResultHints } from '../domain/changes';
-import type { Context } from './context';
+import type { Context, ExecutionContext } from './context';
 
 /** Something a result depends on, named as the response cache tags it (cache/tags.ts via ResultHints). */
 export type Read =
@@ -127,7 +127,7 @@ class CacheDeclarationPlugin<Types extends SchemaTypes> extends BasePlugin<Types
       return g;
     };
     const wrapped: GraphQLFieldResolver<unknown, Types['Context'], object> = (parent, args, context, info) => {
-      const ctx = context as Context;
+      const ctx = context as ExecutionContext;
       const who = viewer ? ctx.auth.viewer : undefined;
       const result: unknown = resolver(parent, args, contextFor(ctx), info);
       if (!freshness && !tags) return result;

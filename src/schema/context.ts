@@ -21,11 +21,6 @@ export interface Context {
   places: { get(): Promise<PlaceIndex> };
   /** Keeps similar-jobs lists current after job writes. */
   similar: SimilarJobsRefresher;
-  /**
-   * What this request's result depends on and how fresh it must be, for the response cache.
-   * Filled from the fields' cache declarations (schema/cache-declaration.ts): resolvers do not call it.
-   */
-  cache: ResultHints;
   /** Query cost budget of this request (QUERY_MAX_COST). */
   limits: { cost: number };
   /** The gateway's log (none in most tests). */
@@ -35,4 +30,14 @@ export interface Context {
    * then stale everywhere before the response, so a client reads its own write.
    */
   writes: Writes;
+}
+
+/**
+ * What the schema is executed with: the resolvers' context, and what this request's result
+ * depends on and how fresh it must be, for the response cache. Only the cache-declaration
+ * plugin fills that, from the fields' declarations (schema/cache-declaration.ts): it is not in
+ * the resolvers' type, so a resolver cannot call a cache hint.
+ */
+export interface ExecutionContext extends Context {
+  cache: ResultHints;
 }
