@@ -5,11 +5,11 @@ import { requestDb } from '../db/request-db';
 import type { SqlStats } from '../db/sql-stats';
 import { createLoaders } from '../loaders';
 import { PlaceDirectory } from '../search/places';
-import type { Context } from '../schema/context';
+import type { Context, ExecutionContext } from '../schema/context';
 import type { Services } from '../services';
 
 /** The context as the HTTP layer's plugins see it: the schema's, plus what they keep per request. */
-export interface RequestContext extends Context {
+export interface RequestContext extends ExecutionContext {
   cache: RequestCacheState;
   /** SQL this request sent (extensions.sql, the request log, the admission slot of a cancelled execution). */
   sqlStats: SqlStats;

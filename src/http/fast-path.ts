@@ -3,7 +3,7 @@ import type { Viewer } from '../auth/viewer';
 import { describeOperation } from '../ops/operation';
 import type { Arrival, Edge } from './edge';
 import { documentIdOf } from './plugins/documents';
-import { cacheKeys, LOOKED_UP, operationType } from './plugins/response-cache';
+import { cacheExtensions, cacheKeys, LOOKED_UP, operationType } from './plugins/response-cache';
 import { jsonShapeProblem } from './plugins/query-limits';
 import type { Cache } from '../cache/cache';
 
@@ -47,7 +47,7 @@ function responseType(accept: string | undefined): string | undefined {
  */
 export function createFastPath(options: FastPathOptions) {
   const { cache, edge } = options;
-  const extensions = JSON.stringify({ ...(options.sqlStats ? { sql: { statements: 0, ms: 0 } } : {}), responseCache: { hit: true } });
+  const extensions = JSON.stringify(cacheExtensions(options.sqlStats, true));
 
   /** True when the request was answered from the cache. */
   return async function answer(req: IncomingMessage, res: ServerResponse, raw: Buffer, arrival: Arrival): Promise<boolean> {

@@ -76,10 +76,13 @@ const NOT_RUN = new Set(['SERVICE_UNAVAILABLE', 'CLIENT_CLOSED_REQUEST']);
  * the tags they read (see RequestCacheState, entity-tags.ts) and are cached per viewer when
  * they read the viewer. Mutations are never cached or shared.
  */
+/** The `extensions` of a result the cache answered or stored: a hit ran no SQL (when SQL_STATS shows it). */
+export const cacheExtensions = (sqlStats: boolean, hit: boolean) => ({ ...(sqlStats && hit ? { sql: { statements: 0, ms: 0 } } : {}), responseCache: { hit } });
+
 export function useResponseCache(cache: Cache, viewerOf: (request: Request) => Viewer | null, sqlStats: boolean): Plugin<Context> {
   const inFlight = new Map<string, Promise<ExecutionResult | null>>();
   const pending = new WeakMap<Request, Pending>();
-  const extensions = (hit: boolean) => ({ ...(sqlStats && hit ? { sql: { statements: 0, ms: 0 } } : {}), responseCache: { hit } });
+  const extensions = (hit: boolean) => cacheExtensions(sqlStats, hit);
 
   const tagged = new WeakSet<GraphQLSchema>();
   return {
