@@ -90,6 +90,18 @@ const refusedViewer = (field: string) => () => {
   throw new Error(`${field} reads ctx.auth.viewer but its cache declaration lacks \`viewer: true\`: its result would be shared between viewers`);
 };
 
+// One guarded view per request, shared by every field that did not declare the viewer: one
+// allocation per request rather than per field, and the same object for all of them (Pothos
+// plugins cache per context object). The error's path names the field that read it.
+const guardedViews = new WeakMap<Context, Context>();
+const refuseUndeclared = refusedViewer("This field (the error's path)");
+const guardedView = (ctx: Context): Context => {
+  let guarded = guardedViews.get(ctx);
+  if (!guarded)
+    guardedViews.set(ctx, (guarded = Object.create(ctx, { auth: { value: Object.defineProperty({}, 'viewer', { get: refuseUndeclared }) } }) as Context));
+  return guarded;
+};
+
 /**
  * Applies each field's CacheDeclaration. A field declaring `viewer` reads the viewer before its
  * resolver runs, which is what makes the result per viewer (http/context.ts), so no path of
@@ -119,17 +131,10 @@ class CacheDeclarationPlugin<Types extends SchemaTypes> extends BasePlugin<Types
     const viewer = declared.viewer === true;
     if (!viewer && !freshness && !tags && (resolver === defaultFieldResolver || resolver.length < 3)) return resolver;
     const refuse = refusedViewer(`${fieldConfig.parentType}.${fieldConfig.name}`);
-    const guarded = new WeakMap<Context, Context>();
-    const contextFor = (ctx: Context): Context => {
-      if (viewer) return ctx;
-      let g = guarded.get(ctx);
-      if (!g) guarded.set(ctx, (g = Object.create(ctx, { auth: { value: Object.defineProperty({}, 'viewer', { get: refuse }) } }) as Context));
-      return g;
-    };
     const wrapped: GraphQLFieldResolver<unknown, Types['Context'], object> = (parent, args, context, info) => {
       const ctx = context as ExecutionContext;
       const who = viewer ? ctx.auth.viewer : undefined;
-      const result: unknown = resolver(parent, args, contextFor(ctx), info);
+      const result: unknown = resolver(parent, args, viewer ? ctx : guardedView(ctx), info);
       if (!freshness && !tags) return result;
       const apply = (value: unknown) => {
         const field = {

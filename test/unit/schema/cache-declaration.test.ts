@@ -109,7 +109,8 @@ describe('the cache-declaration plugin', () => {
   it('refuses, loudly and by name, a field reading the viewer without declaring it', async () => {
     const { result, cache } = await run('{ thing(id: 1) { sneaky } }');
     expect(result.data).toEqual({ thing: { sneaky: null } });
-    expect(result.errors?.[0].message).toMatch(/Thing\.sneaky reads ctx\.auth\.viewer .*`viewer: true`/);
+    expect(result.errors?.[0].message).toMatch(/reads ctx\.auth\.viewer .*`viewer: true`/);
+    expect(result.errors?.[0].path).toEqual(['thing', 'sneaky']);
     expect(cache.private).toBe(false);
     const tagged = await run('{ tagsReadViewer }');
     expect(tagged.result.errors?.[0].message).toMatch(/Query\.tagsReadViewer reads ctx\.auth\.viewer/);
