@@ -136,18 +136,22 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOption
 
     /** The request id and what is left of the budget after the request's last charge. */
     async headers(arrival: Arrival): Promise<Record<string, string>> {
-      if (!limiter || !arrival.charge) return { 'x-request-id': arrival.id };
+      return edge.settledHeaders(arrival, arrival.charge && (await arrival.charge));
+    },
+
+    /** The same, given the arrival charge's verdict (already awaited): no promise on a cache hit's path. */
+    settledHeaders(arrival: Arrival, verdict: Verdict | null): Record<string, string> {
+      if (!limiter || !verdict) return { 'x-request-id': arrival.id };
       // The later charge's count, when there was one (null if its store failed: then unknown).
-      const budget = arrival.charged !== undefined ? arrival.charged : (await arrival.charge).budget;
-      return { 'x-request-id': arrival.id, ...limiter.headers(budget) };
+      return { 'x-request-id': arrival.id, ...limiter.headers(arrival.charged !== undefined ? arrival.charged : verdict.budget) };
     },
 
     /** Every answer varies by Origin (Yoga's `cors` option adds it only to some). */
     vary: (headers: Headers) => cors.vary(headers),
 
     /** `headers`, and the CORS headers Yoga would add, for an answer written outside Yoga. */
-    async answerHeaders(arrival: Arrival, req: IncomingMessage): Promise<Record<string, string>> {
-      return { ...cors.headers(req.headers.origin), ...(await edge.headers(arrival)) };
+    answerHeaders(arrival: Arrival, req: IncomingMessage, verdict: Verdict | null): Record<string, string> {
+      return { ...cors.headers(req.headers.origin), ...edge.settledHeaders(arrival, verdict) };
     },
 
     /**

@@ -95,14 +95,15 @@ export function createFastPath(options: FastPathOptions) {
       (req as IncomingMessage & { [LOOKED_UP]?: string })[LOOKED_UP] = opKey;
       return false;
     }
-    if ((await arrival.charge)?.allowed === false) return false; // Yoga's path answers 429
+    const verdict = arrival.charge && (await arrival.charge);
+    if (verdict && !verdict.allowed) return false; // Yoga's path answers 429
     const body = `{"data":${json},"extensions":${extensions}}`;
     res.writeHead(200, {
       'content-type': `${type}; charset=utf-8`,
       'content-length': Buffer.byteLength(body),
       // A POST's answer, as on Yoga's path (http-cache.ts): no HTTP cache keeps it.
       'cache-control': 'no-store',
-      ...(await edge.answerHeaders(arrival, req)),
+      ...edge.answerHeaders(arrival, req, verdict),
     });
     res.end(body);
     arrival.operation = describeOperation({ query, operationName: operationName ?? undefined });

@@ -232,7 +232,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     // Yoga would shed it after parsing and validating it: shed it first, for the same answer.
     if (admission.full()) {
       admission.shedEarly();
-      return void edge.answerHeaders(arrival, req).then((headers) => {
+      return void Promise.resolve(arrival.charge).then((verdict) => {
+        const headers = edge.answerHeaders(arrival, req, verdict);
         res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': overloadedLength, 'retry-after': '1', ...headers });
         res.end(overloaded);
       });
@@ -254,8 +255,9 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
             { reqId: arrival?.id, status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES },
             'request body too large',
           );
-          const headers = arrival ? edge.answerHeaders(arrival, req) : Promise.resolve(cors.headers(req.headers.origin));
-          return void headers.then((h) => refuseBody(req, res, config.MAX_BODY_BYTES, h));
+          return void Promise.resolve(arrival?.charge ?? null).then((verdict) =>
+            refuseBody(req, res, config.MAX_BODY_BYTES, arrival ? edge.answerHeaders(arrival, req, verdict) : cors.headers(req.headers.origin)),
+          );
         }
         if (!arrival) return void yoga(Object.assign(req, { body: Readable.from([body]) }), res);
         if (!fastPath) return execute(req, res, body, arrival);

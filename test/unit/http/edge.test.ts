@@ -75,7 +75,12 @@ describe('the request edge', () => {
     const { edge, lines } = setup();
     const req = message({ origin: 'https://app.example' });
     const arrival = edge.arrive(req);
-    expect(await edge.answerHeaders(arrival, req)).toMatchObject({ 'access-control-allow-origin': 'https://app.example', vary: 'Origin' });
+    expect(edge.answerHeaders(arrival, req, await arrival.charge)).toMatchObject({
+      'access-control-allow-origin': 'https://app.example',
+      vary: 'Origin',
+      'x-request-id': arrival.id,
+      ratelimit: expect.stringMatching(/r=99;/),
+    });
     edge.finish(arrival, 200);
     expect(lines).toEqual([]); // not a GraphQL request (no operation read): no line
     arrival.operation = { name: 'Jobs', type: 'query' };
