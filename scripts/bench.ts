@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { datasetSize, ensureDataset, timeRebuild } from './bench/dataset';
 import { freshnessAfterImport } from './bench/freshness';
-import { load, metrics, once, summary, type LoadResult } from './bench/load';
+import { load, metrics, METRICS_TOKEN, once, summary, type LoadResult } from './bench/load';
 import { bareHttp, buildGateway, gateway, node22, type Served } from './bench/processes';
 import { startPeer, PEER_QUERIES } from './bench/peer';
 import { overload, overloadMarkdown, overloadTargets } from './bench/overload';
@@ -89,14 +89,15 @@ async function main() {
     LOG_LEVEL: 'warn',
     CACHE_PREFIX: `bench-${Date.now().toString(36)}`,
     SEED_ON_EMPTY: 'false',
+    METRICS_TOKEN,
   };
   say('compiling the gateway (npm run build, as production runs it)…');
   const main = buildGateway();
   const gatewayNode = args['gateway-node'] === 'current' ? process.execPath : node22(say);
   const nodeVersions = `${execFileSync(gatewayNode, ['--version'], { encoding: 'utf8' }).trim()} for the gateways and the peer, ${process.version} for the load generator`;
-  const starting = args.only === 'edge' ? 'cached' : 'naive, batched, cached';
+  const starting = { edge: 'cached', search: 'batched', uncached: 'batched', overload: 'batched, cached' }[args.only ?? ''] ?? 'naive, batched, cached';
   if (args.only !== 'replica')
-    say(`starting gateways (${starting}${process.env.REDIS_URL ? ' on Redis' : ' in memory'})${args.only === 'edge' ? '' : ' and the bare HTTP floor'}…`);
+    say(`starting gateways (${starting}${process.env.REDIS_URL ? ' on Redis' : ' in memory'})${args.only ? '' : ' and the bare HTTP floor'}…`);
   const served: Served[] = [];
   // Interrupted, take the servers down too: left running they would hold their ports.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void Promise.all(served.map((s) => s.stop())).then(() => process.exit(130)));

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { readManifest } from '../../src/http/plugins/documents';
 import { startVarnish, varnishdPath } from '../../test/helpers/varnish';
 import { sum, tree } from './cost';
-import { brief, drive, summary, type Brief } from './load';
+import { brief, drive, metricsHeaders, summary, type Brief } from './load';
 
 /** One cell of the edge comparison: throughput, and CPU per request of the gateway and of Varnish. */
 export interface EdgeCell extends Brief {
@@ -22,7 +22,7 @@ export interface EdgeResult {
 
 /** Requests the gateway answered, from its /metrics (fast-path hits and Yoga's alike). */
 async function gatewayRequests(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: metricsHeaders })).text();
   let total = 0;
   for (const line of text.split('\n')) {
     const m = /^graphql_request_duration_seconds_count(?:\{[^}]*\})? (\S+)$/.exec(line);

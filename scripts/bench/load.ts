@@ -155,9 +155,18 @@ export async function once<T = unknown>(url: string, req: Req): Promise<Answer<T
   return (await res.json()) as Answer<T>;
 }
 
+/**
+ * The gateways run as in production, where /metrics answers only with METRICS_TOKEN (else 404,
+ * and every sample read here would silently be 0): the bench sets this one and sends it.
+ */
+export const METRICS_TOKEN = 'bench-metrics-token-not-a-secret';
+export const metricsHeaders = { authorization: `Bearer ${METRICS_TOKEN}` };
+
 /** Samples of a gateway's /metrics, by sample name (labels included). */
 export async function metrics(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const res = await fetch(`${url}/metrics`, { headers: metricsHeaders });
+  if (!res.ok) throw new Error(`${url}/metrics answered ${res.status}`);
+  const text = await res.text();
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
