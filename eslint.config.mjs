@@ -63,7 +63,10 @@ export default tseslint.config(
   prettier,
 );
 
-/** One `no-restricted-imports` block per folder: the layers it must not import, and app.ts (main.ts's alone). */
+/**
+ * One `no-restricted-imports` block per folder: the layers it must not import, and app.ts (main.ts's alone).
+ * @param {Record<string, string[]>} forbidden folder glob → the top-level folders (or files) it must not import
+ */
 function layerRules(forbidden) {
   const app = { regex: '^\\.\\.?/(\\.\\./)*app$', message: 'src/app.ts is the composition root: only src/main.ts imports it.' };
   return [
