@@ -55,7 +55,7 @@ export function uncachedMarkdown(run: UncachedRun, checks: Target[]): string {
   const s = run.settings;
   return `${UNCACHED_HEADING}
 
-Written by \`${run.command}\` (scripts/bench.ts, \`--only uncached\`) on ${run.when.slice(0, 10)}: only these cells, one after
+Written by \`${run.command}\` (scripts/bench.ts) on ${run.when.slice(0, 10)}: only these cells, one after
 another, not the whole bench; the sections after this one are from the last full run. ${run.machine}; dataset ${run.dataset}.
 Load average before the run: ${run.loadBefore.map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)${run.loadBefore[0] > 1 ? ': the machine was busy with other work, which moves answers per second; CPU per answer holds better' : ''}.
 ${s.connections} closed-loop connections (each sends its next request when answered), ${s.warmup} s warm-up, ${s.seconds} s measured, response cache off,
