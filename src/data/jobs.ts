@@ -82,8 +82,8 @@ export function jobColumns(wanted?: readonly JobColumn[], description = false): 
   return sql;
 }
 
-/** A job row with what came along (`company`, `applicationCount`), for the loaders to keep. */
-export type Joined<T> = T & { _company?: CompanyRow | null; _applications?: number };
+/** A job row with what came along (`company`, `applicationCount`, a similar list), for the loaders to keep. */
+export type Joined<T> = T & { _company?: CompanyRow | null; _applications?: number; _similar?: Joined<JobRow>[] };
 
 export type JobRow = Omit<Job, 'description'> & { description?: string };
 

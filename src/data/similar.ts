@@ -4,6 +4,7 @@ import type { Intent } from './invalidations';
 import type { Owe } from './writes';
 import { retryRolledBack } from '../db/errors';
 import { jobColumns, type JobColumn, type JobRow, type Joined } from './jobs';
+import { inOrder } from './pages';
 import { SimilarIndex, type IndexJob, type KeywordRow, type Ranked } from '../domain/similar-rank';
 
 // Similar-jobs ranking: each job keeps its top weighted terms (tf-idf over the weighted
@@ -142,24 +143,56 @@ const enqueueAffectedSql = (ids: readonly number[]) =>
 const listsSql = (ids: readonly number[]) => Prisma.sql`SELECT job_id, string_agg(similar_id::text, ',' ORDER BY rank) AS ids FROM job_similar
   WHERE job_id = ANY(${ids}::int[]) GROUP BY job_id`;
 
+// Each job's list read in rank order until `first` active jobs are found (a lateral LIMIT), so
+// what comes along with a row (its company, its count) is built for the rows returned only.
+const listSql = (source: Prisma.Sql, first: number, columns?: readonly JobColumn[]) => Prisma.sql`
+  SELECT s.rank AS _rank, ${jobColumns(columns)}
+  FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
+  WHERE s.job_id = ${source} ORDER BY s.rank LIMIT ${first}::int`;
+
 /**
  * Materialized lists, the first `first` of each job's; closed jobs are dropped here, at read
- * time. Only the rows asked for are read, with only the `columns` asked for (jobColumns): each
- * job's list is read in rank order until `first` active jobs are found (a lateral LIMIT), so
- * what comes along with a row (its company, its count) is built for the rows returned only.
+ * time. Only the rows asked for are read, with only the `columns` asked for (jobColumns).
  */
 export async function similarJobLists(db: Db, ids: readonly number[], first: number, columns?: readonly JobColumn[]): Promise<Joined<JobRow>[][]> {
   const rows = await db.$queryRaw<Joined<JobRow & { _source: number; _rank: number }>[]>`SELECT src.id AS _source, x.*
     FROM unnest(${[...ids]}::int[]) src(id)
-    CROSS JOIN LATERAL (
-      SELECT s.rank AS _rank, ${jobColumns(columns)}
-      FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
-      WHERE s.job_id = src.id ORDER BY s.rank LIMIT ${first}::int
-    ) x
+    CROSS JOIN LATERAL (${listSql(Prisma.raw('src.id'), first, columns)}) x
     ORDER BY _source, _rank`;
   const lists = new Map<number, Joined<JobRow>[]>(ids.map((id) => [id, []]));
   for (const { _source, _rank, ...row } of rows) lists.get(_source)?.push(row);
   return ids.map((id) => lists.get(id) ?? []);
+}
+
+/** What a read of jobs by id brings of each job's similar list: the first `first`, with `columns`. */
+export interface SimilarWanted {
+  first: number;
+  columns?: readonly JobColumn[];
+}
+
+// JSON has no timestamps: the driver would have given these columns as Dates.
+const TIMESTAMPS = ['createdAt', 'updatedAt'] as const;
+
+/**
+ * Jobs by id (as jobsByIds) with each one's similar list (as similarJobLists) in the same
+ * statement, as JSON: a job page is then one round trip, not two. `_similar` holds the list.
+ */
+export async function jobsWithSimilar(
+  db: Db,
+  ids: readonly number[],
+  wanted: readonly JobColumn[] | undefined,
+  similar: SimilarWanted,
+): Promise<(Joined<JobRow> | null)[]> {
+  const rows = await db.$queryRaw<(Joined<JobRow> & { _similar: (Joined<JobRow> & { _rank?: number })[] })[]>`SELECT ${jobColumns(wanted, true)},
+    (SELECT coalesce(json_agg(x ORDER BY x._rank), '[]'::json) FROM (${listSql(Prisma.raw('src.id'), similar.first, similar.columns)}) x) AS "_similar"
+    FROM unnest(${[...ids]}::int[]) src(id) JOIN job j ON j.id = src.id`;
+  for (const row of rows)
+    for (const s of row._similar) {
+      delete s._rank;
+      const r = s as Record<string, unknown>;
+      for (const t of TIMESTAMPS) if (typeof r[t] === 'string') r[t] = new Date(r[t]);
+    }
+  return inOrder(ids, rows);
 }
 
 /**

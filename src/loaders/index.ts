@@ -1,6 +1,7 @@
 import { applicationLoaders, type ApplicationLoaders } from './applications';
 import type { JobColumn, JobRow, Joined } from '../data/jobs';
 import type { LoaderOptions } from './batch';
+import type { SimilarWanted } from '../data/similar';
 import { companyLoaders, type CompanyLoaders } from './companies';
 import { jobLoaders, type JobLoaders } from './jobs';
 import { userLoaders, type UserLoaders } from './users';
@@ -19,9 +20,10 @@ export type Loaders = JobLoaders &
     /**
      * What a read of jobs brought (data/jobs.ts): the rows themselves when they have every
      * column (`columns` unset), and what came along (`Joined`: companies, all-time counts).
-     * Later loads of them send no SQL.
+     * With `similar`, the similar lists that came along (`_similar`) too. Later loads of them
+     * send no SQL.
      */
-    prime(rows: readonly (Joined<JobRow> | null)[], columns?: readonly JobColumn[]): void;
+    prime(rows: readonly (Joined<JobRow> | null)[], columns?: readonly JobColumn[], similar?: SimilarWanted): void;
   };
 
 export function createLoaders(options: LoaderOptions): Loaders {
@@ -29,11 +31,12 @@ export function createLoaders(options: LoaderOptions): Loaders {
   const counts = families.applicationCount(null);
   return {
     ...families,
-    prime: (rows, columns) => {
+    prime: (rows, columns, similar) => {
       for (const r of rows) {
         if (r && !columns) families.job.prime(r.id, r);
         if (r?._company) families.company.prime(r._company.id, r._company);
         if (r?._applications != null) counts.prime(r.id, r._applications);
+        if (r?._similar && similar) families.similarJobs(similar.first, similar.columns).prime(r.id, r._similar);
       }
     },
   };

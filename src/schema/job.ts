@@ -1,8 +1,8 @@
 import { canManageCompany, forbidden } from '../auth/guards';
 import { checkRange, required } from '../errors';
 import { applicationListArgs, applicationPage } from './application';
-import type { FieldNode, GraphQLResolveInfo } from 'graphql';
-import { SIMILAR_PER_JOB } from '../data/similar';
+import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { SIMILAR_PER_JOB, type SimilarWanted } from '../data/similar';
 import type { JobColumn } from '../data/jobs';
 import { builder, listCost } from './builder';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
@@ -62,6 +62,41 @@ export function jobColumnsOf(info: GraphQLResolveInfo, path?: readonly string[])
   columnsFor.set(selection, columns);
   return columns;
 }
+
+const similarFor = new WeakMap<Selection, readonly FieldNode[] | null>();
+
+/**
+ * What a read of jobs can bring of each job's similar list in its own statement, so that
+ * `similarJobs` below finds it in its loader: its `first` and the columns its jobs need, when
+ * the query selects `similarJobs` once (one response key, one `first`, no directive) with a
+ * `first` the field accepts. Otherwise nothing: the field loads the list itself.
+ */
+export function similarWantedOf(info: GraphQLResolveInfo): SimilarWanted | undefined {
+  const selection = selectedFields(info);
+  let nodes = similarFor.get(selection);
+  if (nodes === undefined) similarFor.set(selection, (nodes = onceSelected(selection.get('similarJobs'))));
+  if (!nodes) return undefined;
+  // Not memoized with the nodes: `first` may be a variable, and a compiled query runs again with others.
+  const field = (info.schema.getType('Job') as GraphQLObjectType).getFields().similarJobs;
+  let first: unknown;
+  for (const n of nodes) {
+    let asked: unknown;
+    try {
+      asked = getArgumentValues(field, n, info.variableValues).first ?? 5;
+    } catch {
+      return undefined; // the field's error to report
+    }
+    if (first !== undefined && asked !== first) return undefined;
+    first = asked;
+  }
+  if (typeof first !== 'number' || !Number.isInteger(first) || first < 1 || first > SIMILAR_PER_JOB) return undefined;
+  return { first, columns: jobColumnsOf(info, ['similarJobs']) };
+}
+
+const onceSelected = (nodes: readonly FieldNode[] | undefined): readonly FieldNode[] | null => {
+  const key = (n: FieldNode) => (n.alias ?? n.name).value;
+  return nodes?.length && nodes.every((n) => !n.directives?.length && key(n) === key(nodes[0])) ? nodes : null;
+};
 
 builder.objectType('Job', {
   description: 'A job posting.',

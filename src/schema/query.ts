@@ -9,7 +9,7 @@ import { ExperienceLevelEnum, JobOrderEnum, JobTypeEnum } from './enums';
 import { readSearch } from '../domain/search-understanding';
 import type { JobFilterInput } from '../data/jobs';
 import { markSearched } from './search';
-import { jobColumnsOf } from './job';
+import { jobColumnsOf, similarWantedOf } from './job';
 import { selectedFields } from './selection';
 import { jobFacets, type Facets } from '../data/search';
 import type { Read } from './cache-declaration';
@@ -77,8 +77,10 @@ builder.queryFields((t) => ({
     cache: { freshness: 'page', tags: ({ args }) => askedFor('Job', args.id) },
     resolve: async (_r, { id }, ctx, info) => {
       const columns = jobColumnsOf(info);
-      const job = await ctx.loaders.jobWith(columns).load(parseId(id));
-      ctx.loaders.prime([job], columns);
+      // The job page: the job, its company, count and similar list in one statement.
+      const similar = similarWantedOf(info);
+      const job = await ctx.loaders.jobWith(columns, similar).load(parseId(id));
+      ctx.loaders.prime([job], columns, similar);
       return job;
     },
   }),
