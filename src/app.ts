@@ -2,8 +2,8 @@ import cluster from 'node:cluster';
 import type { Config } from './config';
 import type { Database, RawSql } from './db/database';
 import { claimCachePrefix } from './data/cache-prefixes';
-import { isEmpty, seed, tableCounts } from './data/seed';
-import { seedReporter, seedSummary } from './data/seed-progress';
+import { isEmpty } from './data/seed';
+import { seedShowingProgress } from './data/seed-progress';
 import { migrate } from './data/migrate';
 import { openConfiguredDatabase } from './db/open';
 import { ReplicaSet } from './db/replicas';
@@ -59,16 +59,8 @@ async function openData(config: Config, log: Logger): Promise<Database> {
   // The embedded database is a demo: give it data on first start. A real one is seeded on demand.
   if (!config.DATABASE_URL && config.SEED_ON_EMPTY && (await isEmpty(db))) {
     log.info('empty embedded database: seeding demo data (once)');
-    // How far it has got: a line rewritten on a terminal's stderr, else a few log entries.
-    const started = Date.now();
-    const progress = seedReporter(process.stderr, (line) => log.info(line));
-    try {
-      await seed(db, undefined, progress.onProgress);
-    } finally {
-      progress.stop();
-    }
-    const counts = await tableCounts(db);
-    log.info({ ...counts, ms: Date.now() - started }, seedSummary(counts, Date.now() - started));
+    const { counts, ms, summary } = await seedShowingProgress(db, (line) => log.info(line));
+    log.info({ ...counts, ms }, summary);
   }
   return db;
 }

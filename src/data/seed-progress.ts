@@ -1,5 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
-import type { OnSeedProgress, SeedProgress } from './seed';
+import type { Database } from '../db/database';
+import { seed, tableCounts, type OnSeedProgress, type SeedProgress } from './seed';
 
 export interface SeedReporter {
   onProgress: OnSeedProgress;
@@ -49,4 +50,21 @@ export function seedReporter(stream: NodeJS.WritableStream & { isTTY?: boolean }
 export function seedSummary(counts: { jobs: number; companies: number; users: number; applications: number }, ms: number): string {
   const n = (x: number) => x.toLocaleString('en-US');
   return `seeded ${n(counts.jobs)} jobs, ${n(counts.companies)} companies, ${n(counts.users)} users and ${n(counts.applications)} applications, with their similar jobs and search terms, in ${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * Seeds the demo data into `db`, showing how far it has got (a line rewritten on a terminal's
+ * stderr, else a few lines to `plain`); returns the summary line and what it counts.
+ */
+export async function seedShowingProgress(db: Database, plain: (line: string) => void) {
+  const started = Date.now();
+  const progress = seedReporter(process.stderr, plain);
+  try {
+    await seed(db, undefined, progress.onProgress);
+  } finally {
+    progress.stop();
+  }
+  const counts = await tableCounts(db);
+  const ms = Date.now() - started;
+  return { counts, ms, summary: seedSummary(counts, ms) };
 }
