@@ -45,9 +45,11 @@ type AnyFn = (...args: unknown[]) => Promise<unknown>;
  */
 export function requestDb<D extends object>(db: D, options: RequestDbOptions): D {
   const { stats, signal, route } = options;
-  const send = async (access: Access, what: string, call: (client: object) => Promise<unknown>): Promise<unknown> => {
-    if (access === 'read') signal?.throwIfAborted();
-    return counted(stats, what, () => (!route ? call(db) : access === 'read' ? route.read(call, db) : route.write(() => call(db))));
+  // `access` is asked only when something depends on it (a client that left, a replica route):
+  // classifying a raw statement reads its whole text, which most requests never need.
+  const send = async (access: () => Access, what: string, call: (client: object) => Promise<unknown>): Promise<unknown> => {
+    if (signal?.aborted && access() === 'read') signal.throwIfAborted();
+    return counted(stats, what, () => (!route ? call(db) : access() === 'read' ? route.read(call, db) : route.write(() => call(db))));
   };
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(db, {
@@ -57,7 +59,12 @@ export function requestDb<D extends object>(db: D, options: RequestDbOptions): D
       const value: unknown = Reflect.get(target, prop, target);
       let view: unknown = value;
       if (isRawMethod(prop)) {
-        view = (...args: unknown[]) => send(rawAccess(prop, args), sqlText(args), (client) => (Reflect.get(client, prop, client) as AnyFn).apply(client, args));
+        view = (...args: unknown[]) =>
+          send(
+            () => rawAccess(prop, args),
+            sqlText(args),
+            (client) => (Reflect.get(client, prop, client) as AnyFn).apply(client, args),
+          );
       } else if (prop === '$transaction') {
         const fn = value as (run: unknown, options?: unknown) => Promise<unknown>;
         // Running for all of it: a transaction holds its connection between statements too.
@@ -78,10 +85,14 @@ export function requestDb<D extends object>(db: D, options: RequestDbOptions): D
             const fn = Reflect.get(model, op, model) as unknown;
             if (typeof fn !== 'function') return fn;
             const call = (...args: unknown[]) =>
-              send(modelAccess(op), `${prop}.${String(op)}`, (client) => {
-                const on = Reflect.get(client, prop, client) as Record<PropertyKey, AnyFn>;
-                return on[op](...args);
-              });
+              send(
+                () => modelAccess(op),
+                `${prop}.${String(op)}`,
+                (client) => {
+                  const on = Reflect.get(client, prop, client) as Record<PropertyKey, AnyFn>;
+                  return on[op](...args);
+                },
+              );
             operations.set(op, call);
             return call;
           },
