@@ -39,13 +39,32 @@ export default tseslint.config(
   // all (only main.ts imports it). Folders are flat below http/plugins, schema/mutations and
   // ingest/formats, whose own imports go one more level up: `(\.\./)+` covers both.
   ...layerRules({
-    'src/domain/**': ['http', 'schema', 'loaders', 'data', 'db', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services', 'config'],
-    'src/db/**': ['http', 'schema', 'loaders', 'data', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services'],
-    'src/data/**': ['http', 'schema', 'loaders', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services'],
-    'src/loaders/**': ['http', 'schema', 'cache', 'ops', 'search', 'similar', 'trending', 'ingest', 'services'],
+    'src/domain/**': [
+      'http',
+      'schema',
+      'loaders',
+      'data',
+      'db',
+      'cache',
+      'ops',
+      'auth',
+      'search',
+      'similar',
+      'trending',
+      'ingest',
+      'services',
+      'config',
+      'events',
+    ],
+    'src/db/**': ['http', 'schema', 'loaders', 'data', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services', 'events'],
+    'src/data/**': ['http', 'schema', 'loaders', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services', 'events'],
+    'src/loaders/**': ['http', 'schema', 'cache', 'ops', 'search', 'similar', 'trending', 'ingest', 'services', 'events'],
     'src/schema/**': ['http', 'cache', 'ops', 'services'],
-    'src/cache/**': ['http', 'schema', 'loaders', 'ops', 'services'],
-    'src/auth/**': ['http', 'schema', 'loaders', 'data', 'db', 'cache', 'ops'],
+    'src/cache/**': ['http', 'schema', 'loaders', 'ops', 'services', 'events'],
+    'src/auth/**': ['http', 'schema', 'loaders', 'data', 'db', 'cache', 'ops', 'events'],
+    // The bus (events/bus.ts) hears committed writes' changes (domain) and speaks Redis; schema
+    // subscribes, the composition root wires writes to it.
+    'src/events/**': ['http', 'schema', 'loaders', 'data', 'db', 'cache', 'ops', 'auth', 'search', 'similar', 'trending', 'ingest', 'services'],
     'src/{search,similar,trending,ingest,ops}/**': ['http', 'schema', 'loaders'],
   }),
   {

@@ -18,6 +18,7 @@ import { metricsAccess } from './ops/metrics';
 import { warnTo, type Logger } from './log';
 import { RateLimiter } from './ops/rate-limiter';
 import { connectRedis } from './redis';
+import { createEventBus, writeEvents } from './events/bus';
 import type { Services } from './services';
 import { SimilarJobsRefresher } from './similar/refresher';
 import { TrendingRefresher } from './trending/refresher';
@@ -86,8 +87,11 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
           namedStatements: config.DATABASE_NAMED_STATEMENTS,
         }).start()
       : null;
-  // Mutations and background refreshes alike change what cached pages show and replicas serve.
-  const writes = new Writes(responseCache && invalidationOf(responseCache), replicas);
+  // One bus per deployment prefix: two deployments on one Redis never hear each other's writes.
+  const events = createEventBus({ prefix: config.CACHE_PREFIX, redisUrl: config.REDIS_URL, timeoutMs: config.CACHE_TIMEOUT_MS, warn });
+  // Mutations and background refreshes alike change what cached pages show and replicas serve,
+  // and what subscribers hear.
+  const writes = new Writes(responseCache && invalidationOf(responseCache), replicas, writeEvents(events));
   const similar = new SimilarJobsRefresher(db.prisma, {
     intervalMs: config.SIMILAR_JOBS_REFRESH_MS,
     onError: (err) => log.error({ err }, 'similar-jobs refresh failed (will retry)'),
@@ -115,18 +119,19 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
       )
     : null;
   log.info(
-    { cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', trustedDocuments: config.TRUSTED_DOCUMENTS },
+    { cache: responseCache?.store.kind ?? 'off', rateLimit: rateLimiter?.kind ?? 'off', events: events.kind, trustedDocuments: config.TRUSTED_DOCUMENTS },
     'gateway configured',
   );
   if (replicas && responseCache) responseCache.onInvalidation = () => replicas.noteWrite();
   return {
-    services: { db, replicas, similar, responseCache, writes, rateLimiter, lifecycle: { stopping: false }, log, batching: config.LOADER_BATCHING },
+    services: { db, replicas, similar, responseCache, writes, events, rateLimiter, lifecycle: { stopping: false }, log, batching: config.LOADER_BATCHING },
     async close() {
       await similar.stop();
       await trending.stop();
       await searchTerms.stop();
       await responseCache?.close();
       await rateLimiter?.close();
+      await events.close();
       await replicas?.close();
       await db.close();
     },

@@ -1,5 +1,6 @@
 import type { Cache } from './cache/cache';
 import type { Database } from './db/database';
+import type { EventBus } from './events/bus';
 import type { ReplicaSet } from './db/replicas';
 import type { Writes } from './data/writes';
 import type { Logger } from './log';
@@ -18,6 +19,11 @@ export interface Services {
    * the mutations' and the refreshers' alike.
    */
   writes: Writes;
+  /**
+   * What subscriptions hear of committed writes (events/bus.ts; `writes` publishes to it). None
+   * in tests that build services by hand: subscriptions then refuse to start.
+   */
+  events?: EventBus | null;
   /** Set when the process is stopping: /ready then says so, so load balancers move away. */
   lifecycle?: { stopping: boolean };
   /** Per-client budgets (off when absent). */

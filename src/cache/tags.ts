@@ -38,6 +38,8 @@ export const similarListTag = (jobId: number) => `Job:${jobId}:similar`;
 
 /** The tags a write's changes make stale. */
 export function tagsOf(changes: Iterable<Change>): string[] {
+  // What else is named (an import's new jobs, for subscribers) is stale with everything.
+  if ([...changes].includes('everything')) return [ALL];
   const tags = new Set<string>();
   for (const change of changes) {
     if (change === 'everything') tags.add(ALL);
@@ -56,6 +58,9 @@ export function tagsOf(changes: Iterable<Change>): string[] {
       const { id, jobId, userId } = change.application;
       for (const t of [entityTag('Application', id), entityTag('User', userId), entityTag('Job', jobId), STATS]) tags.add(t);
       if (change.created) tags.add(TRENDING);
+    } else if ('savedSearchesOf' in change) {
+      // Only their owner reads them, through their User (`me`), which every such result shows.
+      for (const id of change.savedSearchesOf) tags.add(entityTag('User', id));
     } else for (const id of change.similarLists) tags.add(similarListTag(id));
   }
   return [...tags];

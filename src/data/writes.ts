@@ -42,6 +42,8 @@ export interface Invalidation {
  *    replicas are fenced (`noteWrite`: no replica read until they have replayed it, also when
  *    there is no cache), then the cache is invalidated, which settles the intent, or records a
  *    debt when the store cannot be reached.
+ * 3. Then subscribers are told (`events`, events/bus.ts writeEvents): from the changes alone,
+ *    best effort, so it neither adds a statement to the write nor fails it.
  * A write that changed nothing owes nothing and tells no one.
  */
 export class Writes {
@@ -50,6 +52,7 @@ export class Writes {
   constructor(
     private readonly cache: Invalidation | null = null,
     private readonly replicas: { noteWrite(): void } | null = null,
+    private readonly events: ((changes: Change[]) => void) | null = null,
   ) {
     this.owe = cache?.settlesIntents ? (tx) => (isRaw(tx) ? recordIntentRaw(tx) : recordIntent(tx)) : async () => undefined;
   }
@@ -93,5 +96,10 @@ export class Writes {
     if (changes.length === 0 && intent === undefined) return;
     this.replicas?.noteWrite();
     await this.cache?.invalidate(changes, intent);
+    try {
+      this.events?.(changes);
+    } catch {
+      // Subscribers missing an event must never turn a committed write into an error.
+    }
   }
 }

@@ -21,18 +21,24 @@ export type Change =
   /**
    * A job created, changed or closed (`before`: as it was, when it may have moved lists).
    * `imported`: by an import, which never changes what is trending (new jobs have no
-   * applications yet, and a changed one is stale by its own id).
+   * applications yet, and a changed one is stale by its own id). `created`: the job is new
+   * (what `newJobs` subscribers hear of).
    */
-  | { job: JobKey; before?: JobKey; imported?: true }
+  | { job: JobKey; before?: JobKey; imported?: true; created?: true }
   /** An application created (`created`) or moved on. */
   | { application: { id: number; jobId: number; userId: number }; created?: boolean }
   /** Similar-jobs lists rewritten. */
   | { similarLists: number[] }
+  /** These users' saved searches, their new jobs or their job alerts changed (saved, deleted, seen, matched). */
+  | { savedSearchesOf: number[] }
   /** What is trending was recomputed (the background refresher). */
   | 'trending'
   /** The search terms that type-ahead suggests were recomputed (the background refresher). */
   | 'searchTerms'
-  /** Too much changed to list (a large import batch). */
+  /**
+   * Too much changed to list (a large import batch). The same write may still name its new
+   * jobs (for subscribers); the cache then reads nothing else.
+   */
   | 'everything';
 
 /** What a resolver declares about the result it is part of (the per-request side of the cache). */

@@ -185,8 +185,11 @@ export async function runImport(db: Database, rows: AsyncIterable<FeedRow>, opti
 function batchChanges(result: { committed: boolean; created: number[]; updated: number[]; jobs: JobKey[]; companiesUpdated: number }): Change[] {
   const changed = result.created.length + result.updated.length;
   if (!result.committed || (changed === 0 && result.companiesUpdated === 0)) return [];
-  if (changed > INVALIDATE_ALL_ABOVE || result.companiesUpdated > 0) return ['everything'];
-  return result.jobs.map((job) => ({ job, imported: true as const }));
+  const created = new Set(result.created);
+  const jobs = result.jobs.map((job): Change => (created.has(job.id) ? { job, imported: true, created: true } : { job, imported: true }));
+  // The jobs still listed: subscribers hear of them (the cache reads only 'everything' then).
+  if (changed > INVALIDATE_ALL_ABOVE || result.companiesUpdated > 0) return ['everything', ...jobs];
+  return jobs;
 }
 
 /** The database failed while writing: whole batches are written, the rest is not; rerunning completes it. */

@@ -76,9 +76,10 @@ export async function checkedWrite<T>(write: Promise<T>, target: { jobId: number
 
 /**
  * A job write (data/writes.ts): once committed, cached results holding the job (before and
- * after) or its lists are stale.
+ * after) or its lists are stale. Without `before`, the job is new.
  */
-const write = (ctx: Context, fn: (tx: Db) => Promise<Job>, before?: Job): Promise<Job> => ctx.writes.transaction(ctx.db.prisma, fn, (job) => [{ job, before }]);
+const write = (ctx: Context, fn: (tx: Db) => Promise<Job>, before?: Job): Promise<Job> =>
+  ctx.writes.transaction(ctx.db.prisma, fn, (job) => [before ? { job, before } : { job, created: true }]);
 
 /**
  * After a committed job write, similar-jobs lists follow. Those are derived data, so a failure
