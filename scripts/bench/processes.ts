@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -115,4 +115,16 @@ export function gateway(main: string, name: string, port: number, env: NodeJS.Pr
 export function bareHttp(port: number): Promise<Served> {
   const code = `require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.writeHead(200, { 'content-type': 'application/json' }); r.end('{"data":{"__typename":"Query"}}'); }); }).listen(${port}, '127.0.0.1', () => console.log('listening'))`;
   return serve('bare node http', process.execPath, ['-e', code], process.env, `http://127.0.0.1:${port}`, /listening/);
+}
+
+/** Where haproxy is (Debian's package puts it in /usr/sbin), or null. */
+export function haproxyBinary(): string | null {
+  for (const candidate of ['haproxy', '/usr/sbin/haproxy']) if (spawnSync(candidate, ['-v'], { stdio: 'ignore' }).status === 0) return candidate;
+  return null;
+}
+
+/** The documented production front (deploy/haproxy/haproxy.cfg) on `port`, in front of the gateway at `gatewayUrl`. */
+export function haproxy(binary: string, gatewayUrl: string, port: number): Promise<Served> {
+  const env = { ...process.env, CHOMMIE_LISTEN: `127.0.0.1:${port}`, CHOMMIE_GATEWAY: new URL(gatewayUrl).host };
+  return serve('haproxy', binary, ['-db', '-f', join(root, 'deploy', 'haproxy', 'haproxy.cfg')], env, `http://127.0.0.1:${port}`, '/ready');
 }
