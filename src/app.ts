@@ -23,6 +23,7 @@ import type { Services } from './services';
 import { SimilarJobsRefresher } from './similar/refresher';
 import { TrendingRefresher } from './trending/refresher';
 import { SearchTermsRefresher } from './search/refresher';
+import { JobAlertsRefresher, SavedSearchMatcher } from './search/saved-searches';
 
 export { StartupError };
 
@@ -108,9 +109,21 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
     writes,
     onError: (err) => log.error({ err }, 'search-terms refresh failed (will retry; type-ahead shows the previous terms meanwhile)'),
   });
+  const matcher = new SavedSearchMatcher(db.prisma, {
+    intervalMs: config.SAVED_SEARCH_MATCH_MS,
+    writes,
+    onError: (err) => log.error({ err }, 'saved-search matching failed (will retry; the new jobs stay queued)'),
+  });
+  const alerts = new JobAlertsRefresher(db.prisma, {
+    refreshS: config.JOB_ALERTS_REFRESH_S,
+    writes,
+    onError: (err) => log.error({ err }, 'job alerts not written (will retry next pass)'),
+  });
   similar.start();
   trending.start();
   searchTerms.start();
+  matcher.start();
+  alerts.start();
   const rateLimiter = config.RATE_LIMIT_ENABLED
     ? new RateLimiter(
         config,
@@ -129,6 +142,8 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
       await similar.stop();
       await trending.stop();
       await searchTerms.stop();
+      await matcher.stop();
+      await alerts.stop();
       await responseCache?.close();
       await rateLimiter?.close();
       await events.close();

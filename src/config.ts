@@ -97,6 +97,12 @@ const EnvSchema = z.object({
     }),
   TRENDING_REFRESH_S: int(1, 15, 3600),
   SEARCH_TERMS_REFRESH_S: int(1, 60, 86_400),
+  // How often each instance matches newly posted or imported jobs against the saved searches
+  // (src/search/saved-searches.ts): how late a match, its newJobCount and its event may be.
+  SAVED_SEARCH_MATCH_MS: int(10, 1000, 3_600_000),
+  // How often each instance looks for a UTC day whose job-alert digests are due (written once per
+  // user and day whatever the number of instances, 5 minutes after the day ended).
+  JOB_ALERTS_REFRESH_S: int(1, 300, 86_400),
   EXPORT_MAX_ROWS: int(1, 100_000, 10_000_000),
   // Rows of CSV export pages a client may download per RATE_LIMIT_WINDOW_S, a budget of its own.
   EXPORT_ROWS_PER_WINDOW: int(100, 50_000, 10_000_000),

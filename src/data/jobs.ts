@@ -302,7 +302,7 @@ function placeSql(place: Place, j: Prisma.Sql): Prisma.Sql {
 }
 
 /** A PostgreSQL regular expression matching any of the phrases as whole words ("part time" also as "part-time"); null when none has a word. */
-function titlePattern(phrases: readonly string[]): string | null {
+export function titlePattern(phrases: readonly string[]): string | null {
   const terms = phrases.map((p) => (p.match(/[\p{L}\p{N}]+/gu) ?? []).join('[\\s-]*')).filter(Boolean);
   return terms.length ? `\\m(${terms.join('|')})\\M` : null;
 }

@@ -4,6 +4,7 @@ import type { LoaderOptions } from './batch';
 import type { SimilarWanted } from '../data/similar';
 import { companyLoaders, type CompanyLoaders } from './companies';
 import { jobLoaders, type JobLoaders } from './jobs';
+import { savedSearchLoaders, type SavedSearchLoaders } from './saved-searches';
 import { userLoaders, type UserLoaders } from './users';
 
 export type { LoaderOptions } from './batch';
@@ -16,7 +17,8 @@ export type { LoaderOptions } from './batch';
 export type Loaders = JobLoaders &
   CompanyLoaders &
   ApplicationLoaders &
-  UserLoaders & {
+  UserLoaders &
+  SavedSearchLoaders & {
     /**
      * What a read of jobs brought (data/jobs.ts): the rows themselves when they have every
      * column (`columns` unset), and what came along (`Joined`: companies, all-time counts).
@@ -27,7 +29,13 @@ export type Loaders = JobLoaders &
   };
 
 export function createLoaders(options: LoaderOptions): Loaders {
-  const families = { ...jobLoaders(options), ...companyLoaders(options), ...applicationLoaders(options), ...userLoaders(options) };
+  const families = {
+    ...jobLoaders(options),
+    ...companyLoaders(options),
+    ...applicationLoaders(options),
+    ...userLoaders(options),
+    ...savedSearchLoaders(options),
+  };
   const counts = families.applicationCount(null);
   return {
     ...families,

@@ -8,8 +8,10 @@ import './application';
 import './user';
 import './stats';
 import './search';
+import './saved-search';
 import './mutations/application';
 import './mutations/job';
 import './mutations/import';
+import './mutations/saved-search';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,308 @@
+import { WRITE_TX } from '../db/database';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import type { SavedSearchAlerts } from '../domain/saved-search';
+import { filterFromJson, requiredLexemes } from '../domain/saved-search';
+import { prepareSearch } from '../domain/search-vocabulary';
+import type { Db } from './client';
+import type { Intent } from './invalidations';
+import { jobColumns, jobFilterSql, titlePattern, type JobColumn, type JobFilterInput, type JobRow, type Joined } from './jobs';
+import { newestCursor, pagesByParent, type Children, type Page } from './pages';
+import type { Owe } from './writes';
+
+// Saved searches and job alerts. A saved search keeps its filter twice: as the client sent it
+// (`filter`, shown back), and compiled to columns (`query`, `anchors`, `m_*`) so that ONE
+// statement matches a batch of new jobs against every saved search (`matchQueued`).
+//
+// Matches are recorded (saved_search_match) rather than computed on read: `newJobCount` and
+// `jobs` are then an index range of one saved search's matches (its matches since last seen),
+// whatever the filter costs to run; the alerts digest reads the same rows; and a job matches
+// against the search as it was when the job arrived, once, whatever the search terms' places
+// or vocabulary become later. The price is that a match lags the job's commit by the
+// matcher's interval (SAVED_SEARCH_MATCH_MS): the queue, filled by a trigger in the job's own
+// transaction, makes sure it comes.
+
+export interface SavedSearchRow {
+  id: number;
+  userId: number;
+  name: string;
+  filter: Record<string, unknown>;
+  alerts: SavedSearchAlerts;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** Active jobs matched since `lastSeenAt`. */
+  newJobCount: number;
+}
+
+const ROW = Prisma.sql`s.id, s.user_id AS "userId", s.name, s.filter, s.alerts::text AS alerts, s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt",
+  (SELECT count(*)::int FROM saved_search_match m JOIN job j ON j.id = m.job_id
+    WHERE m.saved_search_id = s.id AND m.matched_at > s.last_seen_at AND j.is_active) AS "newJobCount"`;
+
+/**
+ * A filter compiled to the saved_search columns the matcher reads. The rules are those of
+ * `jobFilterSql` (data/jobs.ts: conditionsSql, readingSql), which `compileFilter` first runs
+ * for its validation: change one, change the other (test/integration/data/saved-searches.test.ts
+ * checks the matcher against `jobs(filter)`). The search's text becomes a tsquery computed at
+ * save time (`text`), its attribute words the conditions `reading` (JSON).
+ */
+export interface CompiledFilter {
+  text: string;
+  jobType: string | null;
+  remote: boolean | null;
+  levels: string[];
+  companyId: number | null;
+  salaryMin: number | null;
+  salaryMax: number | null;
+  location: string | null;
+  postedAfter: string | null;
+  postedBefore: string | null;
+  reading: Record<string, unknown> | null;
+}
+
+export function compileFilter(filter: JobFilterInput): CompiledFilter {
+  jobFilterSql(filter); // the same refusals as `jobs(filter)`, with the same arguments named
+  const r = filter.reading;
+  let reading: Record<string, unknown> | null = null;
+  if (r && (r.conditions.length || r.places.length)) {
+    reading = {};
+    for (const field of ['REMOTE', 'JOB_TYPE', 'EXPERIENCE_LEVEL'] as const) {
+      const values = r.conditions.filter((c) => c.field === field).map((c) => c.value);
+      if (values.length) reading[field] = { v: values, t: titlePattern(r.titleWords[field] ?? []) };
+    }
+    const lower = (p: { city?: string; state?: string }) => ({ city: p.city?.toLowerCase() ?? null, state: p.state?.toLowerCase() ?? null });
+    const cities = r.places.filter((ps) => ps.some((p) => p.city)).flat();
+    const states = r.places.filter((ps) => ps.every((p) => !p.city)).flat();
+    if (cities.length) reading.cities = cities.map(lower);
+    if (states.length) reading.states = states.map(lower);
+  }
+  const location = filter.location?.trim().toLowerCase() || null;
+  return {
+    text: r ? r.text : (filter.search?.trim() ?? ''),
+    jobType: filter.jobType ?? null,
+    remote: filter.remote ?? null,
+    levels: [...new Set(filter.experienceLevel ?? [])],
+    companyId: filter.companyId != null ? Number(filter.companyId) : null,
+    salaryMin: filter.salaryMin ?? null,
+    salaryMax: filter.salaryMax ?? null,
+    location,
+    postedAfter: filter.postedAfter?.toISOString() ?? null,
+    postedBefore: filter.postedBefore?.toISOString() ?? null,
+    reading,
+  };
+}
+
+/** A reading condition on one column: its values, or the title words that also satisfy it. */
+const readingField = (field: string, column: string) => {
+  const f = Prisma.sql`(s.m_reading -> ${field})`;
+  return Prisma.sql`(${f} IS NULL OR ${Prisma.raw(column)} = ANY (ARRAY(SELECT jsonb_array_elements_text(${f} -> 'v')))
+    OR j.title ~* (${f} ->> 't'))`;
+};
+const readingPlaces = (key: string) => {
+  const f = Prisma.sql`(s.m_reading -> ${key})`;
+  return Prisma.sql`(${f} IS NULL OR EXISTS (SELECT 1 FROM jsonb_to_recordset(${f}) p(city text, state text)
+    WHERE (p.city IS NULL OR lower(j.city) = p.city) AND (p.state IS NULL OR lower(j.state) = p.state)))`;
+};
+
+/** Whether job `j` meets saved search `s`'s compiled filter: conditionsSql and readingSql, column by column. */
+const MATCHES = Prisma.sql`j.is_active
+  AND (s.m_job_type IS NULL OR j.job_type = s.m_job_type)
+  AND (s.m_remote IS NULL OR j.remote = s.m_remote)
+  AND (cardinality(s.m_levels) = 0 OR j.experience_level = ANY (s.m_levels))
+  AND (s.m_company_id IS NULL OR j.company_id = s.m_company_id)
+  AND (s.m_salary_min IS NULL OR coalesce(j.salary_max, j.salary_min) >= s.m_salary_min)
+  AND (s.m_salary_max IS NULL OR coalesce(j.salary_min, j.salary_max) <= s.m_salary_max)
+  AND (s.m_location IS NULL OR lower(j.location) LIKE replace(replace(replace(s.m_location, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
+    OR lower(j.city) = s.m_location OR lower(j.state) = s.m_location)
+  AND (s.m_posted_after IS NULL OR j.created_at >= s.m_posted_after)
+  AND (s.m_posted_before IS NULL OR j.created_at < s.m_posted_before)
+  AND (s.m_reading IS NULL OR (${readingField('REMOTE', 'j.remote::text')} AND ${readingField('JOB_TYPE', 'j.job_type::text')}
+    AND ${readingField('EXPERIENCE_LEVEL', 'j.experience_level::text')} AND ${readingPlaces('cities')} AND ${readingPlaces('states')}))
+  AND (s.query IS NULL OR j.search_vector @@ s.query)`;
+
+/** Saves a search (the per-user limit and the name's rules are the table's: see saveSearch's errors). */
+export async function insertSavedSearch(
+  tx: Db,
+  data: { userId: number; name: string; filter: Record<string, unknown>; alerts: SavedSearchAlerts; compiled: CompiledFilter },
+): Promise<SavedSearchRow> {
+  const c = data.compiled;
+  // The tsquery as PostgreSQL prints it gives the words every match must have (the anchors).
+  const [q] = c.text
+    ? await tx.$queryRaw<{ q: string | null; tree: string | null }[]>`WITH x AS (SELECT chommie_tsquery(${prepareSearch(c.text)}) AS q)
+        SELECT CASE WHEN numnode(q) > 0 THEN q::text END AS q, CASE WHEN numnode(q) > 0 THEN querytree(q) END AS tree FROM x`
+    : [{ q: null, tree: null }];
+  const anchors = q.tree && q.tree !== 'T' ? requiredLexemes(q.tree) : [];
+  const [row] = await tx.$queryRaw<SavedSearchRow[]>`WITH s AS (
+      INSERT INTO saved_search (user_id, name, filter, alerts, query, anchors, m_job_type, m_remote, m_levels, m_company_id,
+        m_salary_min, m_salary_max, m_location, m_posted_after, m_posted_before, m_reading)
+      VALUES (${data.userId}, ${data.name}, ${JSON.stringify(data.filter)}::jsonb, ${data.alerts}::"SavedSearchAlerts", ${q.q}::tsquery,
+        ${anchors}::text[], ${c.jobType}::"JobType", ${c.remote}::boolean, ${c.levels}::text[]::"ExperienceLevel"[], ${c.companyId}::int,
+        ${c.salaryMin}::int, ${c.salaryMax}::int, ${c.location}::text, ${c.postedAfter}::timestamptz, ${c.postedBefore}::timestamptz,
+        ${c.reading == null ? null : JSON.stringify(c.reading)}::jsonb)
+      RETURNING *)
+    SELECT ${ROW} FROM s`;
+  return row;
+}
+
+/** A saved search by id (its owner decides who may see it), with its count of new jobs. */
+export async function findSavedSearch(db: Db, id: number): Promise<SavedSearchRow | null> {
+  const [row] = await db.$queryRaw<SavedSearchRow[]>`SELECT ${ROW} FROM saved_search s WHERE s.id = ${id}`;
+  return row ?? null;
+}
+
+/** Each user's saved searches, oldest first, one statement for all of them. */
+export async function savedSearchesOfUsers(db: Db, userIds: readonly number[]): Promise<SavedSearchRow[][]> {
+  const rows = await db.$queryRaw<SavedSearchRow[]>`SELECT ${ROW} FROM saved_search s WHERE s.user_id = ANY(${[...userIds]}::int[])
+    ORDER BY s.created_at, s.id`;
+  return userIds.map((id) => rows.filter((r) => r.userId === id));
+}
+
+export async function deleteSavedSearch(tx: Db, id: number): Promise<boolean> {
+  return (await tx.$executeRaw`DELETE FROM saved_search WHERE id = ${id}`) > 0;
+}
+
+/** Everything matched so far is seen: `newJobCount` starts again from 0. */
+export async function markSavedSearchSeen(tx: Db, id: number): Promise<SavedSearchRow | null> {
+  const [row] = await tx.$queryRaw<SavedSearchRow[]>`WITH s AS (
+      UPDATE saved_search SET last_seen_at = greatest(last_seen_at, now()) WHERE id = ${id} RETURNING *)
+    SELECT ${ROW} FROM s`;
+  return row ?? null;
+}
+
+type MatchRow = JobRow & { savedSearchId: number; _postedAt?: Date };
+
+/**
+ * A saved search's jobs since last seen: its matches recorded after `last_seen_at`, active,
+ * newest posted first (a cursor of (created_at, id), like `jobs`' NEWEST). Pages of several
+ * saved searches in one statement (pages.ts).
+ */
+const matchChildren = (columns?: readonly JobColumn[]): Children<MatchRow> => ({
+  from: Prisma.sql`(SELECT j.*, m.saved_search_id FROM saved_search_match m JOIN saved_search s ON s.id = m.saved_search_id
+      JOIN job j ON j.id = m.job_id WHERE m.matched_at > s.last_seen_at AND j.is_active) j`,
+  alias: 'j',
+  // The cursor's key, whatever columns the query shows.
+  columns: Prisma.sql`${jobColumns(columns)}, j.saved_search_id AS "savedSearchId", j.created_at AS "_postedAt"`,
+  parentColumn: 'saved_search_id',
+  parentOf: (r) => r.savedSearchId,
+  cursorName: 'NEWEST',
+});
+
+export const savedSearchJobPages = (first: number, after: string | null, columns?: readonly JobColumn[]) => {
+  const pages = pagesByParent(matchChildren(columns), first, after);
+  return (db: Db, ids: readonly number[]) => pages(db, ids) as Promise<Page<Joined<MatchRow>>[]>;
+};
+
+export const savedSearchJobCursor = (row: JobRow) => newestCursor('NEWEST', { id: row.id, createdAt: (row as MatchRow)._postedAt ?? row.createdAt });
+
+/** New jobs a matcher batch takes at most: a 10,000-job import is one statement. */
+export const MATCH_BATCH = 10_000;
+
+export interface MatchBatch {
+  /** Jobs taken off the queue. */
+  taken: number;
+  /** What matched, by saved search. */
+  matched: { savedSearchId: number; userId: number; jobIds: number[] }[];
+  intent?: Intent;
+}
+
+/**
+ * Takes up to `size` queued new jobs and records which saved searches they match, in ONE
+ * statement whatever the number of saved searches: the queue rows are deleted (SKIP LOCKED:
+ * instances take disjoint batches) and the matches inserted together, so a batch is matched
+ * exactly once or, if anything dies before the commit, left queued.
+ *
+ * The pairs tested are bounded by the words the jobs and searches share, not by their product:
+ * a search with text is reached through its anchors (words every match must have, GIN-indexed)
+ * from each job's lexemes; only searches without text (conditions alone) meet every job of the
+ * batch, where their indexed-column conditions decide at once. A job matches the searches
+ * saved before it was queued: it is new to them.
+ */
+export function matchQueued(prisma: PrismaClient, size = MATCH_BATCH, owe?: Owe): Promise<MatchBatch> {
+  return prisma.$transaction(
+    async (tx) => {
+      const [row] = await tx.$queryRaw<{ taken: number; matched: MatchBatch['matched'] | null }[]>`
+        WITH batch AS MATERIALIZED (
+          DELETE FROM saved_search_queue q WHERE q.job_id IN (
+            SELECT job_id FROM saved_search_queue ORDER BY job_id LIMIT ${size}::int FOR UPDATE SKIP LOCKED)
+          RETURNING q.job_id, q.queued_at),
+        nj AS MATERIALIZED (SELECT j.*, b.queued_at, tsvector_to_array(j.search_vector) AS lexemes FROM job j JOIN batch b ON b.job_id = j.id WHERE j.is_active),
+        pairs AS (
+          SELECT s.id AS sid, nj.id AS jid FROM nj JOIN saved_search s ON s.anchors && nj.lexemes
+          UNION ALL
+          SELECT s.id, nj.id FROM nj CROSS JOIN saved_search s WHERE coalesce(cardinality(s.anchors), 0) = 0
+        ),
+        hit AS (
+          INSERT INTO saved_search_match (saved_search_id, job_id)
+          SELECT s.id, j.id FROM pairs p JOIN saved_search s ON s.id = p.sid JOIN nj j ON j.id = p.jid
+          WHERE s.created_at <= j.queued_at AND ${MATCHES}
+          ON CONFLICT DO NOTHING
+          RETURNING saved_search_id, job_id)
+        SELECT (SELECT count(*)::int FROM batch) AS taken,
+          (SELECT json_agg(json_build_object('savedSearchId', h.saved_search_id, 'userId', s.user_id, 'jobIds', h.jobs))
+            FROM (SELECT saved_search_id, array_agg(job_id ORDER BY job_id) AS jobs FROM hit GROUP BY saved_search_id) h
+            JOIN saved_search s ON s.id = h.saved_search_id) AS matched`;
+      const matched = row.matched ?? [];
+      return { taken: row.taken, matched, intent: matched.length ? await owe?.(tx) : undefined };
+    },
+    { maxWait: WRITE_TX.maxWait, timeout: 120_000 },
+  );
+}
+
+/** New jobs not yet matched. */
+export async function matchQueueLength(db: Db): Promise<number> {
+  const [{ n }] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM saved_search_queue`;
+  return n;
+}
+
+/** The jobs a digest lists per saved search, at most (it counts them all). */
+export const DIGEST_JOBS = 20;
+
+export interface JobAlertRow {
+  id: number;
+  userId: number;
+  /** The UTC day, YYYY-MM-DD. */
+  day: string;
+  jobCount: number;
+  searches: { savedSearchId: number; name: string; jobCount: number; jobIds: number[] }[];
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/**
+ * Writes the job-alert digests of `day` (UTC, YYYY-MM-DD): one row per user having DAILY saved
+ * searches that matched active jobs that day, counted and listed (newest first, DIGEST_JOBS per
+ * search). A user's row is written once: a second pass, on this instance or another, at the
+ * same time or later, inserts nothing (unique (user_id, day), ON CONFLICT DO NOTHING). Returns
+ * the users who got one.
+ */
+export function writeJobAlerts(prisma: PrismaClient, day: string, owe?: Owe): Promise<{ userIds: number[]; intent?: Intent }> {
+  return prisma.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<{ userId: number }[]>`
+        WITH d AS (SELECT (${day}::date)::timestamp AT TIME ZONE 'UTC' AS since),
+        per AS (
+          SELECT s.id, s.user_id, s.name, count(*)::int AS n,
+            (array_agg(j.id ORDER BY j.created_at DESC, j.id DESC))[1:${DIGEST_JOBS}::int] AS ids
+          FROM saved_search s JOIN saved_search_match m ON m.saved_search_id = s.id JOIN job j ON j.id = m.job_id, d
+          WHERE s.alerts = 'DAILY' AND j.is_active AND m.matched_at >= d.since AND m.matched_at < d.since + interval '1 day'
+          GROUP BY s.id)
+        INSERT INTO job_alert (user_id, day, job_count, searches)
+        SELECT user_id, ${day}::date, sum(n)::int,
+          json_agg(json_build_object('savedSearchId', id, 'name', name, 'jobCount', n, 'jobIds', ids) ORDER BY id)
+        FROM per GROUP BY user_id
+        ON CONFLICT (user_id, day) DO NOTHING
+        RETURNING user_id AS "userId"`;
+      const userIds = rows.map((r) => r.userId);
+      return { userIds, intent: userIds.length ? await owe?.(tx) : undefined };
+    },
+    { maxWait: WRITE_TX.maxWait, timeout: 60_000 },
+  );
+}
+
+/** A user's digests, newest day first. */
+export async function jobAlertsOfUser(db: Db, userId: number, first: number): Promise<JobAlertRow[]> {
+  return db.$queryRaw<JobAlertRow[]>`SELECT id, user_id AS "userId", to_char(day, 'YYYY-MM-DD') AS day, job_count AS "jobCount", searches,
+      created_at AS "createdAt", sent_at AS "sentAt"
+    FROM job_alert WHERE user_id = ${userId} ORDER BY day DESC LIMIT ${first}::int`;
+}
+
+/** The stored filter as `jobs(filter)` takes it. */
+export const savedFilter = (row: SavedSearchRow): JobFilterInput => filterFromJson(row.filter);

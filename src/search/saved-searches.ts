@@ -1,0 +1,142 @@
+import { matchQueued, matchQueueLength, MATCH_BATCH, writeJobAlerts, type MatchBatch } from '../data/saved-searches';
+import { Writes } from '../data/writes';
+import type { PrismaClient } from '../generated/prisma/client';
+import { Periodic, type RefresherOptions } from '../ops/periodic';
+
+export interface MatcherOptions {
+  /** How often the queue of new jobs is looked at (SAVED_SEARCH_MATCH_MS). */
+  intervalMs: number;
+  /** New jobs per statement (MATCH_BATCH unless a test says otherwise). */
+  batchSize?: number;
+  writes?: Writes;
+  /** Told of each committed batch's matches (the `savedSearchMatches` subscription). */
+  onMatched?: (matched: MatchBatch['matched']) => void;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Matches new jobs against the saved searches, off the saved_search_queue table that a trigger
+ * fills in each job's inserting transaction (createJob and imports alike). Every instance runs
+ * one; they take disjoint batches (SKIP LOCKED). A batch is one statement and one transaction:
+ * if the process dies before its commit, the jobs are still queued for the next instance or
+ * start, so a committed job is matched exactly once, eventually.
+ */
+export class SavedSearchMatcher {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+  private readonly writes: Writes;
+  readonly counters = { matchedJobs: 0, batches: 0, failures: 0, lastBatchMs: 0 };
+  lastError?: string;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: MatcherOptions,
+  ) {
+    this.writes = options.writes ?? new Writes();
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.runBatch(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Matches everything queued now (tests, the measuring script); returns how many jobs it took. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const failures = this.counters.failures;
+      const n = await this.runBatch();
+      if (this.counters.failures > failures) throw new Error(`saved-search matching failed: ${this.lastError}`);
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  pending(): Promise<number> {
+    return matchQueueLength(this.prisma);
+  }
+
+  private runBatch(): Promise<number> {
+    if (this.running) return this.running;
+    const started = performance.now();
+    this.running = (async () => {
+      try {
+        // The owners' `me` results (newJobCount, jobs) are stale once a batch matched for them.
+        const batch = await this.writes.commit(
+          (owe) => matchQueued(this.prisma, this.options.batchSize ?? MATCH_BATCH, owe),
+          ({ matched }) => (matched.length ? [{ savedSearchesOf: [...new Set(matched.map((m) => m.userId))] }] : []),
+        );
+        if (batch.taken) {
+          this.counters.matchedJobs += batch.taken;
+          this.counters.batches += 1;
+        }
+        if (batch.matched.length) this.options.onMatched?.(batch.matched);
+        return batch.taken;
+      } catch (err) {
+        this.counters.failures += 1;
+        this.lastError = (err as Error).message;
+        this.options.onError?.(err);
+        return 0;
+      } finally {
+        this.counters.lastBatchMs = performance.now() - started;
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+}
+
+/** How long after a UTC day ends its digests are written: a matcher batch that began that day has committed by then. */
+export const ALERTS_GRACE_MS = 5 * 60_000;
+
+/** The last UTC day whose digests are due at `now` (YYYY-MM-DD). */
+export function dueAlertDay(now: Date): string {
+  return new Date(now.getTime() - ALERTS_GRACE_MS - 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Writes the daily job-alert digests (job_alert, the outbox a mailer reads): every `refreshS`
+ * (JOB_ALERTS_REFRESH_S), the last day that ended (plus ALERTS_GRACE_MS) gets its digests,
+ * one per user whatever the number of instances (a unique (user_id, day) and ON CONFLICT DO
+ * NOTHING), so an instance that was down at midnight catches up at its next pass.
+ */
+export class JobAlertsRefresher extends Periodic {
+  private readonly writes: Writes;
+  /** The day this instance wrote last: the next passes that day only look (cheaply) once. */
+  private done?: string;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: RefresherOptions & { now?: () => Date },
+  ) {
+    super(options.refreshS);
+    this.writes = options.writes ?? new Writes();
+  }
+
+  /** Writes the digests of `day` (due ones by default); returns the users who got one. */
+  async writeDay(day: string): Promise<number[]> {
+    const { userIds } = await this.writes.commit(
+      (owe) => writeJobAlerts(this.prisma, day, owe),
+      ({ userIds }) => (userIds.length ? [{ savedSearchesOf: userIds }] : []),
+    );
+    return userIds;
+  }
+
+  protected async pass(): Promise<void> {
+    const day = dueAlertDay(this.options.now?.() ?? new Date());
+    if (day === this.done) return;
+    try {
+      await this.writeDay(day);
+      this.done = day;
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+  }
+}
