@@ -190,6 +190,9 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   const stop = async (signal: string) => {
     if (http.lifecycle.stopping) return;
     http.lifecycle.stopping = true;
+    // Open streams would hold the drain until its timeout: ended now, each with a last event
+    // telling its client to subscribe again (another instance answers).
+    gateway.streams.endAll();
     log.info(`${signal}: finishing in-flight requests (at most ${config.SHUTDOWN_GRACE_MS + config.SHUTDOWN_TIMEOUT_MS} ms)`);
     await drain(config, http.server, metricsServer);
     await app.close();

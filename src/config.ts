@@ -126,6 +126,11 @@ const EnvSchema = z.object({
   // The wait a person tolerates: an execution queues for a slot only while it can be answered
   // within it (ops/admission.ts).
   ADMISSION_DEADLINE_MS: int(1, 2000, 60_000),
+  // Open subscription streams, counted apart from admission's executions (a stream holds no
+  // slot while it waits for events): in all (0 turns subscriptions off) and per viewer (a
+  // signed-in user, else a client address).
+  SUBSCRIPTIONS_MAX: int(0, 10_000, 1_000_000),
+  SUBSCRIPTIONS_MAX_PER_VIEWER: int(1, 20, 100_000),
   CACHE_ENABLED: bool.default(true),
   CACHE_PREFIX: z
     .string()

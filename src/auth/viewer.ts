@@ -108,3 +108,13 @@ export function signToken(viewer: Viewer, secret: string, expiresIn: jwt.SignOpt
   if (exp - iat > TOKEN_MAX_LIFETIME_S) throw new Error(`tokens may live at most ${TOKEN_MAX_LIFETIME_S / 86400} days, got ${JSON.stringify(expiresIn)}`);
   return token;
 }
+
+/**
+ * When the token of an `Authorization` header that `viewerFromHeader` accepted expires (ms since
+ * 1970), for what outlives a request: a subscription's stream ends then.
+ */
+export function expiryOf(header: string | null): number | null {
+  const token = header && /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+  const exp = token ? (jwt.decode(token) as { exp?: unknown } | null)?.exp : undefined;
+  return typeof exp === 'number' ? exp * 1000 : null;
+}

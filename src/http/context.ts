@@ -50,6 +50,7 @@ export function createContext(
     },
     log: services.log,
     writes: services.writes,
+    events: services.events,
   };
 }
 

@@ -28,11 +28,15 @@ import { useExport } from './plugins/export';
 import { createMetrics, metricsAccess } from '../ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
 import { useJit } from './plugins/jit';
+import { useSubscriptions } from './plugins/subscriptions';
+import { Streams } from '../ops/streams';
 import { schema } from '../schema';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
   /** The Node request handler: bodies read (bounded), cache hits answered before Yoga, everything else by Yoga. */
   serveNode(req: IncomingMessage, res: ServerResponse): void;
+  /** The open subscription streams; `streams.endAll()` ends them when the process stops (app.ts). */
+  streams: Streams;
   /** This process's metrics, for a METRICS_PORT server of its own (server.ts). */
   metricsText(): Promise<{ text: string; contentType: string }>;
 };
@@ -64,6 +68,8 @@ export type GatewayConfig = Pick<
   | 'CACHE_TTL_TRENDING_S'
   | 'CACHE_TTL_PRIVATE_S'
   | 'METRICS_TOKEN'
+  | 'SUBSCRIPTIONS_MAX'
+  | 'SUBSCRIPTIONS_MAX_PER_VIEWER'
 >;
 
 /** The body, or null as soon as it is (or its Content-Length says it will be) over `limit` bytes. */
@@ -115,7 +121,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   const limits = { cost: config.QUERY_MAX_COST };
   const cors = createCors(config);
   const admission = new Admission(config);
-  const metrics = createMetrics(services, admission);
+  const streams = new Streams(config);
+  const metrics = createMetrics(services, admission, streams);
   const edge = createEdge({ jwtSecret: config.JWT_SECRET, limiter: services.rateLimiter ?? null, cors, log: services.log, slowMs: config.SLOW_REQUEST_MS });
   const viewerOf = (request: Request) => edge.viewerOf(request);
   const mayRunAnything = (request: Request) => {
@@ -201,6 +208,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       // Documents by id first: everything after reads the query text.
       ...useDocuments({ trusted: config.TRUSTED_DOCUMENTS, mayRunAnything, manifest, documents, maxTokens: config.QUERY_MAX_TOKENS }),
       useRequestLog(edge),
+      // Streams are counted and limited on their own, never by admission (which only executions reach).
+      useSubscriptions(streams, edge, services.log),
       useMetrics(metrics),
       // Before the rate limiter's cost charge: a request shed for overload is not charged its cost.
       useAdmission(admission),
@@ -272,5 +281,5 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     );
   };
   const metricsText = async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType });
-  return Object.assign(yoga, { serveNode, metricsText });
+  return Object.assign(yoga, { serveNode, metricsText, streams });
 }

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../services';
 import { SHED_REASONS, type Admission } from './admission';
+import type { Streams } from './streams';
 
 /**
  * Who may read /metrics: operation names, error counts and pool state are for operators. With
@@ -27,7 +28,7 @@ export function metricsAccess(options: { token?: string; public: boolean }): (au
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(services: Services, admission?: Admission) {
+export function createMetrics(services: Services, admission?: Admission, streams?: Streams) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // With --workers, the primary sums every worker's registry for METRICS_PORT (see cluster.ts).
@@ -183,6 +184,48 @@ export function createMetrics(services: Services, admission?: Admission) {
         this.inc({ reason }, now - reported[reason]);
         reported[reason] = now;
       }
+    },
+  });
+
+  new Gauge({
+    name: 'graphql_subscriptions_open',
+    help: 'Subscription streams open (SSE), counted apart from executions.',
+    registers: [registry],
+    collect() {
+      this.set(streams?.open ?? 0);
+    },
+  });
+  let deliveredReported = 0;
+  new Counter({
+    name: 'graphql_subscription_events_total',
+    help: 'Events delivered to subscription streams.',
+    registers: [registry],
+    collect() {
+      const now = streams?.delivered ?? 0;
+      this.inc(now - deliveredReported);
+      deliveredReported = now;
+    },
+  });
+  const refusedReported = { instance: 0, viewer: 0, stopping: 0 };
+  new Counter({
+    name: 'graphql_subscriptions_refused_total',
+    help: 'Subscriptions refused: instance (SUBSCRIPTIONS_MAX), viewer (SUBSCRIPTIONS_MAX_PER_VIEWER), stopping.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const reason of ['instance', 'viewer', 'stopping'] as const) {
+        const now = streams?.refused[reason] ?? 0;
+        this.inc({ reason }, now - refusedReported[reason]);
+        refusedReported[reason] = now;
+      }
+    },
+  });
+  new Gauge({
+    name: 'event_bus_publish_failures',
+    help: 'Events the bus could not publish (Redis unreachable) since start: subscribers missed them.',
+    registers: [registry],
+    collect() {
+      this.set(services.events?.counts.failed ?? 0);
     },
   });
 

@@ -57,6 +57,11 @@ class TextArgsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
     };
     return wrapped;
   }
+
+  // A subscription's arguments reach SQL from its subscribe function (newJobs' filter).
+  override wrapSubscribe(subscribe: GraphQLFieldResolver<unknown, Types['Context'], object> | undefined, fieldConfig: PothosOutputFieldConfig<Types>) {
+    return subscribe && this.wrapResolve(subscribe, fieldConfig);
+  }
 }
 
 declare global {

@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/viewer';
 import type { Writes } from '../data/writes';
 import type { Database } from '../db/database';
+import type { EventBus } from '../events/bus';
 import type { ResultHints } from '../domain/changes';
 import type { Loaders } from '../loaders';
 import type { Logger } from '../log';
@@ -30,6 +31,8 @@ export interface Context {
    * then stale everywhere before the response, so a client reads its own write.
    */
   writes: Writes;
+  /** What subscriptions listen to (events/bus.ts); absent where subscriptions are not served. */
+  events?: EventBus | null;
 }
 
 /**

@@ -8,6 +8,7 @@ import './application';
 import './user';
 import './stats';
 import './search';
+import './subscription';
 import './saved-search';
 import './mutations/application';
 import './mutations/job';

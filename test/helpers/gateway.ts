@@ -7,6 +7,7 @@ import type { RateLimiter } from '../../src/ops/rate-limiter';
 import type { ResponseCache } from '../../src/cache/response-cache';
 import { invalidationOf } from '../../src/cache/tags';
 import { Writes } from '../../src/data/writes';
+import { writeEvents, type EventBus } from '../../src/events/bus';
 import { SimilarJobsRefresher } from '../../src/similar/refresher';
 import { openTestDatabase, type TestDatabase } from './db';
 
@@ -47,6 +48,8 @@ export function testGateway(
     log?: Logger;
     batching?: boolean;
     config?: Partial<GatewayConfig>;
+    /** Subscriptions are served, and writes published, only with an event bus. */
+    events?: EventBus;
   } = {},
 ) {
   // Not started: tests drain it when they want background refreshes to have happened.
@@ -56,7 +59,8 @@ export function testGateway(
       db,
       similar,
       responseCache: options.responseCache ?? null,
-      writes: new Writes(options.responseCache ? invalidationOf(options.responseCache) : null),
+      writes: new Writes(options.responseCache ? invalidationOf(options.responseCache) : null, null, options.events ? writeEvents(options.events) : null),
+      events: options.events,
       rateLimiter: options.rateLimiter,
       log: options.log,
       batching: options.batching,
