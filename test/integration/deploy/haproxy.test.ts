@@ -8,6 +8,8 @@ import { describeIf } from '../../helpers/skip';
 
 /** The configuration's bound on requests in flight to one gateway (`maxconn` of backend gateway). */
 const SLOTS = 128;
+/** How many more may wait in the proxy for a slot before it refuses at once. */
+const QUEUE = 128;
 
 interface Answer {
   status: number;
@@ -101,13 +103,14 @@ describeIf(haproxyPath(), 'haproxy is not installed (apt-get install haproxy; .c
         await new Promise((r) => backend.close(r));
       });
 
-      it('sends at most its slots on, refuses the rest at once with the gateway’s 503, streams still pass, and answers every request it took', async () => {
+      it('sends at most its slots on, queues as many again, refuses the rest at once with the gateway’s 503, streams still pass, and answers every request it sent on', async () => {
         const body = JSON.stringify({ query: '{ __typename }' });
         const taken = Array.from({ length: SLOTS }, () => post(`${proxy.url}/graphql`, body));
         await until(async () => held.length === SLOTS);
 
-        // One or two more may wait in the proxy's queue (its rule sees the queue before they join
-        // it); after that, requests are refused without waiting for a slot.
+        // QUEUE more wait in the proxy for a slot (one or two more may join the queue before the
+        // rule sees it full); after that, requests are refused without waiting.
+        const waiting = Array.from({ length: QUEUE }, () => post(`${proxy.url}/graphql`, body));
         const extra: { answer?: Answer; sent: Promise<Answer> }[] = [];
         for (let i = 0; i < 4; i++) {
           const one: (typeof extra)[number] = { sent: post(`${proxy.url}/graphql`, body) };
@@ -129,10 +132,23 @@ describeIf(haproxyPath(), 'haproxy is not installed (apt-get install haproxy; .c
         expect(streams).toBe(1);
         expect(mostInFlight).toBe(SLOTS);
 
+        // What waited out its queue time (the gateway's admission deadline) is refused in the
+        // gateway's words too, never with HAProxy's HTML page; the gateway never saw it.
+        const waited = await Promise.all([...waiting, ...extra.filter((e) => !e.answer).map((e) => e.sent)]);
+        expect(new Set(waited.map((w) => w.status))).toEqual(new Set([503]));
+        expect(
+          waited.every(
+            (w) =>
+              w.headers['retry-after'] === '1' &&
+              (JSON.parse(w.body) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code === 'SERVICE_UNAVAILABLE',
+          ),
+        ).toBe(true);
+        expect(mostInFlight).toBe(SLOTS);
+
         // Released, every request the proxy took is answered: none was dropped for waiting.
         released = true;
         held.splice(0).forEach(answer);
-        const answers = await Promise.all([...taken, ...extra.filter((e) => !e.answer).map((e) => e.sent)]);
+        const answers = await Promise.all(taken);
         expect(answers.every((a) => a.status === 200)).toBe(true);
         expect(mostInFlight).toBe(SLOTS);
       });
