@@ -23,7 +23,7 @@ import type { Services } from './services';
 import { SimilarJobsRefresher } from './similar/refresher';
 import { TrendingRefresher } from './trending/refresher';
 import { SearchTermsRefresher } from './search/refresher';
-import { JobAlertsRefresher, SavedSearchMatcher } from './search/saved-searches';
+import { JobAlertsRefresher, publishMatches, SavedSearchMatcher } from './search/saved-searches';
 
 export { StartupError };
 
@@ -112,6 +112,7 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
   const matcher = new SavedSearchMatcher(db.prisma, {
     intervalMs: config.SAVED_SEARCH_MATCH_MS,
     writes,
+    onMatched: (matched) => publishMatches(events, matched),
     onError: (err) => log.error({ err }, 'saved-search matching failed (will retry; the new jobs stay queued)'),
   });
   const alerts = new JobAlertsRefresher(db.prisma, {

@@ -72,6 +72,8 @@ function conjunctAnchors(conjunct: string): string[] {
     const words = alternatives.map((a) => conjunctAnchors(a));
     return words.every((w) => w.length) ? [...new Set(words.flat())] : [];
   }
+  // An `and` inside an `or`: any of its own required words.
+  if (splitTop(c, '&').length > 1) return requiredLexemes(c);
   if (/[!|&]/.test(stripQuoted(c)) || c.includes('(')) return [];
   // A phrase (`'machin' <-> 'learn'`) or a single word: every word of it is required.
   const words: string[] = [];

@@ -1,7 +1,10 @@
-import { forbidden } from '../auth/guards';
+import { GraphQLError } from 'graphql';
+import { Repeater } from 'graphql-yoga';
+import { forbidden, requireViewer } from '../auth/guards';
 import { checkRange } from '../errors';
-import { MAX_PAGE, type JobRow } from '../data/jobs';
-import { jobAlertsOfUser, savedFilter, savedSearchJobCursor, type JobAlertRow, type SavedSearchRow } from '../data/saved-searches';
+import { jobsByIds, MAX_PAGE, type JobRow } from '../data/jobs';
+import { findSavedSearch, jobAlertsOfUser, savedFilter, savedSearchJobCursor, type JobAlertRow, type SavedSearchRow } from '../data/saved-searches';
+import type { EventBus } from '../events/bus';
 import type { Context } from './context';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
@@ -136,3 +139,59 @@ builder.objectFields('User', (t) => ({
     resolve: (u, args, ctx) => jobAlertsOfUser(ctx.db.prisma, u.id, checkRange(args.first ?? 7, 1, 100, 'first')),
   }),
 }));
+
+interface Match {
+  savedSearch: SavedSearchRow;
+  job: JobRow;
+}
+
+const SavedSearchMatch = builder.objectRef<Match>('SavedSearchMatch').implement({
+  description: 'A new job one of your saved searches matched.',
+  fields: (t) => ({
+    savedSearch: t.field({
+      type: SavedSearch,
+      description: 'The saved search (as it is now: its newJobCount counts this job).',
+      resolve: (m) => m.savedSearch,
+    }),
+    job: t.field({ type: 'Job', description: 'The new job.', resolve: (m) => m.job }),
+  }),
+});
+
+/**
+ * The viewer's saved searches' matches as the matcher records them (search/saved-searches.ts
+ * publishes each committed batch on the owner's channel). Each event is read afresh: the saved
+ * search must still be the viewer's, the job still there and active.
+ */
+function matchesOf(ctx: Context, bus: EventBus, userId: number): AsyncIterable<Match> {
+  const events = bus.subscribe('savedSearchMatch', userId);
+  return new Repeater<Match>(async (push, stop) => {
+    void stop.then(() => events.return?.());
+    for await (const event of events) {
+      let matches: Match[] = [];
+      try {
+        const savedSearch = await findSavedSearch(ctx.db.prisma, event.savedSearchId);
+        if (savedSearch?.userId !== userId) continue;
+        const jobs = await jobsByIds(ctx.db.prisma, event.jobIds);
+        matches = jobs.filter((j): j is JobRow => j?.isActive === true).map((job) => ({ savedSearch, job }));
+      } catch (err) {
+        ctx.log?.warn({ err }, 'saved-search match not delivered');
+      }
+      for (const m of matches) await push(m);
+    }
+    stop();
+  });
+}
+
+builder.subscriptionField('savedSearchMatches', (t) =>
+  t.field({
+    type: SavedSearchMatch,
+    cache: { viewer: true },
+    description: `Your saved searches' new matches, as the background matcher records them (within SAVED_SEARCH_MATCH_MS of a job's posting or import). Anonymous: UNAUTHENTICATED.`,
+    subscribe: (_root, _args, ctx) => {
+      const viewer = requireViewer(ctx.auth.viewer);
+      if (!ctx.events) throw new GraphQLError('subscriptions are not served by this gateway', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      return matchesOf(ctx, ctx.events, viewer.userId);
+    },
+    resolve: (m: Match) => m,
+  }),
+);

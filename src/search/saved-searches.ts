@@ -2,6 +2,22 @@ import { matchQueued, matchQueueLength, MATCH_BATCH, writeJobAlerts, type MatchB
 import { Writes } from '../data/writes';
 import type { PrismaClient } from '../generated/prisma/client';
 import { Periodic, type RefresherOptions } from '../ops/periodic';
+import type { EventBus } from '../events/bus';
+
+declare module '../events/bus' {
+  interface Topics {
+    /** A saved search's new matches, on its owner's channel (the user id). */
+    savedSearchMatch: { savedSearchId: number; jobIds: number[] };
+  }
+}
+
+/**
+ * Tells the owners' `savedSearchMatches` subscribers of a committed batch's matches, on each
+ * user's own channel: no other user's stream hears them.
+ */
+export function publishMatches(bus: Pick<EventBus, 'publish'>, matched: MatchBatch['matched']): void {
+  for (const m of matched) bus.publish('savedSearchMatch', { savedSearchId: m.savedSearchId, jobIds: m.jobIds }, m.userId);
+}
 
 export interface MatcherOptions {
   /** How often the queue of new jobs is looked at (SAVED_SEARCH_MATCH_MS). */

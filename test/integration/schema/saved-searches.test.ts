@@ -1,6 +1,8 @@
-import { dueAlertDay, JobAlertsRefresher, SavedSearchMatcher } from '../../../src/search/saved-searches';
+import { createEventBus } from '../../../src/events/bus';
+import { dueAlertDay, JobAlertsRefresher, publishMatches, SavedSearchMatcher } from '../../../src/search/saved-searches';
 import { SAVED_SEARCH_LIMITS } from '../../../src/domain/saved-search';
-import { tokenFor, useGatewaySuite } from '../../helpers/gateway';
+import { testGateway, tokenFor, useGatewaySuite } from '../../helpers/gateway';
+import { subscribe, type SseEvent } from '../../helpers/sse';
 
 const suite = useGatewaySuite();
 const gql: typeof suite.gql = (...args) => suite.gql(...args);
@@ -235,5 +237,35 @@ describe('job alerts', () => {
     expect(dueAlertDay(new Date('2026-12-08T00:03:00Z'))).toBe('2026-12-06');
     expect(dueAlertDay(new Date('2026-12-08T00:06:00Z'))).toBe('2026-12-07');
     expect(dueAlertDay(new Date('2026-12-08T23:59:00Z'))).toBe('2026-12-07');
+  });
+});
+
+describe('the savedSearchMatches subscription', () => {
+  const MATCHES = 'subscription { savedSearchMatches { savedSearch { id name newJobCount } job { id title } } }';
+  const data = (e: SseEvent | 'nothing' | 'closed') => (e !== 'nothing' && e !== 'closed' && e.event === 'next' ? e.data : e);
+
+  it('streams the signed-in user’s new matches once the matcher recorded them, and nobody else’s', async () => {
+    const bus = createEventBus({ prefix: 'saved-search-test', timeoutMs: 250, warn: () => undefined });
+    const { gateway } = testGateway(suite.db, { events: bus });
+    const sub = (token?: string) => subscribe((url, init) => gateway.fetch(url, init), 'http://gateway.test/graphql', MATCHES, {}, token);
+    const owner = newUser();
+    const other = newUser();
+    const saved = await save(owner, { name: 'Okapi', filter: { search: 'okapiherder' } });
+    await save(other, { name: 'Okapi too', filter: { search: 'nothingokapi' } });
+    const mineStream = await sub(tokenFor(owner, 'SEEKER'));
+    const theirs = await sub(tokenFor(other, 'SEEKER'));
+    const anonymous = await sub();
+    try {
+      expect(data(await anonymous.next()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      const id = await createJob('Okapiherder');
+      await new SavedSearchMatcher(prisma(), { intervalMs: 60_000, onMatched: (m) => publishMatches(bus, m) }).drain();
+      expect(data(await mineStream.next(5000))).toEqual({
+        data: { savedSearchMatches: { savedSearch: { id: saved.id, name: 'Okapi', newJobCount: 1 }, job: { id, title: 'Okapiherder' } } },
+      });
+      expect(await theirs.next(300)).toBe('nothing');
+    } finally {
+      await Promise.all([mineStream.close(), theirs.close(), anonymous.close()]);
+      await bus.close();
+    }
   });
 });

@@ -1,0 +1,137 @@
+import { requiredLexemes } from '../../../src/domain/saved-search';
+import { matchQueued } from '../../../src/data/saved-searches';
+import { tokenFor, useGatewaySuite } from '../../helpers/gateway';
+
+const suite = useGatewaySuite();
+const prisma = () => suite.db.prisma;
+
+// The matcher applies a saved search's filter column by column (data/saved-searches.ts); `jobs`
+// applies it as SQL built from the filter (data/jobs.ts). They must agree on every kind of
+// condition, the words a search reads as conditions included.
+const FILTERS: Record<string, unknown>[] = [
+  { search: 'golang' },
+  { search: 'remote python' },
+  { search: 'senior nurse' },
+  { search: 'part time nurse' },
+  { search: 'developer austin' },
+  { search: 'developer austin tx' },
+  { search: '"machine learning"' },
+  { search: 'developer -java' },
+  { search: 'python or nurse' },
+  { search: 'engineer', understandSearch: false },
+  { search: 'remote', understandSearch: false },
+  { jobType: 'CONTRACT' },
+  { location: 'austin' },
+  { location: 'San Fran' },
+  { location: 'tx' },
+  { salaryMin: 100_000 },
+  { salaryMax: 70_000 },
+  { salaryMin: 80_000, salaryMax: 130_000 },
+  { experienceLevel: ['SENIOR', 'LEAD'] },
+  { remote: false, jobType: 'FULL_TIME' },
+  { search: 'developer', remote: false, salaryMin: 50_000 },
+];
+
+const JOBS = [
+  {
+    title: 'Golang Developer',
+    description: 'Build services in Go.',
+    location: 'Austin, TX',
+    city: 'Austin',
+    state: 'TX',
+    remote: true,
+    jobType: 'FULL_TIME',
+    experienceLevel: 'SENIOR',
+    salaryMin: 120_000,
+    salaryMax: 150_000,
+  },
+  {
+    title: 'Senior Python Engineer',
+    description: 'Python and Django.',
+    location: 'Remote (Boston, MA)',
+    city: 'Boston',
+    state: 'MA',
+    remote: true,
+    jobType: 'CONTRACT',
+    experienceLevel: 'SENIOR',
+    salaryMin: 90_000,
+  },
+  {
+    title: 'Senior Living Nurse',
+    description: 'Care for residents.',
+    location: 'Dallas, TX',
+    city: 'Dallas',
+    state: 'TX',
+    jobType: 'PART_TIME',
+    experienceLevel: 'MID',
+  },
+  {
+    title: 'Machine Learning Engineer',
+    description: 'Machine learning models in Python.',
+    location: 'San Francisco, CA',
+    city: 'San Francisco',
+    state: 'CA',
+    jobType: 'FULL_TIME',
+    experienceLevel: 'LEAD',
+    salaryMin: 200_000,
+    salaryMax: 250_000,
+  },
+  {
+    title: 'Java Developer',
+    description: 'Java, some Go.',
+    location: 'Austin, TX',
+    city: 'Austin',
+    state: 'TX',
+    jobType: 'FULL_TIME',
+    experienceLevel: 'ENTRY',
+    salaryMin: 60_000,
+    salaryMax: 60_000,
+  },
+] as const;
+
+describe('the saved-search matcher', () => {
+  it('matches new jobs as jobs(filter) lists them, for every kind of condition, in one statement per batch', async () => {
+    const user = 250;
+    const token = tokenFor(user, 'SEEKER');
+    const company = await prisma().company.findFirstOrThrow({ orderBy: { id: 'asc' } });
+    const ids: string[] = [];
+    for (const [i, filter] of FILTERS.entries()) {
+      const res = await suite.gql('mutation($input: SaveSearchInput!) { saveSearch(input: $input) { id } }', { input: { name: `f${i}`, filter } }, { token });
+      expect(res.errors).toBeUndefined();
+      ids.push(res.data.saveSearch.id);
+    }
+    const jobs = [];
+    for (const job of JOBS) jobs.push(await prisma().job.create({ data: { ...job, companyId: company.id } }));
+    const newIds = new Set(jobs.map((j) => j.id));
+    // One batch takes them all (and whatever else was queued).
+    const batch = await matchQueued(prisma());
+    expect(batch.taken).toBeGreaterThanOrEqual(JOBS.length);
+    const matches = await prisma().savedSearchMatch.findMany({ where: { savedSearch: { userId: user } } });
+    for (const [i, filter] of FILTERS.entries()) {
+      const listed = await suite.gql('query($f: JobFilter) { jobs(filter: $f, first: 100) { edges { node { id } } searchInfo { relaxed } } }', { f: filter });
+      expect(listed.errors).toBeUndefined();
+      const expected = listed.data.jobs.edges.map((e: { node: { id: string } }) => Number(e.node.id)).filter((id: number) => newIds.has(id));
+      const matched = matches.filter((m) => m.savedSearchId === Number(ids[i])).map((m) => m.jobId);
+      expect([filter, matched.sort()]).toEqual([filter, expected.sort()]);
+    }
+    // Something matched and something did not: the comparison above says something.
+    expect(matches.length).toBeGreaterThan(10);
+    expect(matches.length).toBeLessThan(FILTERS.length * JOBS.length);
+  });
+});
+
+describe('requiredLexemes', () => {
+  it('finds words every match must have, or none when it cannot tell', () => {
+    expect(requiredLexemes("'golang'")).toEqual(['golang']);
+    expect(requiredLexemes("'senior' & 'pythonista'")).toEqual(['pythonista']);
+    expect(requiredLexemes("'senior' & ( 'golang' | 'go' )")).toEqual(['senior']);
+    expect(requiredLexemes("( 'golang' | 'go' ) & 'developer'")).toEqual(['developer']);
+    expect(requiredLexemes("'golang' | 'go'")).toEqual(['golang', 'go']);
+    expect(requiredLexemes("'machin' <-> 'learn'")).toEqual(['machin']);
+    expect(requiredLexemes("'dev':* & !'java'")).toEqual([]);
+    expect(requiredLexemes("'python' | 'dev':*")).toEqual([]);
+    expect(requiredLexemes("'o''brien'")).toEqual(["o'brien"]);
+    expect(requiredLexemes("( 'ab' & 'b' ) | 'c'")).toEqual(['ab', 'c']);
+    expect(requiredLexemes("( !'a' & 'b' ) | 'c'")).toEqual(['b', 'c']);
+  });
+});
