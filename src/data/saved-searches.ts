@@ -118,6 +118,24 @@ const MATCHES = Prisma.sql`j.is_active
     AND ${readingField('EXPERIENCE_LEVEL', 'j.experience_level::text')} AND ${readingPlaces('cities')} AND ${readingPlaces('states')}))
   AND (s.query IS NULL OR j.search_vector @@ s.query)`;
 
+/**
+ * Keys every job matching a search without required words has one of (a job's keys are its
+ * lexemes and these, see matchQueued), from its most selective condition that is one: its
+ * company, its levels, its job type, remote. None: the search meets every new job. A space
+ * starts them: no lexeme has one.
+ */
+function conditionKeys(c: CompiledFilter): string[] {
+  if (c.companyId != null) return [` company=${c.companyId}`];
+  if (c.levels.length) return c.levels.map((l) => ` level=${l}`);
+  if (c.jobType) return [` type=${c.jobType}`];
+  if (c.remote != null) return [` remote=${c.remote}`];
+  return [];
+}
+
+/** The same keys of a job `nj` in SQL: its lexemes and its conditions'. */
+const JOB_KEYS = Prisma.sql`tsvector_to_array(nj.search_vector) || ARRAY[' company=' || nj.company_id, ' level=' || coalesce(nj.experience_level::text, ''),
+  ' type=' || nj.job_type::text, ' remote=' || nj.remote::text]`;
+
 /** Saves a search (the per-user limit and the name's rules are the table's: see saveSearch's errors). */
 export async function insertSavedSearch(
   tx: Db,
@@ -129,7 +147,8 @@ export async function insertSavedSearch(
     ? await tx.$queryRaw<{ q: string | null; tree: string | null }[]>`WITH x AS (SELECT chommie_tsquery(${prepareSearch(c.text)}) AS q)
         SELECT CASE WHEN numnode(q) > 0 THEN q::text END AS q, CASE WHEN numnode(q) > 0 THEN querytree(q) END AS tree FROM x`
     : [{ q: null, tree: null }];
-  const anchors = q.tree && q.tree !== 'T' ? requiredLexemes(q.tree) : [];
+  const words = q.tree && q.tree !== 'T' ? requiredLexemes(q.tree) : [];
+  const anchors = words.length ? words : conditionKeys(c);
   const [row] = await tx.$queryRaw<SavedSearchRow[]>`WITH s AS (
       INSERT INTO saved_search (user_id, name, filter, alerts, query, anchors, m_job_type, m_remote, m_levels, m_company_id,
         m_salary_min, m_salary_max, m_location, m_posted_after, m_posted_before, m_reading)
@@ -209,11 +228,14 @@ export interface MatchBatch {
  * instances take disjoint batches) and the matches inserted together, so a batch is matched
  * exactly once or, if anything dies before the commit, left queued.
  *
- * The pairs tested are bounded by the words the jobs and searches share, not by their product:
- * a search with text is reached through its anchors (words every match must have, GIN-indexed)
- * from each job's lexemes; only searches without text (conditions alone) meet every job of the
- * batch, where their indexed-column conditions decide at once. A job matches the searches
- * saved before it was queued: it is new to them.
+ * The pairs tested are bounded by what the jobs and the searches share, not by their product:
+ * each saved search has anchors (keys one of which every job it matches has: a word it
+ * requires, else its company, levels, job type or remote), each new job its keys (its lexemes
+ * and those conditions), and one hash join of the two gives the candidates, which the full
+ * filter then decides. Only searches with no anchor (a location or salary alone, no filter)
+ * meet every job of the batch. So the cost follows the candidates, mostly real matches: a
+ * probe of the anchors' GIN index per job cost 13 ms a job against 10,000 saved searches
+ * (200 lexemes each). A job matches the searches saved before it was queued: it is new to them.
  */
 export function matchQueued(prisma: PrismaClient, size = MATCH_BATCH, owe?: Owe): Promise<MatchBatch> {
   return prisma.$transaction(
@@ -223,9 +245,16 @@ export function matchQueued(prisma: PrismaClient, size = MATCH_BATCH, owe?: Owe)
           DELETE FROM saved_search_queue q WHERE q.job_id IN (
             SELECT job_id FROM saved_search_queue ORDER BY job_id LIMIT ${size}::int FOR UPDATE SKIP LOCKED)
           RETURNING q.job_id, q.queued_at),
-        nj AS MATERIALIZED (SELECT j.*, b.queued_at, tsvector_to_array(j.search_vector) AS lexemes FROM job j JOIN batch b ON b.job_id = j.id WHERE j.is_active),
-        pairs AS (
-          SELECT s.id AS sid, nj.id AS jid FROM nj JOIN saved_search s ON s.anchors && nj.lexemes
+        -- What the filters read of a job: not its description (a batch is held in memory).
+        nj AS MATERIALIZED (SELECT j.id, j.title, j.company_id, j.location, j.city, j.state, j.job_type, j.salary_min, j.salary_max, j.remote,
+            j.experience_level, j.is_active, j.created_at, j.search_vector, b.queued_at
+          FROM job j JOIN batch b ON b.job_id = j.id WHERE j.is_active),
+        jk AS (SELECT nj.id, k FROM nj, unnest(${JOB_KEYS}) k),
+        sk AS (SELECT s.id, k FROM saved_search s, unnest(s.anchors) k),
+        -- A job having two anchors of a search is one pair twice: ON CONFLICT DO NOTHING keeps one.
+        -- Materialized: the filters are tested on the candidates only, not on every pair the planner may like.
+        pairs AS MATERIALIZED (
+          SELECT sk.id AS sid, jk.id AS jid FROM jk JOIN sk ON sk.k = jk.k
           UNION ALL
           SELECT s.id, nj.id FROM nj CROSS JOIN saved_search s WHERE coalesce(cardinality(s.anchors), 0) = 0
         ),
