@@ -53,6 +53,8 @@ const NEEDS: Record<string, string> = {
   'apply.graphql': '# SEEKER: needs a SEEKER token in the Headers tab (the first tab says how to make one).\n',
   'my-applications.graphql': '# SEEKER: needs a SEEKER token in the Headers tab (the first tab says how to make one).\n',
   'top-employers.graphql': '# ANALYST: needs an ANALYST token in the Headers tab (the first tab says how to make one).\n',
+  'my-application-updates.graphql': '# SEEKER: needs a SEEKER token in the Headers tab. Results stream in as employers move your applications.\n',
+  'application-received.graphql': '# EMPLOYER: needs an EMPLOYER token (npm run token -- --user 2 --role EMPLOYER --company 1) in the Headers tab.\n',
   // No sample can stand for a cursor.
   'search-more.graphql': '# Needs $after in the Variables tab: the pageInfo.endCursor of a SearchPage result.\n',
 };
@@ -63,6 +65,8 @@ const VARIABLES: Record<string, object> = {
   'search-suggestions.graphql': { prefix: 'py' },
   'job-page.graphql': { id: '1' },
   'apply.graphql': { jobId: '1' },
+  'job-updated.graphql': { id: '1' },
+  'new-jobs.graphql': { filter: { search: 'python' } },
   'top-employers.graphql': { search: 'data', since: new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00Z', top: 5 },
 };
 

@@ -4,6 +4,7 @@ import { Facets } from './Facets';
 import { GATEWAY_URL } from './gateway';
 import { JobList } from './JobList';
 import { JobPage } from './JobPage';
+import { Live } from './Live';
 import { RequestLog } from './RequestLog';
 import { SearchBox } from './SearchBox';
 import { SignIn, type Session } from './SignIn';
@@ -76,6 +77,9 @@ export function App() {
             />
           ) : (
             <Trending onOpen={open} />
+          )}
+          {session && (session.role === 'SEEKER' || session.role === 'EMPLOYER') && (
+            <Live token={session.token} role={session.role} onTokenRefused={() => changeSession(null)} />
           )}
         </div>
       </main>

@@ -182,3 +182,62 @@ export function claimsOf(token: string): { userId: string; role: string; exp?: n
     return null;
   }
 }
+
+/**
+ * A subscription (GraphQL over Server-Sent Events, "distinct connections" as the gateway and
+ * graphql-sse speak it), sent by its manifest id like every other operation. `fetch`, not
+ * EventSource: EventSource cannot send the Authorization header nor a body. Each `next` event's
+ * data goes to `onData`; the stream ends with `onEnd` (the gateway's last error, when it ended it
+ * on purpose: an expired token, a restart). Returns the function that stops it.
+ */
+export function subscribe<Result, Variables>(
+  document: TypedDocumentNode<Result, Variables>,
+  variables: Variables,
+  options: { token?: string | null; onOpen?: () => void; onData: (data: Result) => void; onEnd: (error: GatewayError | null) => void },
+): () => void {
+  const controller = new AbortController();
+  let last: GatewayError | null = null;
+  const run = async () => {
+    const response = await fetch(GATEWAY_URL, {
+      method: 'POST',
+      mode: 'cors',
+      credentials: 'omit',
+      signal: controller.signal,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+      body: JSON.stringify({ documentId: documentIdOf(document), variables }),
+    });
+    if (!response.body) throw new GatewayError(`HTTP ${response.status}`, `HTTP_${response.status}`, response.status);
+    options.onOpen?.();
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let at: number;
+      while ((at = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, at).split('\n');
+        buffer = buffer.slice(at + 2);
+        // Comment lines are the gateway's heartbeats.
+        if (!block.includes('event: next')) continue;
+        const data = block.find((l) => l.startsWith('data:'))?.slice(5);
+        const body = JSON.parse(data ?? '{}') as { data?: Result | null; errors?: WireError[] };
+        const error = body.errors?.[0];
+        if (error) last = new GatewayError(error.message, error.extensions?.code ?? 'ERROR', response.status);
+        else if (body.data) options.onData(body.data);
+      }
+    }
+  };
+  run().then(
+    () => options.onEnd(last),
+    (err: unknown) => {
+      if (controller.signal.aborted) return;
+      options.onEnd(err instanceof GatewayError ? err : new GatewayError(`The gateway at ${GATEWAY_URL} could not be reached`, 'NETWORK', 0));
+    },
+  );
+  return () => controller.abort();
+}

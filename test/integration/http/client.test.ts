@@ -24,12 +24,16 @@ describe('generated client', () => {
 
   it('lists every example operation in the persisted-documents manifest, keyed by its hash', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'client/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
-    const names = Object.values(manifest).map((doc) => /^(?:query|mutation) (\w+)/.exec(doc)?.[1]);
+    const names = Object.values(manifest).map((doc) => /^(?:query|mutation|subscription) (\w+)/.exec(doc)?.[1]);
     expect(names.sort()).toEqual([
+      'ApplicationReceived',
       'ApplyToJob',
       'JobPage',
       'JobSearch',
+      'JobUpdated',
+      'MyApplicationUpdates',
       'MyApplications',
+      'NewJobs',
       'SearchMore',
       'SearchPage',
       'SearchSuggestions',

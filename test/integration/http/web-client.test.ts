@@ -23,7 +23,7 @@ const RESULTS = join(ROOT, '.test-results');
 const suite = useHttpGateways();
 
 const manifest = readManifest();
-const operationOf = new Map(Object.entries(manifest).map(([id, text]) => [id, /^(?:query|mutation) (\w+)/.exec(text)![1]]));
+const operationOf = new Map(Object.entries(manifest).map(([id, text]) => [id, /^(?:query|mutation|subscription) (\w+)/.exec(text)![1]]));
 
 /** Vite's command, wherever npm put the workspace's Vite. */
 const viteBin = () => join(dirname(require.resolve('vite/package.json', { paths: [WEB] })), 'bin/vite.js');
