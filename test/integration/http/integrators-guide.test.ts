@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, validate } from 'graphql';
 import { loadConfig } from '../../../src/config';
+import { createEventBus } from '../../../src/events/bus';
 import { RateLimiter } from '../../../src/ops/rate-limiter';
 import { schema } from '../../../src/schema';
 import { quiet } from '../../helpers/cache';
@@ -33,8 +34,10 @@ let development: string;
 
 beforeAll(async () => {
   const config = { ...loadConfig({}), CACHE_PREFIX: uniqueName('guide') };
-  const production = await suite.serve({ config: { TRUSTED_DOCUMENTS: true }, rateLimiter: new RateLimiter(config, null, quiet) });
-  development = (await suite.serve({ config: { TRUSTED_DOCUMENTS: false, APQ_ENABLED: true } })).url.replace(/\/graphql$/, '');
+  // With an event bus, as a process has one: the live-updates snippet subscribes.
+  const events = createEventBus({ prefix: config.CACHE_PREFIX, timeoutMs: 250, warn: quiet });
+  const production = await suite.serve({ config: { TRUSTED_DOCUMENTS: true }, rateLimiter: new RateLimiter(config, null, quiet), events });
+  development = (await suite.serve({ config: { TRUSTED_DOCUMENTS: false, APQ_ENABLED: true }, events })).url.replace(/\/graphql$/, '');
   const seeker = await suite.db.prisma.user.findFirstOrThrow({ where: { applications: { some: {} } } });
   env = {
     ...process.env,
