@@ -352,7 +352,23 @@ export interface JobPage {
   decided?: Decided;
 }
 
-type PageRow = Joined<JobRow & { _sort: unknown; _q: string | null; _relaxed?: boolean; _kept?: number[] | null }>;
+type PageRow = Joined<JobRow & { _sort: unknown; _q: string | null; _relaxed?: boolean; _kept?: number[] | null; _n?: number | null }>;
+
+/**
+ * A search's page and its count in one pass over the matches. Ranking already reads every
+ * matching job (the GIN index finds them, each row is rechecked and ranked); counting them in a
+ * second statement read them all again, about half of a counted search's PostgreSQL CPU. So
+ * the matches' ids and sort keys are kept (`hits`), counted, and only the page's rows are
+ * joined back to job for their columns. Only for a search: a list without one reads its page
+ * from an index and stops after `first + 1` rows, which keeping every match would undo.
+ */
+const hitsCte = (name: string, sortKey: Prisma.Sql, where: Prisma.Sql) =>
+  Prisma.sql`${Prisma.raw(name)} AS MATERIALIZED (SELECT j.id, ${sortKey} AS _sort FROM job j WHERE ${where})`;
+const pageOfHits = (hits: string, columns: readonly JobColumn[] | undefined, seek: Prisma.Sql, limit: number) =>
+  Prisma.sql`SELECT ${jobColumns(columns)}, p._sort FROM (SELECT h.id, h._sort FROM ${Prisma.raw(hits)} h WHERE true ${seek}
+    ORDER BY h._sort DESC, h.id DESC LIMIT ${limit}) p JOIN job j ON j.id = p.id ORDER BY p._sort DESC, p.id DESC`;
+/** The count a page's first row carries, else counted by `recount` (a page after the last one has no row to carry it). */
+const countOf = (rows: PageRow[], recount: () => Promise<number>) => (rows[0]?._n != null ? () => Promise.resolve(rows[0]._n!) : recount);
 
 /**
  * A page of active jobs, filtered and ordered, after a cursor: one statement, keyset-paged. A
@@ -363,35 +379,52 @@ export async function findJobPage(
   db: Db,
   args: { filter?: JobFilterInput | null; orderBy?: JobOrder | null; first?: number | null; after?: string | null },
   columns?: readonly JobColumn[],
+  /** Whether `count` will be asked for: a search then counts its matches in the page's statement. */
+  counted = false,
 ): Promise<JobPage> {
   const first = checkRange(args.first ?? 20, 1, MAX_PAGE, 'first');
   const { filter, after } = args;
   const order = args.orderBy ?? 'NEWEST';
-  if (!filter || !relaxable(filter)) return pageOf(db, filter, order, first, after, columns);
+  if (!filter || !relaxable(filter)) return pageOf(db, filter, order, first, after, columns, counted);
   const SQ = Prisma.sql`(SELECT q FROM sq)`;
   const RQ = Prisma.sql`(SELECT q FROM rq)`;
   const strict = orderSpec(order, filter, SQ);
   if (after != null) {
     const relaxed = cursorOrder(after) === `${strict.name}/RELAXED`;
-    return pageOf(db, { ...filter, decided: { relaxed, kept: [], query: null } }, order, first, after, columns);
+    return pageOf(db, { ...filter, decided: { relaxed, kept: [], query: null } }, order, first, after, columns, counted);
   }
   const looser = orderSpec(order, filter, RQ);
   // The relaxed branch runs only when the strict page is empty (a one-time filter on the
   // materialized page; CTEs are computed when first read): a search some job has every word
   // of costs what it did.
-  const rows = await db.$queryRaw<PageRow[]>`
-    WITH sq AS MATERIALIZED (SELECT ${searchQuery(textOf(filter))} AS q),
-    s AS MATERIALIZED (SELECT ${jobColumns(columns)}, ${strict.key[0]} AS _sort
-      FROM job j WHERE ${jobFilterSql(filter, 'j', SQ)} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1}),
-    rq AS MATERIALIZED (SELECT f.q, f.kept FROM ${relaxedFold(filter)} f)
-    SELECT s.*, ${SQ}::text AS _q, false AS _relaxed, NULL::int[] AS _kept FROM s
+  const strictWhere = jobFilterSql(filter, 'j', SQ);
+  const relaxedWhere = Prisma.sql`NOT EXISTS (SELECT 1 FROM s) AND ${jobFilterSql(filter, 'j', RQ)}`;
+  // CTEs are computed when first read: rq (the relaxed words' probes) only when s is empty.
+  const head = Prisma.sql`WITH sq AS MATERIALIZED (SELECT ${searchQuery(textOf(filter))} AS q),
+    rq AS MATERIALIZED (SELECT f.q, f.kept FROM ${relaxedFold(filter)} f)`;
+  const tail = (relaxedPart: Prisma.Sql, n: Prisma.Sql, rn: Prisma.Sql) => Prisma.sql`
+    SELECT s.*, ${SQ}::text AS _q, false AS _relaxed, NULL::int[] AS _kept, ${n} AS _n FROM s
     UNION ALL
-    (SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort, ${RQ}::text, true, (SELECT kept FROM rq)
-      FROM job j WHERE NOT EXISTS (SELECT 1 FROM s) AND ${jobFilterSql(filter, 'j', RQ)} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1})`;
+    (SELECT r.*, ${RQ}::text, true, (SELECT kept FROM rq), ${rn} FROM (${relaxedPart}) r)`;
+  // Counted, the strict matches, or the relaxed ones when there are none, are kept and counted (hitsCte).
+  const rows = counted
+    ? await db.$queryRaw<PageRow[]>`${head},
+    ${hitsCte('sh', strict.key[0], strictWhere)},
+    s AS MATERIALIZED (${pageOfHits('sh', columns, Prisma.empty, first + 1)}),
+    ${hitsCte('rh', looser.key[0], relaxedWhere)}
+    ${tail(pageOfHits('rh', columns, Prisma.empty, first + 1), Prisma.sql`(SELECT count(*)::int FROM sh)`, Prisma.sql`(SELECT count(*)::int FROM rh)`)}`
+    : await db.$queryRaw<PageRow[]>`${head},
+    s AS MATERIALIZED (SELECT ${jobColumns(columns)}, ${strict.key[0]} AS _sort
+      FROM job j WHERE ${strictWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1})
+    ${tail(
+      Prisma.sql`SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort FROM job j WHERE ${relaxedWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1}`,
+      Prisma.sql`NULL::int`,
+      Prisma.sql`NULL::int`,
+    )}`;
   const relaxed = rows[0]?._relaxed ?? false;
   const decided: Decided = { relaxed, kept: rows[0]?._kept ?? [], query: rows[0]?._q ?? null };
   // Nothing strict nor relaxed: nothing to count.
-  const count = async () => (rows.length ? countJobs(db, jobFilterSql({ ...filter, decided })) : 0);
+  const count = countOf(rows, async () => (rows.length ? countJobs(db, jobFilterSql({ ...filter, decided })) : 0));
   return pageFrom(rows, first, relaxed ? relaxedOrder(looser) : strict, decided, count);
 }
 
@@ -415,27 +448,35 @@ async function pageOf(
   first: number,
   after: string | null | undefined,
   columns?: readonly JobColumn[],
+  counted = false,
 ): Promise<JobPage> {
   const base = orderSpec(order, filter, MATCH);
   const spec = filter?.decided?.relaxed ? relaxedOrder(base) : base;
   const where = jobFilterSql(filter, 'j', MATCH);
   const m = matchCte(filter);
+  const searched = Boolean(filter && textOf(filter));
+  const viaHits = counted && searched;
   let seek = Prisma.empty;
   if (after != null) {
     const key = decodeCursor(after, spec.name);
     if (key.length !== spec.key.length) throw new InvalidInput('`after` is not a cursor this API returned', 'after');
     const values = key.map((v, i) => Prisma.sql`${v}::${Prisma.raw(spec.cast[i])}`);
-    seek = Prisma.sql`AND (${Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
+    seek = Prisma.sql`AND (${viaHits ? Prisma.sql`h._sort, h.id` : Prisma.join(spec.key)}) < (${Prisma.join(values)})`;
   }
-  // ORDER BY the output column: the rank expression is computed once per row.
-  const rows = await db.$queryRaw<PageRow[]>`WITH ${m} SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort, ${MATCH}::text AS _q
+  const rows = viaHits
+    ? await db.$queryRaw<PageRow[]>`WITH ${m}, ${hitsCte('hits', spec.key[0], where)}
+      SELECT page.*, ${MATCH}::text AS _q, (SELECT count(*)::int FROM hits) AS _n FROM (${pageOfHits('hits', columns, seek, first + 1)}) page
+      ORDER BY page._sort DESC, page.id DESC`
+    : // ORDER BY the output column: the rank expression is computed once per row.
+      await db.$queryRaw<PageRow[]>`WITH ${m} SELECT ${jobColumns(columns)}, ${spec.key[0]} AS _sort, ${MATCH}::text AS _q
     FROM job j
     WHERE ${where} ${seek}
     ORDER BY _sort DESC, j.id DESC
     LIMIT ${first + 1}`;
-  const decided =
-    filter && textOf(filter) ? { relaxed: filter.decided?.relaxed ?? false, kept: filter.decided?.kept ?? [], query: rows[0]?._q ?? null } : undefined;
-  const count = () => (decided?.query != null ? countJobs(db, jobFilterSql({ ...filter, decided })) : countJobs(db, where, Prisma.sql`WITH ${m}`));
+  const decided = searched ? { relaxed: filter!.decided?.relaxed ?? false, kept: filter!.decided?.kept ?? [], query: rows[0]?._q ?? null } : undefined;
+  const count = countOf(rows, () =>
+    decided?.query != null ? countJobs(db, jobFilterSql({ ...filter, decided })) : countJobs(db, where, Prisma.sql`WITH ${m}`),
+  );
   return pageFrom(rows, first, spec, decided, count);
 }
 

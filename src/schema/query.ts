@@ -109,7 +109,10 @@ builder.queryFields((t) => ({
     resolve: async (_r, args, ctx, info) => {
       const columns = jobColumnsOf(info, ['edges', 'node']);
       const read = await readFilter(ctx, args.filter);
-      const page = await findJobPage(ctx.db.prisma, { ...args, filter: read }, columns);
+      const selected = selectedFields(info);
+      // With facets, totalCount is their sum (below); without, the page's statement counts.
+      const counted = selected.has('totalCount') && !selected.has('facets');
+      const page = await findJobPage(ctx.db.prisma, { ...args, filter: read }, columns, counted);
       // Whether the page was relaxed: its facets and explanation follow it, not a guess of their own.
       const filter = read && page.decided ? { ...read, decided: page.decided } : read;
       markSearched(page.rows, filter);
@@ -117,7 +120,6 @@ builder.queryFields((t) => ({
       const connection = { ...toConnection(page.rows, page.first, args.after, page.cursorOf, page.count), filter };
       // Facets count every matching job by type: when both are asked for, that is totalCount,
       // and one statement (one pass over the matches) instead of two.
-      const selected = selectedFields(info);
       if (!selected.has('facets')) return connection;
       let facets: Promise<Facets> | undefined;
       const once = () => (facets ??= jobFacets(ctx.db.prisma, filter));
