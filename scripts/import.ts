@@ -10,6 +10,7 @@ import { openCacheStore } from '../src/cache/store';
 import { invalidationOf } from '../src/cache/tags';
 import { refreshSearchTerms } from '../src/data/search';
 import { Writes } from '../src/data/writes';
+import { createEventBus, writeEvents } from '../src/events/bus';
 import { loadConfig } from '../src/config';
 import { FeedError } from '../src/ingest/csv';
 import { openFeed } from '../src/ingest/feeds';
@@ -72,7 +73,11 @@ withDatabase(async (db) => {
           db,
         )
       : null;
-  const writes = new Writes(cache && invalidationOf(cache));
+  // Subscribers of the gateways sharing Redis (newJobs, jobUpdated) hear of the imported jobs.
+  const events = config.REDIS_URL
+    ? createEventBus({ prefix: config.CACHE_PREFIX, redisUrl: config.REDIS_URL, timeoutMs: config.CACHE_TIMEOUT_MS, warn: (m) => console.error(m) })
+    : null;
+  const writes = new Writes(cache && invalidationOf(cache), null, events && writeEvents(events));
   const similar = values['skip-similar'] ? undefined : new SimilarJobsRefresher(db.prisma, { intervalMs: 1000, writes });
   const summary = await runImport(db, rows, {
     source,
@@ -95,6 +100,7 @@ withDatabase(async (db) => {
     bar?.stop();
     if (cache && !(await cache.settle(10_000))) console.error(unsettled(cache));
     await cache?.close();
+    await events?.close();
     if (!(err instanceof ImportInterrupted)) throw err;
     // Whole batches are committed, invalidated and queued for similar jobs; say how to finish.
     console.error(err.message);
@@ -112,6 +118,7 @@ withDatabase(async (db) => {
   }
   if (cache && !(await cache.settle(10_000))) console.error(unsettled(cache));
   await cache?.close();
+  await events?.close();
   if (summary.rejects.length) {
     const file = values.rejects ?? `import-rejects-${source.replace(/[^\w.-]/g, '_')}.jsonl`;
     writeFileSync(file, summary.rejects.map((r) => JSON.stringify(r)).join('\n') + '\n');

@@ -48,7 +48,7 @@ export interface EventBus {
  * left unhandled: a failed publish is counted and dropped, a failed SUBSCRIBE is sent again
  * once the connection is back (with every other channel, which Redis takes as a no-op).
  */
-function redisClients(pub: RedisConnection, sub: RedisConnection, failed: (err: unknown) => void) {
+function redisClients(pub: RedisConnection, sub: RedisConnection, failed: (err: unknown) => void, inFlight: Set<Promise<unknown>>) {
   let deliver: (channel: string, message: string) => void = () => undefined;
   const onMessage = (message: string | Buffer, channel: string | Buffer) => deliver(channel.toString(), message.toString());
   const channels = new Set<string>();
@@ -57,7 +57,11 @@ function redisClients(pub: RedisConnection, sub: RedisConnection, failed: (err: 
   sub.onReady(() => channels.forEach((c) => void subscribe(c)));
   return {
     publishClient: {
-      publish: (channel: string, message: string) => (pub.client.publish(channel, message) as Promise<unknown>).catch(failed),
+      publish: (channel: string, message: string) => {
+        const sent = (pub.client.publish(channel, message) as Promise<unknown>).catch(failed).finally(() => inFlight.delete(sent));
+        inFlight.add(sent);
+        return sent;
+      },
     },
     subscribeClient: {
       on: (_event: 'message', listener: (channel: string, message: string) => void) => void (deliver = listener),
@@ -89,13 +93,14 @@ export function createEventBus(options: { prefix: string; redisUrl?: string; tim
     }
   };
   let connections: RedisConnection[] = [];
+  const inFlight = new Set<Promise<unknown>>();
   let eventTarget: ReturnType<typeof createRedisEventTarget> | undefined;
   if (options.redisUrl) {
     const what = 'event bus (subscriptions hear nothing from other instances while it is down)';
     const pub = connectRedis(options.redisUrl, options.timeoutMs, what, options.warn);
     const sub = connectRedis(options.redisUrl, options.timeoutMs, `${what}, subscriber`, () => undefined);
     connections = [pub, sub];
-    const clients = redisClients(pub, sub, failed);
+    const clients = redisClients(pub, sub, failed, inFlight);
     // The target's types name ioredis; it calls only what redisClients gives.
     eventTarget = createRedisEventTarget(clients as unknown as Parameters<typeof createRedisEventTarget>[0]);
   }
@@ -134,7 +139,9 @@ export function createEventBus(options: { prefix: string; redisUrl?: string; tim
       };
       return it;
     },
+    // What was published is sent first (a short-lived writer, the import CLI, publishes last thing).
     async close() {
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, options.timeoutMs * 4))]);
       await Promise.all(connections.map((c) => c.close()));
     },
   };
