@@ -5,7 +5,8 @@ import type { GraphQLParams } from 'graphql-yoga';
  * runs for cache hits too, which are never parsed): `operationName`, else the first
  * operation's declared name.
  */
-export function describeOperation(params: GraphQLParams): { name: string | undefined; type: 'query' | 'mutation' } {
+export function describeOperation(params: GraphQLParams): { name: string | undefined; type: 'query' | 'mutation' | 'subscription' } {
   const declared = /^\s*(query|mutation|subscription)\b\s*([A-Za-z_]\w{0,63})?/.exec(params.query ?? '');
-  return { name: params.operationName ?? declared?.[2], type: declared?.[1] === 'mutation' ? 'mutation' : 'query' };
+  const type = declared?.[1] === 'mutation' || declared?.[1] === 'subscription' ? declared[1] : 'query';
+  return { name: params.operationName ?? declared?.[2], type };
 }

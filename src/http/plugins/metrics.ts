@@ -24,7 +24,7 @@ export function useMetrics({ cached, duration, errors, statements, sqlSeconds, i
       const r = result as ExecutionResult;
       // A hit carries responseCache.hit already; an executed result gets it after this hook.
       const hit = (r.extensions?.responseCache as { hit?: boolean } | undefined)?.hit === true;
-      const cacheLabel = !cached || s.type === 'mutation' ? 'none' : hit ? 'hit' : 'miss';
+      const cacheLabel = !cached || s.type !== 'query' ? 'none' : hit ? 'hit' : 'miss';
       duration.observe({ operation: s.operation, type: s.type, cache: cacheLabel }, (performance.now() - s.at) / 1000);
       for (const e of r.errors ?? []) errors.inc({ code: String((e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR') });
       const sql = r.extensions?.sql as { statements: number; ms: number } | undefined;
