@@ -5,7 +5,7 @@
 // new jobs (copies of random seeded ones, so their words are the seed's), matched in batches.
 // Prints wall time and, when the server runs on this machine, the CPU its backend spent.
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx scripts/saved-search-measure.ts \
-//     [--searches 10000] [--new 10000] [--batch 10000] [--jobs 20000] [--keep | --reuse <database>]
+//     [--searches 10000] [--new 10000] [--batch 1000] [--jobs 20000] [--keep | --reuse <database>]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   options: {
     searches: { type: 'string', default: '10000' },
     new: { type: 'string', default: '10000' },
-    batch: { type: 'string', default: '10000' },
+    batch: { type: 'string', default: '1000' },
     jobs: { type: 'string', default: '20000' },
     // Keep the scratch database, or measure again on one kept before (its newest --new jobs queued anew).
     keep: { type: 'boolean', default: false },

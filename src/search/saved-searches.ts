@@ -33,79 +33,64 @@ export interface MatcherOptions {
 /**
  * Matches new jobs against the saved searches, off the saved_search_queue table that a trigger
  * fills in each job's inserting transaction (createJob and imports alike). Every instance runs
- * one; they take disjoint batches (SKIP LOCKED). A batch is one statement and one transaction:
- * if the process dies before its commit, the jobs are still queued for the next instance or
- * start, so a committed job is matched exactly once, eventually.
+ * one; a pass takes batches until the queue is empty, and instances take disjoint batches (SKIP
+ * LOCKED). A batch is one statement and one transaction: if the process dies before its
+ * commit, the jobs are still queued for the next pass, instance or start, so a committed job is
+ * matched exactly once, eventually.
  */
-export class SavedSearchMatcher {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+export class SavedSearchMatcher extends Periodic {
   private readonly writes: Writes;
-  readonly counters = { matchedJobs: 0, batches: 0, failures: 0, lastBatchMs: 0 };
-  lastError?: string;
+  readonly counters = { matchedJobs: 0, batches: 0, failures: 0, lastPassMs: 0 };
+  /** What the last pass took off the queue, and why it stopped early if it did. */
+  private last: { taken: number; error?: string } = { taken: 0 };
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: MatcherOptions,
   ) {
+    super(options.intervalMs / 1000);
     this.writes = options.writes ?? new Writes();
   }
 
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.runBatch(), this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  /** Matches everything queued now (tests, the measuring script); returns how many jobs it took. */
+  /** Matches everything queued now (tests, after a restart); returns how many jobs it took. */
   async drain(): Promise<number> {
     let total = 0;
-    for (;;) {
-      const failures = this.counters.failures;
-      const n = await this.runBatch();
-      if (this.counters.failures > failures) throw new Error(`saved-search matching failed: ${this.lastError}`);
-      if (n === 0) return total;
-      total += n;
-    }
+    // A pass under way when this was called may have started before the last job was queued.
+    do {
+      await this.refresh();
+      if (this.last.error) throw new Error(`saved-search matching failed: ${this.last.error}`);
+      total += this.last.taken;
+    } while (this.last.taken > 0);
+    return total;
   }
 
   pending(): Promise<number> {
     return matchQueueLength(this.prisma);
   }
 
-  private runBatch(): Promise<number> {
-    if (this.running) return this.running;
+  protected async pass(): Promise<void> {
     const started = performance.now();
-    this.running = (async () => {
-      try {
+    this.last = { taken: 0 };
+    try {
+      for (;;) {
         // The owners' `me` results (newJobCount, jobs) are stale once a batch matched for them.
         const batch = await this.writes.commit(
           (owe) => matchQueued(this.prisma, this.options.batchSize ?? MATCH_BATCH, owe),
           ({ matched }) => (matched.length ? [{ savedSearchesOf: [...new Set(matched.map((m) => m.userId))] }] : []),
         );
-        if (batch.taken) {
-          this.counters.matchedJobs += batch.taken;
-          this.counters.batches += 1;
-        }
+        if (!batch.taken) return;
+        this.last.taken += batch.taken;
+        this.counters.matchedJobs += batch.taken;
+        this.counters.batches += 1;
         if (batch.matched.length) this.options.onMatched?.(batch.matched);
-        return batch.taken;
-      } catch (err) {
-        this.counters.failures += 1;
-        this.lastError = (err as Error).message;
-        this.options.onError?.(err);
-        return 0;
-      } finally {
-        this.counters.lastBatchMs = performance.now() - started;
-        this.running = undefined;
       }
-    })();
-    return this.running;
+    } catch (err) {
+      this.counters.failures += 1;
+      this.last.error = (err as Error).message;
+      this.options.onError?.(err);
+    } finally {
+      this.counters.lastPassMs = performance.now() - started;
+    }
   }
 }
 
