@@ -3,6 +3,9 @@ import { dueAlertDay, JobAlertsRefresher, publishMatches, SavedSearchMatcher } f
 import { SAVED_SEARCH_LIMITS } from '../../../src/domain/saved-search';
 import { testGateway, tokenFor, useGatewaySuite } from '../../helpers/gateway';
 import { subscribe, type SseEvent } from '../../helpers/sse';
+import { emptyAndClose, makeCache } from '../../helpers/cache';
+import { invalidationOf } from '../../../src/cache/tags';
+import { Writes } from '../../../src/data/writes';
 
 const suite = useGatewaySuite();
 const gql: typeof suite.gql = (...args) => suite.gql(...args);
@@ -266,6 +269,36 @@ describe('the savedSearchMatches subscription', () => {
     } finally {
       await Promise.all([mineStream.close(), theirs.close(), anonymous.close()]);
       await bus.close();
+    }
+  });
+});
+
+describe('with the response cache', () => {
+  it('serves me.savedSearches from the cache until a save, the matcher or markSavedSearchSeen changes it', async () => {
+    const cache = makeCache(process.env.REDIS_URL);
+    try {
+      const { gql: cached } = testGateway(suite.db, { responseCache: cache });
+      const user = newUser();
+      const token = tokenFor(user, 'SEEKER');
+      const MINE_CACHED = '{ me { savedSearches { name newJobCount } } }';
+      expect((await cached(SAVE, { input: { name: 'Cached', filter: { search: 'cassowarytrainer' } } }, { token })).errors).toBeUndefined();
+      expect((await cached(MINE_CACHED, {}, { token })).extensions?.responseCache).toEqual({ hit: false });
+      const again = await cached(MINE_CACHED, {}, { token });
+      expect(again.extensions?.responseCache).toEqual({ hit: true });
+      expect(again.data.me.savedSearches).toEqual([{ name: 'Cached', newJobCount: 0 }]);
+
+      const { token: employerToken } = await employer();
+      expect((await cached(CREATE_JOB, { input: posting('Cassowarytrainer') }, { token: employerToken })).errors).toBeUndefined();
+      // Cached after the job's write, before the match: only the matcher's write can make it stale.
+      expect((await cached(MINE_CACHED, {}, { token })).data.me.savedSearches).toEqual([{ name: 'Cached', newJobCount: 0 }]);
+      await new SavedSearchMatcher(prisma(), { intervalMs: 60_000, writes: new Writes(invalidationOf(cache)) }).drain();
+      expect((await cached(MINE_CACHED, {}, { token })).data.me.savedSearches).toEqual([{ name: 'Cached', newJobCount: 1 }]);
+
+      const [{ id }] = (await mine(user)) as { id: string }[];
+      expect((await cached(SEEN, { id }, { token })).errors).toBeUndefined();
+      expect((await cached(MINE_CACHED, {}, { token })).data.me.savedSearches).toEqual([{ name: 'Cached', newJobCount: 0 }]);
+    } finally {
+      await emptyAndClose([cache]);
     }
   });
 });
