@@ -28,6 +28,34 @@ export function metricsAccess(options: { token?: string; public: boolean }): (au
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/**
+ * A counter over what a component counts since start: one total, or one by `reason`. Each
+ * scrape adds what changed since the last one.
+ */
+function countedSince<R extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  source: { total: () => number } | { reasons: readonly R[]; read: (reason: R) => number },
+): void {
+  const reported = new Map<string, number>();
+  const delta = (key: string, now: number) => {
+    const d = now - (reported.get(key) ?? 0);
+    reported.set(key, now);
+    return d;
+  };
+  new Counter({
+    name,
+    help,
+    labelNames: 'reasons' in source ? ['reason'] : [],
+    registers: [registry],
+    collect() {
+      if ('total' in source) return void this.inc(delta('', source.total()));
+      for (const reason of source.reasons) this.inc({ reason }, delta(reason, source.read(reason)));
+    },
+  });
+}
+
 export function createMetrics(services: Services, admission?: Admission, streams?: Streams) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -172,19 +200,9 @@ export function createMetrics(services: Services, admission?: Admission, streams
       this.set(admission?.queued ?? 0);
     },
   });
-  const reported = { overload: 0, client_gone: 0 };
-  new Counter({
-    name: 'graphql_executions_shed_total',
-    help: 'Requests not executed: overload (503 SERVICE_UNAVAILABLE) or client_gone (the client left first).',
-    labelNames: ['reason'],
-    registers: [registry],
-    collect() {
-      for (const reason of SHED_REASONS) {
-        const now = admission?.shed[reason] ?? 0;
-        this.inc({ reason }, now - reported[reason]);
-        reported[reason] = now;
-      }
-    },
+  countedSince(registry, 'graphql_executions_shed_total', 'Requests not executed: overload (503 SERVICE_UNAVAILABLE) or client_gone (the client left first).', {
+    reasons: SHED_REASONS,
+    read: (reason) => admission?.shed[reason] ?? 0,
   });
 
   new Gauge({
@@ -195,31 +213,13 @@ export function createMetrics(services: Services, admission?: Admission, streams
       this.set(streams?.open ?? 0);
     },
   });
-  let deliveredReported = 0;
-  new Counter({
-    name: 'graphql_subscription_events_total',
-    help: 'Events delivered to subscription streams.',
-    registers: [registry],
-    collect() {
-      const now = streams?.delivered ?? 0;
-      this.inc(now - deliveredReported);
-      deliveredReported = now;
-    },
-  });
-  const refusedReported = { instance: 0, viewer: 0, stopping: 0 };
-  new Counter({
-    name: 'graphql_subscriptions_refused_total',
-    help: 'Subscriptions refused: instance (SUBSCRIPTIONS_MAX), viewer (SUBSCRIPTIONS_MAX_PER_VIEWER), stopping.',
-    labelNames: ['reason'],
-    registers: [registry],
-    collect() {
-      for (const reason of ['instance', 'viewer', 'stopping'] as const) {
-        const now = streams?.refused[reason] ?? 0;
-        this.inc({ reason }, now - refusedReported[reason]);
-        refusedReported[reason] = now;
-      }
-    },
-  });
+  countedSince(registry, 'graphql_subscription_events_total', 'Events delivered to subscription streams.', { total: () => streams?.delivered ?? 0 });
+  countedSince(
+    registry,
+    'graphql_subscriptions_refused_total',
+    'Subscriptions refused: instance (SUBSCRIPTIONS_MAX), viewer (SUBSCRIPTIONS_MAX_PER_VIEWER), stopping.',
+    { reasons: ['instance', 'viewer', 'stopping'] as const, read: (reason) => streams?.refused[reason] ?? 0 },
+  );
   new Gauge({
     name: 'event_bus_publish_failures',
     help: 'Events the bus could not publish (Redis unreachable) since start: subscribers missed them.',

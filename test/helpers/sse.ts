@@ -58,23 +58,31 @@ export function readSse(res: Response): SseStream {
     }
     emit('closed');
   })();
-  let pending: Promise<SseEvent | 'closed'> | undefined;
   return {
     status: res.status,
     headers: res.headers,
     get pings() {
       return pings;
     },
-    async next(ms = 3000) {
-      pending ??= queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r));
-      let timer!: NodeJS.Timeout;
-      const none = new Promise<'nothing'>((r) => (timer = setTimeout(() => r('nothing'), ms)));
-      const got = await Promise.race([pending, none]);
-      clearTimeout(timer);
-      if (got !== 'nothing') pending = undefined;
-      return got;
-    },
+    next: timedReader(() => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r)))),
     close: () => reader.cancel().catch(() => undefined),
+  };
+}
+
+/**
+ * Reads with a time limit: the next of what `take` gives, or 'nothing' when it takes longer
+ * than `ms`. At most one take is pending: a timed-out one is what the next call waits for.
+ */
+export function timedReader<T>(take: () => Promise<T>): (ms?: number) => Promise<T | 'nothing'> {
+  let pending: Promise<T> | undefined;
+  return async (ms = 3000) => {
+    pending ??= take();
+    let timer!: NodeJS.Timeout;
+    const none = new Promise<'nothing'>((r) => (timer = setTimeout(() => r('nothing'), ms)));
+    const got = await Promise.race([pending, none]);
+    clearTimeout(timer);
+    if (got !== 'nothing') pending = undefined;
+    return got;
   };
 }
 

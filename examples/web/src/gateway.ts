@@ -78,10 +78,29 @@ export interface RequestOptions {
 }
 
 /**
- * One operation, typed by the generated client: sent by its manifest id only (trusted
- * documents; the text never leaves the page). The body is JSON, so the browser sends a CORS
- * preflight first, answered once per CORS_MAX_AGE_S. No cookies: the token goes in the
- * Authorization header, which works with `CORS_ORIGINS=*` as well as with a list.
+ * An operation sent by its manifest id only (trusted documents; the text never leaves the
+ * page). The body is JSON, so the browser sends a CORS preflight first, answered once per
+ * CORS_MAX_AGE_S. No cookies: the token goes in the Authorization header, which works with
+ * `CORS_ORIGINS=*` as well as with a list.
+ */
+function post<Result, Variables>(
+  document: TypedDocumentNode<Result, Variables>,
+  variables: Variables,
+  accept: string,
+  options: RequestOptions,
+): Promise<Response> {
+  return fetch(GATEWAY_URL, {
+    method: 'POST',
+    mode: 'cors',
+    credentials: 'omit',
+    signal: options.signal,
+    headers: { 'content-type': 'application/json', accept, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+    body: JSON.stringify({ documentId: documentIdOf(document), variables }),
+  });
+}
+
+/**
+ * One operation, typed by the generated client, sent as `post` says.
  *
  * A refusal that says when to come back (429 RATE_LIMITED, 503 SERVICE_UNAVAILABLE: nothing
  * ran) is retried once after its Retry-After, if that is short. Any other error is thrown as a
@@ -97,18 +116,7 @@ export async function request<Result, Variables>(
   const started = performance.now();
   let response: Response;
   try {
-    response = await fetch(GATEWAY_URL, {
-      method: 'POST',
-      mode: 'cors',
-      credentials: 'omit',
-      signal: options.signal,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-      body: JSON.stringify({ documentId: documentIdOf(document), variables }),
-    });
+    response = await post(document, variables, 'application/graphql-response+json', options);
   } catch (err) {
     if (options.signal?.aborted) throw err;
     // A refused CORS check and an unreachable gateway look the same from a page.
@@ -198,18 +206,7 @@ export function subscribe<Result, Variables>(
   const controller = new AbortController();
   let last: GatewayError | null = null;
   const run = async () => {
-    const response = await fetch(GATEWAY_URL, {
-      method: 'POST',
-      mode: 'cors',
-      credentials: 'omit',
-      signal: controller.signal,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-      body: JSON.stringify({ documentId: documentIdOf(document), variables }),
-    });
+    const response = await post(document, variables, 'text/event-stream', { token: options.token, signal: controller.signal });
     if (!response.body) throw new GatewayError(`HTTP ${response.status}`, `HTTP_${response.status}`, response.status);
     options.onOpen?.();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

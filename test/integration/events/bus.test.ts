@@ -1,21 +1,11 @@
 import { createEventBus, writeEvents, type EventBus } from '../../../src/events/bus';
 import { hasRedisServer, OwnRedis, quiet } from '../../helpers/cache';
 import { describeIf } from '../../helpers/skip';
+import { timedReader } from '../../helpers/sse';
 import { uniqueName } from '../../helpers/template';
 
-/** Reads a stream one payload at a time, keeping at most one read pending (a timed-out read is taken up again). */
-function reader<T>(events: AsyncIterator<T>) {
-  let pending: Promise<T> | undefined;
-  return async (ms = 2000): Promise<T | 'nothing'> => {
-    pending ??= events.next().then((r) => r.value as T);
-    let timer!: NodeJS.Timeout;
-    const none = new Promise<'nothing'>((r) => (timer = setTimeout(() => r('nothing'), ms)));
-    const got = await Promise.race([pending, none]);
-    clearTimeout(timer);
-    if (got !== 'nothing') pending = undefined;
-    return got;
-  };
-}
+/** Reads a stream one payload at a time, within a time limit. */
+const reader = <T>(events: AsyncIterator<T>) => timedReader(() => events.next().then((r) => r.value as T));
 
 /** Resolves once a subscription's SUBSCRIBE has reached Redis (events published before that are lost). */
 async function subscribed(bus: EventBus, read: ReturnType<typeof reader>) {

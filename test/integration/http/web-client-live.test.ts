@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { createEventBus, type EventBus } from '../../../src/events/bus';
@@ -11,6 +11,7 @@ import { readManifest } from '../../../src/http/plugins/documents';
 import { tokenFor } from '../../helpers/gateway';
 import { useHttpGateways } from '../../helpers/http';
 import { describeBrowser, launchChromium } from '../../helpers/browser';
+import { serveStatic, viteBin, WEB } from '../../helpers/web';
 
 // The reference web client's live panel (examples/web/src/Live.tsx), built with Vite and served
 // from its own origin against a gateway in production's settings (trusted documents, CORS for
@@ -18,21 +19,9 @@ import { describeBrowser, launchChromium } from '../../helpers/browser';
 // new applicant, without reloading. Debian's Chromium through playwright-core.
 
 const ROOT = join(__dirname, '../../..');
-const WEB = join(ROOT, 'examples/web');
 const RESULTS = join(ROOT, '.test-results');
 const suite = useHttpGateways();
-const viteBin = () => join(dirname(require.resolve('vite/package.json', { paths: [WEB] })), 'bin/vite.js');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 const APPLY_ID = Object.entries(readManifest()).find(([, text]) => text.startsWith('mutation ApplyToJob('))![0];
-
-function serveStatic(dir: string): Server {
-  return createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url!, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(dir, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-}
 
 describeBrowser('The web client’s live updates in a real browser', () => {
   let site: Server;

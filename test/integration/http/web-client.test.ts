@@ -1,15 +1,16 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { readManifest } from '../../../src/http/plugins/documents';
 import { tokenFor } from '../../helpers/gateway';
 import { useHttpGateways } from '../../helpers/http';
 import { describeBrowser, launchChromium } from '../../helpers/browser';
+import { serveStatic, viteBin, WEB } from '../../helpers/web';
 
 // The reference web client (examples/web) built with Vite and served as static files from one
 // origin, driving a live gateway (trusted documents only, CORS_ORIGINS listing that origin, a
@@ -18,30 +19,11 @@ import { describeBrowser, launchChromium } from '../../helpers/browser';
 // with the cache warm. Debian's Chromium through playwright-core, as the GraphiQL test.
 
 const ROOT = join(__dirname, '../../..');
-const WEB = join(ROOT, 'examples/web');
 const RESULTS = join(ROOT, '.test-results');
 const suite = useHttpGateways();
 
 const manifest = readManifest();
 const operationOf = new Map(Object.entries(manifest).map(([id, text]) => [id, /^(?:query|mutation|subscription) (\w+)/.exec(text)![1]]));
-
-/** Vite's command, wherever npm put the workspace's Vite. */
-const viteBin = () => join(dirname(require.resolve('vite/package.json', { paths: [WEB] })), 'bin/vite.js');
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
-
-/** A static file server for the built client: the page's own origin. */
-function serveStatic(dir: string): Server {
-  return createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url!, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(dir, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(dir) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-}
 
 /** What one gateway response carried, read off the wire by the browser. */
 interface Seen {
