@@ -44,7 +44,7 @@ describeIf(pgUrl() && hasRedisServer(), 'needs TEST_DATABASE_URL (PostgreSQL sha
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
-      return (await res.json());
+      return await res.json();
     };
     const sub = async (on: GatewayProcess, query: string, variables: Record<string, unknown> = {}, token?: string) => {
       const s = await subscribe(fetch, `${on.base}/graphql`, query, variables, token);
