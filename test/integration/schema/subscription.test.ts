@@ -175,6 +175,8 @@ describe('newJobs', () => {
   it('refuses a bad filter at subscribe time with BAD_USER_INPUT', async () => {
     expect(errorCode(await (await g.sub(NEW_JOBS, { filter: { search: 'x'.repeat(201) } })).next())).toBe('BAD_USER_INPUT');
     expect(errorCode(await (await g.sub(NEW_JOBS, { filter: { salaryMin: 10, salaryMax: 5 } })).next())).toBe('BAD_USER_INPUT');
+    // Text arguments are checked as every field's are (a NUL never reaches SQL).
+    expect(errorCode(await (await g.sub(NEW_JOBS, { filter: { search: 'go\u0000lang' } })).next())).toBe('BAD_USER_INPUT');
   });
 });
 
