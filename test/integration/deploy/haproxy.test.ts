@@ -90,7 +90,7 @@ describeIf(haproxyPath(), 'haproxy is not installed (apt-get install haproxy; .c
           inFlight += 1;
           mostInFlight = Math.max(mostInFlight, inFlight);
           req.resume();
-          res.on('finish', () => (inFlight -= 1));
+          res.on('close', () => (inFlight -= 1));
           if (released) answer(res);
           else held.push(res);
         });
@@ -101,6 +101,18 @@ describeIf(haproxyPath(), 'haproxy is not installed (apt-get install haproxy; .c
         await proxy?.stop();
         backend.closeAllConnections();
         await new Promise((r) => backend.close(r));
+      });
+
+      it('closes the request at the gateway when its client leaves, so the gateway cancels it (abortonclose)', async () => {
+        const leaving = request(`${proxy.url}/graphql`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
+        leaving.on('error', () => undefined);
+        leaving.end(JSON.stringify({ query: '{ __typename }' }));
+        await until(async () => held.length === 1);
+        const [atGateway] = held.splice(0);
+        const closed = new Promise((r) => atGateway.once('close', r));
+        leaving.destroy();
+        await closed;
+        expect(atGateway.writableEnded).toBe(false);
       });
 
       it('sends at most its slots on, queues as many again, refuses the rest at once with the gateway’s 503, streams still pass, and answers every request it sent on', async () => {
