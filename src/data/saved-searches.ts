@@ -306,12 +306,6 @@ export function matchQueued(prisma: PrismaClient, size = MATCH_BATCH, owe?: Owe)
   );
 }
 
-/** New jobs not yet matched. */
-export async function matchQueueLength(db: Db): Promise<number> {
-  const [{ n }] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM saved_search_queue`;
-  return n;
-}
-
 /** The jobs a digest lists per saved search, at most (it counts them all). */
 export const DIGEST_JOBS = 20;
 

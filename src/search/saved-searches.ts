@@ -1,4 +1,4 @@
-import { matchQueued, matchQueueLength, MATCH_BATCH, writeJobAlerts, type MatchBatch } from '../data/saved-searches';
+import { matchQueued, MATCH_BATCH, writeJobAlerts, type MatchBatch } from '../data/saved-searches';
 import { Writes } from '../data/writes';
 import type { PrismaClient } from '../generated/prisma/client';
 import { Periodic, type RefresherOptions } from '../ops/periodic';
@@ -64,10 +64,6 @@ export class SavedSearchMatcher extends Periodic {
     return total;
   }
 
-  pending(): Promise<number> {
-    return matchQueueLength(this.prisma);
-  }
-
   protected async pass(): Promise<void> {
     const started = performance.now();
     this.last = { taken: 0 };
@@ -115,7 +111,7 @@ export class JobAlertsRefresher extends Periodic {
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly options: RefresherOptions & { now?: () => Date },
+    private readonly options: RefresherOptions,
   ) {
     super(options.refreshS);
     this.writes = options.writes ?? new Writes();
@@ -131,7 +127,7 @@ export class JobAlertsRefresher extends Periodic {
   }
 
   protected async pass(): Promise<void> {
-    const day = dueAlertDay(this.options.now?.() ?? new Date());
+    const day = dueAlertDay(new Date());
     if (day === this.done) return;
     try {
       await this.writeDay(day);
