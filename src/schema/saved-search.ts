@@ -5,6 +5,7 @@ import { checkRange } from '../errors';
 import { jobsByIds, MAX_PAGE, type JobRow } from '../data/jobs';
 import { findSavedSearch, jobAlertsOfUser, savedFilter, savedSearchJobCursor, type JobAlertRow, type SavedSearchRow } from '../data/saved-searches';
 import type { EventBus } from '../events/bus';
+import { createLoaders } from '../loaders';
 import type { Context } from './context';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
@@ -167,6 +168,8 @@ function matchesOf(ctx: Context, bus: EventBus, userId: number): AsyncIterable<M
   return new Repeater<Match>(async (push, stop) => {
     void stop.then(() => events.return?.());
     for await (const event of events) {
+      // Fresh loaders per event: a request's cache by key would serve the first event's pages for hours.
+      ctx.loaders = createLoaders({ db: ctx.db.prisma, batching: true });
       let matches: Match[] = [];
       try {
         const savedSearch = await findSavedSearch(ctx.db.prisma, event.savedSearchId);

@@ -244,7 +244,7 @@ describe('job alerts', () => {
 });
 
 describe('the savedSearchMatches subscription', () => {
-  const MATCHES = 'subscription { savedSearchMatches { savedSearch { id name newJobCount } job { id title } } }';
+  const MATCHES = 'subscription { savedSearchMatches { savedSearch { id name newJobCount jobs { edges { node { id } } } } job { id title } } }';
   const data = (e: SseEvent | 'nothing' | 'closed') => (e !== 'nothing' && e !== 'closed' && e.event === 'next' ? e.data : e);
 
   it('streams the signed-in user’s new matches once the matcher recorded them, and nobody else’s', async () => {
@@ -262,8 +262,21 @@ describe('the savedSearchMatches subscription', () => {
       expect(data(await anonymous.next()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
       const id = await createJob('Okapiherder');
       await new SavedSearchMatcher(prisma(), { intervalMs: 60_000, onMatched: (m) => publishMatches(bus, m) }).drain();
+      const matcher = new SavedSearchMatcher(prisma(), { intervalMs: 60_000, onMatched: (m) => publishMatches(bus, m) });
+      const savedSearch = (n: number, ids: string[]) => ({
+        id: saved.id,
+        name: 'Okapi',
+        newJobCount: n,
+        jobs: { edges: ids.map((i) => ({ node: { id: i } })) },
+      });
       expect(data(await mineStream.next(5000))).toEqual({
-        data: { savedSearchMatches: { savedSearch: { id: saved.id, name: 'Okapi', newJobCount: 1 }, job: { id, title: 'Okapiherder' } } },
+        data: { savedSearchMatches: { savedSearch: savedSearch(1, [id]), job: { id, title: 'Okapiherder' } } },
+      });
+      // Each event is read afresh, its saved search's page too.
+      const second = await createJob('Okapiherder senior');
+      await matcher.drain();
+      expect(data(await mineStream.next(5000))).toEqual({
+        data: { savedSearchMatches: { savedSearch: savedSearch(2, [second, id]), job: { id: second, title: 'Okapiherder senior' } } },
       });
       expect(await theirs.next(300)).toBe('nothing');
     } finally {
