@@ -142,8 +142,19 @@ describe('saved searches', () => {
     expect(code(await gql(SAVE, { input: { name: 'x', filter: {} } }))).toBe('UNAUTHENTICATED');
     expect(code(await gql(MINE))).toBe('UNAUTHENTICATED');
     expect(await prisma().savedSearch.count({ where: { id: Number(saved.id) } })).toBe(1);
-    // Another user's searches are not theirs to read, through `me` or anything else.
+    // Another user's searches are not theirs to read, through `me` or anything else: an
+    // employer reaching an applicant, ADMIN included.
     expect((await mine(other)).map((s) => s.id)).toEqual([]);
+    const app = await prisma().application.create({
+      data: { userId: owner, jobId: (await prisma().job.findFirstOrThrow({ where: { isActive: true }, orderBy: { id: 'asc' } })).id },
+      include: { job: true },
+    });
+    const THROUGH = 'query($id: ID!) { application(id: $id) { user { id savedSearches { id } alerts { day } } } }';
+    for (const token of [tokenFor(other, 'EMPLOYER', app.job.companyId), tokenFor(other, 'ADMIN')]) {
+      const res = await gql(THROUGH, { id: String(app.id) }, { token });
+      expect(res.data.application.user).toEqual({ id: String(owner), savedSearches: null, alerts: null });
+      expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    }
 
     const deleted = await gql(DELETE, { id: saved.id }, { token: tokenFor(owner, 'SEEKER') });
     expect(deleted.data).toEqual({ deleteSavedSearch: saved.id });
