@@ -159,15 +159,19 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     landingPage: false,
     // The policy of CORS_ORIGINS, which the fast path and the refusals written here share.
     cors: cors.yoga,
-    context: ({ request, params }) =>
-      createContext(
+    context: ({ request, params }) => {
+      const type = params?.query ? operationType(params.query, params.operationName) : null;
+      return createContext(
         services,
         viewerOf(request),
         limits,
         metrics.onBatch,
-        request.signal,
-        Boolean(params?.query) && operationType(params.query!, params.operationName) === 'query',
-      ),
+        // A subscription's statements are each event's, shared by every stream that hears it
+        // (schema/subscription.ts): one client leaving must not cancel them for the others.
+        type === 'subscription' ? undefined : request.signal,
+        type === 'query',
+      );
+    },
     // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
     renderGraphiQL,
     graphiql: { title: 'Chommie Gateway', defaultQuery: tabs[0].query, defaultTabs: tabs },

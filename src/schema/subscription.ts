@@ -8,7 +8,7 @@ import { DomainError } from '../domain/errors';
 import { asGraphQLError, parseId, userError } from '../errors';
 import type { EventBus, Topic, Topics } from '../events/bus';
 import type { Application } from '../generated/prisma/client';
-import { createLoaders } from '../loaders';
+import { createLoaders, type Loaders } from '../loaders';
 import { builder } from './builder';
 import type { Context } from './context';
 import { JobFilter, readFilter } from './query';
@@ -31,16 +31,30 @@ function busOf(ctx: Context): EventBus {
 }
 
 /**
- * A stream of what `pick` makes of each event of `topic`, in order. Each event gets fresh
- * loaders (a request's cache by key for the request's life, and a stream lives for hours).
- * A Repeater: when the client leaves, the bus subscription ends at once, not at the next event.
+ * The loaders of one event, shared by every stream that hears it (the bus hands each listener
+ * the same payload object): a thousand subscribers of a job load it in one statement, not a
+ * thousand. Fresh for each event: a stream lives for hours, a loader caches for its life.
+ * Loaders hold rows, never a viewer's view of them: what each subscriber may see is decided by
+ * its own resolvers (and `pick`), with its own context.
+ */
+const loadersByEvent = new WeakMap<object, Loaders>();
+function loadersOf(ctx: Context, event: object): Loaders {
+  let loaders = loadersByEvent.get(event);
+  if (!loaders) loadersByEvent.set(event, (loaders = createLoaders({ db: ctx.db.prisma, batching: true })));
+  return loaders;
+}
+
+/**
+ * A stream of what `pick` makes of each event of `topic`, in order, read through the event's
+ * loaders. A Repeater: when the client leaves, the bus subscription ends at once, not at the
+ * next event.
  */
 function stream<K extends Topic, T>(ctx: Context, topic: K, pick: (event: Topics[K]) => Promise<T[]>): AsyncIterable<T> {
   const events = busOf(ctx).subscribe(topic);
   return new Repeater<T>(async (push, stop) => {
     void stop.then(() => events.return?.());
     for await (const event of events) {
-      ctx.loaders = createLoaders({ db: ctx.db.prisma, batching: true });
+      ctx.loaders = loadersOf(ctx, event);
       let picked: T[];
       try {
         picked = await pick(event);
