@@ -247,6 +247,20 @@ describe('job alerts', () => {
     expect((await gql(ALERTS, {}, { token: tokenFor(quiet, 'SEEKER') })).data.me.alerts).toEqual([]);
   });
 
+  it('is written by the refreshers’ own passes for the day that ended, once across instances', async () => {
+    const user = newUser();
+    await save(user, { name: 'Yesterday', filter: { search: 'wombatgroomer' }, alerts: 'DAILY' });
+    const id = await createJob('Wombatgroomer');
+    await drain();
+    // Matched yesterday, as far as the digest can tell.
+    const yesterday = dueAlertDay(new Date());
+    await prisma().$executeRaw`UPDATE saved_search_match SET matched_at = (${yesterday}::date + time '12:00') AT TIME ZONE 'UTC' WHERE job_id = ${Number(id)}`;
+    const instances = [1, 2].map(() => new JobAlertsRefresher(prisma(), { refreshS: 3600 }));
+    await Promise.all(instances.map((r) => r.refresh()));
+    const rows = await prisma().jobAlert.findMany({ where: { userId: user } });
+    expect(rows.map((r) => [r.day.toISOString().slice(0, 10), r.jobCount])).toEqual([[yesterday, 1]]);
+  });
+
   it('writes the digests of the day that ended, once it ended', () => {
     expect(dueAlertDay(new Date('2026-12-08T00:03:00Z'))).toBe('2026-12-06');
     expect(dueAlertDay(new Date('2026-12-08T00:06:00Z'))).toBe('2026-12-07');
