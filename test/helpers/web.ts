@@ -1,6 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
+import { promisify } from 'node:util';
 
 // The reference web client (examples/web) as the browser tests serve it: built by Vite's CLI,
 // its files from an origin of their own.
@@ -22,5 +26,32 @@ export function serveStatic(dir: string): Server {
       return;
     }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+}
+
+/** A build directory served from an origin of its own (a free port); `close` stops it and removes the directory. */
+export async function openSite(prefix: string): Promise<{ dir: string; origin: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const site = serveStatic(dir);
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  return {
+    dir,
+    origin: `http://127.0.0.1:${(site.address() as AddressInfo).port}`,
+    async close() {
+      site.closeAllConnections();
+      await new Promise((r) => site.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Builds the client into `dir` against the gateway at `gatewayUrl`, baked in as its README
+ * says; Vite's CLI in a child process (Vite is ESM; jest runs tests as CommonJS).
+ */
+export async function buildWebClient(gatewayUrl: string, dir: string): Promise<void> {
+  await promisify(execFile)(process.execPath, [viteBin(), 'build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: WEB,
+    env: { ...process.env, VITE_GATEWAY_URL: gatewayUrl, NODE_OPTIONS: '' },
   });
 }

@@ -1,17 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { createEventBus, type EventBus } from '../../../src/events/bus';
 import { readManifest } from '../../../src/http/plugins/documents';
 import { tokenFor } from '../../helpers/gateway';
 import { useHttpGateways } from '../../helpers/http';
 import { describeBrowser, launchChromium } from '../../helpers/browser';
-import { serveStatic, viteBin, WEB } from '../../helpers/web';
+import { buildWebClient, openSite } from '../../helpers/web';
 
 // The reference web client's live panel (examples/web/src/Live.tsx), built with Vite and served
 // from its own origin against a gateway in production's settings (trusted documents, CORS for
@@ -24,34 +19,26 @@ const suite = useHttpGateways();
 const APPLY_ID = Object.entries(readManifest()).find(([, text]) => text.startsWith('mutation ApplyToJob('))![0];
 
 describeBrowser('The web client’s live updates in a real browser', () => {
-  let site: Server;
+  let site: Awaited<ReturnType<typeof openSite>>;
   let origin: string;
   let gatewayUrl: string;
   let browser: Browser;
-  let build: string;
   let bus: EventBus;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    build = mkdtempSync(join(tmpdir(), 'chommie-web-live-'));
-    site = serveStatic(build);
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await openSite('chommie-web-live-');
+    origin = site.origin;
     bus = createEventBus({ prefix: 'web-live', timeoutMs: 250, warn: () => undefined });
     const gateway = await suite.serve({ events: bus, config: { CORS_ORIGINS: [origin], TRUSTED_DOCUMENTS: true } });
     gatewayUrl = gateway.url;
-    await promisify(execFile)(process.execPath, [viteBin(), 'build', '--outDir', build, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: WEB,
-      env: { ...process.env, VITE_GATEWAY_URL: gatewayUrl, NODE_OPTIONS: '' },
-    });
+    await buildWebClient(gatewayUrl, site.dir);
     browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    site?.closeAllConnections();
-    await new Promise((r) => site?.close(r));
-    rmSync(build, { recursive: true, force: true });
+    await site?.close();
     await bus?.close();
   });
 

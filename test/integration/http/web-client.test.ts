@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { readManifest } from '../../../src/http/plugins/documents';
 import { tokenFor } from '../../helpers/gateway';
 import { useHttpGateways } from '../../helpers/http';
 import { describeBrowser, launchChromium } from '../../helpers/browser';
-import { serveStatic, viteBin, WEB } from '../../helpers/web';
+import { buildWebClient, openSite } from '../../helpers/web';
 
 // The reference web client (examples/web) built with Vite and served as static files from one
 // origin, driving a live gateway (trusted documents only, CORS_ORIGINS listing that origin, a
@@ -42,35 +37,25 @@ interface Seen {
 const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 
 describeBrowser('The reference web client in a real browser, on another origin than the gateway', () => {
-  let site: Server;
+  let site: Awaited<ReturnType<typeof openSite>>;
   let origin: string;
   let gatewayUrl: string;
   let browser: Browser;
-  let build: string;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    build = mkdtempSync(join(tmpdir(), 'chommie-web-'));
-    site = serveStatic(build);
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await openSite('chommie-web-');
+    origin = site.origin;
     // Production's settings for a front end: trusted documents only, this one origin allowed.
     const gateway = await suite.serve({ config: { CORS_ORIGINS: [origin], TRUSTED_DOCUMENTS: true } });
     gatewayUrl = gateway.url;
-    // Vite's CLI in a child process (Vite is ESM; jest runs this file as CommonJS), the
-    // gateway's address baked in as the README says.
-    await promisify(execFile)(process.execPath, [viteBin(), 'build', '--outDir', build, '--emptyOutDir', '--logLevel', 'warn'], {
-      cwd: WEB,
-      env: { ...process.env, VITE_GATEWAY_URL: gatewayUrl, NODE_OPTIONS: '' },
-    });
+    await buildWebClient(gatewayUrl, site.dir);
     browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    site?.closeAllConnections();
-    await new Promise((r) => site?.close(r));
-    rmSync(build, { recursive: true, force: true });
+    await site?.close();
   });
 
   /** A fresh page (its own session storage) that records the gateway's answers and every error. */
