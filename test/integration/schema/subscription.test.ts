@@ -118,6 +118,17 @@ describe('applicationReceived', () => {
     expect(data(await all.next()).data.applicationReceived.id).toBe(toSibling);
   });
 
+  it('checks on every event, not only at subscribe time: a job moved to another company stops reaching its former employer', async () => {
+    const job = await freshJob(42);
+    const other = await db.prisma.company.findFirstOrThrow({ where: { id: { not: job.companyId } } });
+    const former = await g.sub(RECEIVED, { jobId: String(job.id) }, tokenFor(3, 'EMPLOYER', job.companyId));
+    const now = await g.sub(RECEIVED, {}, tokenFor(4, 'EMPLOYER', other.id));
+    await db.prisma.job.update({ where: { id: job.id }, data: { companyId: other.id } });
+    const applied = (await g.gql(APPLY, { jobId: String(job.id) }, { token: tokenFor(42, 'SEEKER') })).data.applyToJob.id;
+    expect(data(await now.next()).data.applicationReceived.id).toBe(applied);
+    expect(await former.next(300)).toBe('nothing');
+  });
+
   it('refuses a seeker, another company’s job and an unknown job', async () => {
     const job = await freshJob(35);
     expect(errorCode(await (await g.sub(RECEIVED, {}, tokenFor(35, 'SEEKER'))).next())).toBe('FORBIDDEN');
