@@ -90,6 +90,8 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
       : null;
   // One bus per deployment prefix: two deployments on one Redis never hear each other's writes.
   const events = createEventBus({ prefix: config.CACHE_PREFIX, redisUrl: config.REDIS_URL, timeoutMs: config.CACHE_TIMEOUT_MS, warn });
+  if (!config.REDIS_URL && cluster.isWorker && cluster.worker?.id === 1)
+    log.warn('subscriptions hear only the writes of their own worker process: set REDIS_URL to share events between --workers');
   // Mutations and background refreshes alike change what cached pages show and replicas serve,
   // and what subscribers hear.
   const writes = new Writes(responseCache && invalidationOf(responseCache), replicas, writeEvents(events));
