@@ -98,6 +98,8 @@ export interface JobFilterInput {
   postedAfter?: Date | null;
   postedBefore?: Date | null;
   experienceLevel?: readonly string[] | null;
+  /** Closed jobs too (analysts' history); active ones only otherwise. Who may ask is the schema's rule (readFilter). */
+  includeClosed?: boolean | null;
   /**
    * What `search` was taken to mean (domain/search-understanding.ts): its attribute words as
    * conditions, the rest as text. Absent, all of `search` is text.
@@ -197,7 +199,7 @@ const matchCte = (filter: JobFilterInput | null | undefined): Prisma.Sql =>
 const MATCH = Prisma.sql`(SELECT q FROM m)`;
 
 /**
- * The WHERE condition of a job filter (active jobs only), on the job table named `alias`.
+ * The WHERE condition of a job filter (active jobs only, unless it includes closed ones), on the job table named `alias`.
  * The salary rule: a job matches a wanted range when its own range overlaps it; a job with
  * only one bound is the range [bound, bound]; a job without salary never matches a salary filter.
  */
@@ -213,7 +215,7 @@ export function jobFilterSql(filter: JobFilterInput | null | undefined, alias = 
 /** Every condition of a filter but its text. */
 function conditionsSql(filter: JobFilterInput | null | undefined, alias: string): Prisma.Sql {
   const j = Prisma.raw(alias);
-  const where = [Prisma.sql`${j}.is_active`];
+  const where = [filter?.includeClosed ? Prisma.sql`true` : Prisma.sql`${j}.is_active`];
   if (!filter) return where[0];
   const location = filter.location?.trim().toLowerCase();
   if (location) {

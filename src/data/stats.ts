@@ -2,7 +2,7 @@ import { Prisma } from '../generated/prisma/client';
 import type { Db } from './client';
 import { jobFilterSql, type JobFilterInput } from './jobs';
 
-/** The active jobs an analyst's figures are over: those matching a job filter, of one company when it says so. */
+/** The jobs an analyst's figures are over (active ones, closed too with `includeClosed`): those matching a job filter, of one company when it says so. */
 export interface StatsScope {
   readonly filter: JobFilterInput | null | undefined;
   readonly companyId?: number;
@@ -103,7 +103,9 @@ const PLACE = Prisma.sql`coalesce(j.city || ', ' || j.state, j.location)`;
 /** The `top` places by number of jobs. */
 export const jobsByLocation = (db: Db, scope: StatsScope, top: number) => countedBy(db, scope, PLACE, top);
 
-export const jobsByExperienceLevel = (db: Db, scope: StatsScope) => countedBy(db, scope, Prisma.sql`coalesce(j.experience_level::text, 'UNSPECIFIED')`);
+const LEVEL = Prisma.sql`coalesce(j.experience_level::text, 'UNSPECIFIED')`;
+
+export const jobsByExperienceLevel = (db: Db, scope: StatsScope) => countedBy(db, scope, LEVEL);
 
 export const jobsByRemote = (db: Db, scope: StatsScope) => countedBy(db, scope, Prisma.sql`CASE WHEN j.remote THEN 'REMOTE' ELSE 'ON_SITE' END`);
 
@@ -137,6 +139,8 @@ export const salaryByJobType = (db: Db, scope: StatsScope) => salaryBy(db, scope
 
 export const salaryByLocation = (db: Db, scope: StatsScope, top: number) => salaryBy(db, scope, PLACE, top);
 
+export const salaryByExperienceLevel = (db: Db, scope: StatsScope) => salaryBy(db, scope, LEVEL, 100);
+
 /** `rows` per UTC day over the last `days` days, today included, 0 for days without any. */
 const perDay = (db: Db, days: number, rows: Prisma.Sql, at: Prisma.Sql) =>
   db.$queryRaw<{ day: string; count: number }[]>`SELECT to_char(d.day, 'YYYY-MM-DD') AS day, count(x.at)::int AS count
@@ -148,7 +152,7 @@ const perDay = (db: Db, days: number, rows: Prisma.Sql, at: Prisma.Sql) =>
 export const applicationsPerDay = (db: Db, scope: StatsScope, days: number) =>
   perDay(db, days, Prisma.sql`application a JOIN job j ON j.id = a.job_id WHERE ${whereOf(scope)}`, Prisma.sql`a.created_at`);
 
-/** Jobs posted per UTC day (those of them still active and matching). */
+/** Jobs posted per UTC day: those still active, or with `includeClosed` every job posted that day. */
 export const jobsPostedPerDay = (db: Db, scope: StatsScope, days: number) =>
   perDay(db, days, Prisma.sql`job j WHERE ${whereOf(scope)}`, Prisma.sql`j.created_at`);
 
@@ -157,20 +161,24 @@ const PIPELINE = ['SUBMITTED', 'REVIEWING', 'INTERVIEWING', 'OFFERED', 'HIRED'] 
 const EXITS = ['REJECTED', 'WITHDRAWN'] as const;
 
 /**
- * How far the applications to the jobs got, from their status history
+ * How far the applications to the jobs (made within `applied`, when given) got, from their status history
  * (application_status_change): per pipeline status, the applications that reached it or a
  * later one (statuses only move forward, so an OFFERED application was interviewed even where
  * the step was not recorded); per exit, those that ended there. The time of a step is from the
  * application's previous recorded status.
  */
-export async function applicationFunnel(db: Db, scope: StatsScope): Promise<Funnel> {
+export async function applicationFunnel(db: Db, scope: StatsScope, applied: { after?: Date | null; before?: Date | null } = {}): Promise<Funnel> {
+  const when = [
+    applied.after ? Prisma.sql`AND a.created_at >= ${applied.after}` : Prisma.empty,
+    applied.before ? Prisma.sql`AND a.created_at < ${applied.before}` : Prisma.empty,
+  ];
   const stage = Prisma.raw(`CASE h.status ${PIPELINE.map((s, i) => `WHEN '${s}' THEN ${i + 1}`).join(' ')} ELSE 0 END`);
   const steps = Prisma.raw(`(VALUES ${[...PIPELINE, ...EXITS].map((s, i) => `('${s}', ${i + 1})`).join(', ')}) AS s(status, ord)`);
   const rows = await db.$queryRaw<{ status: string; reached: number; hours: number | null; applications: number }[]>`WITH h AS MATERIALIZED (
       SELECT c.application_id, c.status::text AS status,
         extract(epoch FROM c.changed_at - lag(c.changed_at) OVER (PARTITION BY c.application_id ORDER BY c.changed_at, c.status)) / 3600 AS hours
       FROM application a JOIN job j ON j.id = a.job_id JOIN application_status_change c ON c.application_id = a.id
-      WHERE ${whereOf(scope)}),
+      WHERE ${whereOf(scope)} ${when[0]} ${when[1]}),
     furthest AS MATERIALIZED (SELECT h.application_id, max(${stage}) AS stage FROM h GROUP BY 1)
     SELECT s.status,
       CASE WHEN s.ord <= ${PIPELINE.length} THEN (SELECT count(*) FROM furthest f WHERE f.stage >= s.ord)

@@ -47,8 +47,12 @@ export interface CacheDeclaration<Parent = unknown, Args = unknown, Result = unk
   freshness?: Freshness | ((field: Resolved<Parent, Args, Result>) => Freshness);
   /** What the result depends on besides the entities it returns (entity-tags.ts tags those). */
   tags?: (field: Resolved<Parent, Args, Result>) => readonly Read[];
-  /** The answer (a null or an error included) depends on who asks: the result is cached per viewer only. */
-  viewer?: boolean;
+  /**
+   * The answer (a null or an error included) depends on who asks: the result is cached per
+   * viewer only. A function says so for some arguments only (those reserved to some roles), so
+   * that the others' answers stay shared.
+   */
+  viewer?: boolean | ((args: Args) => boolean);
 }
 
 declare global {
@@ -128,11 +132,12 @@ class CacheDeclarationPlugin<Types extends SchemaTypes> extends BasePlugin<Types
   override wrapResolve(resolver: GraphQLFieldResolver<unknown, Types['Context'], object>, fieldConfig: PothosOutputFieldConfig<Types>) {
     const declared = declarationOf(fieldConfig as PothosOutputFieldConfig<SchemaTypes>) ?? {};
     const { freshness, tags } = declared;
-    const viewer = declared.viewer === true;
-    if (!viewer && !freshness && !tags && (resolver === defaultFieldResolver || resolver.length < 3)) return resolver;
+    const perViewer = declared.viewer ?? false;
+    if (!perViewer && !freshness && !tags && (resolver === defaultFieldResolver || resolver.length < 3)) return resolver;
     const refuse = refusedViewer(`${fieldConfig.parentType}.${fieldConfig.name}`);
     const wrapped: GraphQLFieldResolver<unknown, Types['Context'], object> = (parent, args, context, info) => {
       const ctx = context as ExecutionContext;
+      const viewer = typeof perViewer === 'function' ? perViewer(args) : perViewer;
       const who = viewer ? ctx.auth.viewer : undefined;
       const result: unknown = resolver(parent, args, viewer ? ctx : guardedView(ctx), info);
       if (!freshness && !tags) return result;

@@ -1,4 +1,6 @@
 import type { Context } from './context';
+import { requireRole } from '../auth/guards';
+import { InvalidInput } from '../domain/errors';
 import { checkRange, parseId } from '../errors';
 import { findJobPage, MAX_PAGE } from '../data/jobs';
 import { trendingJobs } from '../data/trending';
@@ -30,7 +32,11 @@ export const filterReads = (filter: Filter): Read[] => (understood(filter) ? ['s
  * as conditions), unless the filter turns that off. The same reading everywhere a JobFilter is
  * taken: lists, their facets and explanations, figures and exports.
  */
-export async function readFilter(ctx: Context, filter: Filter): Promise<JobFilterInput | null | undefined> {
+export async function readFilter(ctx: Context, filter: Filter, closed: 'allowed' | 'refused' = 'refused'): Promise<JobFilterInput | null | undefined> {
+  // Closed jobs are history for analysts' figures and lists (their callers check the role and
+  // pass 'allowed'); a saved search or a stream of new jobs has no past to include.
+  if (filter?.includeClosed && closed === 'refused')
+    throw new InvalidInput('`includeClosed` is for ANALYST and ADMIN figures, job lists and exports only', 'filter.includeClosed');
   const search = understood(filter);
   if (!filter || !search) return filter;
   // Read with the places jobs were in a moment ago (search/places.ts): see filterReads.
@@ -38,8 +44,12 @@ export async function readFilter(ctx: Context, filter: Filter): Promise<JobFilte
 }
 
 export const JobFilter = builder.inputType('JobFilter', {
-  description: 'Conditions a job must all meet. Only active jobs are ever listed.',
+  description: 'Conditions a job must all meet. Only active jobs are listed, unless an ANALYST or ADMIN asks for closed ones too (`includeClosed`).',
   fields: (t) => ({
+    includeClosed: t.boolean({
+      description:
+        'ANALYST or ADMIN, on `jobs` (and so CSV exports), `jobStats` and `Company.stats`: closed jobs too, so history counts what was posted whatever became of it. FORBIDDEN for anyone else; BAD_USER_INPUT where it means nothing (saved searches, new-job streams). False or absent: active jobs only.',
+    }),
     search: t.string({
       description:
         'What a person types: words that name a job\'s attributes ("remote", "part time", "senior", "austin tx") become conditions on them (see `understandSearch`, `searchInfo.conditions`); the rest is full-text search over title, company, skills and description (web-search syntax: "exact phrase", -exclude, or). When no job has every word, the words no job has together with the words typed before them are left out (`searchInfo.relaxed`, `relaxedWords`). At most 200 characters.',
@@ -105,10 +115,13 @@ builder.queryFields((t) => ({
     cache: {
       freshness: ({ args }) => (args.filter?.search?.trim() ? 'search' : 'list'),
       tags: ({ args }) => [{ jobList: args.filter ?? {} }, ...filterReads(args.filter)],
+      // Closed jobs are for some roles only: that answer is the asker's alone.
+      viewer: (args) => args.filter?.includeClosed === true,
     },
     resolve: async (_r, args, ctx, info) => {
       const columns = jobColumnsOf(info, ['edges', 'node']);
-      const read = await readFilter(ctx, args.filter);
+      if (args.filter?.includeClosed) requireRole(ctx.auth.viewer, 'ANALYST', 'ADMIN');
+      const read = await readFilter(ctx, args.filter, 'allowed');
       const selected = selectedFields(info);
       // With facets, totalCount is their sum (below); without, the page's statement counts.
       const counted = selected.has('totalCount') && !selected.has('facets');

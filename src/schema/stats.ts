@@ -1,5 +1,6 @@
 import type { ApplicationStatus } from '../generated/prisma/enums';
 import { checkRange } from '../errors';
+import { InvalidInput } from '../domain/errors';
 import {
   applicationFunnel,
   applicationsPerDay,
@@ -13,6 +14,7 @@ import {
   jobsByType,
   jobsPostedPerDay,
   salaryByJobType,
+  salaryByExperienceLevel,
   salaryByLocation,
   salaryPercentiles,
   statsScope,
@@ -102,7 +104,7 @@ const CompanyBucket = builder.objectRef<CompanyFigures & { scope: StatsScope }>(
 });
 
 JobStats.implement({
-  description: 'Aggregates over the active jobs matching a filter. Each field is one SQL statement.',
+  description: 'Aggregates over the jobs matching a filter (active ones; closed ones too with `includeClosed`). Each field is one SQL statement.',
   fields: (t) => ({
     total: t.int({ description: 'Active jobs matching the filter.', resolve: (s, _a, ctx) => countJobs(ctx.db.prisma, s) }),
     byJobType: t.field({ type: [BucketRef], description: 'Matching jobs per job type, most first.', resolve: (s, _a, ctx) => jobsByType(ctx.db.prisma, s) }),
@@ -154,6 +156,12 @@ JobStats.implement({
       args: { top: t.arg.int(top('places')) },
       resolve: (s, args, ctx) => salaryByLocation(ctx.db.prisma, s, checkRange(args.top ?? 10, 1, 100, 'top')),
     }),
+    salaryByExperienceLevel: t.field({
+      type: [SalaryGroupRef],
+      description:
+        'Salary percentiles per experience level (UNSPECIFIED where the posting does not say; levels with a salaried job only), most salaried jobs first.',
+      resolve: (s, _a, ctx) => salaryByExperienceLevel(ctx.db.prisma, s),
+    }),
     jobsPostedPerDay: t.field({
       type: [DayCount],
       description: 'Matching jobs by the day they were posted, over the last `days` days, today included; days without any count 0.',
@@ -168,13 +176,22 @@ JobStats.implement({
     }),
     applicationFunnel: t.field({
       type: FunnelRef,
-      description: 'How far the applications to the matching jobs got: how many reached each status and how long each step took.',
-      resolve: (s, _a, ctx) => applicationFunnel(ctx.db.prisma, s),
+      description:
+        'How far the applications to the matching jobs got: how many reached each status and how long each step took. `appliedAfter`/`appliedBefore` keep the applications made in that period (at or after, before).',
+      args: {
+        appliedAfter: t.arg({ type: 'DateTime', description: 'Only applications made at or after this instant.' }),
+        appliedBefore: t.arg({ type: 'DateTime', description: 'Only applications made before this instant.' }),
+      },
+      resolve: (s, { appliedAfter, appliedBefore }, ctx) => {
+        if (appliedAfter && appliedBefore && appliedAfter >= appliedBefore)
+          throw new InvalidInput('`appliedAfter` must be before `appliedBefore`', 'appliedAfter');
+        return applicationFunnel(ctx.db.prisma, s, { after: appliedAfter, before: appliedBefore });
+      },
     }),
   }),
 });
 
-const FILTER = { type: JobFilter, description: 'Which active jobs to count; all without it.' };
+const FILTER = { type: JobFilter, description: 'Which jobs to count (active ones, closed ones too with `includeClosed`); all active jobs without it.' };
 
 builder.queryField('jobStats', (t) =>
   t.field({
@@ -183,7 +200,7 @@ builder.queryField('jobStats', (t) =>
     authScopes: { role: ['ANALYST', 'ADMIN'] },
     cache: { viewer: true, tags: ({ args }) => ['stats', ...filterReads(args.filter)] },
     args: { filter: t.arg(FILTER) },
-    resolve: async (_r, { filter }, ctx) => statsScope(await readFilter(ctx, filter)),
+    resolve: async (_r, { filter }, ctx) => statsScope(await readFilter(ctx, filter, 'allowed')),
   }),
 );
 
@@ -194,6 +211,6 @@ builder.objectField('Company', 'stats', (t) =>
     authScopes: { role: ['ANALYST', 'ADMIN'] },
     cache: { viewer: true, tags: ({ args }) => ['stats', ...filterReads(args.filter)] },
     args: { filter: t.arg(FILTER) },
-    resolve: async (c, { filter }, ctx) => companyScope(statsScope(await readFilter(ctx, filter)), c.id),
+    resolve: async (c, { filter }, ctx) => companyScope(statsScope(await readFilter(ctx, filter, 'allowed')), c.id),
   }),
 );

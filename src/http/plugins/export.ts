@@ -39,20 +39,24 @@ const FILTER_PARAMS = [
   'companyId',
   'postedAfter',
   'postedBefore',
+  'includeClosed',
 ] as const;
 const PARAM_TYPES: Record<string, 'int' | 'boolean' | 'string' | 'list'> = {
   salaryMin: 'int',
   salaryMax: 'int',
   remote: 'boolean',
   understandSearch: 'boolean',
+  includeClosed: 'boolean',
   experienceLevel: 'list',
   top: 'int',
   days: 'int',
 };
 const PAGE = 100;
+/** The GraphQL type of an export's own parameter, where it is not Int. */
+const EXTRA_TYPES: Record<string, string> = { appliedAfter: 'DateTime', appliedBefore: 'DateTime' };
 
 const figure = (selection: string, columns: string[], rows: (s: Row) => Row[], extra: string[] = []): Export => ({
-  query: `query Export($f: JobFilter${extra.map((p) => `, $${p}: Int`).join('')}) { jobStats(filter: $f) { ${selection} } }`,
+  query: `query Export($f: JobFilter${extra.map((p) => `, $${p}: ${EXTRA_TYPES[p] ?? 'Int'}`).join('')}) { jobStats(filter: $f) { ${selection} } }`,
   columns,
   rows: (data) => rows(data.jobStats as Row),
   params: [...FILTER_PARAMS, ...extra],
@@ -107,12 +111,14 @@ export const EXPORTS: Record<string, Export> = {
   salaryPercentiles: figure(`salaryPercentiles { ${PERCENTILES} }`, percentileColumns, (s) => (s.salaryPercentiles ? [s.salaryPercentiles as Row] : [])),
   salaryByJobType: salaryGroups('salaryByJobType'),
   salaryByLocation: salaryGroups('salaryByLocation', '(top: $top)', ['top']),
+  salaryByExperienceLevel: salaryGroups('salaryByExperienceLevel'),
   jobsPostedPerDay: perDay('jobsPostedPerDay'),
   applicationsPerDay: perDay('applicationsPerDay'),
   applicationFunnel: figure(
-    'applicationFunnel { steps { status reached medianHoursFromPrevious } }',
+    'applicationFunnel(appliedAfter: $appliedAfter, appliedBefore: $appliedBefore) { steps { status reached medianHoursFromPrevious } }',
     ['status', 'reached', 'medianHoursFromPrevious'],
     (s) => (s.applicationFunnel as { steps: Row[] }).steps,
+    ['appliedAfter', 'appliedBefore'],
   ),
 };
 

@@ -73,6 +73,12 @@ describe(`cache privacy (${process.env.REDIS_URL ? 'Redis' : 'in memory'})`, () 
         others: allBut(employer),
       },
       { field: 'jobStats', query: 'jobStats { total byJobType { key count } }', owner: analyst, others: allBut(analyst) },
+      {
+        field: 'jobs(includeClosed)',
+        query: 'jobs(filter: { includeClosed: true }, first: 3) { totalCount edges { node { id isActive } } }',
+        owner: analyst,
+        others: allBut(analyst),
+      },
     ];
   });
 

@@ -84,12 +84,34 @@ describe('figures', () => {
       'jobsPostedPerDay',
       'applicationsPerDay',
       'applicationFunnel',
+      'salaryByExperienceLevel',
     ]) {
       const { header, rows } = await sheet(`/export/${name}.csv?location=CA`);
       expect(header.length).toBeGreaterThan(1);
       expect(rows.length).toBeGreaterThan(0);
       for (const r of rows) expect(r).toHaveLength(header.length);
     }
+  });
+});
+
+describe('history', () => {
+  it('counts closed jobs with includeClosed=true, and the funnel of a period of applications, as GraphQL does', async () => {
+    const days = (await sheet('/export/jobsPostedPerDay.csv?includeClosed=true&days=366')).rows;
+    const open = (await sheet('/export/jobsPostedPerDay.csv?days=366')).rows;
+    const total = (rows: string[][]) => rows.reduce((n, r) => n + Number(r[1]), 0);
+    const res = await gw.gql(
+      '{ all: jobStats(filter: { includeClosed: true }) { jobsPostedPerDay(days: 366) { count } } open: jobStats { jobsPostedPerDay(days: 366) { count } } }',
+      {},
+      { authorization: analyst },
+    );
+    const sum = (d: { count: number }[]) => d.reduce((n, x) => n + x.count, 0);
+    expect([total(days), total(open)]).toEqual([sum(res.data.all.jobsPostedPerDay), sum(res.data.open.jobsPostedPerDay)]);
+    expect(total(days)).toBeGreaterThan(total(open));
+    const period = '?appliedAfter=2000-01-01T00:00:00Z&appliedBefore=2000-01-02T00:00:00Z';
+    const { rows: none } = await sheet(`/export/applicationFunnel.csv${period}`);
+    expect(none.map((r) => Number(r[1]))).toEqual(none.map(() => 0));
+    const bad = await get('/export/jobsPostedPerDay.csv?includeClosed=maybe');
+    expect(bad.status).toBe(400);
   });
 });
 

@@ -334,3 +334,85 @@ describe('companies', () => {
     expect(res.data.companies.edges[0].node.stats.total).toBe(await prisma().job.count({ where: { companyId: company.id, isActive: true } }));
   });
 });
+
+describe('history with closed jobs (includeClosed)', () => {
+  const seeker = { token: tokenFor(30, 'SEEKER') };
+
+  it('counts and lists closed jobs for analysts: totals, per-day postings and salary by level agree with SQL over every job', async () => {
+    const all = await prisma().job.findMany({ select: { isActive: true, createdAt: true, salaryMin: true, salaryMax: true, experienceLevel: true } });
+    const closed = all.filter((j) => !j.isActive).length;
+    expect(closed).toBeGreaterThan(0);
+    const res = await gql(
+      `query($f: JobFilter, $a: JobFilter) {
+        closed: jobStats(filter: $f) { total jobsPostedPerDay(days: 366) { count } salaryByExperienceLevel { key percentiles { p50 sampleSize } } }
+        active: jobStats(filter: $a) { total }
+        jobs(filter: $f, first: 100) { totalCount edges { node { isActive } } } }`,
+      { f: { includeClosed: true }, a: { includeClosed: false } },
+      analyst,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data.closed.total).toBe(all.length);
+    expect(res.data.active.total).toBe(all.length - closed);
+    expect(res.data.jobs.totalCount).toBe(all.length);
+    // What was posted in the window, whatever became of it.
+    const since = new Date();
+    since.setUTCHours(0, 0, 0, 0);
+    since.setUTCDate(since.getUTCDate() - 365);
+    const posted = all.filter((j) => j.createdAt >= since).length;
+    expect(res.data.closed.jobsPostedPerDay.reduce((n: number, d: { count: number }) => n + d.count, 0)).toBe(posted);
+    // Salary per level, open and closed jobs alike, against the same percentile computed here.
+    const byLevel = new Map<string, number[]>();
+    for (const j of all.filter(hasSalary)) {
+      const level = j.experienceLevel ?? 'UNSPECIFIED';
+      byLevel.set(level, [...(byLevel.get(level) ?? []), mid(j)]);
+    }
+    expect(res.data.closed.salaryByExperienceLevel.length).toBe(byLevel.size);
+    for (const g of res.data.closed.salaryByExperienceLevel as { key: string; percentiles: { p50: number; sampleSize: number } }[]) {
+      const sorted = byLevel.get(g.key)!.sort((a, b) => a - b);
+      expect([g.key, g.percentiles.sampleSize, g.percentiles.p50]).toEqual([g.key, sorted.length, Math.round(percentile(sorted, 0.5))]);
+    }
+  });
+
+  it('is for analysts only: FORBIDDEN to a seeker, UNAUTHENTICATED to nobody (through the response cache: cache-privacy.test.ts)', async () => {
+    const q = '{ jobs(filter: { includeClosed: true }, first: 3) { totalCount edges { node { id isActive } } } }';
+    expect((await gql(q, undefined, analyst)).errors).toBeUndefined();
+    expect(code(await gql(q, undefined, seeker))).toBe('FORBIDDEN');
+    expect(code(await gql(q))).toBe('UNAUTHENTICATED');
+    // Without it, the list is everybody's, and only active jobs.
+    const open = await gql('{ jobs(filter: { includeClosed: false }, first: 100) { edges { node { isActive } } } }', undefined, seeker);
+    expect(open.data.jobs.edges.every((e: { node: { isActive: boolean } }) => e.node.isActive)).toBe(true);
+  });
+
+  it('means nothing for a saved search: BAD_USER_INPUT, nothing saved', async () => {
+    const res = await gql(
+      'mutation { saveSearch(input: { name: "history", filter: { search: "engineer", includeClosed: true }, alerts: NONE }) { id } }',
+      undefined,
+      seeker,
+    );
+    expect(code(res)).toBe('BAD_USER_INPUT');
+    expect(await prisma().savedSearch.count({ where: { userId: 30, name: 'history' } })).toBe(0);
+  });
+});
+
+describe('the funnel of a period of applications', () => {
+  it('keeps the applications made in [appliedAfter, appliedBefore), as SQL over their history counts them', async () => {
+    const apps = await prisma().application.findMany({ select: { id: true, createdAt: true }, orderBy: { createdAt: 'asc' } });
+    const after = apps[Math.floor(apps.length / 4)].createdAt;
+    const before = apps[Math.floor((3 * apps.length) / 4)].createdAt;
+    const inPeriod = apps.filter((a) => a.createdAt >= after && a.createdAt < before).map((a) => a.id);
+    const withHistory = await prisma().applicationStatusChange.findMany({
+      where: { applicationId: { in: inPeriod }, application: { job: { isActive: true } } },
+      distinct: ['applicationId'],
+      select: { applicationId: true },
+    });
+    expect(withHistory.length).toBeGreaterThan(0);
+    const FUNNEL = `query($a: DateTime, $b: DateTime) { jobStats { applicationFunnel(appliedAfter: $a, appliedBefore: $b) { applications steps { status reached } } } }`;
+    const res = await gql(FUNNEL, { a: after.toISOString(), b: before.toISOString() }, analyst);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.jobStats.applicationFunnel.applications).toBe(withHistory.length);
+    const whole = await gql(FUNNEL, {}, analyst);
+    expect(whole.data.jobStats.applicationFunnel.applications).toBeGreaterThan(withHistory.length);
+    const empty = await gql(FUNNEL, { a: before.toISOString(), b: after.toISOString() }, analyst);
+    expect(code(empty)).toBe('BAD_USER_INPUT');
+  });
+});
