@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -117,11 +117,7 @@ export function bareHttp(port: number): Promise<Served> {
   return serve('bare node http', process.execPath, ['-e', code], process.env, `http://127.0.0.1:${port}`, /listening/);
 }
 
-/** Where haproxy is (Debian's package puts it in /usr/sbin), or null. */
-export function haproxyBinary(): string | null {
-  for (const candidate of ['haproxy', '/usr/sbin/haproxy']) if (spawnSync(candidate, ['-v'], { stdio: 'ignore' }).status === 0) return candidate;
-  return null;
-}
+export { haproxyPath as haproxyBinary } from '../../test/helpers/haproxy';
 
 /** The documented production front (deploy/haproxy/haproxy.cfg) on `port`, in front of the gateway at `gatewayUrl`. */
 export function haproxy(binary: string, gatewayUrl: string, port: number): Promise<Served> {

@@ -1,26 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { fromRoot } from '../../src/paths';
+import { freePort, installed, stopChild } from './daemon';
 
-/** Where haproxy is, or null (Debian's `haproxy` package puts it in /usr/sbin, often not on PATH). */
-export function haproxyPath(): string | null {
-  for (const candidate of ['haproxy', '/usr/sbin/haproxy']) {
-    if (spawnSync(candidate, ['-v'], { stdio: 'ignore' }).status === 0) return candidate;
-  }
-  return null;
-}
+/** Where haproxy is, or null. */
+export const haproxyPath = () => installed(['haproxy', '/usr/sbin/haproxy'], ['-v']);
 
 export interface Haproxy {
   url: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** haproxy in the foreground with the repository's configuration (deploy/haproxy/haproxy.cfg) in front of `gatewayPort`; resolves once it accepts. */
@@ -39,14 +27,7 @@ export async function startHaproxy(gatewayPort: number): Promise<Haproxy> {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-    };
+    const stop = () => stopChild(child, exited);
     const deadline = Date.now() + 10_000;
     let up = false;
     while (!up && child.exitCode === null && Date.now() < deadline) {

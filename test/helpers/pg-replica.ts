@@ -1,8 +1,8 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './daemon';
 
 // A streaming replica of our own, for test/integration/db/replicas.test.ts and the bench's replica run: a
 // private primary cluster (the machine's server is never reconfigured) and a standby made from
@@ -28,17 +28,6 @@ export function replicaUnavailable(): string | null {
 function pgBin(bin: string, args: string[]): string {
   const [cmd, full] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
   return execFileSync(cmd, full, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export class ReplicatedPair {

@@ -1,17 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromRoot } from '../../src/paths';
+import { freePort, installed, stopChild } from './daemon';
 
-/** Where varnishd is, or null (Debian's `varnish` package puts it in /usr/sbin, often not on PATH). */
-export function varnishdPath(): string | null {
-  for (const candidate of ['varnishd', '/usr/sbin/varnishd']) {
-    if (spawnSync(candidate, ['-V'], { stdio: 'ignore' }).status === 0) return candidate;
-  }
-  return null;
-}
+/** Where varnishd is, or null. */
+export const varnishdPath = () => installed(['varnishd', '/usr/sbin/varnishd'], ['-V']);
 
 export interface Varnish {
   port: number;
@@ -19,14 +14,6 @@ export interface Varnish {
   pid: number;
   url: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /**
@@ -53,12 +40,7 @@ export async function startVarnish(backendPort: number): Promise<Varnish> {
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child, exited);
       rmSync(dir, { recursive: true, force: true });
     };
     const deadline = Date.now() + 20_000;
