@@ -1,10 +1,11 @@
 // Observable Plot draws the charts. Chosen over uPlot and ECharts for fit and size: it draws SVG
 // (one element per mark, so the page is accessible, prints, and a test can count the marks),
 // has the marks these figures need (line, bar, rule and tick for percentile boxes, text) in a
-// few lines each, and costs about 75 kB gzipped with the parts of d3 it uses. uPlot is smaller
-// (about 20 kB) but draws time series on a canvas, with no band axes for job types, companies or
-// funnel steps; ECharts draws everything but weighs about 350 kB gzipped. This module is only
-// ever loaded by React.lazy (App.tsx), so none of it is in the first screen's bundle.
+// few lines each, and costs about 90 kB gzipped with the parts of d3 it uses (this page's chunk:
+// examples/web/README.md). uPlot is smaller (about 20 kB) but draws time series on a canvas, with
+// no band axes for job types, levels, companies or funnel steps; ECharts draws everything but its
+// full build is about 1 MB minified, and even one cut to these chart types is larger than Plot.
+// This module is only loaded by React.lazy (App.tsx): none of it is in the first screen's bundle.
 import * as Plot from '@observablehq/plot';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { AnalystChartsDocument, type AnalystChartsQuery, type ExperienceLevel, type JobFilter, type JobType } from '../../../client/generated/graphql';
