@@ -137,6 +137,14 @@ describeBrowser('The analysts’ page of the web client in a real browser', () =
     const entrySources = sourcesOf(entry);
     expect(entrySources.some((s) => s.includes('src/App.tsx'))).toBe(true);
     expect(entrySources.filter((s) => /@observablehq|\/d3-|src\/Analysts|src\/JobPage|src\/Live/.test(s))).toEqual([]);
+    // Nor the documents only the lazy pages send (each generated document is a module of its
+    // own, vite.config.ts): their ids are in those pages' chunks, the first screen's in the entry.
+    const entryText = readFileSync(join(site.dir, entry), 'utf8');
+    const idOf = (operation: string) =>
+      Object.entries(manifest).find(([, text]) => new RegExp(`^(query|mutation|subscription) ${operation}\\b`).test(text))![0];
+    for (const operation of ['SearchPage', 'SearchMore', 'Trending', 'MyApplications']) expect(entryText).toContain(idOf(operation));
+    for (const operation of ['AnalystCharts', 'JobPage', 'ApplyToJob', 'MyApplicationUpdates', 'ApplicationReceived'])
+      expect(entryText).not.toContain(idOf(operation));
     // …and the lazy chunk of the analysts' page does hold it.
     const chunk = readdirSync(join(site.dir, 'assets')).find((f) => /^Analysts-.*\.js$/.test(f));
     expect(chunk).toBeDefined();
