@@ -106,7 +106,10 @@ const CompanyBucket = builder.objectRef<CompanyFigures & { scope: StatsScope }>(
 JobStats.implement({
   description: 'Aggregates over the jobs matching a filter (active ones; closed ones too with `includeClosed`). Each field is one SQL statement.',
   fields: (t) => ({
-    total: t.int({ description: 'Active jobs matching the filter.', resolve: (s, _a, ctx) => countJobs(ctx.db.prisma, s) }),
+    total: t.int({
+      description: 'Jobs matching the filter (active ones; closed ones too with `includeClosed`).',
+      resolve: (s, _a, ctx) => countJobs(ctx.db.prisma, s),
+    }),
     byJobType: t.field({ type: [BucketRef], description: 'Matching jobs per job type, most first.', resolve: (s, _a, ctx) => jobsByType(ctx.db.prisma, s) }),
     byLocation: t.field({
       type: [BucketRef],
