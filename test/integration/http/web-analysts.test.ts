@@ -17,7 +17,6 @@ import { buildWebClient, openSite } from '../../helpers/web';
 const suite = useHttpGateways();
 const manifest = readManifest();
 const ANALYST_CHARTS = Object.entries(manifest).find(([, text]) => text.startsWith('query AnalystCharts'))![0];
-const SHOTS = mkdtempSync(join(tmpdir(), 'chommie-analysts-shots-'));
 
 interface Figures {
   total: number;
@@ -57,6 +56,8 @@ describeBrowser('The analysts’ page of the web client in a real browser', () =
   let site: Awaited<ReturnType<typeof openSite>>;
   let gatewayUrl: string;
   let browser: Browser;
+  // Outside the repository; kept for a person to look at.
+  let shots: string;
   const token = tokenFor(1, 'ANALYST');
   const pageErrors: string[] = [];
 
@@ -66,6 +67,7 @@ describeBrowser('The analysts’ page of the web client in a real browser', () =
     gatewayUrl = gateway.url;
     await buildWebClient(gatewayUrl, site.dir);
     browser = await launchChromium();
+    shots = mkdtempSync(join(tmpdir(), 'chommie-analysts-shots-'));
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -165,11 +167,14 @@ describeBrowser('The analysts’ page of the web client in a real browser', () =
       await page.locator('[data-testid="list-status"]:not([data-pages="0"])').waitFor();
       expect(scripts.filter((s) => /\/(Analysts|JobPage|Live)-/.test(s))).toEqual([]);
 
-      // Signed in as an analyst, the analysts' page: loaded on demand, drawn for no filter.
+      // The analysts' page, loaded on demand: without an analyst's token it says how to get one
+      // and asks for nothing; signed in as an analyst, it draws the charts for no filter.
+      await page.getByTestId('nav-analysts').click();
+      await page.getByTestId('analysts').getByText('Sign in with an ANALYST or ADMIN token').waitFor();
+      expect(await page.locator('[data-testid^="chart-"]').count()).toBe(0);
       await page.getByTestId('token-input').fill(token);
       await page.getByTestId('sign-in').click();
       await page.getByTestId('signed-in').waitFor();
-      await page.getByTestId('nav-analysts').click();
       await drawnFor(page, {});
       expect(scripts.filter((s) => /\/Analysts-/.test(s))).toHaveLength(1);
       const all = await figures({});
@@ -177,7 +182,7 @@ describeBrowser('The analysts’ page of the web client in a real browser', () =
       expect(all.byCompany.length).toBeGreaterThan(1);
       await expectCharts(page, all);
       expect(await page.getByTestId('chart-total').innerText()).toBe(`${all.total} active jobs`);
-      await page.screenshot({ path: join(SHOTS, 'analysts-all.png'), fullPage: true });
+      await page.screenshot({ path: join(shots, 'analysts-all.png'), fullPage: true });
 
       // History: closed jobs count too (the demo data has some).
       await page.getByTestId('filter-includeClosed').check();
@@ -196,7 +201,7 @@ describeBrowser('The analysts’ page of the web client in a real browser', () =
       expect(narrowed.salaryByJobType.map((g) => g.key)).toEqual([jobType]);
       await expectCharts(page, narrowed);
       expect((await readChart(page, 'salaries')).bars).toHaveLength(1);
-      await page.screenshot({ path: join(SHOTS, 'analysts-job-type.png'), fullPage: true });
+      await page.screenshot({ path: join(shots, 'analysts-job-type.png'), fullPage: true });
 
       // Another field of the filter on top: remote jobs of that type.
       await page.getByTestId('filter-remote').selectOption('true');
@@ -217,8 +222,8 @@ describeBrowser('The analysts’ page of the web client in a real browser', () =
       expect(counts).toEqual(remote.byCompany.map((c) => c.count));
       expect(pageErrors).toEqual([]);
     } catch (err) {
-      await page.screenshot({ path: join(SHOTS, 'analysts-failed.png') }).catch(() => undefined);
-      throw new Error(`${(err as Error).message}\nThe page reported: ${JSON.stringify(pageErrors, null, 1)}\nScreenshots: ${SHOTS}`, { cause: err });
+      await page.screenshot({ path: join(shots, 'analysts-failed.png') }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\nThe page reported: ${JSON.stringify(pageErrors, null, 1)}\nScreenshots: ${shots}`, { cause: err });
     } finally {
       await context.close();
     }
