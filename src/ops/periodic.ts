@@ -13,24 +13,32 @@ export interface RefresherOptions {
  * A background pass (`pass`), run at `start()` and every `periodS` seconds after: one pass at a
  * time (a `refresh()` asked for while one runs shares it), never keeping the process alive;
  * `stop()` waits for the pass under way. The background refreshers' schedule (trending lists,
- * search terms).
+ * search terms). A pass made of several steps checks `stopping` between them, so that a stop
+ * (SIGTERM) waits for one step rather than for all the work there is.
  */
 export abstract class Periodic {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private stopped = false;
 
   constructor(private readonly periodS: number) {}
 
   protected abstract pass(): Promise<void>;
 
+  protected get stopping(): boolean {
+    return this.stopped;
+  }
+
   start(): void {
     if (this.timer) return;
+    this.stopped = false;
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.periodS * 1000);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;

@@ -36,7 +36,7 @@ export interface MatcherOptions {
  * one; a pass takes batches until the queue is empty, and instances take disjoint batches (SKIP
  * LOCKED). A batch is one statement and one transaction: if the process dies before its
  * commit, the jobs are still queued for the next pass, instance or start, so a committed job is
- * matched exactly once, eventually.
+ * matched exactly once, eventually. `stop()` waits for the batch in flight, not for the queue.
  */
 export class SavedSearchMatcher extends Periodic {
   private readonly writes: Writes;
@@ -79,6 +79,9 @@ export class SavedSearchMatcher extends Periodic {
         this.counters.matchedJobs += batch.taken;
         this.counters.batches += 1;
         if (batch.matched.length) this.options.onMatched?.(batch.matched);
+        // An import's backlog is minutes of batches: a stop waits for the one in flight only, and
+        // the rest, still queued, is the next start's (or another instance's).
+        if (this.stopping) return;
       }
     } catch (err) {
       this.counters.failures += 1;

@@ -1,6 +1,8 @@
 import { requiredLexemes } from '../../../src/domain/saved-search';
 import { MATCH_BATCH, matchQueued } from '../../../src/data/saved-searches';
 import { tokenFor, useGatewaySuite } from '../../helpers/gateway';
+import { Writes } from '../../../src/data/writes';
+import { SavedSearchMatcher } from '../../../src/search/saved-searches';
 
 const suite = useGatewaySuite();
 const prisma = () => suite.db.prisma;
@@ -119,6 +121,45 @@ describe('the saved-search matcher', () => {
     // Something matched and something did not: the comparison above says something.
     expect(matches.length).toBeGreaterThan(10);
     expect(matches.length).toBeLessThan(FILTERS.length * JOBS.length);
+  });
+});
+
+/** `n` new jobs, queued for matching by the job table's trigger; the queue emptied first. */
+async function queueJobs(n: number, title = 'Capybara keeper'): Promise<number[]> {
+  await new SavedSearchMatcher(prisma(), { intervalMs: 60_000 }).drain();
+  const company = await prisma().company.findFirstOrThrow({ orderBy: { id: 'asc' } });
+  const ids = [];
+  for (let i = 0; i < n; i++)
+    ids.push(
+      (
+        await prisma().job.create({
+          data: { title: `${title} ${i}`, description: 'Keeps.', location: 'Austin, TX', jobType: 'FULL_TIME', companyId: company.id },
+        })
+      ).id,
+    );
+  return ids;
+}
+
+describe('the matcher on a backlog', () => {
+  it('stops after the batch in flight, leaving the rest queued for the next start', async () => {
+    await queueJobs(8);
+    expect(await prisma().savedSearchQueue.count()).toBe(8);
+    const writes = new Writes();
+    const commit = writes.commit.bind(writes);
+    let stopped: Promise<void> | undefined;
+    // SIGTERM as the first batch commits.
+    writes.commit = (async (...args: Parameters<typeof commit>) => {
+      const out = await commit(...args);
+      stopped ??= matcher.stop();
+      return out;
+    }) as typeof writes.commit;
+    const matcher = new SavedSearchMatcher(prisma(), { intervalMs: 60_000, batchSize: 2, writes });
+    await matcher.refresh();
+    await stopped;
+    expect(await prisma().savedSearchQueue.count()).toBe(6);
+    // The next start takes what is left.
+    expect(await new SavedSearchMatcher(prisma(), { intervalMs: 60_000, batchSize: 2 }).drain()).toBe(6);
+    expect(await prisma().savedSearchQueue.count()).toBe(0);
   });
 });
 
