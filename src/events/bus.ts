@@ -9,12 +9,14 @@
  * throws nor waits for Redis, and a failure is logged and counted in `counts.failed`);
  * `bus.subscribe(topic, id?)` is an AsyncIterable of payloads for a `Subscription` field's
  * `subscribe` (stop it with `return()`, which the GraphQL executor does when the stream ends).
+ * A subscriber that falls more than `backlog` events behind (its client stopped reading) is
+ * ended: its queue is dropped and its next `next()` rejects with `SubscriberTooSlowError`, so a
+ * stalled client costs a bounded amount of memory and never holds up the others.
  * `id` narrows a topic to a channel of its own (e.g. one user's), so other subscribers' events
  * never reach this process's filter. Writes reach the bus through `writeEvents` (data/writes.ts
  * calls it with every committed write's `Change`s); nothing else needs to publish those.
  */
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub } from 'graphql-yoga';
 import type { Change } from '../domain/changes';
 import { connectRedis, type RedisConnection } from '../redis';
 
@@ -32,6 +34,20 @@ export interface BusCounts {
   published: number;
   /** Publishes Redis did not take (it was down): those events reached no one. */
   failed: number;
+  /** Subscriptions ended for falling `backlog` events behind. */
+  tooSlow: number;
+}
+
+/** Events a subscriber may fall behind before it is ended (a stalled client's stream, not a busy one's). */
+export const DEFAULT_BACKLOG = 1000;
+
+/** What a subscription that fell too far behind rejects with (its next `next()`), once. */
+export class SubscriberTooSlowError extends Error {
+  readonly code = 'SUBSCRIPTION_TOO_SLOW';
+  constructor(readonly backlog: number) {
+    super(`this subscription fell more than ${backlog} events behind (its client is not reading): subscribe again`);
+    this.name = 'SubscriberTooSlowError';
+  }
 }
 
 export interface EventBus {
@@ -81,8 +97,16 @@ function redisClients(pub: RedisConnection, sub: RedisConnection, failed: (err: 
  * The process's bus: over Redis (two connections of its own: a subscribing connection can send
  * nothing else) when `redisUrl` is set, in memory otherwise. Channels are `<prefix>:events:<topic>[:<id>]`.
  */
-export function createEventBus(options: { prefix: string; redisUrl?: string; timeoutMs: number; warn: (msg: string, err?: unknown) => void }): EventBus {
-  const counts: BusCounts = { published: 0, failed: 0 };
+export function createEventBus(options: {
+  prefix: string;
+  redisUrl?: string;
+  timeoutMs: number;
+  warn: (msg: string, err?: unknown) => void;
+  /** Events one subscriber may have waiting; DEFAULT_BACKLOG unless told. */
+  backlog?: number;
+}): EventBus {
+  const backlog = options.backlog ?? DEFAULT_BACKLOG;
+  const counts: BusCounts = { published: 0, failed: 0, tooSlow: 0 };
   let lastFailureLog = 0;
   const failed = (err: unknown) => {
     counts.failed++;
@@ -104,37 +128,72 @@ export function createEventBus(options: { prefix: string; redisUrl?: string; tim
     // The target's types name ioredis; it calls only what redisClients gives.
     eventTarget = createRedisEventTarget(clients as unknown as Parameters<typeof createRedisEventTarget>[0]);
   }
-  // Typed by the bus's own methods: the pub/sub underneath sees channels, not topics.
-  const pubsub = createPubSub(eventTarget ? { eventTarget } : undefined) as unknown as {
-    publish(channel: string, ...args: unknown[]): void;
-    subscribe(channel: string, id?: string | number): AsyncIterableIterator<unknown>;
-  };
-  const channel = (topic: string) => `${options.prefix}:events:${topic}`;
+  // Not Yoga's createPubSub: its subscriptions are Repeaters without a bound, whose overflow (past
+  // 1,024 waiting events) throws inside the target's listener: uncaught in memory (the process
+  // dies), and over Redis it stops the delivery of that message to every later listener.
+  const target: Pick<EventTarget, 'addEventListener' | 'removeEventListener' | 'dispatchEvent'> = eventTarget ?? new EventTarget();
+  const channel = (topic: string, id?: string | number) => `${options.prefix}:events:${topic}${id === undefined ? '' : `:${id}`}`;
   return {
     kind: options.redisUrl ? 'redis' : 'memory',
     counts,
     publish(topic, payload, id) {
       counts.published++;
       try {
-        if (id === undefined) pubsub.publish(channel(topic), payload);
-        else pubsub.publish(channel(topic), id, payload);
+        target.dispatchEvent(new CustomEvent(channel(topic, id), { detail: payload }));
       } catch (err) {
         failed(err);
       }
     },
     subscribe<K extends Topic>(topic: K, id?: string | number) {
-      const events = (id === undefined ? pubsub.subscribe(channel(topic)) : pubsub.subscribe(channel(topic), id)) as AsyncIterableIterator<Topics[K]>;
-      // The pub/sub listens from the first next() only: asked now, so that what is published
-      // from the moment of subscribing on is heard (over Redis, once its SUBSCRIBE is through).
-      let first: Promise<IteratorResult<Topics[K]>> | undefined = events.next();
+      const name = channel(topic, id);
+      const queue: Topics[K][] = [];
+      let waiter: ((r: IteratorResult<Topics[K]>) => void) | undefined;
+      // Set once: done (true), or the error the next next() rejects with (then true).
+      let ended: true | Error | undefined;
+      const finish = (why: true | Error) => {
+        if (ended) return;
+        ended = why;
+        queue.length = 0;
+        target.removeEventListener(name, listener);
+        const w = waiter;
+        waiter = undefined;
+        if (w) w({ done: true, value: undefined });
+      };
+      // Listening from now (over Redis, once its SUBSCRIBE is through), not from the first next().
+      // Never throws: a throw here would reach the target (see above).
+      function listener(event: Event) {
+        const payload = (event as CustomEvent<Topics[K]>).detail;
+        if (ended) return;
+        if (waiter) {
+          const w = waiter;
+          waiter = undefined;
+          return w({ done: false, value: payload });
+        }
+        if (queue.length < backlog) return void queue.push(payload);
+        counts.tooSlow++;
+        options.warn(`event bus: a subscription to ${topic} fell more than ${backlog} events behind (its client is not reading); ended`);
+        finish(new SubscriberTooSlowError(backlog));
+      }
+      target.addEventListener(name, listener);
       const it: AsyncIterableIterator<Topics[K]> = {
         next: () => {
-          const pending = first ?? events.next();
-          first = undefined;
-          return pending;
+          if (queue.length) return Promise.resolve({ done: false, value: queue.shift()! });
+          if (ended instanceof Error) {
+            const err = ended;
+            ended = true;
+            return Promise.reject(err);
+          }
+          if (ended) return Promise.resolve({ done: true, value: undefined });
+          return new Promise((resolve) => (waiter = resolve));
         },
-        return: (value?: unknown) => events.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
-        throw: (err?: unknown) => events.throw?.(err) ?? Promise.reject(err instanceof Error ? err : new Error(String(err))),
+        return: () => {
+          finish(true);
+          return Promise.resolve({ done: true, value: undefined });
+        },
+        throw: (err?: unknown) => {
+          finish(true);
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        },
         [Symbol.asyncIterator]: () => it,
       };
       return it;

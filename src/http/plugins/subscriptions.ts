@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { Repeater, type Plugin } from 'graphql-yoga';
 import { expiryOf } from '../../auth/viewer';
+import { SubscriberTooSlowError } from '../../events/bus';
 import type { Logger } from '../../log';
 import type { StreamRefusal, Streams } from '../../ops/streams';
 import type { RequestContext as Context } from '../context';
@@ -29,6 +30,8 @@ const refusal = (why: StreamRefusal, streams: Streams) =>
 const ENDINGS = {
   expired: () => new GraphQLError('your token has expired: subscribe again with a new one', { extensions: { code: 'UNAUTHENTICATED' } }),
   shutdown: () => new GraphQLError('this gateway is stopping: subscribe again (another instance will answer)', { extensions: { code: 'SERVICE_UNAVAILABLE' } }),
+  // Its bus subscription was ended (events/bus.ts): the client stopped reading and fell behind.
+  tooSlow: (err: SubscriberTooSlowError) => new GraphQLError(err.message, { extensions: { code: err.code, backlog: err.backlog } }),
 };
 
 // setTimeout's longest delay; a token's expiry further off (tokens live 30 days at most) is re-armed.
@@ -48,7 +51,7 @@ export function useSubscriptions(streams: Streams, edge: Edge, log?: Logger): Pl
       const arrival = edge.of(ctx.request);
       const viewer = edge.viewerOf(ctx.request);
       const who = viewer ? `user:${viewer.userId}` : `client:${arrival?.client || ctx.req?.socket?.remoteAddress || 'unknown'}`;
-      let end: ((reason: keyof typeof ENDINGS) => void) | undefined;
+      let end: ((reason: 'expired' | 'shutdown') => void) | undefined;
       const release = streams.take(who, (reason) => end?.(reason));
       if (typeof release === 'string') return void setResultAndStopExecution({ errors: [refusal(release, streams)] });
       const expires = viewer ? expiryOf(ctx.request.headers.get('authorization')) : null;
@@ -63,7 +66,7 @@ export function useSubscriptions(streams: Streams, edge: Edge, log?: Logger): Pl
           setResult(
             new Repeater<ExecutionResult>(async (push, stop) => {
               let timer: NodeJS.Timeout | undefined;
-              end = (why) => {
+              end = (why: 'expired' | 'shutdown') => {
                 reason = why;
                 void push({ errors: [ENDINGS[why]()] });
                 stop();
@@ -86,6 +89,12 @@ export function useSubscriptions(streams: Streams, edge: Edge, log?: Logger): Pl
                   await push(next.value);
                 }
                 if (!stopped) reason = 'completed';
+              } catch (err) {
+                // The executor hands the source's error on wrapped in a GraphQLError.
+                const cause = err instanceof GraphQLError ? (err.originalError ?? err) : err;
+                if (!(cause instanceof SubscriberTooSlowError)) throw err;
+                reason = 'too slow';
+                void push({ errors: [ENDINGS.tooSlow(cause)] });
               } finally {
                 clearTimeout(timer);
                 release();

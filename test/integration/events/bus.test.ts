@@ -1,4 +1,4 @@
-import { createEventBus, writeEvents, type EventBus } from '../../../src/events/bus';
+import { createEventBus, DEFAULT_BACKLOG, SubscriberTooSlowError, writeEvents, type EventBus } from '../../../src/events/bus';
 import { hasRedisServer, OwnRedis, quiet } from '../../helpers/cache';
 import { describeIf } from '../../helpers/skip';
 import { timedReader } from '../../helpers/sse';
@@ -20,6 +20,33 @@ async function subscribed(bus: EventBus, read: ReturnType<typeof reader>) {
   throw new Error('never subscribed');
 }
 
+/**
+ * A subscriber that is never read and one that keeps up, while more than a backlog of events is
+ * published (one at a time, so that the reader keeps up): the process stays up, the reader hears
+ * every event and the next one, and the stalled subscriber ends with SubscriberTooSlowError.
+ */
+async function stalledSubscriber(publisher: EventBus, listener: EventBus, ready: (read: ReturnType<typeof reader>) => Promise<void>) {
+  const stalled = listener.subscribe('jobs');
+  const keeping = listener.subscribe('jobs');
+  const read = reader(keeping);
+  await ready(read);
+  const slowBefore = listener.counts.tooSlow;
+  const total = DEFAULT_BACKLOG + 100;
+  for (let i = 1; i <= total; i++) {
+    publisher.publish('jobs', { created: [], changed: [i] });
+    expect(await read()).toEqual({ created: [], changed: [i] });
+  }
+  publisher.publish('jobs', { created: [], changed: [-1] });
+  expect(await read()).toEqual({ created: [], changed: [-1] });
+  expect(listener.counts.tooSlow).toBe(slowBefore + 1);
+  const ended = await stalled.next().catch((err: unknown) => err);
+  expect(ended).toBeInstanceOf(SubscriberTooSlowError);
+  expect((ended as SubscriberTooSlowError).code).toBe('SUBSCRIPTION_TOO_SLOW');
+  // Ended for good: nothing more queues for it.
+  expect(await stalled.next()).toEqual({ done: true, value: undefined });
+  await keeping.return?.();
+}
+
 describe('event bus in memory', () => {
   const bus = createEventBus({ prefix: uniqueName('bus'), timeoutMs: 250, warn: quiet });
   afterAll(() => bus.close());
@@ -38,6 +65,14 @@ describe('event bus in memory', () => {
     await allEvents.return?.();
     await mineEvents.return?.();
     expect(bus.counts.published).toBe(3);
+  });
+
+  it('ends a subscriber that falls a backlog behind (SUBSCRIPTION_TOO_SLOW); the process and the other subscribers carry on', async () => {
+    const warnings: string[] = [];
+    const own = createEventBus({ prefix: uniqueName('bus'), timeoutMs: 250, warn: (msg) => void warnings.push(msg) });
+    await stalledSubscriber(own, own, async () => undefined);
+    expect(warnings).toEqual([expect.stringMatching(/fell more than 1000 events behind/)]);
+    await own.close();
   });
 
   it('turns a write’s changes into events: new jobs, changed jobs (an application moves its job’s count), applications', async () => {
@@ -90,6 +125,13 @@ describeIf(hasRedisServer(), 'needs /usr/bin/redis-server')('event bus over Redi
     await onB.return?.();
     await onOther.return?.();
   });
+
+  it('ends a subscriber that falls a backlog behind (SUBSCRIPTION_TOO_SLOW); later events still reach the other subscribers', async () => {
+    const prefix = uniqueName('bus');
+    const a = open(prefix);
+    const b = open(prefix);
+    await stalledSubscriber(a, b, (read) => subscribed(a, read));
+  }, 30_000);
 
   it('while Redis is down a publish neither throws nor waits, and is counted; once it is back events flow again', async () => {
     const prefix = uniqueName('bus');

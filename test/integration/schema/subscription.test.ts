@@ -1,9 +1,9 @@
 import { signToken } from '../../../src/auth/viewer';
-import { createEventBus, type EventBus } from '../../../src/events/bus';
+import { createEventBus, DEFAULT_BACKLOG, type EventBus } from '../../../src/events/bus';
 import type { GatewayConfig } from '../../../src/http/gateway';
 import { openTestDatabase, type TestDatabase } from '../../helpers/db';
 import { TEST_JWT_SECRET, testGateway, tokenFor } from '../../helpers/gateway';
-import { subscribe, type SseEvent, type SseStream } from '../../helpers/sse';
+import { readSse, subscribe, type SseEvent, type SseStream } from '../../helpers/sse';
 
 let db: TestDatabase;
 let bus: EventBus;
@@ -235,6 +235,39 @@ describe('limits, expiry and shutdown', () => {
     const late = await g.sub(NEW_JOBS);
     expect(late.status).toBe(503);
     expect(errorCode(await late.next())).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('ends a stream whose client stops reading once it falls a backlog behind, with a last SUBSCRIPTION_TOO_SLOW event; other streams carry on', async () => {
+    const g = gatewayWith();
+    const [stalledJob, otherJob] = await db.prisma.job.findMany({ where: { isActive: true }, take: 2, orderBy: { id: 'asc' } });
+    // A client that never reads its response (as one with a full receive buffer).
+    const res = await g.gateway.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query: 'subscription($id: ID!) { jobUpdated(id: $id) { id description company { name } } }',
+        variables: { id: String(stalledJob.id) },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const other = await g.sub(JOB_UPDATED, { id: String(otherJob.id) });
+    const openBefore = g.gateway.streams.open;
+    for (let i = 0; i < DEFAULT_BACKLOG + 100; i++) {
+      bus.publish('jobs', { created: [], changed: [stalledJob.id] });
+      // One event a turn, as writes commit: the streams that read keep up.
+      await new Promise((r) => setImmediate(r));
+    }
+    bus.publish('jobs', { created: [], changed: [otherJob.id] });
+    expect(data(await other.next()).data.jobUpdated.id).toBe(String(otherJob.id));
+    // The stalled client, reading at last: what was under way, then why it ended.
+    const stalled = readSse(res);
+    open.push(stalled);
+    const events: (SseEvent | 'nothing' | 'closed')[] = [];
+    for (let e = await stalled.next(); e !== 'closed' && e !== 'nothing'; e = await stalled.next()) events.push(e);
+    expect(events.length).toBeLessThan(10);
+    expect(events.at(-1)).toEqual({ event: 'complete' });
+    expect(data(events.at(-2)!)).toMatchObject({ errors: [{ extensions: { code: 'SUBSCRIPTION_TOO_SLOW', backlog: DEFAULT_BACKLOG } }] });
+    expect(g.gateway.streams.open).toBe(openBefore - 1);
   });
 
   it('counts open streams and delivered events in /metrics', async () => {
