@@ -116,9 +116,14 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
     writes,
     onMatched: (matched) => publishMatches(events, matched),
     onError: (err) => log.error({ err }, 'saved-search matching failed (will retry; the new jobs stay queued)'),
+    onBatchSize: (size, previous) => {
+      if (size < previous) log.warn({ size, previous }, 'saved-search batch failed: the next ones take fewer jobs');
+      else log.info({ size, previous }, 'saved-search batches take more jobs again');
+    },
   });
   const alerts = new JobAlertsRefresher(db.prisma, {
     refreshS: config.JOB_ALERTS_REFRESH_S,
+    matchRetentionDays: config.SAVED_SEARCH_MATCH_RETENTION_DAYS,
     writes,
     onError: (err) => log.error({ err }, 'job alerts not written (will retry next pass)'),
   });

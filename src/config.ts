@@ -103,6 +103,9 @@ const EnvSchema = z.object({
   // How often each instance looks for a UTC day whose job-alert digests are due (written once per
   // user and day whatever the number of instances, 5 minutes after the day ended).
   JOB_ALERTS_REFRESH_S: int(1, 300, 86_400),
+  // Days a saved search's match is kept (deleted by the job-alerts pass): a search unseen for
+  // longer shows that many days of new jobs; the table would otherwise grow with every job.
+  SAVED_SEARCH_MATCH_RETENTION_DAYS: int(2, 90, 3650),
   EXPORT_MAX_ROWS: int(1, 100_000, 10_000_000),
   // Rows of CSV export pages a client may download per RATE_LIMIT_WINDOW_S, a budget of its own.
   EXPORT_ROWS_PER_WINDOW: int(100, 50_000, 10_000_000),

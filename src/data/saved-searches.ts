@@ -306,6 +306,17 @@ export function matchQueued(prisma: PrismaClient, size = MATCH_BATCH, owe?: Owe)
   );
 }
 
+/**
+ * Deletes the matches recorded more than `days` ago: without it saved_search_match keeps every
+ * match of every search forever (about 100 a new job with 10,000 saved searches). Older matches
+ * leave `newJobCount` and `jobs` too: a search unseen for that long shows that many days back.
+ * One statement (a scan of the table: matched_at leads no index, which every match would pay
+ * for), run once a day by the alerts refresher. Returns how many it deleted.
+ */
+export function deleteOldMatches(db: Db, days: number): Promise<number> {
+  return db.$executeRaw`DELETE FROM saved_search_match WHERE matched_at < now() - make_interval(days => ${days}::int)`;
+}
+
 /** The jobs a digest lists per saved search, at most (it counts them all). */
 export const DIGEST_JOBS = 20;
 

@@ -1,4 +1,4 @@
-import { matchQueued, MATCH_BATCH, writeJobAlerts, type MatchBatch } from '../data/saved-searches';
+import { deleteOldMatches, matchQueued, MATCH_BATCH, writeJobAlerts, type MatchBatch } from '../data/saved-searches';
 import { Writes } from '../data/writes';
 import type { PrismaClient } from '../generated/prisma/client';
 import { Periodic, type RefresherOptions } from '../ops/periodic';
@@ -28,7 +28,14 @@ export interface MatcherOptions {
   /** Told of each committed batch's matches (the `savedSearchMatches` subscription). */
   onMatched?: (matched: MatchBatch['matched']) => void;
   onError?: (err: unknown) => void;
+  /** Told when a failed batch halves the batch size, or successes grow it back. */
+  onBatchSize?: (size: number, previous: number) => void;
+  /** What takes a batch (matchQueued; a test's faults). */
+  match?: typeof matchQueued;
 }
+
+/** Successful batches in a row after which a shrunk batch size doubles again. */
+export const BATCH_GROWTH_AFTER = 10;
 
 /**
  * Matches new jobs against the saved searches, off the saved_search_queue table that a trigger
@@ -43,6 +50,14 @@ export class SavedSearchMatcher extends Periodic {
   readonly counters = { matchedJobs: 0, batches: 0, failures: 0, lastPassMs: 0 };
   /** What the last pass took off the queue, and why it stopped early if it did. */
   private last: { taken: number; error?: string } = { taken: 0 };
+  /**
+   * Jobs per batch now. A batch that failed (its transaction's timeout, most likely: broad
+   * saved searches can make 1,000 jobs too many matches for it) would fail again at the same
+   * size and stall the queue for good, so a failure halves it (down to 1) for the next pass;
+   * BATCH_GROWTH_AFTER successes in a row double it back towards the configured size.
+   */
+  private size: number;
+  private successes = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -50,6 +65,20 @@ export class SavedSearchMatcher extends Periodic {
   ) {
     super(options.intervalMs / 1000);
     this.writes = options.writes ?? new Writes();
+    this.size = options.batchSize ?? MATCH_BATCH;
+  }
+
+  /** Jobs the next batch takes at most. */
+  get batchSize(): number {
+    return this.size;
+  }
+
+  private resize(size: number): void {
+    if (size === this.size) return;
+    const previous = this.size;
+    this.size = size;
+    this.successes = 0;
+    this.options.onBatchSize?.(size, previous);
   }
 
   /** Matches everything queued now (tests, after a restart); returns how many jobs it took. */
@@ -71,9 +100,11 @@ export class SavedSearchMatcher extends Periodic {
       for (;;) {
         // The owners' `me` results (newJobCount, jobs) are stale once a batch matched for them.
         const batch = await this.writes.commit(
-          (owe) => matchQueued(this.prisma, this.options.batchSize ?? MATCH_BATCH, owe),
+          (owe) => (this.options.match ?? matchQueued)(this.prisma, this.size, owe),
           ({ matched }) => (matched.length ? [{ savedSearchesOf: [...new Set(matched.map((m) => m.userId))] }] : []),
         );
+        // Only a full batch shows the size holds (an idle queue's empty batches show nothing).
+        if (batch.taken === this.size && ++this.successes >= BATCH_GROWTH_AFTER) this.resize(Math.min(this.options.batchSize ?? MATCH_BATCH, this.size * 2));
         if (!batch.taken) return;
         this.last.taken += batch.taken;
         this.counters.matchedJobs += batch.taken;
@@ -85,6 +116,7 @@ export class SavedSearchMatcher extends Periodic {
       }
     } catch (err) {
       this.counters.failures += 1;
+      this.resize(Math.max(1, Math.floor(this.size / 2)));
       this.last.error = (err as Error).message;
       this.options.onError?.(err);
     } finally {
@@ -101,11 +133,20 @@ export function dueAlertDay(now: Date): string {
   return new Date(now.getTime() - ALERTS_GRACE_MS - 86_400_000).toISOString().slice(0, 10);
 }
 
+/** SAVED_SEARCH_MATCH_RETENTION_DAYS' default. */
+export const MATCH_RETENTION_DAYS = 90;
+
+export interface AlertsOptions extends RefresherOptions {
+  /** Days a match is kept (SAVED_SEARCH_MATCH_RETENTION_DAYS), deleted by the daily pass. */
+  matchRetentionDays?: number;
+}
+
 /**
  * Writes the daily job-alert digests (job_alert, the outbox a mailer reads): every `refreshS`
  * (JOB_ALERTS_REFRESH_S), the last day that ended (plus ALERTS_GRACE_MS) gets its digests,
  * one per user whatever the number of instances (a unique (user_id, day) and ON CONFLICT DO
- * NOTHING), so an instance that was down at midnight catches up at its next pass.
+ * NOTHING), so an instance that was down at midnight catches up at its next pass. The same
+ * daily pass deletes the matches older than `matchRetentionDays`.
  */
 export class JobAlertsRefresher extends Periodic {
   private readonly writes: Writes;
@@ -114,7 +155,7 @@ export class JobAlertsRefresher extends Periodic {
 
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly options: RefresherOptions,
+    private readonly options: AlertsOptions,
   ) {
     super(options.refreshS);
     this.writes = options.writes ?? new Writes();
@@ -134,6 +175,8 @@ export class JobAlertsRefresher extends Periodic {
     if (day === this.done) return;
     try {
       await this.writeDay(day);
+      // Once a day too: old matches have been in their digests for long.
+      await deleteOldMatches(this.prisma, this.options.matchRetentionDays ?? MATCH_RETENTION_DAYS);
       this.done = day;
     } catch (err) {
       this.options.onError?.(err);

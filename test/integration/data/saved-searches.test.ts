@@ -1,8 +1,8 @@
 import { requiredLexemes } from '../../../src/domain/saved-search';
-import { MATCH_BATCH, matchQueued } from '../../../src/data/saved-searches';
+import { deleteOldMatches, MATCH_BATCH, matchQueued } from '../../../src/data/saved-searches';
 import { tokenFor, useGatewaySuite } from '../../helpers/gateway';
 import { Writes } from '../../../src/data/writes';
-import { SavedSearchMatcher } from '../../../src/search/saved-searches';
+import { BATCH_GROWTH_AFTER, JobAlertsRefresher, SavedSearchMatcher } from '../../../src/search/saved-searches';
 
 const suite = useGatewaySuite();
 const prisma = () => suite.db.prisma;
@@ -160,6 +160,62 @@ describe('the matcher on a backlog', () => {
     // The next start takes what is left.
     expect(await new SavedSearchMatcher(prisma(), { intervalMs: 60_000, batchSize: 2 }).drain()).toBe(6);
     expect(await prisma().savedSearchQueue.count()).toBe(0);
+  });
+});
+
+describe('a matcher whose batches fail', () => {
+  it('takes fewer jobs after each failure until a batch commits, drains the queue, then grows back', async () => {
+    await queueJobs(6);
+    const sizes: number[] = [];
+    let limit = 2;
+    // A batch over `limit` jobs fails as a transaction timeout would: rolled back, its jobs still queued.
+    const match: typeof matchQueued = (db, size, owe) => {
+      sizes.push(size!);
+      return size! > limit ? Promise.reject(new Error('Transaction already closed: timeout')) : matchQueued(db, size, owe);
+    };
+    const told: [number, number][] = [];
+    const matcher = new SavedSearchMatcher(prisma(), { intervalMs: 60_000, batchSize: 8, match, onBatchSize: (...a) => told.push(a) });
+    for (let pass = 0; pass < 5 && (await prisma().savedSearchQueue.count()) > 0; pass++) await matcher.refresh();
+    expect(await prisma().savedSearchQueue.count()).toBe(0);
+    expect(sizes).toEqual([8, 4, 2, 2, 2, 2]);
+    expect(told).toEqual([
+      [4, 8],
+      [2, 4],
+    ]);
+    expect(matcher.counters.failures).toBe(2);
+    // Enough full batches in a row, and the size doubles again (never past the configured one).
+    limit = Infinity;
+    await queueJobs(2 * BATCH_GROWTH_AFTER + 4 * BATCH_GROWTH_AFTER + 8 * BATCH_GROWTH_AFTER);
+    await matcher.refresh();
+    expect(matcher.batchSize).toBe(8);
+    expect(told.slice(2)).toEqual([
+      [4, 2],
+      [8, 4],
+    ]);
+  });
+});
+
+describe('the retention of matches', () => {
+  it('deletes the matches older than the retention only', async () => {
+    const user = 251;
+    const res = await suite.gql(
+      'mutation($input: SaveSearchInput!) { saveSearch(input: $input) { id } }',
+      { input: { name: 'kept', filter: { search: 'capybara' } } },
+      { token: tokenFor(user, 'SEEKER') },
+    );
+    expect(res.errors).toBeUndefined();
+    const id = Number(res.data.saveSearch.id);
+    const jobs = await queueJobs(3);
+    await new SavedSearchMatcher(prisma(), { intervalMs: 60_000 }).drain();
+    expect(await prisma().savedSearchMatch.count({ where: { savedSearchId: id } })).toBe(3);
+    await prisma().$executeRaw`UPDATE saved_search_match SET matched_at = now() - interval '91 days' WHERE saved_search_id = ${id} AND job_id = ${jobs[0]}`;
+    await prisma().$executeRaw`UPDATE saved_search_match SET matched_at = now() - interval '89 days' WHERE saved_search_id = ${id} AND job_id = ${jobs[1]}`;
+    expect(await deleteOldMatches(prisma(), 90)).toBe(1);
+    expect((await prisma().savedSearchMatch.findMany({ where: { savedSearchId: id } })).map((m) => m.jobId).sort()).toEqual(jobs.slice(1).sort());
+    // The alerts refresher's daily pass is what runs it.
+    await prisma().$executeRaw`UPDATE saved_search_match SET matched_at = now() - interval '31 days' WHERE saved_search_id = ${id} AND job_id = ${jobs[1]}`;
+    await new JobAlertsRefresher(prisma(), { refreshS: 3600, matchRetentionDays: 30 }).refresh();
+    expect((await prisma().savedSearchMatch.findMany({ where: { savedSearchId: id } })).map((m) => m.jobId)).toEqual([jobs[2]]);
   });
 });
 
