@@ -14,7 +14,7 @@ import type { Owe } from './writes';
 // statement matches a batch of new jobs against every saved search (`matchQueued`).
 //
 // Matches are recorded (saved_search_match) rather than computed on read: `newJobCount` and
-// `jobs` are then an index range of one saved search's matches (its matches since last seen),
+// `jobs` are then an index range of one saved search's matches (its matches not yet seen),
 // whatever the filter costs to run; the alerts digest reads the same rows; and a job matches
 // against the search as it was when the job arrived, once, whatever the search terms' places
 // or vocabulary become later. The price is that a match lags the job's commit by the
@@ -35,7 +35,7 @@ export interface SavedSearchRow {
 
 const ROW = Prisma.sql`s.id, s.user_id AS "userId", s.name, s.filter, s.alerts::text AS alerts, s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt",
   (SELECT count(*)::int FROM saved_search_match m JOIN job j ON j.id = m.job_id
-    WHERE m.saved_search_id = s.id AND m.matched_at > s.last_seen_at AND j.is_active) AS "newJobCount"`;
+    WHERE m.saved_search_id = s.id AND NOT m.seen AND j.is_active) AS "newJobCount"`;
 
 /**
  * A filter compiled to the saved_search columns the matcher reads. The rules are those of
@@ -202,8 +202,15 @@ export async function deleteSavedSearch(tx: Db, id: number): Promise<boolean> {
   return (await tx.$executeRaw`DELETE FROM saved_search WHERE id = ${id}`) > 0;
 }
 
-/** Everything matched so far is seen: `newJobCount` starts again from 0. */
+/**
+ * Everything matched so far is seen: `newJobCount` starts again from 0. The matches are flagged
+ * one by one rather than compared with `last_seen_at`: a matcher batch (of any instance) in
+ * flight now commits matches this statement cannot see, so they stay new, whereas their
+ * matched_at, taken before the commit, could be earlier than any "seen until" time this could set.
+ * Two statements: a CTE's UPDATE is not seen by the count of the same statement.
+ */
 export async function markSavedSearchSeen(tx: Db, id: number): Promise<SavedSearchRow | null> {
+  await tx.$executeRaw`UPDATE saved_search_match SET seen = true WHERE saved_search_id = ${id} AND NOT seen`;
   const [row] = await tx.$queryRaw<SavedSearchRow[]>`WITH s AS (
       UPDATE saved_search SET last_seen_at = greatest(last_seen_at, now()) WHERE id = ${id} RETURNING *)
     SELECT ${ROW} FROM s`;
@@ -213,13 +220,12 @@ export async function markSavedSearchSeen(tx: Db, id: number): Promise<SavedSear
 type MatchRow = JobRow & { savedSearchId: number; _postedAt?: Date };
 
 /**
- * A saved search's jobs since last seen: its matches recorded after `last_seen_at`, active,
+ * A saved search's jobs since last seen: its matches not marked seen, active,
  * newest posted first (a cursor of (created_at, id), like `jobs`' NEWEST). Pages of several
  * saved searches in one statement (pages.ts).
  */
 const matchChildren = (columns?: readonly JobColumn[]): Children<MatchRow> => ({
-  from: Prisma.sql`(SELECT j.*, m.saved_search_id FROM saved_search_match m JOIN saved_search s ON s.id = m.saved_search_id
-      JOIN job j ON j.id = m.job_id WHERE m.matched_at > s.last_seen_at AND j.is_active) j`,
+  from: Prisma.sql`(SELECT j.*, m.saved_search_id FROM saved_search_match m JOIN job j ON j.id = m.job_id WHERE NOT m.seen AND j.is_active) j`,
   alias: 'j',
   // The cursor's key, whatever columns the query shows.
   columns: Prisma.sql`${jobColumns(columns)}, j.saved_search_id AS "savedSearchId", j.created_at AS "_postedAt"`,

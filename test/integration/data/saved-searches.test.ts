@@ -219,6 +219,35 @@ describe('the retention of matches', () => {
   });
 });
 
+describe('markSavedSearchSeen', () => {
+  it('hides only the matches committed before it: a batch that began earlier and committed later is still new', async () => {
+    const token = tokenFor(252, 'SEEKER');
+    const res = await suite.gql(
+      'mutation($input: SaveSearchInput!) { saveSearch(input: $input) { id } }',
+      { input: { name: 'seen', filter: { search: 'agouti' } } },
+      { token },
+    );
+    expect(res.errors).toBeUndefined();
+    const id = res.data.saveSearch.id as string;
+    const SEEN = 'mutation($id: ID!) { markSavedSearchSeen(id: $id) { newJobCount } }';
+    const MINE = '{ me { savedSearches { newJobCount jobs { edges { node { id } } } } } }';
+    await queueJobs(2, 'Agouti keeper');
+    await new SavedSearchMatcher(prisma(), { intervalMs: 60_000 }).drain();
+    expect((await suite.gql(MINE, {}, { token })).data.me.savedSearches[0].newJobCount).toBe(2);
+    expect((await suite.gql(SEEN, { id }, { token })).data.markSavedSearchSeen.newJobCount).toBe(0);
+    // A batch that began before that mark-seen and committed after it: its match is dated before
+    // the search's last_seen_at.
+    const [late] = await queueJobs(1, 'Agouti groomer');
+    await new SavedSearchMatcher(prisma(), { intervalMs: 60_000 }).drain();
+    await prisma().$executeRaw`UPDATE saved_search_match m SET matched_at = s.last_seen_at - interval '1 second'
+      FROM saved_search s WHERE s.id = m.saved_search_id AND m.job_id = ${late}`;
+    const mine = await suite.gql(MINE, {}, { token });
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data.me.savedSearches).toEqual([{ newJobCount: 1, jobs: { edges: [{ node: { id: String(late) } }] } }]);
+    expect((await suite.gql(SEEN, { id }, { token })).data.markSavedSearchSeen.newJobCount).toBe(0);
+  });
+});
+
 describe('requiredLexemes', () => {
   it('finds words every match must have, or none when it cannot tell', () => {
     expect(requiredLexemes("'golang'")).toEqual(['golang']);
