@@ -368,6 +368,12 @@ export function writeJobAlerts(prisma: PrismaClient, day: string, owe?: Owe): Pr
   );
 }
 
+/** The newest day up to `notAfter` any digest was written for (YYYY-MM-DD), or null. */
+export async function newestJobAlertDay(db: Db, notAfter: string): Promise<string | null> {
+  const [row] = await db.$queryRaw<{ day: string | null }[]>`SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM job_alert WHERE day <= ${notAfter}::date`;
+  return row.day;
+}
+
 /** A user's digests, newest day first. */
 export async function jobAlertsOfUser(db: Db, userId: number, first: number): Promise<JobAlertRow[]> {
   return db.$queryRaw<JobAlertRow[]>`SELECT id, user_id AS "userId", to_char(day, 'YYYY-MM-DD') AS day, job_count AS "jobCount", searches,

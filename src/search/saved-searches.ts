@@ -1,4 +1,4 @@
-import { deleteOldMatches, matchQueued, MATCH_BATCH, writeJobAlerts, type MatchBatch } from '../data/saved-searches';
+import { deleteOldMatches, matchQueued, MATCH_BATCH, newestJobAlertDay, writeJobAlerts, type MatchBatch } from '../data/saved-searches';
 import { Writes } from '../data/writes';
 import type { PrismaClient } from '../generated/prisma/client';
 import { Periodic, type RefresherOptions } from '../ops/periodic';
@@ -133,6 +133,24 @@ export function dueAlertDay(now: Date): string {
   return new Date(now.getTime() - ALERTS_GRACE_MS - 86_400_000).toISOString().slice(0, 10);
 }
 
+/** How many days back a pass writes the digests not written yet (an outage's). */
+export const ALERTS_CATCH_UP_DAYS = 7;
+
+/**
+ * The days whose digests a pass writes at `now`: those after the newest day written, through the
+ * due one, at most ALERTS_CATCH_UP_DAYS (a digest weeks late is no alert; and a day nobody got a
+ * digest for is looked at again, cheaply, until a later one has some).
+ */
+export function alertDaysToWrite(now: Date, newest: string | null): string[] {
+  const due = Date.parse(dueAlertDay(now));
+  const days: string[] = [];
+  for (let i = ALERTS_CATCH_UP_DAYS - 1; i >= 0; i--) {
+    const day = new Date(due - i * 86_400_000).toISOString().slice(0, 10);
+    if (newest === null || day > newest) days.push(day);
+  }
+  return days;
+}
+
 /** SAVED_SEARCH_MATCH_RETENTION_DAYS' default. */
 export const MATCH_RETENTION_DAYS = 90;
 
@@ -143,9 +161,10 @@ export interface AlertsOptions extends RefresherOptions {
 
 /**
  * Writes the daily job-alert digests (job_alert, the outbox a mailer reads): every `refreshS`
- * (JOB_ALERTS_REFRESH_S), the last day that ended (plus ALERTS_GRACE_MS) gets its digests,
- * one per user whatever the number of instances (a unique (user_id, day) and ON CONFLICT DO
- * NOTHING), so an instance that was down at midnight catches up at its next pass. The same
+ * (JOB_ALERTS_REFRESH_S), the days that ended (plus ALERTS_GRACE_MS) since the newest day
+ * written get their digests (alertDaysToWrite), one per user and day whatever the number of
+ * instances (a unique (user_id, day) and ON CONFLICT DO NOTHING): instances down at midnight,
+ * or passes failing for days, catch up (ALERTS_CATCH_UP_DAYS back) at the next pass. The same
  * daily pass deletes the matches older than `matchRetentionDays`.
  */
 export class JobAlertsRefresher extends Periodic {
@@ -171,10 +190,11 @@ export class JobAlertsRefresher extends Periodic {
   }
 
   protected async pass(): Promise<void> {
-    const day = dueAlertDay(new Date());
+    const now = new Date();
+    const day = dueAlertDay(now);
     if (day === this.done) return;
     try {
-      await this.writeDay(day);
+      for (const missing of alertDaysToWrite(now, await newestJobAlertDay(this.prisma, day))) await this.writeDay(missing);
       // Once a day too: old matches have been in their digests for long.
       await deleteOldMatches(this.prisma, this.options.matchRetentionDays ?? MATCH_RETENTION_DAYS);
       this.done = day;

@@ -2,7 +2,7 @@ import { requiredLexemes } from '../../../src/domain/saved-search';
 import { deleteOldMatches, MATCH_BATCH, matchQueued } from '../../../src/data/saved-searches';
 import { tokenFor, useGatewaySuite } from '../../helpers/gateway';
 import { Writes } from '../../../src/data/writes';
-import { BATCH_GROWTH_AFTER, JobAlertsRefresher, SavedSearchMatcher } from '../../../src/search/saved-searches';
+import { alertDaysToWrite, BATCH_GROWTH_AFTER, dueAlertDay, JobAlertsRefresher, SavedSearchMatcher } from '../../../src/search/saved-searches';
 
 const suite = useGatewaySuite();
 const prisma = () => suite.db.prisma;
@@ -245,6 +245,49 @@ describe('markSavedSearchSeen', () => {
     expect(mine.errors).toBeUndefined();
     expect(mine.data.me.savedSearches).toEqual([{ newJobCount: 1, jobs: { edges: [{ node: { id: String(late) } }] } }]);
     expect((await suite.gql(SEEN, { id }, { token })).data.markSavedSearchSeen.newJobCount).toBe(0);
+  });
+});
+
+describe('the job-alerts refresher after passes failed for days', () => {
+  it('writes every day missing since the newest digest in one pass, and nothing more the next', async () => {
+    const due = dueAlertDay(new Date());
+    const dayBefore = (n: number) => new Date(Date.parse(due) - n * 86_400_000).toISOString().slice(0, 10);
+    // The last digests written, 3 days before the due one: the passes since failed.
+    await prisma().$executeRaw`INSERT INTO job_alert (user_id, day, job_count, searches) VALUES (254, ${dayBefore(3)}::date, 1, '[]')`;
+    const token = tokenFor(253, 'SEEKER');
+    const res = await suite.gql(
+      'mutation($input: SaveSearchInput!) { saveSearch(input: $input) { id } }',
+      { input: { name: 'daily', filter: { search: 'paca' }, alerts: 'DAILY' } },
+      { token },
+    );
+    expect(res.errors).toBeUndefined();
+    const jobs = await queueJobs(4, 'Paca keeper');
+    await new SavedSearchMatcher(prisma(), { intervalMs: 60_000 }).drain();
+    // Matched on each of the 3 missing days (two on the middle one), and one on the day written.
+    const on = [dayBefore(2), dayBefore(1), dayBefore(1), due];
+    for (const [i, day] of on.entries())
+      await prisma().$executeRaw`UPDATE saved_search_match SET matched_at = (${day}::date + time '12:00') AT TIME ZONE 'UTC' WHERE job_id = ${jobs[i]}`;
+    await new JobAlertsRefresher(prisma(), { refreshS: 3600 }).refresh();
+    const digests = async () =>
+      (await prisma().jobAlert.findMany({ where: { userId: 253 }, orderBy: { day: 'asc' } })).map((a) => [a.day.toISOString().slice(0, 10), a.jobCount]);
+    expect(await digests()).toEqual([
+      [dayBefore(2), 1],
+      [dayBefore(1), 2],
+      [due, 1],
+    ]);
+    // Another instance's pass (or this one's after a restart) finds nothing missing.
+    const before = await prisma().jobAlert.count();
+    await new JobAlertsRefresher(prisma(), { refreshS: 3600 }).refresh();
+    expect(await prisma().jobAlert.count()).toBe(before);
+    expect(await digests()).toHaveLength(3);
+  });
+
+  it('looks a bounded number of days back', () => {
+    const now = new Date('2026-12-08T06:00:00Z');
+    expect(alertDaysToWrite(now, '2026-12-07')).toEqual([]);
+    expect(alertDaysToWrite(now, '2026-12-05')).toEqual(['2026-12-06', '2026-12-07']);
+    expect(alertDaysToWrite(now, '2026-11-01')).toEqual(['2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05', '2026-12-06', '2026-12-07']);
+    expect(alertDaysToWrite(now, null)).toHaveLength(7);
   });
 });
 
