@@ -5,6 +5,7 @@ import type { Arrival, Edge } from './edge';
 import { documentIdOf } from './plugins/documents';
 import { cacheExtensions, cacheKeys, LOOKED_UP, operationType } from './plugins/response-cache';
 import { jsonShapeProblem } from './plugins/query-limits';
+import { asksForStream } from './event-stream';
 import type { Cache } from '../cache/cache';
 
 export interface FastPathOptions {
@@ -28,6 +29,8 @@ const PARAMS = new Set(['query', 'variables', 'operationName', 'extensions', 'do
 /** The response type Yoga would choose: the first acceptable one listed; undefined if none. */
 function responseType(accept: string | undefined): string | undefined {
   if (!accept) return 'application/json';
+  // Yoga refuses a query that asks for an event stream at all (plugins/subscriptions.ts).
+  if (asksForStream(accept)) return undefined;
   for (const part of accept.split(',')) {
     const type = part.split(';')[0].trim().toLowerCase();
     if (type === 'application/graphql-response+json') return type;

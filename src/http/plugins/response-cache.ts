@@ -4,6 +4,7 @@ import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Viewer } from '../../auth/viewer';
 import type { RequestContext as Context } from '../context';
+import { asksForStream } from '../event-stream';
 import type { Cache } from '../../cache/cache';
 import { resultTtlMs } from '../../cache/ttl';
 import { tagEntities } from './entity-tags';
@@ -96,6 +97,8 @@ export function useResponseCache(cache: Cache, viewerOf: (request: Request) => V
     },
     async onParams({ params, request, setResult, context }) {
       if (!params.query || operationType(params.query, params.operationName) !== 'query') return;
+      // Refused by useSubscriptions' onParams, which a hit set here would override (every onParams runs).
+      if (asksForStream(request.headers.get('accept'))) return;
       let viewer: Viewer | null;
       try {
         viewer = viewerOf(request);

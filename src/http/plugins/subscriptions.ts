@@ -7,6 +7,8 @@ import type { Logger } from '../../log';
 import type { StreamRefusal, Streams } from '../../ops/streams';
 import type { RequestContext as Context } from '../context';
 import type { Edge } from '../edge';
+import { asksForStream } from '../event-stream';
+import { operationType } from './response-cache';
 
 const REFUSALS: Record<StreamRefusal, (s: Streams) => string> = {
   instance: (s) => `this gateway has ${s.limits.SUBSCRIPTIONS_MAX} subscriptions open, its limit (SUBSCRIPTIONS_MAX): retry shortly`,
@@ -26,6 +28,11 @@ const refusal = (why: StreamRefusal, streams: Streams) =>
           },
   });
 
+const notAStream = () =>
+  new GraphQLError('only subscriptions are served over Server-Sent Events: send queries and mutations with Accept: application/json', {
+    extensions: { code: 'SUBSCRIPTIONS_ONLY_OVER_SSE', http: { status: 406 } },
+  });
+
 /** The last event of a stream the gateway ends, saying why: a client knows to subscribe again, with a new token if need be. */
 const ENDINGS = {
   expired: () => new GraphQLError('your token has expired: subscribe again with a new one', { extensions: { code: 'UNAUTHENTICATED' } }),
@@ -43,9 +50,20 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * (with a last event saying why), counts the events it delivers, and writes a log line when it
  * ends (the edge's line, written when the stream starts, is its start). Admission control never
  * sees a stream: its hooks are the executions' (onExecute), which a subscription has none of.
+ *
+ * A query or mutation asking for an event stream is refused (SUBSCRIPTIONS_ONLY_OVER_SSE, 406):
+ * the proxy sends such requests to its stream backend, whose connections the execution limit
+ * does not bound (it must hold thousands of idle streams), so answering them there would let
+ * any client step around that limit by adding an Accept header.
  */
 export function useSubscriptions(streams: Streams, edge: Edge, log?: Logger): Plugin<Context> {
   return {
+    // At the parameters, not the execution: a response cache hit is answered there.
+    onParams({ params, request, setResult }) {
+      if (!asksForStream(request.headers.get('accept')) || !params.query) return;
+      const type = operationType(params.query, params.operationName);
+      if (type === 'query' || type === 'mutation') setResult({ errors: [notAStream()] });
+    },
     onSubscribe({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context & { request: Request; req?: IncomingMessage };
       const arrival = edge.of(ctx.request);

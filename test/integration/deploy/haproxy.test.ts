@@ -66,6 +66,16 @@ describeIf(haproxyPath(), 'haproxy is not installed (apt-get install haproxy; .c
         const body = JSON.parse(res.body) as { errors: { extensions: { code: string } }[] };
         expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
       });
+
+      it('carries only subscriptions on its stream backend: a query asked for as an event stream is refused by the gateway', async () => {
+        const query = JSON.stringify({ query: '{ jobs(first: 3) { edges { node { id title } } } }' });
+        for (const accept of ['text/event-stream', 'application/json, text/event-stream']) {
+          const res = await post(`${proxy.url}/graphql`, query, { accept });
+          expect(res.status).toBe(406);
+          expect(res.body).toContain('SUBSCRIPTIONS_ONLY_OVER_SSE');
+          expect(res.body).not.toContain('"edges"');
+        }
+      });
     });
 
     describe('when every slot to the gateway is taken', () => {

@@ -3,7 +3,7 @@ import { createEventBus, type EventBus } from '../../../src/events/bus';
 import { createLogger } from '../../../src/log';
 import { tokenFor } from '../../helpers/gateway';
 import { useHttpGateways } from '../../helpers/http';
-import { subscribe, type SseStream } from '../../helpers/sse';
+import { readSse, subscribe, type SseStream } from '../../helpers/sse';
 
 // A subscription at the request edge (http/plugins/subscriptions.ts, gateway.ts): through the
 // Node path with its fast path and response cache, admission control and the request log.
@@ -86,4 +86,35 @@ it('logs the stream’s start as its request line and its end with its events an
   for (let i = 0; i < 100 && gateway.streams.open > 0; i++) await new Promise((r) => setTimeout(r, 20));
   const end = lines.find((l) => l.msg === 'subscription ended');
   expect(end).toMatchObject({ reqId: start!.reqId, operation: 'JobLive', type: 'subscription', events: 0, reason: 'client left' });
+});
+
+it('refuses a query or mutation asked for as an event stream (the proxy’s stream backend carries subscriptions only), cached or not', async () => {
+  const { url } = await suite.serve({ events: bus });
+  const job = await suite.db.prisma.job.findFirstOrThrow({ where: { isActive: true } });
+  const post = (query: string, accept: string, token?: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables: { id: String(job.id) } }),
+    });
+  const QUERY = 'query($id: ID!) { job(id: $id) { id title } }';
+  // Stored in the response cache first, so that the fast path would have a hit to answer.
+  expect((await (await post(QUERY, 'application/json')).json()).data.job.id).toBe(String(job.id));
+  expect((await (await post(QUERY, 'application/json')).json()).extensions.responseCache.hit).toBe(true);
+  const refusedBody = async (res: Response) => (/event-stream/.test(res.headers.get('content-type') ?? '') ? readSse(res).next() : res.json());
+  for (const accept of ['text/event-stream', 'application/json, text/event-stream']) {
+    const res = await post(QUERY, accept);
+    expect(res.status).toBe(406);
+    const body = await refusedBody(res);
+    expect(JSON.stringify(body)).toContain('SUBSCRIPTIONS_ONLY_OVER_SSE');
+    expect(JSON.stringify(body)).not.toContain(job.title);
+  }
+  const mutation = await post('mutation($id: ID!) { closeJob(id: $id) { id } }', 'text/event-stream', tokenFor(2, 'EMPLOYER', job.companyId));
+  expect(mutation.status).toBe(406);
+  expect(JSON.stringify(await refusedBody(mutation))).toContain('SUBSCRIPTIONS_ONLY_OVER_SSE');
+  expect((await suite.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).isActive).toBe(true);
+  // Subscriptions still stream.
+  const s = await open(url, JOB_UPDATED, { id: String(job.id) });
+  expect(s.status).toBe(200);
+  expect(await s.next(200)).toBe('nothing');
 });
