@@ -276,6 +276,9 @@ export interface MatchBatch {
 export function matchQueued(prisma: PrismaClient, size = MATCH_BATCH, owe?: Owe): Promise<MatchBatch> {
   return prisma.$transaction(
     async (tx) => {
+      // Prisma's timeout abandons the transaction, but PostgreSQL would go on running the
+      // statement (holding its connection and its queue rows) until it ended: cancelled before.
+      await tx.$executeRaw`SET LOCAL statement_timeout = 115000`;
       const [row] = await tx.$queryRaw<{ taken: number; matched: MatchBatch['matched'] | null }[]>`
         WITH batch AS MATERIALIZED (
           DELETE FROM saved_search_queue q WHERE q.job_id IN (
