@@ -131,8 +131,11 @@ const EnvSchema = z.object({
   ADMISSION_DEADLINE_MS: int(1, 2000, 60_000),
   // Open subscription streams, counted apart from admission's executions (a stream holds no
   // slot while it waits for events): in all (0 turns subscriptions off) and per viewer (a
-  // signed-in user, else a client address).
-  SUBSCRIPTIONS_MAX: int(0, 10_000, 1_000_000),
+  // signed-in user, else a client address). 2,000 by default, the stream backend's maxconn in
+  // deploy/haproxy/haproxy.cfg (change both together): a stream costs 70-80 KB of RSS, and one
+  // event reaching 1,000 streams took ~300 ms at p99 (docs/OPERATIONS.md), so 10,000 was
+  // memory and latency no instance should be handed by default.
+  SUBSCRIPTIONS_MAX: int(0, 2_000, 1_000_000),
   SUBSCRIPTIONS_MAX_PER_VIEWER: int(1, 20, 100_000),
   CACHE_ENABLED: bool.default(true),
   CACHE_PREFIX: z

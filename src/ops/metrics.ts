@@ -217,8 +217,8 @@ export function createMetrics(services: Services, admission?: Admission, streams
   countedSince(
     registry,
     'graphql_subscriptions_refused_total',
-    'Subscriptions refused: instance (SUBSCRIPTIONS_MAX), viewer (SUBSCRIPTIONS_MAX_PER_VIEWER), stopping.',
-    { reasons: ['instance', 'viewer', 'stopping'] as const, read: (reason) => streams?.refused[reason] ?? 0 },
+    'Subscriptions refused: off (SUBSCRIPTIONS_MAX=0), instance (SUBSCRIPTIONS_MAX), viewer (SUBSCRIPTIONS_MAX_PER_VIEWER), stopping.',
+    { reasons: ['off', 'instance', 'viewer', 'stopping'] as const, read: (reason) => streams?.refused[reason] ?? 0 },
   );
   new Gauge({
     name: 'event_bus_publish_failures',

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 
-export type StreamRefusal = 'instance' | 'viewer' | 'stopping';
+export type StreamRefusal = 'off' | 'instance' | 'viewer' | 'stopping';
 
 /**
  * The open subscription streams of one process: at most SUBSCRIPTIONS_MAX in all and
@@ -12,7 +12,7 @@ export type StreamRefusal = 'instance' | 'viewer' | 'stopping';
 export class Streams {
   /** Events delivered to streams since start. */
   delivered = 0;
-  readonly refused: Record<StreamRefusal, number> = { instance: 0, viewer: 0, stopping: 0 };
+  readonly refused: Record<StreamRefusal, number> = { off: 0, instance: 0, viewer: 0, stopping: 0 };
   private readonly byViewer = new Map<string, number>();
   private readonly live = new Set<(reason: 'shutdown') => void>();
   private stopping = false;
@@ -28,13 +28,17 @@ export class Streams {
    * when the stream ends), or why there is none. `end` is called if the process stops first.
    */
   take(viewer: string, end: (reason: 'shutdown') => void): (() => void) | StreamRefusal {
-    const refusal: StreamRefusal | null = this.stopping
-      ? 'stopping'
-      : this.live.size >= this.limits.SUBSCRIPTIONS_MAX
-        ? 'instance'
-        : (this.byViewer.get(viewer) ?? 0) >= this.limits.SUBSCRIPTIONS_MAX_PER_VIEWER
-          ? 'viewer'
-          : null;
+    // SUBSCRIPTIONS_MAX=0 is no limit reached but subscriptions turned off: retrying will not help.
+    const refusal: StreamRefusal | null =
+      this.limits.SUBSCRIPTIONS_MAX === 0
+        ? 'off'
+        : this.stopping
+          ? 'stopping'
+          : this.live.size >= this.limits.SUBSCRIPTIONS_MAX
+            ? 'instance'
+            : (this.byViewer.get(viewer) ?? 0) >= this.limits.SUBSCRIPTIONS_MAX_PER_VIEWER
+              ? 'viewer'
+              : null;
     if (refusal) {
       this.refused[refusal]++;
       return refusal;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { maxEntryTtlMs, tagTtlMs } from '../../src/cache/response-cache';
 import { loadConfig } from '../../src/config';
 
@@ -56,6 +58,13 @@ describe('configuration from the environment', () => {
     expect(loadConfig({}).TRUSTED_DOCUMENTS).toBe(false);
     expect(loadConfig({ ...secret, NODE_ENV: 'production' }).TRUSTED_DOCUMENTS).toBe(true);
     expect(loadConfig({ ...secret, NODE_ENV: 'production', TRUSTED_DOCUMENTS: 'false' }).TRUSTED_DOCUMENTS).toBe(false);
+  });
+
+  it('opens at most 2,000 subscription streams unless told otherwise: what HAProxy’s stream backend passes to one gateway', () => {
+    expect(loadConfig({}).SUBSCRIPTIONS_MAX).toBe(2000);
+    const cfg = readFileSync(join(__dirname, '../../deploy/haproxy/haproxy.cfg'), 'utf8');
+    expect(Number(/^backend gateway_streams\n[\s\S]*?maxconn (\d+)/m.exec(cfg)?.[1])).toBe(loadConfig({}).SUBSCRIPTIONS_MAX);
+    expect(loadConfig({ SUBSCRIPTIONS_MAX: '0' }).SUBSCRIPTIONS_MAX).toBe(0);
   });
 
   it('sizes admission control from the pool unless told otherwise', () => {

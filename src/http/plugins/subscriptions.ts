@@ -11,6 +11,7 @@ import { asksForStream } from '../event-stream';
 import { operationType } from './response-cache';
 
 const REFUSALS: Record<StreamRefusal, (s: Streams) => string> = {
+  off: () => 'subscriptions are not served by this gateway (SUBSCRIPTIONS_MAX=0)',
   instance: (s) => `this gateway has ${s.limits.SUBSCRIPTIONS_MAX} subscriptions open, its limit (SUBSCRIPTIONS_MAX): retry shortly`,
   viewer: (s) => `you have ${s.limits.SUBSCRIPTIONS_MAX_PER_VIEWER} subscriptions open, the most one viewer may (SUBSCRIPTIONS_MAX_PER_VIEWER): end one first`,
   stopping: () => 'this gateway is stopping: subscribe again (another instance will answer)',
@@ -19,13 +20,16 @@ const REFUSALS: Record<StreamRefusal, (s: Streams) => string> = {
 const refusal = (why: StreamRefusal, streams: Streams) =>
   new GraphQLError(REFUSALS[why](streams), {
     extensions:
-      why === 'stopping'
-        ? { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } }
-        : {
-            code: 'TOO_MANY_SUBSCRIPTIONS',
-            limit: why === 'viewer' ? streams.limits.SUBSCRIPTIONS_MAX_PER_VIEWER : streams.limits.SUBSCRIPTIONS_MAX,
-            http: { status: 429 },
-          },
+      why === 'off'
+        ? // Not 503: nothing to retry, no Retry-After; the code says to stop trying.
+          { code: 'SUBSCRIPTIONS_NOT_SERVED', http: { status: 501 } }
+        : why === 'stopping'
+          ? { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } }
+          : {
+              code: 'TOO_MANY_SUBSCRIPTIONS',
+              limit: why === 'viewer' ? streams.limits.SUBSCRIPTIONS_MAX_PER_VIEWER : streams.limits.SUBSCRIPTIONS_MAX,
+              http: { status: 429 },
+            },
   });
 
 const notAStream = () =>

@@ -210,6 +210,18 @@ describe('limits, expiry and shutdown', () => {
     expect(await (await g.sub(MY_UPDATES, {}, seeker)).next(200)).toBe('nothing');
   });
 
+  it('with SUBSCRIPTIONS_MAX=0 says subscriptions are not served here (501 SUBSCRIPTIONS_NOT_SERVED), not to retry shortly', async () => {
+    const g = gatewayWith({ SUBSCRIPTIONS_MAX: 0 });
+    const refused = await g.sub(NEW_JOBS);
+    expect(refused.status).toBe(501);
+    expect(refused.headers.get('retry-after')).toBeNull();
+    const ending = await refused.next();
+    expect(errorCode(ending)).toBe('SUBSCRIPTIONS_NOT_SERVED');
+    expect(data(ending).errors[0].message).toMatch(/not served by this gateway/);
+    expect(data(ending).errors[0].message).not.toMatch(/retry/);
+    expect(g.gateway.streams.refused.off).toBe(1);
+  });
+
   it('ends a stream when its token expires, with a last UNAUTHENTICATED event', async () => {
     const g = gatewayWith();
     const token = signToken({ userId: 39, role: 'SEEKER', companyId: null }, TEST_JWT_SECRET, 2);
