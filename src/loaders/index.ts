@@ -10,9 +10,14 @@ import { userLoaders, type UserLoaders } from './users';
 export type { LoaderOptions } from './batch';
 
 /**
- * Per-request loaders: each collapses the per-object calls of one execution tick into one
- * data-layer call (one SQL statement). They cache by key for the life of one request only, so
- * nothing is shared across requests or viewers.
+ * Loaders: each collapses the per-object calls of one execution tick into one data-layer call
+ * (one SQL statement), and caches by key for its life. A request gets its own, so nothing is
+ * shared across requests. One set may serve many viewers: a subscription event's loaders are
+ * shared by every stream that hears it (schema/subscription.ts), so that a thousand subscribers
+ * load a job in one statement. That is safe because a loader takes no viewer and returns rows
+ * as stored (keys are ids, never what a viewer may see): what a viewer may read is decided
+ * above, by guards and resolvers with each stream's own context, on every event. A loader that
+ * filtered by viewer would break this: key it by viewer, or keep it out of `Loaders`.
  */
 export type Loaders = JobLoaders &
   CompanyLoaders &
