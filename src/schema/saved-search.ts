@@ -1,16 +1,13 @@
-import { GraphQLError } from 'graphql';
-import { Repeater } from 'graphql-yoga';
 import { forbidden, requireViewer } from '../auth/guards';
 import { checkRange } from '../errors';
 import { jobsByIds, MAX_PAGE, type JobRow } from '../data/jobs';
 import { findSavedSearch, jobAlertsOfUser, savedFilter, savedSearchJobCursor, type JobAlertRow, type SavedSearchRow } from '../data/saved-searches';
-import type { EventBus } from '../events/bus';
-import { createLoaders } from '../loaders';
 import type { Context } from './context';
 import { builder, listCost } from './builder';
 import { toConnection } from './connection';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 import { jobColumnsOf } from './job';
+import { starting, stream } from './subscription';
 
 export const SavedSearchAlertsEnum = builder.enumType('SavedSearchAlerts', {
   description: 'Whether a saved search sends job alerts.',
@@ -161,28 +158,23 @@ const SavedSearchMatch = builder.objectRef<Match>('SavedSearchMatch').implement(
 /**
  * The viewer's saved searches' matches as the matcher records them (search/saved-searches.ts
  * publishes each committed batch on the owner's channel). Each event is read afresh: the saved
- * search must still be the viewer's, the job still there and active.
+ * search must still be the viewer's, the job still there and active. Through subscription.ts's
+ * `stream`, so it shares its bounds and endings, and its loaders per event: the channel is the
+ * user's, so the streams sharing an event's loaders are that user's own (and loaders hold no
+ * viewer anyway, loaders/index.ts).
  */
-function matchesOf(ctx: Context, bus: EventBus, userId: number): AsyncIterable<Match> {
-  const events = bus.subscribe('savedSearchMatch', userId);
-  return new Repeater<Match>(async (push, stop) => {
-    void stop.then(() => events.return?.());
-    for await (const event of events) {
-      // Fresh loaders per event: a request's cache by key would serve the first event's pages for hours.
-      ctx.loaders = createLoaders({ db: ctx.db.prisma, batching: true });
-      let matches: Match[] = [];
-      try {
-        const savedSearch = await findSavedSearch(ctx.db.prisma, event.savedSearchId);
-        if (savedSearch?.userId !== userId) continue;
-        const jobs = await jobsByIds(ctx.db.prisma, event.jobIds);
-        matches = jobs.filter((j): j is JobRow => j?.isActive === true).map((job) => ({ savedSearch, job }));
-      } catch (err) {
-        ctx.log?.warn({ err }, 'saved-search match not delivered');
-      }
-      for (const m of matches) await push(m);
-    }
-    stop();
-  });
+function matchesOf(ctx: Context, userId: number): AsyncIterable<Match> {
+  return stream(
+    ctx,
+    'savedSearchMatch',
+    async (event) => {
+      const savedSearch = await findSavedSearch(ctx.db.prisma, event.savedSearchId);
+      if (savedSearch?.userId !== userId) return [];
+      const jobs = await jobsByIds(ctx.db.prisma, event.jobIds);
+      return jobs.filter((j): j is JobRow => j?.isActive === true).map((job) => ({ savedSearch, job }));
+    },
+    userId,
+  );
 }
 
 builder.subscriptionField('savedSearchMatches', (t) =>
@@ -190,11 +182,7 @@ builder.subscriptionField('savedSearchMatches', (t) =>
     type: SavedSearchMatch,
     cache: { viewer: true },
     description: `Your saved searches' new matches, as the background matcher records them (within SAVED_SEARCH_MATCH_MS of a job's posting or import). Anonymous: UNAUTHENTICATED.`,
-    subscribe: (_root, _args, ctx) => {
-      const viewer = requireViewer(ctx.auth.viewer);
-      if (!ctx.events) throw new GraphQLError('subscriptions are not served by this gateway', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
-      return matchesOf(ctx, ctx.events, viewer.userId);
-    },
+    subscribe: (_root, _args, ctx) => starting(async () => matchesOf(ctx, requireViewer(ctx.auth.viewer).userId)),
     resolve: (m: Match) => m,
   }),
 );

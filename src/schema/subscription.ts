@@ -25,7 +25,7 @@ import { JobFilter, readFilter } from './query';
 builder.subscriptionType({ description: 'Live updates, over Server-Sent Events (GraphQL over SSE: POST or GET /graphql with Accept: text/event-stream).' });
 
 /** The process's bus, or an error saying subscriptions are not served (a test's hand-built services). */
-function busOf(ctx: Context): EventBus {
+export function busOf(ctx: Context): EventBus {
   if (!ctx.events) throw new GraphQLError('subscriptions are not served by this gateway', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
   return ctx.events;
 }
@@ -45,12 +45,12 @@ function loadersOf(ctx: Context, event: object): Loaders {
 }
 
 /**
- * A stream of what `pick` makes of each event of `topic`, in order, read through the event's
- * loaders. A Repeater: when the client leaves, the bus subscription ends at once, not at the
- * next event.
+ * A stream of what `pick` makes of each event of `topic` (of its channel `id`, when given), in
+ * order, read through the event's loaders. A Repeater: when the client leaves, the bus
+ * subscription ends at once, not at the next event. Every Subscription field's (saved-search.ts's too).
  */
-function stream<K extends Topic, T>(ctx: Context, topic: K, pick: (event: Topics[K]) => Promise<T[]>): AsyncIterable<T> {
-  const events = busOf(ctx).subscribe(topic);
+export function stream<K extends Topic, T>(ctx: Context, topic: K, pick: (event: Topics[K]) => Promise<T[]>, id?: string | number): AsyncIterable<T> {
+  const events = busOf(ctx).subscribe(topic, id);
   return new Repeater<T>(async (push, stop) => {
     void stop.then(() => events.return?.());
     for await (const event of events) {
@@ -70,7 +70,7 @@ function stream<K extends Topic, T>(ctx: Context, topic: K, pick: (event: Topics
 }
 
 /** What subscribe throws reaches the client as the error it stands for (never "Unexpected error."). */
-async function starting<T>(start: () => Promise<T>): Promise<T> {
+export async function starting<T>(start: () => Promise<T>): Promise<T> {
   try {
     return await start();
   } catch (err) {
