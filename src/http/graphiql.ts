@@ -53,6 +53,7 @@ const NEEDS: Record<string, string> = {
   'apply.graphql': '# SEEKER: needs a SEEKER token in the Headers tab (the first tab says how to make one).\n',
   'my-applications.graphql': '# SEEKER: needs a SEEKER token in the Headers tab (the first tab says how to make one).\n',
   'top-employers.graphql': '# ANALYST: needs an ANALYST token in the Headers tab (the first tab says how to make one).\n',
+  'analyst-charts.graphql': '# ANALYST: needs an ANALYST token in the Headers tab (the first tab says how to make one).\n',
   'my-application-updates.graphql': '# SEEKER: needs a SEEKER token in the Headers tab. Results stream in as employers move your applications.\n',
   'application-received.graphql': '# EMPLOYER: needs an EMPLOYER token (npm run token -- --user 2 --role EMPLOYER --company 1) in the Headers tab.\n',
   // No sample can stand for a cursor.

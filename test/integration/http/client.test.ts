@@ -26,6 +26,7 @@ describe('generated client', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'client/generated/persisted-documents.json'), 'utf8')) as Record<string, string>;
     const names = Object.values(manifest).map((doc) => /^(?:query|mutation|subscription) (\w+)/.exec(doc)?.[1]);
     expect(names.sort()).toEqual([
+      'AnalystCharts',
       'ApplicationReceived',
       'ApplyToJob',
       'JobPage',
