@@ -25,6 +25,7 @@ import { useAdmission } from './plugins/admission';
 import { useMetrics } from './plugins/metrics';
 import { useOpsEndpoints } from './plugins/ops-endpoints';
 import { useExport } from './plugins/export';
+import { useGraphiQLPage } from './plugins/graphiql-page';
 import { createMetrics, metricsAccess } from '../ops/metrics';
 import { useSqlStats } from './plugins/sql-stats';
 import { useJit } from './plugins/jit';
@@ -172,9 +173,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
         type === 'query',
       );
     },
-    // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
-    renderGraphiQL,
-    graphiql: { title: 'Chommie Gateway', defaultQuery: tabs[0].query, defaultTabs: tabs },
+    // GraphiQL's page is useGraphiQLPage's (compressed, revalidated, one token for every tab).
+    graphiql: false,
     // Outside development, unexpected errors reach clients as "Unexpected error." with no
     // stack; what went wrong goes to the log.
     maskedErrors: {
@@ -201,6 +201,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     extraParamNames: ['documentId'],
     logging: services.log ?? false,
     plugins: [
+      // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
+      useGraphiQLPage(() => renderGraphiQL({ title: 'Chommie Gateway', defaultQuery: tabs[0].query, defaultTabs: tabs, shouldPersistHeaders: true })),
       useEdge(edge),
       // A client that leaves ends its execution at once: no further resolver runs for nobody.
       useExecutionCancellation(),

@@ -10,6 +10,7 @@ export const EXAMPLE_QUERY = `# Welcome to Chommie Gateway.
 #   npm run token -- --user 3 --role SEEKER
 # (analyst figures, jobStats: --role ANALYST) and put it in the Headers tab below:
 #   { "Authorization": "Bearer <token>" }
+# Every tab then sends it, after a reload too (kept in this browser); "Authorization": "" forgets it.
 query NewestJobs($filter: JobFilter) {
   jobs(first: 10, filter: $filter) {
     totalCount
@@ -43,6 +44,7 @@ const TRUSTED_WELCOME = `# Welcome to Chommie Gateway.
 #   JWT_SECRET=<the gateway's JWT_SECRET> npm run token -- --user <your user id> --role ANALYST
 # Put it in the Headers tab below, then write any query (analyst figures: jobStats):
 #   { "Authorization": "Bearer <token>" }
+# Every tab then sends it, after a reload too (kept in this browser); "Authorization": "" forgets it.
 #
 # Press the run button (or Ctrl-Enter) for the newest jobs; to search, put
 # { "search": "python" } in the Variables tab.

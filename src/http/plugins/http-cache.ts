@@ -85,6 +85,8 @@ export function useHttpCache(config: HttpCacheConfig, endpoint = '/graphql'): Pl
     // eslint-disable-next-line @typescript-eslint/unbound-method -- as above
     async onResponse({ request, response, setResponse, fetchAPI }) {
       if (new URL(request.url).pathname !== endpoint || request.method === 'OPTIONS') return;
+      // No GraphQL result, and an answer that set its own caching (GraphiQL's page: revalidated by its ETag).
+      if (!verdicts.has(request) && response.headers.has('cache-control')) return;
       const verdict = verdicts.get(request) ?? NO_STORE;
       if (!verdict.public || verdict.maxAgeS === 0 || response.status !== 200) {
         response.headers.set('cache-control', 'readViewer' in verdict && verdict.readViewer ? 'private, no-store' : 'no-store');

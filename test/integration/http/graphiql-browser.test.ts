@@ -113,7 +113,8 @@ describeBrowser('GraphiQL in a real browser, trusted documents, no token', () =>
     await page.getByRole('button', { name: 'Headers' }).click();
     // Typed as a person would; the editor closes brackets and quotes itself.
     await page.locator('.graphiql-editor:not(.hidden) .monaco-editor[data-uri$="headers.json"]').click();
-    await page.keyboard.type(`{"Authorization": "Bearer ${tokenFor(5, 'ANALYST')}`);
+    const analystToken = tokenFor(5, 'ANALYST');
+    await page.keyboard.type(`{"Authorization": "Bearer ${analystToken}`);
     await page.locator('.graphiql-execute-button').click();
     const variables = JSON.parse((graphiqlTabs(true).find((t) => t.query.includes('query TopEmployers')) as { variables: string }).variables) as Record<
       string,
@@ -130,5 +131,17 @@ describeBrowser('GraphiQL in a real browser, trusted documents, no token', () =>
     expect(result).toContain('applicationFunnel');
     expect(result).not.toContain('"errors"');
     await page.screenshot({ path: join(SCREENSHOT, '../graphiql-analyst.png') });
-  }, 90_000);
+
+    // The token given in that tab serves every tab, after a reload too: reloaded with its
+    // saved tabs cleared, GraphiQL has no headers of its own, and the page sends it anyway.
+    const again = page;
+    await again.addInitScript(() => Object.keys(localStorage).forEach((k) => k.startsWith('graphiql') && localStorage.removeItem(k)));
+    const sent: (string | undefined)[] = [];
+    again.on('request', (r) => void (r.method() === 'POST' && new URL(r.url()).pathname === '/graphql' && sent.push(r.headers().authorization)));
+    await again.reload();
+    await again.locator('.graphiql-execute-button').click({ timeout: 30_000 });
+    await again.locator('.result-window').getByText('"data"', { exact: false }).first().waitFor({ timeout: 30_000 });
+    expect(sent.length).toBeGreaterThan(0);
+    expect(new Set(sent)).toEqual(new Set([`Bearer ${analystToken}`]));
+  }, 120_000);
 });
