@@ -46,3 +46,14 @@ export function keyedLoaders<A extends unknown[], V>(
     return found;
   };
 }
+
+/**
+ * The rows of `ids` that exist, in order. A row gone since its id was recorded (null) is left
+ * out; a load that failed (the database, not the row) is thrown, never passed off as a shorter list.
+ */
+export async function existing<V>(loader: DataLoader<number, V | null>, ids: readonly number[]): Promise<V[]> {
+  const rows = await loader.loadMany(ids);
+  const failed = rows.find((r): r is Error => r instanceof Error);
+  if (failed) throw failed;
+  return rows.filter((r): r is V => r != null);
+}

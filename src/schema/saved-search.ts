@@ -7,6 +7,7 @@ import { builder, listCost } from './builder';
 import { toConnection } from './connection';
 import { ExperienceLevelEnum, JobTypeEnum } from './enums';
 import { jobColumnsOf } from './job';
+import { existing } from '../loaders/batch';
 import { starting, stream } from './subscription';
 
 export const SavedSearchAlertsEnum = builder.enumType('SavedSearchAlerts', {
@@ -94,7 +95,7 @@ const JobAlertSearch = builder.objectRef<AlertSearch>('JobAlertSearch').implemen
     jobs: t.field({
       type: ['Job'],
       description: 'The newest of them (at most 20), as they are now.',
-      resolve: async (s, _a, ctx) => (await ctx.loaders.job.loadMany(s.jobIds)).filter((j): j is JobRow => j != null && !(j instanceof Error)),
+      resolve: (s, _a, ctx) => existing(ctx.loaders.job, s.jobIds),
     }),
   }),
 });

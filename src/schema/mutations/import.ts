@@ -5,6 +5,7 @@ import { runImport } from '../../ingest/pipeline';
 import type { FeedRow, ImportSummary } from '../../ingest/types';
 import { builder } from '../builder';
 import { checkedWrite, jobFields } from './job';
+import { existing } from '../../loaders/batch';
 
 const MAX_ROWS = 1000;
 
@@ -39,7 +40,7 @@ const ImportResult = builder.objectRef<ImportSummary>('ImportResult').implement(
     jobs: t.field({
       type: ['Job'],
       description: 'The jobs created or updated.',
-      resolve: async (s, _a, ctx) => (await ctx.loaders.job.loadMany(s.changedJobIds)).filter((j) => j != null && !(j instanceof Error)) as never,
+      resolve: (s, _a, ctx) => existing(ctx.loaders.job, s.changedJobIds) as never,
     }),
   }),
 });
