@@ -23,6 +23,7 @@ import type { Services } from './services';
 import { SimilarJobsRefresher } from './similar/refresher';
 import { TrendingRefresher } from './trending/refresher';
 import { SearchTermsRefresher } from './search/refresher';
+import { startTracing } from './tracing';
 import { JobAlertsRefresher, publishMatches, SavedSearchMatcher } from './search/saved-searches';
 
 export { StartupError };
@@ -164,6 +165,8 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
   // database is opened (and locked, and perhaps seeded) for nothing. Until the gateway is
   // built, requests get 503 "starting" (and /ready with it), which load balancers understand.
   const worker = cluster.worker?.id;
+  // Before anything that sends SQL or serves a request: their spans need the provider.
+  const tracing = await startTracing(process.env, log);
   const http = openHttpServer(config, worker);
   await listen(http.server, config.PORT, config.HOST);
   http.server.on('error', (err) => log.error({ err }, 'HTTP server error'));
@@ -201,6 +204,7 @@ export async function runGateway(config: Config, log: Logger): Promise<void> {
     log.info(`${signal}: finishing in-flight requests (at most ${config.SHUTDOWN_GRACE_MS + config.SHUTDOWN_TIMEOUT_MS} ms)`);
     await drain(config, http.server, metricsServer);
     await app.close();
+    await tracing?.shutdown();
     log.info('stopped');
     log.flush();
     process.exit(0);

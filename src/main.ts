@@ -6,6 +6,7 @@ import { runPrimary } from './cluster';
 import { isConnectionError } from './db/connection-errors';
 import { DataDirInUseError } from './db/data-dir-lock';
 import { runGateway, StartupError } from './app';
+import { TracingConfigError, tracingWanted } from './tracing';
 
 /** `--workers N` wins over WEB_CONCURRENCY; either way, more than one needs a shared database. */
 function workerCount(config: Config): number {
@@ -19,6 +20,8 @@ function workerCount(config: Config): number {
 
 async function main() {
   const config = loadConfig();
+  // Told in one line before anything starts (and before a primary forks workers that would each fail).
+  tracingWanted(process.env);
   const log = createLogger(config);
   // A promise some dependency forgot to handle (a driver's, a client's) must not end a process
   // that is serving everyone else: Node's default for it is to exit. It is logged as the bug it is.
@@ -37,7 +40,7 @@ async function main() {
 main().catch((err) => {
   // Problems an operator fixes (configuration, a busy port or data directory, an unreachable
   // database) in one line; anything else with its stack.
-  const expected = err instanceof ConfigError || err instanceof StartupError || err instanceof DataDirInUseError;
+  const expected = err instanceof ConfigError || err instanceof StartupError || err instanceof DataDirInUseError || err instanceof TracingConfigError;
   console.error(expected ? err.message : isConnectionError(err) ? `Cannot reach the database: ${(err as Error).message}` : err);
   process.exit(1);
 });

@@ -11,6 +11,8 @@ import { isConnectionError } from './connection-errors';
 import { isReadOnlySql } from './statements';
 import { isRolledBack } from './errors';
 import { lockDataDir } from './data-dir-lock';
+import { tracedAdapter, targetName } from './traced-adapter';
+import { hasTraceComment } from '../tracing';
 
 /** Plain SQL outside Prisma: migrations (multi-statement scripts) and bulk seeding. */
 export interface RawSql {
@@ -65,7 +67,8 @@ async function openPostgres(url: string, poolSize: number, namedStatements: bool
   // The statement it was running fails on its own, and the pool drops the client on release.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const prisma = new PrismaClient({ adapter: retryingReads(new PrismaPg(pool, namedStatements ? { statementNameGenerator: statementNames() } : undefined)) });
+  const adapter = retryingReads(new PrismaPg(pool, namedStatements ? { statementNameGenerator: statementNames() } : undefined));
+  const prisma = new PrismaClient({ adapter: tracedAdapter(adapter, { role: 'primary', name: targetName(url) }) });
   const query = async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[];
   const raw: RawSql = {
     exec: async (script) => void (await pool.query(script)),
@@ -111,7 +114,7 @@ async function openPGlite(dataDir?: string): Promise<Database> {
     unlock();
     throw err;
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = new PrismaClient({ adapter: tracedAdapter(new PrismaPGlite(pglite), { role: 'primary', embedded: true }) });
   const parse = <T>(rows: unknown[]) => rows as T[];
   const raw: RawSql = {
     exec: async (script) => void (await pglite.exec(script)),
@@ -163,7 +166,9 @@ type AnyFn = (...args: unknown[]) => unknown;
  * ("cached plan must not change result type") until it restarts. Bounded to the first `max`
  * distinct texts; each connection keeps what it prepared. Left unnamed: statements whose best
  * plan depends on the values (a full-text search, a LIKE prefix, one company's jobs), since
- * after five runs PostgreSQL may adopt a generic plan that cannot weigh them.
+ * after five runs PostgreSQL may adopt a generic plan that cannot weigh them, and statements of
+ * a sampled trace, whose text ends in that trace's comment (db/traced-adapter.ts): each is one of
+ * a kind, and naming them would use up the names.
  */
 const VALUE_DEPENDENT = /chommie_tsquery|\bLIKE\b|company_id = \$/;
 
@@ -171,6 +176,7 @@ export function statementNames(max = 500): (query: SqlQuery) => string {
   const names = new Map<string, string | null>();
   let named = 0;
   return ({ sql }) => {
+    if (hasTraceComment(sql)) return '';
     let name = names.get(sql);
     if (name === undefined) {
       name = named < max && !VALUE_DEPENDENT.test(sql) ? `chommie_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}` : null;

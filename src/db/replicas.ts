@@ -3,6 +3,7 @@ import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { statementNames } from './database';
 import type { Route } from './request-db';
+import { tracedAdapter, targetName } from './traced-adapter';
 
 /**
  * Read replicas (DATABASE_REPLICA_URLS): PostgreSQL streaming standbys that take the reads of
@@ -69,10 +70,8 @@ const lsn = (text: string): bigint => {
  */
 const mono = () => performance.now();
 
-export function replicaName(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-}
+/** A replica as metrics and logs name it: host:port/database, never the credentials. */
+export const replicaName = targetName;
 
 export class ReplicaSet {
   private readonly replicas: Replica[];
@@ -119,7 +118,10 @@ export class ReplicaSet {
       pool.on('error', () => undefined);
       pool.on('connect', (client) => client.on('error', () => undefined));
       // Named statements as on the primary (DATABASE_NAMED_STATEMENTS): without them every read is parsed and planned again.
-      const adapter = new PrismaPg(pool, options.namedStatements ? { statementNameGenerator: statementNames() } : undefined);
+      const adapter = tracedAdapter(new PrismaPg(pool, options.namedStatements ? { statementNameGenerator: statementNames() } : undefined), {
+        role: 'replica',
+        name: replicaName(url),
+      });
       return { name: replicaName(url), pool, prisma: new PrismaClient({ adapter }), probe: probe(url), caughtUpTo: 0, up: false, reads: 0 };
     });
   }

@@ -6,10 +6,10 @@ export type CorsConfig = Pick<Config, 'CORS_ORIGINS' | 'CORS_MAX_AGE_S'>;
 export const CORS_METHODS = ['GET', 'POST', 'OPTIONS'];
 // What the gateway reads from a request. `accept` is safelisted only while short: listed so
 // that a long one does not fail the preflight.
-export const CORS_ALLOWED_HEADERS = ['accept', 'authorization', 'content-type', 'x-request-id'];
+export const CORS_ALLOWED_HEADERS = ['accept', 'authorization', 'content-type', 'x-request-id', 'traceparent', 'tracestate'];
 // What a front end needs to read: the id to quote in a report, how long to back off (429, 503),
 // and what is left of its rate-limit budget (the IETF RateLimit fields, see ops/rate-limiter.ts).
-export const CORS_EXPOSED_HEADERS = ['retry-after', 'x-request-id', 'ratelimit', 'ratelimit-policy'];
+export const CORS_EXPOSED_HEADERS = ['retry-after', 'x-request-id', 'x-trace-id', 'ratelimit', 'ratelimit-policy'];
 
 export interface Cors {
   /** Yoga's `cors` option: for each request, the options Yoga turns into exactly `headers`' headers. */

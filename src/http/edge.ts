@@ -5,6 +5,8 @@ import type { Logger } from '../log';
 import type { Budget, RateLimiter, Verdict } from '../ops/rate-limiter';
 import type { Cors } from './cors';
 import type { SqlStats } from '../db/sql-stats';
+import { endRequestSpan, startRequestSpan, type RequestTrace } from '../tracing';
+import { outcomeOf, type RequestOutcome } from '../ops/metrics';
 
 /**
  * The request edge: what every request to the gateway gets once, whichever path answers it
@@ -38,6 +40,10 @@ export interface Arrival {
   sql?: SqlStats;
   cache?: 'hit' | 'miss' | 'coalesced';
   errors?: string[];
+  /** Its server span, while traces are exported (tracing.ts); an export's pages share their download's. */
+  readonly trace?: RequestTrace;
+  /** Set by the first `finish`: later ones (the connection closing after the answer) change nothing. */
+  finished?: boolean;
 }
 
 /** A caller's X-Request-Id is kept when it looks like one. */
@@ -49,10 +55,12 @@ export interface EdgeOptions {
   cors: Cors;
   log?: Logger;
   slowMs: number;
+  /** Each request once answered (or left): the metrics' count by outcome. */
+  onDone?: (operation: string | undefined, outcome: RequestOutcome) => void;
 }
 
 /** Where a request's headers come from: Node's message (before Yoga) or the Fetch request (in Yoga). */
-type Headed = { headers: IncomingMessage['headers'] } | { headers: Headers };
+type Headed = { headers: IncomingMessage['headers']; method?: string } | { headers: Headers; method?: string };
 
 const header = (from: Headed, name: string): string | null => {
   // Not `instanceof Headers`: Yoga's requests carry whatwg-node's own Headers class.
@@ -71,10 +79,10 @@ export type ExportRun = { outer: Arrival; rows?: number };
 
 export type Edge = ReturnType<typeof createEdge>;
 
-export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOptions) {
+export function createEdge({ jwtSecret, limiter, cors, log, slowMs, onDone }: EdgeOptions) {
   const arrivals = new WeakMap<object, Arrival>();
 
-  const make = (from: Headed, socket: IncomingMessage | undefined, price: Price): Arrival => {
+  const make = (from: Headed, socket: IncomingMessage | undefined, price: Price, path = '/graphql'): Arrival => {
     const exportOf = price && typeof price === 'object' ? price : undefined;
     const outer = exportOf?.outer;
     let caller: Arrival['caller'];
@@ -96,6 +104,8 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOption
       client,
       charge: !limiter || !price ? null : exportOf?.rows !== undefined ? limiter.take(client, exportOf.rows, 'export') : limiter.take(client, 1),
       exportPage: exportOf?.rows !== undefined,
+      // GraphQL requests only: /health and /ready would bury them.
+      trace: outer || !price ? undefined : startRequestSpan(from.headers, from.method ?? 'POST', path),
     };
   };
 
@@ -114,7 +124,7 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOption
      */
     arriveInYoga(request: Request, req: IncomingMessage | undefined, price: Price): Arrival {
       let arrival = arrivals.get(request) ?? (req && arrivals.get(req));
-      if (!arrival) arrival = make(request, req, price);
+      if (!arrival) arrival = make(request, req, price, new URL(request.url).pathname);
       arrivals.set(request, arrival);
       return arrival;
     },
@@ -141,9 +151,11 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOption
 
     /** The same, given the arrival charge's verdict (already awaited): no promise on a cache hit's path. */
     settledHeaders(arrival: Arrival, verdict: Verdict | null): Record<string, string> {
-      if (!limiter || !verdict) return { 'x-request-id': arrival.id };
+      // The trace id, so that a client's bug report leads to its trace.
+      const ids: Record<string, string> = arrival.trace ? { 'x-request-id': arrival.id, 'x-trace-id': arrival.trace.traceId } : { 'x-request-id': arrival.id };
+      if (!limiter || !verdict) return ids;
       // The later charge's count, when there was one (null if its store failed: then unknown).
-      return { 'x-request-id': arrival.id, ...limiter.headers(arrival.charged !== undefined ? arrival.charged : verdict.budget) };
+      return { ...ids, ...limiter.headers(arrival.charged !== undefined ? arrival.charged : verdict.budget) };
     },
 
     /** Every answer varies by Origin (Yoga's `cors` option adds it only to some). */
@@ -159,9 +171,24 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOption
      * duration, SQL statements and time, cache status, error codes. Requests slower than
      * SLOW_REQUEST_MS are logged at warn with their document (never their variables: they carry
      * user data) and their slowest SQL statement. Requests that were not GraphQL requests
-     * (GraphiQL's page, /health) get no line.
+     * (GraphiQL's page, /health) get no line. Every request, refusals included, is counted by
+     * outcome and ends its span. Only the first call counts: the connection's close calls it
+     * again for whatever path answered without it.
      */
     finish(arrival: Arrival, status: number, gone = false): void {
+      if (arrival.finished) return;
+      arrival.finished = true;
+      const outcome = outcomeOf(status, arrival.errors);
+      // A client that left got nothing, neither an answer nor a refusal: the shed counter has it.
+      if (!gone && (arrival.operation || status >= 400)) onDone?.(arrival.operation?.name, outcome);
+      if (arrival.trace)
+        endRequestSpan(arrival.trace, gone ? 499 : status, {
+          'chommie.request_id': arrival.id,
+          'chommie.outcome': gone ? 'client_gone' : outcome,
+          ...(arrival.operation ? { 'graphql.operation.name': arrival.operation.name ?? 'anonymous', 'graphql.operation.type': arrival.operation.type } : {}),
+          ...(arrival.cache ? { 'chommie.cache': arrival.cache } : {}),
+          ...(arrival.errors ? { 'chommie.error_codes': arrival.errors } : {}),
+        });
       if (!log || !arrival.operation) return;
       const ms = Math.round((performance.now() - arrival.at) * 100) / 100;
       const { sql } = arrival;
@@ -169,6 +196,7 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs }: EdgeOption
       // the abort (nginx's 499, "client closed request").
       const line = {
         reqId: arrival.id,
+        traceId: arrival.trace?.traceId,
         operation: arrival.operation.name ?? 'anonymous',
         type: arrival.operation.type,
         status: gone ? 499 : status,

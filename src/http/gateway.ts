@@ -32,6 +32,8 @@ import { useJit } from './plugins/jit';
 import { useSubscriptions } from './plugins/subscriptions';
 import { Streams } from '../ops/streams';
 import { schema } from '../schema';
+import { useTracing } from './plugins/tracing';
+import { context as traceContext } from '@opentelemetry/api';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
   /** The Node request handler: bodies read (bounded), cache hits answered before Yoga, everything else by Yoga. */
@@ -124,7 +126,14 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   const admission = new Admission(config);
   const streams = new Streams(config);
   const metrics = createMetrics(services, admission, streams);
-  const edge = createEdge({ jwtSecret: config.JWT_SECRET, limiter: services.rateLimiter ?? null, cors, log: services.log, slowMs: config.SLOW_REQUEST_MS });
+  const edge = createEdge({
+    jwtSecret: config.JWT_SECRET,
+    limiter: services.rateLimiter ?? null,
+    cors,
+    log: services.log,
+    slowMs: config.SLOW_REQUEST_MS,
+    onDone: metrics.onRequestDone,
+  });
   const viewerOf = (request: Request) => edge.viewerOf(request);
   const mayRunAnything = (request: Request) => {
     try {
@@ -204,6 +213,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
       // GraphiQL's assets come from the package, not a CDN: it works with no internet access.
       useGraphiQLPage(() => renderGraphiQL({ title: 'Chommie Gateway', defaultQuery: tabs[0].query, defaultTabs: tabs, shouldPersistHeaders: true })),
       useEdge(edge),
+      useTracing(),
       // A client that leaves ends its execution at once: no further resolver runs for nobody.
       useExecutionCancellation(),
       useJit(),
@@ -251,6 +261,7 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
         const headers = edge.answerHeaders(arrival, req, verdict);
         res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': overloadedLength, 'retry-after': '1', ...headers });
         res.end(overloaded);
+        edge.finish(arrival, 503);
       });
     }
     (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
@@ -260,9 +271,19 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   // `req.body` (whatwg-node's parsed-body support). A stream, because whatwg-node lists the
   // keys of a string or Buffer body first: one per byte, seconds for a few MB.
   const serveNode = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST') return void yoga(req, res);
-    // Charged on arrival, whichever path answers (Yoga finds the arrival by this message).
-    const arrival = req.url?.startsWith('/graphql') ? edge.arrive(req) : undefined;
+    // Charged on arrival, whichever path answers (Yoga finds the arrival by this message). A
+    // preflight is CORS's alone, and GraphiQL's page is charged by Yoga as before.
+    const arrival = req.url?.startsWith('/graphql') && (req.method === 'POST' || req.method === 'GET') ? edge.arrive(req) : undefined;
+    if (!arrival) return void (req.method === 'POST' ? serveBody(req, res, arrival) : yoga(req, res));
+    const serve = () => (req.method === 'POST' ? serveBody(req, res, arrival) : void yoga(req, res));
+    if (!arrival.trace) return serve();
+    // A traced request's span ends even when no path answers it (the client left, the connection broke).
+    res.once('close', () => edge.finish(arrival, res.statusCode, !res.writableFinished));
+    // The request's span is the active context for everything done for it: Yoga's, the
+    // loaders' and the statements' spans are its children.
+    traceContext.with(arrival.trace.context, serve);
+  };
+  const serveBody = (req: IncomingMessage, res: ServerResponse, arrival: Arrival | undefined) => {
     readBody(req, config.MAX_BODY_BYTES).then(
       (body) => {
         if (!body) {
@@ -270,9 +291,10 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
             { reqId: arrival?.id, status: 413, url: req.url, contentLength: req.headers['content-length'], limit: config.MAX_BODY_BYTES },
             'request body too large',
           );
-          return void Promise.resolve(arrival?.charge ?? null).then((verdict) =>
-            refuseBody(req, res, config.MAX_BODY_BYTES, arrival ? edge.answerHeaders(arrival, req, verdict) : cors.headers(req.headers.origin)),
-          );
+          return void Promise.resolve(arrival?.charge ?? null).then((verdict) => {
+            refuseBody(req, res, config.MAX_BODY_BYTES, arrival ? edge.answerHeaders(arrival, req, verdict) : cors.headers(req.headers.origin));
+            if (arrival) edge.finish(arrival, 413);
+          });
         }
         if (!arrival) return void yoga(Object.assign(req, { body: Readable.from([body]) }), res);
         if (!fastPath) return execute(req, res, body, arrival);

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../data/client';
+import { inSpan } from '../tracing';
 
 /** How a request's loaders reach the database, and what they report. */
 export interface LoaderOptions {
@@ -20,7 +21,7 @@ export function loader<V>(options: LoaderOptions, name: string, fetch: Fetch<V>)
     (ids) => {
       options.signal?.throwIfAborted();
       options.onBatch?.(name, ids.length);
-      return fetch(options.db, ids);
+      return inSpan(`dataloader.batch ${name}`, { 'dataloader.name': name, 'dataloader.batch_size': ids.length }, () => fetch(options.db, ids));
     },
     options.batching === false ? { batch: false, cache: false } : undefined,
   );

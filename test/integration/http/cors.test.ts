@@ -24,8 +24,8 @@ const granted = (origin: string) => ({
   'access-control-allow-origin': origin,
   'access-control-allow-credentials': 'true',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'accept, authorization, content-type, x-request-id',
-  'access-control-expose-headers': 'retry-after, x-request-id, ratelimit, ratelimit-policy',
+  'access-control-allow-headers': 'accept, authorization, content-type, x-request-id, traceparent, tracestate',
+  'access-control-expose-headers': 'retry-after, x-request-id, x-trace-id, ratelimit, ratelimit-policy',
   'access-control-max-age': '600',
   vary: 'Origin',
 });

@@ -1,0 +1,94 @@
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { ExecutionResult } from 'graphql';
+import type { GraphQLParams, Plugin } from 'graphql-yoga';
+import type { RequestContext as Context } from '../context';
+import { describeOperation } from '../../ops/operation';
+import { tracer } from '../../tracing';
+
+/**
+ * A span per GraphQL operation, child of the request's (http/edge.ts) and parent of its
+ * DataLoader batches and SQL statements: parse, validation and execution run inside it. Named
+ * as the semantic conventions ask (`query JobPage`), with the document id of a persisted
+ * document and whether the response cache answered. Nothing at all while tracing is off.
+ */
+export function useTracing(): Plugin<Context> {
+  if (!tracer()) return {};
+  // The hooks below find their operation's span as the active one; never the request's by mistake.
+  const operations = new WeakSet<Span>();
+  const operationSpan = () => {
+    const span = trace.getActiveSpan();
+    return span && operations.has(span) ? span : undefined;
+  };
+  return {
+    instrumentation: {
+      operation(_payload, wrapped) {
+        const t = tracer();
+        if (!t) return wrapped();
+        // Named once its parameters are read (onParams, onExecute below), which happens inside it.
+        const span = t.startSpan('graphql operation');
+        operations.add(span);
+        const end = (err?: unknown) => {
+          if (err) {
+            span.recordException(err as Error);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
+          span.end();
+        };
+        try {
+          const done = context.with(trace.setSpan(context.active(), span), wrapped);
+          if (!(done instanceof Promise)) return end();
+          return done.then(
+            () => end(),
+            (err: unknown) => {
+              end(err);
+              throw err;
+            },
+          );
+        } catch (err) {
+          end(err);
+          throw err;
+        }
+      },
+    },
+    onParams({ params }) {
+      // Before the documents plugins: a persisted document's id as the client sent it.
+      const documentId =
+        (params as { documentId?: string }).documentId ?? (params.extensions?.persistedQuery as { sha256Hash?: string } | undefined)?.sha256Hash;
+      const span = operationSpan();
+      if (span) name(span, params, documentId);
+    },
+    onExecute({ args }) {
+      const ctx = args.contextValue as unknown as Context & { params?: GraphQLParams };
+      const stats = ctx.sqlStats;
+      const span = operationSpan();
+      if (span && ctx.params) name(span, ctx.params);
+      return {
+        onExecuteDone({ result }) {
+          if (!span || Symbol.asyncIterator in result) return;
+          const r = result as ExecutionResult;
+          const cache = r.extensions?.responseCache as { hit?: boolean; coalesced?: boolean } | undefined;
+          if (cache) span.setAttribute('graphql.cache', cache.hit ? 'hit' : cache.coalesced ? 'coalesced' : 'miss');
+          if (stats) span.setAttributes({ 'chommie.sql.statements': stats.statements, 'chommie.sql.ms': Math.round(stats.ms * 100) / 100 });
+          if (r.errors?.length) {
+            span.setAttribute(
+              'graphql.error.codes',
+              r.errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+            );
+            span.setStatus({ code: SpanStatusCode.ERROR, message: r.errors[0].message });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** `query JobPage`, as the semantic conventions name an operation's span. */
+function name(span: Span, params: GraphQLParams, documentId?: string): void {
+  const { name: operation, type } = describeOperation(params);
+  span.updateName(operation ? `${type} ${operation}` : type);
+  span.setAttributes({
+    'graphql.operation.type': type,
+    ...(operation ? { 'graphql.operation.name': operation } : {}),
+    ...(documentId ? { 'graphql.document.id': String(documentId) } : {}),
+  });
+}
