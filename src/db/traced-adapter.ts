@@ -1,4 +1,4 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import { inSpan, SpanKind, traceComment, tracer } from '../tracing';
 
 /** Where a driver's statements go, as its spans say. */
@@ -62,7 +62,7 @@ export function tracedAdapter(factory: SqlDriverAdapterFactory, target: SqlTarge
   return new Proxy(factory, {
     get(f, prop): unknown {
       const value: unknown = Reflect.get(f, prop, f);
-      if (prop === 'connect') return async () => wrap((await f.connect()));
+      if (prop === 'connect') return async () => wrap(await f.connect());
       return typeof value === 'function' ? (value as AnyFn).bind(f) : value;
     },
   });

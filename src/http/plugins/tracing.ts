@@ -72,7 +72,7 @@ export function useTracing(): Plugin<Context> {
           if (r.errors?.length) {
             span.setAttribute(
               'graphql.error.codes',
-              r.errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+              r.errors.map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR'),
             );
             span.setStatus({ code: SpanStatusCode.ERROR, message: r.errors[0].message });
           }
