@@ -48,12 +48,16 @@ export type TracingEnv = Partial<
     | 'OTEL_EXPORTER_OTLP_ENDPOINT'
     | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
     | 'OTEL_EXPORTER_OTLP_PROTOCOL'
-    | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    | 'OTEL_TRACES_SAMPLER'
+    | 'OTEL_TRACES_SAMPLER_ARG',
     string
   >
 >;
 
 export class TracingConfigError extends Error {}
+
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
 
 /** Whether the environment asks for traces, and over which OTLP protocol; throws what cannot be honoured. */
 export function tracingWanted(env: TracingEnv): { protocol: 'http/protobuf' | 'http/json'; url: string } | null {
@@ -82,6 +86,12 @@ export function tracingWanted(env: TracingEnv): { protocol: 'http/protobuf' | 'h
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
       throw new TracingConfigError(`${name}: an http:// or https:// URL such as http://localhost:4318, got ${value}`);
   }
+  // The SDK would fall back to always-on with no more than a debug line: a typo would trace everything.
+  const sampler = env.OTEL_TRACES_SAMPLER?.trim();
+  if (sampler && !SAMPLERS.includes(sampler)) throw new TracingConfigError(`OTEL_TRACES_SAMPLER: one of ${SAMPLERS.join(', ')}, got ${sampler}`);
+  const ratio = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (sampler?.endsWith('traceidratio') && ratio && !(Number(ratio) >= 0 && Number(ratio) <= 1))
+    throw new TracingConfigError(`OTEL_TRACES_SAMPLER_ARG: a ratio from 0 to 1, got ${ratio}`);
   // As the specification has it: the signal's own endpoint as given, the general one with the signal's path.
   const url = set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
     ? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT!.trim()

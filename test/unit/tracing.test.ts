@@ -47,6 +47,15 @@ describe('which environment turns traces on', () => {
     );
     expect(refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT: an http:\/\/ or https:\/\/ URL/);
     expect(refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_EXPORTER: 'otlp,zipkin' })).toMatch(/^OTEL_TRACES_EXPORTER: .*zipkin/);
+    expect(refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'ratio' })).toMatch(
+      /^OTEL_TRACES_SAMPLER: one of always_on, .*got ratio$/,
+    );
+    expect(refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '10%' })).toMatch(
+      /^OTEL_TRACES_SAMPLER_ARG: a ratio from 0 to 1/,
+    );
+    expect(
+      refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
+    ).toBeNull();
   });
 });
 
