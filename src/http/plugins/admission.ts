@@ -1,3 +1,5 @@
+import { trace } from '@opentelemetry/api';
+import { tracer } from '../../tracing';
 import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -21,7 +23,10 @@ export function useAdmission(admission: Admission): Plugin {
   return {
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const { request, req } = args.contextValue as { request: Request; req?: IncomingMessage };
+      const asked = tracer() && performance.now();
       const slot = await admission.acquire(() => request.signal?.aborted === true || req?.socket?.destroyed === true, request.signal);
+      // A trace shows how long its operation queued for a slot before it executed.
+      if (asked) trace.getActiveSpan()?.setAttribute('chommie.admission.wait_ms', Math.round((performance.now() - asked) * 100) / 100);
       if (typeof slot === 'string') return void setResultAndStopExecution({ errors: [refusal(slot)] });
       setExecuteFn(async (a) => {
         try {

@@ -108,6 +108,7 @@ describe('a traced request', () => {
     const operation = got.find((s) => s.name === 'query TracedJobs');
     expect(operation?.parentSpanId).toBe(server!.spanId);
     expect(attr(operation!, 'graphql.operation.type')).toBe('query');
+    expect(typeof attr(operation!, 'chommie.admission.wait_ms')).toBe('number');
 
     const batches = got.filter((s) => s.name.startsWith('dataloader.batch '));
     expect(batches.length).toBeGreaterThan(0);
