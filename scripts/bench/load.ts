@@ -67,6 +67,12 @@ export function summary(r: LoadResult): string {
   return `${r.answeredPerS.toFixed(0).padStart(7)} answered/s  p50 ${r.p50} ms  p99 ${r.p99} ms${extra.length ? `  ${extra.join('  ')}` : ''}`;
 }
 
+/**
+ * Sees every response's status and body as it arrives, and whether it counts as an answer: for
+ * checks of each response (its SQL statements, its errors) beyond the counts kept here.
+ */
+export type Observe = (status: number, body: string, answer: boolean) => void;
+
 /** The p-th percentile of latencies sorted ascending. */
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]) : 0;
@@ -92,6 +98,7 @@ export const posts = (next: () => Req): autocannon.Request[] => [
  */
 export async function drive(
   options: Omit<autocannon.Options, 'requests'> & { requests: autocannon.Request[] },
+  observe?: Observe,
 ): Promise<{ outcome: LoadResult; result: autocannon.Result }> {
   let answer = false;
   const answers: number[] = [];
@@ -99,7 +106,10 @@ export async function drive(
   const counts = { refused429: 0, refused503: 0, failed: 0 };
   const requests = options.requests.map((r) => ({
     ...r,
-    onResponse: (status: number, body: string) => void (answer = status >= 200 && status < 300 && !body.includes('"errors":')),
+    onResponse: (status: number, body: string) => {
+      answer = status >= 200 && status < 300 && !body.includes('"errors":');
+      observe?.(status, body, answer);
+    },
   }));
   const started = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -134,8 +144,8 @@ export async function drive(
 }
 
 /** Drives `url` with `connections` clients for `seconds`, each request drawn from `next`. */
-export async function load(url: string, next: () => Req, connections: number, seconds: number): Promise<LoadResult> {
-  return (await drive({ url: `${url}/graphql`, connections, duration: seconds, timeout: 30, requests: posts(next) })).outcome;
+export async function load(url: string, next: () => Req, connections: number, seconds: number, observe?: Observe): Promise<LoadResult> {
+  return (await drive({ url: `${url}/graphql`, connections, duration: seconds, timeout: 30, requests: posts(next) }, observe)).outcome;
 }
 
 /** A GraphQL answer as the bench reads it; `T` is the shape of `data` the caller's query selects. */

@@ -28,7 +28,11 @@ export function serve(
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-3000)}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running: nobody would stop a process they were never handed.
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.slice(-3000)}`));
+    }, timeoutMs);
     const poll = setInterval(() => {
       if (typeof ready === 'string')
         void fetch(`${url}${ready}`).then(

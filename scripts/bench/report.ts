@@ -1,4 +1,5 @@
 import { answeredText, refused, type LoadResult } from './load';
+import { QUICK_SECTION } from './quick';
 
 import type { Cost } from './cost';
 import type { Freshness } from './freshness';
@@ -396,5 +397,6 @@ npm run bench -- --only overload     # only the 1,000-connection cells (docs/BEN
 
 The dataset database is built on first use and kept (\`--fresh\` rebuilds it). Results are
 also in \`docs/benchmarks.json\`.
-`;
+
+${QUICK_SECTION}`;
 }

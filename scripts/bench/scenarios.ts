@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { signToken } from '../../src/auth/viewer';
 import { rng } from '../../src/data/seed';
+import type { RawSql } from '../../src/db/database';
 
 export const HEADLINE = `query Headline { jobs(first: 50) { edges { node { id title company { name } applicationCount
   similarJobs(first: 5) { title company { name } } } } } }`;
@@ -39,6 +40,32 @@ export const TRENDING = `query Trending { trendingJobs(days: 7, first: 20) { id 
 export const APPLY = `mutation Apply($jobId: ID!) { applyToJob(jobId: $jobId) { id } }`;
 export const TYPENAME = '{ __typename }';
 
+/**
+ * The most SQL statements one request of a scenario may send, whatever it draws (a cache hit
+ * sends none). `npm run bench -- --quick` fails when any request under load exceeds its
+ * scenario's, and test/integration/bench/quick.test.ts when one drawn on the test data does. The
+ * reads' figures are those the integration tests assert for the same shapes
+ * (test/integration/db/sql-budget.test.ts, schema/search.test.ts).
+ */
+export const SQL_BUDGET: Record<string, number> = {
+  // The page with its companies and counts; the similar lists with their companies.
+  headline: 2,
+  // The job with its company, count and similar list, as JSON.
+  'job page': 1,
+  // The ranked page carries the count; a page with no row (nothing matched) counts apart.
+  search: 2,
+  trending: 1,
+  // The ranked page; the facets, which carry the count; searchInfo's reading of the words.
+  'search+facets': 3,
+  'type-ahead': 1,
+  // The job locked, the application inserted; with a response cache, the invalidation intent
+  // recorded in the same transaction (data/writes.ts).
+  apply: 3,
+};
+/** A scenario's budget; the mix's is that of the most expensive request it may send. */
+export const sqlBudget = (scenario: string): number =>
+  scenario === 'mixed' ? Math.max(...['headline', 'job page', 'search', 'trending', 'apply'].map((s) => SQL_BUDGET[s])) : SQL_BUDGET[scenario];
+
 export interface Req {
   body: string;
   token?: string;
@@ -52,35 +79,43 @@ export interface Scenario {
 const body = (query: string, variables?: Record<string, unknown>) => JSON.stringify(variables ? { query, variables } : { query });
 
 /** What the scenarios draw from: ids, search terms taken from the data's own titles, places, seekers. */
-export async function loadPools(url: string, jwtSecret: string) {
-  const c = new pg.Client({ connectionString: url });
+export async function loadPools(source: string | Pick<RawSql, 'query'>, jwtSecret: string) {
+  // A database URL (the bench), or a database already open (a test's, PGlite's too).
+  if (typeof source !== 'string') return readPools((sql, params) => source.query(sql, params), jwtSecret);
+  const c = new pg.Client({ connectionString: source });
   await c.connect();
   try {
-    const ids = (await c.query<{ id: number }>('SELECT id FROM job WHERE is_active ORDER BY id')).rows.map((r) => r.id);
-    const titles = (await c.query<{ title: string }>('SELECT title FROM job WHERE is_active ORDER BY md5(id::text) LIMIT 400')).rows.map((r) => r.title);
-    const places = (await c.query<{ city: string }>("SELECT city FROM job WHERE city <> '' GROUP BY city ORDER BY count(*) DESC LIMIT 30")).rows.map(
-      (r) => r.city,
-    );
-    const users = (await c.query<{ id: number }>('SELECT id FROM "user" ORDER BY id LIMIT 2000')).rows.map((r) => r.id);
-    // One or two words of a real title: "Senior Data", "Engineer", "Marketing Manager".
-    const terms = [
-      ...new Set(
-        titles
-          .map((t, i) =>
-            t
-              .split(/\s+/)
-              .filter((w) => /^[A-Za-z]{3,}$/.test(w))
-              .slice(i % 3, (i % 3) + 1 + (i % 2))
-              .join(' '),
-          )
-          .filter(Boolean),
-      ),
-    ];
-    const seekers = users.map((userId) => signToken({ userId, role: 'SEEKER', companyId: null }, jwtSecret, '2h'));
-    return { ids, terms, places, seekers };
+    return await readPools(async <T>(sql: string, params?: unknown[]) => (await c.query(sql, params)).rows as T[], jwtSecret);
   } finally {
     await c.end();
   }
+}
+
+async function readPools(query: <T>(sql: string, params?: unknown[]) => Promise<T[]>, jwtSecret: string) {
+  const ids = (await query<{ id: number }>('SELECT id FROM job WHERE is_active ORDER BY id')).map((r) => r.id);
+  const titles = (await query<{ title: string }>('SELECT title FROM job WHERE is_active ORDER BY md5(id::text) LIMIT 400')).map((r) => r.title);
+  const places = (await query<{ city: string }>("SELECT city FROM job WHERE city <> '' GROUP BY city ORDER BY count(*) DESC LIMIT 30")).map((r) => r.city);
+  const users = (await query<{ id: number }>('SELECT id FROM "user" ORDER BY id LIMIT 2000')).map((r) => r.id);
+  // One or two words of a real title: "Senior Data", "Engineer", "Marketing Manager".
+  const terms = [
+    ...new Set(
+      titles
+        .map((t, i) =>
+          t
+            .split(/\s+/)
+            .filter((w) => /^[A-Za-z]{3,}$/.test(w))
+            .slice(i % 3, (i % 3) + 1 + (i % 2))
+            .join(' '),
+        )
+        .filter(Boolean),
+    ),
+  ];
+  const seekers = users.map((userId) => signToken({ userId, role: 'SEEKER', companyId: null }, jwtSecret, '2h'));
+  // Who has applied where already: applying twice is a CONFLICT, which the load would count as a failure.
+  const applied = (await query<{ pair: string }>("SELECT user_id || ':' || job_id AS pair FROM application WHERE user_id <= $1", [users.at(-1) ?? 0])).map(
+    (r) => r.pair,
+  );
+  return { ids, terms, places, seekers, seekerIds: users, applied };
 }
 export type Pools = Awaited<ReturnType<typeof loadPools>>;
 
@@ -118,7 +153,15 @@ export function scenarios(p: Pools, seed = 1) {
     }
     return catalogue[lo];
   };
-  const applyTo = (jobId: number | string): Req => ({ body: body(APPLY, { jobId: String(jobId) }), token: pick(p.seekers) });
+  // Each application by a seeker who has not applied to that job (in the data or earlier in
+  // this run), so that every one is an answer; after 50 draws that all had, one that may not be.
+  const taken = new Set(p.applied);
+  const applyTo = (jobId: number | string): Req => {
+    let i = Math.floor(r() * p.seekers.length);
+    for (let tries = 0; tries < 50 && taken.has(`${p.seekerIds[i]}:${jobId}`); tries++) i = Math.floor(r() * p.seekers.length);
+    taken.add(`${p.seekerIds[i]}:${jobId}`);
+    return { body: body(APPLY, { jobId: String(jobId) }), token: p.seekers[i] };
+  };
   const apply = () => applyTo(pick(p.ids));
 
   const list: Scenario[] = [
@@ -146,5 +189,7 @@ export function scenarios(p: Pools, seed = 1) {
   ];
   /** The hottest job pages of the mix, for the staleness probe. */
   const hotJobPages = catalogue.slice(0, 100).filter((b) => b.includes('JobPage'));
-  return { list, searchCosts, hotJobPages, applyTo, pick };
+  /** `applyToJob` alone, every request a new application: the write path, apart from the mix (the quick run's). */
+  const applications: Scenario = { name: 'apply', next: apply };
+  return { list, searchCosts, hotJobPages, applyTo, applications, pick };
 }
