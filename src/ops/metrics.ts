@@ -21,10 +21,12 @@ export function metricsAccess(options: { token?: string; public: boolean }): (au
 }
 
 /**
- * Prometheus metrics of one gateway process: request duration by operation, errors by code,
- * SQL statements and time per request, DataLoader batch sizes, the response cache's and the
- * rate limiter's counters, the database pool, admission control (executions running, queued,
- * shed), and Node's own (event-loop lag, memory, GC) from prom-client's default collectors.
+ * Prometheus metrics of one gateway process: requests by operation and outcome, request
+ * duration by operation, errors by code, SQL statements and time per request, DataLoader batch
+ * sizes, the response cache's and the rate limiter's counters, Redis's state, the database
+ * pool, admission control (executions running, queued, shed), the background refreshes' age,
+ * and Node's own (event-loop lag, memory, GC) from prom-client's default collectors. The
+ * dashboard in deploy/grafana/ reads these names.
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -56,7 +58,48 @@ function countedSince<R extends string>(
   });
 }
 
-export function createMetrics(services: Services, admission?: Admission, streams?: Streams) {
+/**
+ * How a request ended, for `graphql_requests_total`: `answered` (a 2xx, or a 304 revalidation,
+ * with no GraphQL error), `refused` (429 or 503 turned away without being served: rate limit,
+ * admission shed, starting or stopping; a retry may be answered), `failed` (anything else: a
+ * 4xx or 5xx, or a 2xx carrying GraphQL errors).
+ */
+export type RequestOutcome = 'answered' | 'refused' | 'failed';
+
+/** The codes of a request turned away rather than served (see RequestOutcome). */
+const REFUSAL_CODES = new Set(['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'TOO_MANY_SUBSCRIPTIONS']);
+
+/**
+ * The outcome of a request answered with `status` and the GraphQL error codes it carried (none
+ * for an answer written outside Yoga, such as 503 "starting"). A 429 or 503 that also carries
+ * another code failed part of its work, so it counts as failed. The database's own 503
+ * (SERVICE_UNAVAILABLE from a resolver) cannot be told from admission's by these two, and
+ * counts as refused: a retry is what both ask for.
+ */
+export function outcomeOf(status: number, errorCodes: string[] | undefined): RequestOutcome {
+  const codes = errorCodes ?? [];
+  if ((status === 429 || status === 503) && codes.every((c) => REFUSAL_CODES.has(c))) return 'refused';
+  return status < 400 && codes.length === 0 ? 'answered' : 'failed';
+}
+
+/** The background refreshes by the `refresh` label they are reported under. */
+export type RefreshName = 'similar_jobs' | 'trending' | 'search_terms';
+
+/** What the metrics read of a background refresher (ops/periodic.ts, similar/refresher.ts). */
+export interface BackgroundRefresh {
+  /** Whether this process runs it (started, not stopped). */
+  readonly started: boolean;
+  /** When its last successful run ended (performance.now() ms); undefined before one did. */
+  readonly lastSuccessAt: number | undefined;
+}
+
+export type BackgroundRefreshes = Partial<Record<RefreshName, BackgroundRefresh>>;
+
+/**
+ * `services.refreshes`: the background refreshers this process runs besides `similar`, by
+ * label; none in tests that build services by hand.
+ */
+export function createMetrics(services: Services & { refreshes?: BackgroundRefreshes }, admission?: Admission, streams?: Streams) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // With --workers, the primary sums every worker's registry for METRICS_PORT (see cluster.ts).
@@ -229,6 +272,39 @@ export function createMetrics(services: Services, admission?: Admission, streams
     },
   });
 
+  // Seconds since each refresh last succeeded: a refresh that stopped (failing, or its loop
+  // dead) shows as a growing age, which alerts can bound by its period. Across workers the
+  // worst one's: max.
+  const refreshes: BackgroundRefreshes = { similar_jobs: services.similar, ...services.refreshes };
+  new Gauge({
+    name: 'background_refresh_age_seconds',
+    help: 'Seconds since each background refresh this process runs last succeeded (-1 before its first success).',
+    labelNames: ['refresh'],
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      this.reset();
+      const now = performance.now();
+      for (const [refresh, r] of Object.entries(refreshes)) {
+        if (!r?.started) continue;
+        this.set({ refresh }, r.lastSuccessAt === undefined ? -1 : (now - r.lastSuccessAt) / 1000);
+      }
+    },
+  });
+  // The cache store's connection state (redis.ts: down from a connection error until ready
+  // again), read at scrape time: no command is sent for it. Without a Redis store, no series.
+  const store = cache?.store.kind === 'redis' ? cache.store : null;
+  if (store)
+    new Gauge({
+      name: 'redis_up',
+      help: "1 while the response cache's Redis (REDIS_URL) is connected, 0 while it is unreachable.",
+      registers: [registry],
+      aggregator: 'min',
+      collect() {
+        this.set(store.isDown() ? 0 : 1);
+      },
+    });
+
   // Operation names come from clients: bound the label's values, or metrics grow without end.
   const names = new Set<string>();
   const operationLabel = (name: string | undefined) => {
@@ -239,9 +315,17 @@ export function createMetrics(services: Services, admission?: Admission, streams
     return name;
   };
   const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests received and not yet answered.', registers: [registry] });
+  const requests = new Counter({
+    name: 'graphql_requests_total',
+    help: 'GraphQL requests by operation and outcome: answered, refused (429, 503: turned away, retry), failed (other 4xx/5xx, or errors in a 2xx).',
+    labelNames: ['operation', 'outcome'],
+    registers: [registry],
+  });
+  /** Every GraphQL request once, as the edge answers it (whichever path: Yoga, a cache hit, an early refusal). */
+  const onRequestDone = (operation: string | undefined, outcome: RequestOutcome) => requests.inc({ operation: operationLabel(operation), outcome });
   const onBatch = (loader: string, size: number) => batches.observe({ loader }, size);
   /** A cache hit answered before Yoga (http/fast-path.ts). */
   const onFastHit = (operation: string | undefined, seconds: number) =>
     duration.observe({ operation: operationLabel(operation), type: 'query', cache: 'hit' }, seconds);
-  return { registry, cached: cache != null, duration, errors, statements, sqlSeconds, inFlight, operationLabel, onBatch, onFastHit };
+  return { registry, cached: cache != null, duration, errors, statements, sqlSeconds, inFlight, operationLabel, onBatch, onFastHit, onRequestDone };
 }

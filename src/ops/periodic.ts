@@ -20,6 +20,7 @@ export abstract class Periodic {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private succeededAt?: number;
 
   constructor(private readonly periodS: number) {}
 
@@ -27,6 +28,24 @@ export abstract class Periodic {
 
   protected get stopping(): boolean {
     return this.stopped;
+  }
+
+  /**
+   * A pass says it succeeded: passes report their own errors (onError) rather than throw, so
+   * only they know. What `lastSuccessAt` reports (background_refresh_age_seconds).
+   */
+  protected succeeded(): void {
+    this.succeededAt = performance.now();
+  }
+
+  /** When a pass last succeeded (performance.now() ms), undefined before one did. */
+  get lastSuccessAt(): number | undefined {
+    return this.succeededAt;
+  }
+
+  /** Whether it is scheduled: started and not stopped. */
+  get started(): boolean {
+    return this.timer !== undefined;
   }
 
   start(): void {

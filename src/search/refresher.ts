@@ -27,6 +27,7 @@ export class SearchTermsRefresher extends Periodic {
         (owe) => refreshSearchTerms(this.prisma, { minAgeS: refreshS / 2, owe }),
         ({ changed }) => (changed ? ['searchTerms'] : []),
       );
+      this.succeeded();
     } catch (err) {
       this.options.onError?.(err);
     }

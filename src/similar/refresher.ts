@@ -65,6 +65,7 @@ export class SimilarJobsRefresher {
   private running?: Promise<number>;
   private readonly counters = { refreshed: 0, batches: 0, failures: 0, lastBatchMs: 0 };
   private lastError?: string;
+  private succeededAt?: number;
   private readonly batchSize: number;
   private readonly batchMs: number;
   private readonly writes: Writes;
@@ -130,6 +131,16 @@ export class SimilarJobsRefresher {
     }
   }
 
+  /** Whether the background worker runs: started and not stopped. */
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** When a batch last succeeded, an empty queue's too (performance.now() ms); undefined before one did. */
+  get lastSuccessAt(): number | undefined {
+    return this.succeededAt;
+  }
+
   /** How long the last batch took. */
   get lastBatchMs(): number {
     return this.counters.lastBatchMs;
@@ -162,6 +173,7 @@ export class SimilarJobsRefresher {
           ({ changed }) => (changed.length ? [{ similarLists: changed }] : []),
         );
         if (!bulk) this.indexCache = {};
+        this.succeededAt = performance.now();
         if (n) {
           this.counters.refreshed += n;
           this.counters.batches += 1;

@@ -36,6 +36,7 @@ export class TrendingRefresher extends Periodic {
   /** Recomputes every window due; a failed window is retried next period. */
   protected async pass(): Promise<void> {
     const { refreshS } = this.options;
+    let failed = false;
     for (const days of this.options.windows) {
       try {
         // Half a period: the instance that refreshed a window last leaves it to the next due.
@@ -45,8 +46,11 @@ export class TrendingRefresher extends Periodic {
           ({ changed }) => (changed ? ['trending'] : []),
         );
       } catch (err) {
+        failed = true;
         this.options.onError?.(err);
       }
     }
+    // A window left to another instance (refreshed by it recently) is as fresh: a success too.
+    if (!failed) this.succeeded();
   }
 }

@@ -1,0 +1,148 @@
+import type { Registry } from 'prom-client';
+import type { CacheStore } from '../../../src/cache/store';
+import type { PrismaClient } from '../../../src/generated/prisma/client';
+import { createMetrics, outcomeOf, type BackgroundRefresh } from '../../../src/ops/metrics';
+import { Periodic } from '../../../src/ops/periodic';
+import type { Services } from '../../../src/services';
+import { TrendingRefresher } from '../../../src/trending/refresher';
+
+// The metrics added for the dashboard (deploy/grafana/) and the alert rules: requests by
+// outcome, background refresh age, Redis state. Read from the registry as a scrape would.
+
+type Sample = { labels: Record<string, string | number | undefined>; value: number };
+
+async function samples(registry: Registry, name: string): Promise<Sample[] | undefined> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return metric?.values.map(({ labels, value }) => ({ labels: { ...labels }, value }));
+}
+
+const idle: BackgroundRefresh = { started: false, lastSuccessAt: undefined };
+
+/** Just what createMetrics reads of a process's services. */
+function services(parts: { similar?: BackgroundRefresh; store?: Partial<CacheStore>; refreshes?: Record<string, BackgroundRefresh> } = {}) {
+  const stats = { hits: 0, misses: 0, stores: 0, coalesced: 0, invalidations: 0, errors: 0, evictions: 0, hitRate: 0, degraded: false };
+  const responseCache = parts.store ? { store: parts.store, stats: () => stats } : null;
+  return {
+    db: { driver: {} },
+    similar: parts.similar ?? idle,
+    responseCache,
+    refreshes: parts.refreshes,
+  } as unknown as Services;
+}
+
+describe('outcomeOf', () => {
+  it.each([
+    [200, undefined, 'answered'],
+    [200, [], 'answered'],
+    [304, undefined, 'answered'],
+    [200, ['BAD_USER_INPUT'], 'failed'],
+    [400, ['GRAPHQL_VALIDATION_FAILED'], 'failed'],
+    [401, ['UNAUTHENTICATED'], 'failed'],
+    [413, ['PAYLOAD_TOO_LARGE'], 'failed'],
+    [500, ['INTERNAL_SERVER_ERROR'], 'failed'],
+    [501, ['SUBSCRIPTIONS_NOT_SERVED'], 'failed'],
+    [429, ['RATE_LIMITED'], 'refused'],
+    [429, ['TOO_MANY_SUBSCRIPTIONS'], 'refused'],
+    [503, ['SERVICE_UNAVAILABLE'], 'refused'],
+    [503, undefined, 'refused'],
+    [503, ['SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR'], 'failed'],
+  ] as const)('status %i with codes %j is %s', (status, codes, outcome) => {
+    expect(outcomeOf(status, codes as string[] | undefined)).toBe(outcome);
+  });
+});
+
+describe('graphql_requests_total', () => {
+  it('counts each request once by operation and outcome, with unnamed operations as anonymous', async () => {
+    const metrics = createMetrics(services());
+    metrics.onRequestDone('JobsPage', 'answered');
+    metrics.onRequestDone('JobsPage', 'answered');
+    metrics.onRequestDone('JobsPage', 'refused');
+    metrics.onRequestDone(undefined, 'failed');
+    expect(await samples(metrics.registry, 'graphql_requests_total')).toEqual(
+      expect.arrayContaining([
+        { labels: { operation: 'JobsPage', outcome: 'answered' }, value: 2 },
+        { labels: { operation: 'JobsPage', outcome: 'refused' }, value: 1 },
+        { labels: { operation: 'anonymous', outcome: 'failed' }, value: 1 },
+      ]),
+    );
+    expect(await samples(metrics.registry, 'graphql_requests_total')).toHaveLength(3);
+  });
+
+  it('bounds the operation label as the duration histogram does', async () => {
+    const metrics = createMetrics(services());
+    for (let i = 0; i < 250; i += 1) metrics.onRequestDone(`Op${i}`, 'answered');
+    const values = (await samples(metrics.registry, 'graphql_requests_total'))!;
+    expect(values).toHaveLength(201);
+    expect(values).toContainEqual({ labels: { operation: 'other', outcome: 'answered' }, value: 50 });
+  });
+});
+
+describe('background_refresh_age_seconds', () => {
+  it('is -1 before a first success, then the seconds since the last one, for started refreshes only', async () => {
+    const similar = { started: true, lastSuccessAt: undefined as number | undefined };
+    const trending = { started: true, lastSuccessAt: performance.now() - 2500 };
+    const metrics = createMetrics(services({ similar, refreshes: { trending, search_terms: idle } }));
+    const ages = async () => Object.fromEntries((await samples(metrics.registry, 'background_refresh_age_seconds'))!.map((s) => [s.labels.refresh, s.value]));
+    const first = await ages();
+    expect(Object.keys(first).sort()).toEqual(['similar_jobs', 'trending']);
+    expect(first.similar_jobs).toBe(-1);
+    expect(first.trending).toBeGreaterThanOrEqual(2.5);
+    expect(first.trending).toBeLessThan(60);
+
+    similar.lastSuccessAt = performance.now();
+    trending.started = false;
+    const second = await ages();
+    expect(Object.keys(second)).toEqual(['similar_jobs']);
+    expect(second.similar_jobs).toBeGreaterThanOrEqual(0);
+    expect(second.similar_jobs).toBeLessThan(first.trending);
+  });
+
+  it("follows a periodic refresher's passes: a failed pass leaves the last success where it was", async () => {
+    class Flaky extends Periodic {
+      fail = false;
+      protected async pass(): Promise<void> {
+        if (!this.fail) this.succeeded();
+      }
+    }
+    const flaky = new Flaky(3600);
+    expect(flaky.started).toBe(false);
+    flaky.fail = true;
+    flaky.start();
+    expect(flaky.started).toBe(true);
+    await flaky.refresh();
+    expect(flaky.lastSuccessAt).toBeUndefined();
+    flaky.fail = false;
+    await flaky.refresh();
+    const at = flaky.lastSuccessAt!;
+    expect(at).toBeLessThanOrEqual(performance.now());
+    flaky.fail = true;
+    await flaky.refresh();
+    expect(flaky.lastSuccessAt).toBe(at);
+    await flaky.stop();
+    expect(flaky.started).toBe(false);
+  });
+
+  it('leaves out the trending refresh when no window is precomputed (TRENDING_WINDOWS=none): it never runs', async () => {
+    const trending = new TrendingRefresher({} as PrismaClient, { windows: [], refreshS: 15 });
+    trending.start();
+    const metrics = createMetrics(services({ refreshes: { trending } }));
+    expect(await samples(metrics.registry, 'background_refresh_age_seconds')).toEqual([]);
+  });
+});
+
+describe('redis_up', () => {
+  it("follows the Redis cache store's connection, read at each scrape", async () => {
+    let down = false;
+    const metrics = createMetrics(services({ store: { kind: 'redis', isDown: () => down } }));
+    expect(await samples(metrics.registry, 'redis_up')).toEqual([{ labels: {}, value: 1 }]);
+    down = true;
+    expect(await samples(metrics.registry, 'redis_up')).toEqual([{ labels: {}, value: 0 }]);
+  });
+
+  it('has no series without Redis: no cache, or a cache in memory', async () => {
+    expect(await samples(createMetrics(services()).registry, 'redis_up')).toBeUndefined();
+    const inMemory = createMetrics(services({ store: { kind: 'memory', isDown: () => false } }));
+    expect(await samples(inMemory.registry, 'redis_up')).toBeUndefined();
+    expect((await inMemory.registry.metrics()).includes('redis_up')).toBe(false);
+  });
+});
