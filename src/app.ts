@@ -146,7 +146,19 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
   );
   if (replicas && responseCache) responseCache.onInvalidation = () => replicas.noteWrite();
   return {
-    services: { db, replicas, similar, responseCache, writes, events, rateLimiter, lifecycle: { stopping: false }, log, batching: config.LOADER_BATCHING },
+    services: {
+      db,
+      replicas,
+      similar,
+      refreshes: { trending, search_terms: searchTerms },
+      responseCache,
+      writes,
+      events,
+      rateLimiter,
+      lifecycle: { stopping: false },
+      log,
+      batching: config.LOADER_BATCHING,
+    },
     async close() {
       // All told at once: the matcher stops taking batches now, not after the others' passes.
       await Promise.all([similar, trending, searchTerms, matcher, alerts].map((p) => p.stop()));

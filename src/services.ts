@@ -6,6 +6,7 @@ import type { Writes } from './data/writes';
 import type { Logger } from './log';
 import type { RateLimiter } from './ops/rate-limiter';
 import type { SimilarJobsRefresher } from './similar/refresher';
+import type { BackgroundRefreshes } from './ops/metrics';
 
 /** What one gateway process runs on, shared by all its requests (wired by app.ts). */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   /** Streaming standbys that take queries' reads while caught up (DATABASE_REPLICA_URLS). */
   replicas?: ReplicaSet | null;
   similar: SimilarJobsRefresher;
+  /** The other background refreshes this process runs, for their metrics (background_refresh_age_seconds). */
+  refreshes?: BackgroundRefreshes;
   responseCache: Cache | null;
   /**
    * How everything writes (data/writes.ts), told of the response cache and the replicas above:

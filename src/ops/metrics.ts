@@ -59,27 +59,55 @@ function countedSince<R extends string>(
 }
 
 /**
- * How a request ended, for `graphql_requests_total`: `answered` (a 2xx, or a 304 revalidation,
- * with no GraphQL error), `refused` (429 or 503 turned away without being served: rate limit,
- * admission shed, starting or stopping; a retry may be answered), `failed` (anything else: a
- * 4xx or 5xx, or a 2xx carrying GraphQL errors).
+ * How a request ended, for `graphql_requests_total`:
+ * - `answered`: a 2xx (or a 304 revalidation) with no GraphQL error;
+ * - `refused`: a 429 or 503 turned away without being served (rate limit, admission shed,
+ *   starting or stopping, the database unreachable): a retry may be answered;
+ * - `invalid`: the client's own mistake, every error one a client fixes (a document that does
+ *   not parse or validate, bad input, no or the wrong token, an unknown persisted document, a
+ *   body too large, a conflict with the data), or a 4xx with no code at all;
+ * - `failed`: the gateway's, anything else (INTERNAL_SERVER_ERROR, a 5xx, a code not listed).
+ * Kept apart so that a failure rate means the gateway's failures: an APQ client's first
+ * PERSISTED_QUERY_NOT_FOUND, or one client sending bad input, is not an outage.
  */
-export type RequestOutcome = 'answered' | 'refused' | 'failed';
+export type RequestOutcome = 'answered' | 'refused' | 'invalid' | 'failed';
 
 /** The codes of a request turned away rather than served (see RequestOutcome). */
 const REFUSAL_CODES = new Set(['RATE_LIMITED', 'SERVICE_UNAVAILABLE', 'TOO_MANY_SUBSCRIPTIONS']);
 
+/** The codes of a client's own mistakes (docs/API.md, "Errors"). */
+const CLIENT_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'QUERY_TOO_COMPLEX',
+  'SUBSCRIPTIONS_ONLY_OVER_SSE',
+  'PERSISTED_QUERY_ONLY',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_MISMATCH',
+  'PAYLOAD_TOO_LARGE',
+  'EXPORT_TOO_LARGE',
+  'METHOD_NOT_ALLOWED',
+]);
+
 /**
  * The outcome of a request answered with `status` and the GraphQL error codes it carried (none
- * for an answer written outside Yoga, such as 503 "starting"). A 429 or 503 that also carries
- * another code failed part of its work, so it counts as failed. The database's own 503
- * (SERVICE_UNAVAILABLE from a resolver) cannot be told from admission's by these two, and
- * counts as refused: a retry is what both ask for.
+ * for an answer written outside Yoga, such as 503 "starting"). A refusal or a client's mistake
+ * that also carries another code failed part of its work, so it counts as failed. The
+ * database's own 503 (SERVICE_UNAVAILABLE from a resolver) cannot be told from admission's by
+ * these two, and counts as refused: a retry is what both ask for.
  */
 export function outcomeOf(status: number, errorCodes: string[] | undefined): RequestOutcome {
   const codes = errorCodes ?? [];
   if ((status === 429 || status === 503) && codes.every((c) => REFUSAL_CODES.has(c))) return 'refused';
-  return status < 400 && codes.length === 0 ? 'answered' : 'failed';
+  if (status < 400 && codes.length === 0) return 'answered';
+  if (status < 500 && (codes.length ? codes.every((c) => CLIENT_CODES.has(c)) : status >= 400)) return 'invalid';
+  return 'failed';
 }
 
 /** The background refreshes by the `refresh` label they are reported under. */
@@ -95,11 +123,7 @@ export interface BackgroundRefresh {
 
 export type BackgroundRefreshes = Partial<Record<RefreshName, BackgroundRefresh>>;
 
-/**
- * `services.refreshes`: the background refreshers this process runs besides `similar`, by
- * label; none in tests that build services by hand.
- */
-export function createMetrics(services: Services & { refreshes?: BackgroundRefreshes }, admission?: Admission, streams?: Streams) {
+export function createMetrics(services: Services, admission?: Admission, streams?: Streams) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // With --workers, the primary sums every worker's registry for METRICS_PORT (see cluster.ts).

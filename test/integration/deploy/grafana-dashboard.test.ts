@@ -253,16 +253,16 @@ describeIf(prometheusPath(), 'needs prometheus (apt-get install prometheus): the
     };
     const positive = (series: Vector) => series.filter((s) => Number(s.value[1]) > 0);
 
-    it('shows the requests answered, failed and refused, per operation', async () => {
+    it('shows the requests answered, refused and the client’s mistakes (invalid), per operation', async () => {
       const byOutcome = await shown('Requests by outcome');
       expect(
         positive(byOutcome)
           .map((s) => s.metric.outcome)
           .sort(),
-      ).toEqual(['answered', 'failed', 'refused']);
+      ).toEqual(['answered', 'invalid', 'refused']);
       const perOperation = positive(await shown('Requests by operation and outcome')).map((s) => `${s.metric.operation} ${s.metric.outcome}`);
       expect(perOperation).toEqual(
-        expect.arrayContaining(['JobsPage answered', 'OneJob answered', 'Suggest answered', 'BadJob failed', 'GreedyPage answered', 'GreedyPage refused']),
+        expect.arrayContaining(['JobsPage answered', 'OneJob answered', 'Suggest answered', 'BadJob invalid', 'GreedyPage answered', 'GreedyPage refused']),
       );
     });
 
@@ -293,7 +293,7 @@ describeIf(prometheusPath(), 'needs prometheus (apt-get install prometheus): the
       // The similar-jobs batch runs every second (SIMILAR_JOBS_REFRESH_MS): it has succeeded by now.
       expect(refreshes.similar_jobs).toBeGreaterThanOrEqual(0);
       expect(refreshes.similar_jobs).toBeLessThan(30);
-      for (const name of Object.keys(refreshes)) expect(['similar_jobs', 'trending', 'search_terms']).toContain(name);
+      expect(Object.keys(refreshes).sort()).toEqual(['search_terms', 'similar_jobs', 'trending']);
     });
 
     it('shows Redis up when the gateway has one, and no Redis series when it has none', async () => {

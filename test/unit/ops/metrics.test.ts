@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { CacheStore } from '../../../src/cache/store';
 import type { PrismaClient } from '../../../src/generated/prisma/client';
@@ -35,11 +37,18 @@ describe('outcomeOf', () => {
     [200, undefined, 'answered'],
     [200, [], 'answered'],
     [304, undefined, 'answered'],
-    [200, ['BAD_USER_INPUT'], 'failed'],
-    [400, ['GRAPHQL_VALIDATION_FAILED'], 'failed'],
-    [401, ['UNAUTHENTICATED'], 'failed'],
-    [413, ['PAYLOAD_TOO_LARGE'], 'failed'],
+    [200, ['BAD_USER_INPUT'], 'invalid'],
+    [200, ['PERSISTED_QUERY_NOT_FOUND'], 'invalid'],
+    [200, ['FORBIDDEN', 'NOT_FOUND'], 'invalid'],
+    [400, ['GRAPHQL_VALIDATION_FAILED'], 'invalid'],
+    [401, ['UNAUTHENTICATED'], 'invalid'],
+    [413, ['PAYLOAD_TOO_LARGE'], 'invalid'],
+    [404, undefined, 'invalid'],
+    [200, ['INTERNAL_SERVER_ERROR'], 'failed'],
+    [200, ['FORBIDDEN', 'INTERNAL_SERVER_ERROR'], 'failed'],
+    [200, ['SOMETHING_NEW'], 'failed'],
     [500, ['INTERNAL_SERVER_ERROR'], 'failed'],
+    [500, undefined, 'failed'],
     [501, ['SUBSCRIPTIONS_NOT_SERVED'], 'failed'],
     [429, ['RATE_LIMITED'], 'refused'],
     [429, ['TOO_MANY_SUBSCRIPTIONS'], 'refused'],
@@ -48,6 +57,18 @@ describe('outcomeOf', () => {
     [503, ['SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR'], 'failed'],
   ] as const)('status %i with codes %j is %s', (status, codes, outcome) => {
     expect(outcomeOf(status, codes as string[] | undefined)).toBe(outcome);
+  });
+
+  it('classes every documented error code: a client fixes it (invalid), a retry may succeed (refused), or it is ours (failed)', () => {
+    const documented = [...readFileSync(join(__dirname, '../../../docs/API.md'), 'utf8').matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.length).toBeGreaterThan(20);
+    // Ours, or not a request's outcome (a stream's last event, a client that left: log only).
+    const notTheClients = new Set(['INTERNAL_SERVER_ERROR', 'SUBSCRIPTIONS_NOT_SERVED', 'SUBSCRIPTION_TOO_SLOW', 'CLIENT_CLOSED_REQUEST']);
+    const refusals = new Set(['RATE_LIMITED', 'TOO_MANY_SUBSCRIPTIONS', 'SERVICE_UNAVAILABLE']);
+    for (const code of documented) {
+      const expected = refusals.has(code) ? 'refused' : notTheClients.has(code) ? 'failed' : 'invalid';
+      expect([code, outcomeOf(refusals.has(code) ? 503 : 200, [code])]).toEqual([code, expected]);
+    }
   });
 });
 
