@@ -32,6 +32,8 @@ export interface Arrival {
   readonly charge: Promise<Verdict> | null;
   /** A CSV export's page: priced by its rows from the export budget, and nothing more. */
   readonly exportPage: boolean;
+  /** A query run on behalf of a download (a CSV export's): part of that request, not one of its own. */
+  readonly internal: boolean;
   /** The budget after a later charge (the execution's cost), when one was made. */
   charged?: Budget | null;
   /** What the log line says of a GraphQL request; unset for other paths (GraphiQL's page, /health). */
@@ -104,6 +106,7 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs, onDone }: Ed
       client,
       charge: !limiter || !price ? null : exportOf?.rows !== undefined ? limiter.take(client, exportOf.rows, 'export') : limiter.take(client, 1),
       exportPage: exportOf?.rows !== undefined,
+      internal: outer !== undefined,
       // GraphQL requests only: /health and /ready would bury them.
       trace: outer || !price ? undefined : startRequestSpan(from.headers, from.method ?? 'POST', path),
     };
@@ -180,7 +183,7 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs, onDone }: Ed
       arrival.finished = true;
       const outcome = outcomeOf(status, arrival.errors);
       // A client that left got nothing, neither an answer nor a refusal: the shed counter has it.
-      if (!gone && (arrival.operation || status >= 400)) onDone?.(arrival.operation?.name, outcome);
+      if (!gone && !arrival.internal && (arrival.operation || status >= 400)) onDone?.(arrival.operation?.name, outcome);
       if (arrival.trace)
         endRequestSpan(arrival.trace, gone ? 499 : status, {
           'chommie.request_id': arrival.id,
