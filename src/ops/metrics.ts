@@ -23,8 +23,8 @@ export function metricsAccess(options: { token?: string; public: boolean }): (au
 /**
  * Prometheus metrics of one gateway process: requests by operation and outcome, request
  * duration by operation, errors by code, SQL statements and time per request, DataLoader batch
- * sizes, the response cache's and the rate limiter's counters, Redis's state, the database
- * pool, admission control (executions running, queued, shed), the background refreshes' age,
+ * sizes, the response cache's and the rate limiter's counters, Redis's state, whether the
+ * primary database answers, the database pool, admission control (executions running, queued, shed), the background refreshes' age,
  * and Node's own (event-loop lag, memory, GC) from prom-client's default collectors. The
  * dashboard in deploy/grafana/ reads these names.
  */
@@ -65,8 +65,11 @@ function countedSince<R extends string>(
  *   starting or stopping, the database unreachable): a retry may be answered;
  * - `invalid`: the client's own mistake, every error one a client fixes (a document that does
  *   not parse or validate, bad input, no or the wrong token, an unknown persisted document, a
- *   body too large, a conflict with the data), or a 4xx with no code at all;
- * - `failed`: the gateway's, anything else (INTERNAL_SERVER_ERROR, a 5xx, a code not listed).
+ *   body too large, a conflict with the data, a subscription sent to a gateway that serves
+ *   none: 501 SUBSCRIPTIONS_NOT_SERVED, refused by configuration, which no retry there
+ *   changes), or a 4xx with no code at all;
+ * - `failed`: the gateway's, anything else (INTERNAL_SERVER_ERROR, a 5xx other than that 501,
+ *   a code not listed).
  * Kept apart so that a failure rate means the gateway's failures: an APQ client's first
  * PERSISTED_QUERY_NOT_FOUND, or one client sending bad input, is not an outage.
  */
@@ -93,6 +96,9 @@ const CLIENT_CODES = new Set([
   'PAYLOAD_TOO_LARGE',
   'EXPORT_TOO_LARGE',
   'METHOD_NOT_ALLOWED',
+  // 501 from a gateway configured to serve no subscriptions (SUBSCRIPTIONS_MAX=0): a refusal
+  // by configuration, which a retry there never changes; the client asked the wrong gateway.
+  'SUBSCRIPTIONS_NOT_SERVED',
 ]);
 
 /**
@@ -100,13 +106,14 @@ const CLIENT_CODES = new Set([
  * for an answer written outside Yoga, such as 503 "starting"). A refusal or a client's mistake
  * that also carries another code failed part of its work, so it counts as failed. The
  * database's own 503 (SERVICE_UNAVAILABLE from a resolver) cannot be told from admission's by
- * these two, and counts as refused: a retry is what both ask for.
+ * these two, and counts as refused: a retry is what both ask for. A database that does not
+ * answer at all shows as db_up 0 (below), which pages whatever the traffic.
  */
 export function outcomeOf(status: number, errorCodes: string[] | undefined): RequestOutcome {
   const codes = errorCodes ?? [];
   if ((status === 429 || status === 503) && codes.every((c) => REFUSAL_CODES.has(c))) return 'refused';
   if (status < 400 && codes.length === 0) return 'answered';
-  if (status < 500 && (codes.length ? codes.every((c) => CLIENT_CODES.has(c)) : status >= 400)) return 'invalid';
+  if (codes.length ? (status < 500 || status === 501) && codes.every((c) => CLIENT_CODES.has(c)) : status >= 400 && status < 500) return 'invalid';
   return 'failed';
 }
 
@@ -122,6 +129,9 @@ export interface BackgroundRefresh {
 }
 
 export type BackgroundRefreshes = Partial<Record<RefreshName, BackgroundRefresh>>;
+
+/** How long a scrape waits for the primary's answer to `SELECT 1` before reporting db_up 0. */
+export const DB_UP_TIMEOUT_MS = 1000;
 
 export function createMetrics(services: Services, admission?: Admission, streams?: Streams) {
   const registry = new Registry();
@@ -217,6 +227,41 @@ export function createMetrics(services: Services, admission?: Admission, streams
       this.set({ state: 'total' }, pool?.totalCount ?? 0);
       this.set({ state: 'idle' }, pool?.idleCount ?? 0);
       this.set({ state: 'waiting' }, pool?.waitingCount ?? 0);
+    },
+  });
+  // Whether the primary answers at all, asked at each scrape: when it does not, every request
+  // that reads it is refused (503, outcome "refused") and /ready turns 503, so a load balancer
+  // takes every instance out and the request-rate alerts see no traffic; this one still says
+  // why. Bounded by DB_UP_TIMEOUT_MS so that a hung database does not hang /metrics; a check
+  // still running from the last scrape is awaited again rather than sent twice. Across
+  // workers, the worst one's: min.
+  let probe: Promise<boolean> | null = null;
+  const primaryAnswers = (): Promise<boolean> => {
+    probe ??= (async () => {
+      try {
+        await services.db.raw.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    })().finally(() => (probe = null));
+    return probe;
+  };
+  new Gauge({
+    name: 'db_up',
+    help: `1 while the primary database answers SELECT 1 within ${DB_UP_TIMEOUT_MS} ms at scrape time, 0 while it does not.`,
+    registers: [registry],
+    aggregator: 'min',
+    async collect() {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DB_UP_TIMEOUT_MS)));
+      try {
+        this.set((await Promise.race([primaryAnswers(), late])) ? 1 : 0);
+      } catch {
+        this.set(0);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   });
   // Read replicas (db/replicas.ts). Across workers, the worst one's view: max, not a sum.
@@ -341,7 +386,7 @@ export function createMetrics(services: Services, admission?: Admission, streams
   const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests received and not yet answered.', registers: [registry] });
   const requests = new Counter({
     name: 'graphql_requests_total',
-    help: 'GraphQL requests by operation and outcome: answered, refused (429, 503: turned away, retry), failed (other 4xx/5xx, or errors in a 2xx).',
+    help: "GraphQL requests by operation and outcome: answered, refused (429, 503: turned away, retry), invalid (the client's own mistake), failed (the gateway's: a 5xx, or its errors in a 2xx).",
     labelNames: ['operation', 'outcome'],
     registers: [registry],
   });

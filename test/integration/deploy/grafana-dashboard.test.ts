@@ -296,8 +296,13 @@ describeIf(prometheusPath(), 'needs prometheus (apt-get install prometheus): the
       expect(Object.keys(refreshes).sort()).toEqual(['search_terms', 'similar_jobs', 'trending']);
     });
 
+    it('shows the primary database up for the gateway under load', async () => {
+      const database = await shown('Database, Redis and cache state', '{{instance}} database up');
+      expect(database.map((s) => [s.metric.instance, s.value[1]])).toEqual([[new URL(gateway.base).host, '1']]);
+    });
+
     it('shows Redis up when the gateway has one, and no Redis series when it has none', async () => {
-      const redis = await shown('Redis and cache state', '{{instance}} Redis up');
+      const redis = await shown('Database, Redis and cache state', '{{instance}} Redis up');
       expect(redis.map((s) => s.value[1])).toEqual(process.env.REDIS_URL ? ['1'] : []);
     });
   },

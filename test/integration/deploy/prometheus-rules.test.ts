@@ -201,7 +201,7 @@ describe('the series the rules read', () => {
       );
       const metrics = used.filter((name) => !name.includes(':'));
       // The extraction finds what the rules are about (else the check below would pass on nothing).
-      expect(metrics).toEqual(expect.arrayContaining(['graphql_request_duration_seconds_bucket', 'graphql_requests_total', 'redis_up', 'up']));
+      expect(metrics).toEqual(expect.arrayContaining(['graphql_request_duration_seconds_bucket', 'graphql_requests_total', 'db_up', 'redis_up', 'up']));
       expect(metrics.filter((name) => name !== 'up' && !exported.has(name))).toEqual([]);
     } finally {
       await cache.close();
