@@ -22,7 +22,7 @@ import type { Logger } from './log';
  * OpenTelemetry traces, configured by the standard OTEL_* variables alone (the SDK and its OTLP
  * exporters read the endpoint, headers, timeout, sampler and batch settings themselves).
  *
- * Off unless an OTLP endpoint is set, and then nothing is loaded and nothing is registered:
+ * Off unless an OTLP endpoint is set, and then the SDK is never loaded nor registered:
  * every span site asks `tracer()` first, so an untraced process pays one comparison per site.
  * That matters because tracing needs an AsyncLocalStorage context manager, and holding a store
  * switches on Node's promise hooks for every promise of the process (a fifth of the gateway's
@@ -57,6 +57,9 @@ export type TracingEnv = Partial<
 
 export class TracingConfigError extends Error {}
 
+/** The longest the last export may hold a stopping process. */
+const SHUTDOWN_EXPORT_MS = 2000;
+
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
 
 /** Whether the environment asks for traces, and over which OTLP protocol; throws what cannot be honoured. */
@@ -84,7 +87,7 @@ export function tracingWanted(env: TracingEnv): { protocol: 'http/protobuf' | 'h
       // reported below
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
-      throw new TracingConfigError(`${name}: an http:// or https:// URL such as http://localhost:4318, got ${value}`);
+      throw new TracingConfigError(`${name}: an http:// or https:// URL such as http://localhost:4318, got ${url ? `${url.protocol}//…` : 'something else'}`);
   }
   // The SDK would fall back to always-on with no more than a debug line: a typo would trace everything.
   const sampler = env.OTEL_TRACES_SAMPLER?.trim();
@@ -110,28 +113,45 @@ export function tracingWanted(env: TracingEnv): { protocol: 'http/protobuf' | 'h
 export async function startTracing(env: TracingEnv, log?: Logger, options: { exporter?: SpanExporter } = {}): Promise<Tracing | null> {
   const wanted = options.exporter ? { protocol: 'http/protobuf' as const, url: '' } : tracingWanted(env);
   if (!wanted) return null;
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { defaultResource, detectResources, envDetector, resourceFromAttributes }, { OTLPTraceExporter }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/resources'),
-      wanted.protocol === 'http/json' ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
-    ]);
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    { defaultResource, detectResources, envDetector, resourceFromAttributes },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/core'),
+    wanted.protocol === 'http/json' ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
+  ]);
   if (log) diag.setLogger(throttledDiag(log), DiagLogLevel.WARN);
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': 'chommie-gateway', 'service.instance.id': `${hostname()}:${process.pid}` }))
     .merge(detectResources({ detectors: [envDetector] }));
   const provider = new NodeTracerProvider({
     resource,
+    // A statement's text, an error's message: long enough to read, bounded whatever a client sent.
+    spanLimits: { attributeValueLengthLimit: 4096 },
     spanProcessors: [new BatchSpanProcessor(options.exporter ?? new OTLPTraceExporter({ url: wanted.url }))],
   });
-  provider.register();
+  // W3C trace context only: a caller's `baggage` (up to 8 kB) would be parsed into every request for nothing.
+  provider.register({ propagator: new W3CTraceContextPropagator() });
   active = trace.getTracer('chommie-gateway');
-  log?.info({ protocol: wanted.protocol, url: wanted.url }, 'OpenTelemetry traces exported over OTLP/HTTP');
+  // By host only, as every URL is logged: a hosted collector's key may be in its URL.
+  log?.info({ protocol: wanted.protocol, host: wanted.url && new URL(wanted.url).host }, 'OpenTelemetry traces exported over OTLP/HTTP');
   return {
     flush: () => provider.forceFlush().catch((err: unknown) => log?.warn({ err }, 'OpenTelemetry: spans could not be exported')),
     async shutdown() {
       active = null;
-      await provider.shutdown().catch((err: unknown) => log?.warn({ err }, 'OpenTelemetry: spans still queued at exit were not exported'));
+      // Bounded: a collector that accepts and never answers must not hold the exit past the
+      // stop's announced bound (the exporter's own timeout is 10 s, the batch's 30 s).
+      const gaveUp = new Promise<'late'>((resolve) => setTimeout(resolve, SHUTDOWN_EXPORT_MS, 'late').unref());
+      const done = provider.shutdown().then(
+        () => 'done' as const,
+        (err: unknown) => void log?.warn({ err }, 'OpenTelemetry: spans still queued at exit were not exported'),
+      );
+      if ((await Promise.race([done, gaveUp])) === 'late')
+        log?.warn(`OpenTelemetry: the collector took over ${SHUTDOWN_EXPORT_MS} ms; spans still queued are dropped`);
       trace.disable();
       context.disable();
       propagation.disable();
@@ -146,9 +166,11 @@ function throttledDiag(log: Logger) {
     (level: 'warn' | 'error') =>
     (message: string, ...args: unknown[]) => {
       const now = Date.now();
-      if (now - (last.get(message) ?? -Infinity) < 60_000) return;
-      if (last.size > 100) last.clear();
-      last.set(message, now);
+      // By its start: messages that carry counts or ids ("Dropped 12 spans…") are still one
+      // message, and the keys stay few (no clearing, which would let everything through again).
+      const key = message.slice(0, 32);
+      if (now - (last.get(key) ?? -Infinity) < 60_000) return;
+      last.set(key, now);
       log[level]({ detail: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ') }, `OpenTelemetry: ${message}`);
     };
   const quiet = () => undefined;

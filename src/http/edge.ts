@@ -32,8 +32,11 @@ export interface Arrival {
   readonly charge: Promise<Verdict> | null;
   /** A CSV export's page: priced by its rows from the export budget, and nothing more. */
   readonly exportPage: boolean;
-  /** A query run on behalf of a download (a CSV export's): part of that request, not one of its own. */
-  readonly internal: boolean;
+  /**
+   * A GraphQL request of its own, at /graphql: counted by outcome. Not /health or a stray path,
+   * nor a CSV download or a query run on behalf of one (part of that download).
+   */
+  readonly counted: boolean;
   /** The budget after a later charge (the execution's cost), when one was made. */
   charged?: Budget | null;
   /** What the log line says of a GraphQL request; unset for other paths (GraphiQL's page, /health). */
@@ -106,17 +109,21 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs, onDone }: Ed
       client,
       charge: !limiter || !price ? null : exportOf?.rows !== undefined ? limiter.take(client, exportOf.rows, 'export') : limiter.take(client, 1),
       exportPage: exportOf?.rows !== undefined,
-      internal: outer !== undefined,
-      // GraphQL requests only: /health and /ready would bury them.
-      trace: outer || !price ? undefined : startRequestSpan(from.headers, from.method ?? 'POST', path),
+      counted: price === 'arrival',
+      // GraphQL requests and CSV downloads (whose pages run inside their span): /health and
+      // /ready would bury them.
+      trace: outer || (!price && !path.startsWith('/export/')) ? undefined : startRequestSpan(from.headers, from.method ?? 'POST', path),
     };
   };
 
   const edge = {
-    /** A GraphQL request's arrival, made and charged on first sight of Node's message. */
-    arrive(req: IncomingMessage): Arrival {
+    /**
+     * A request's arrival, made on first sight of Node's message: a GraphQL request's, charged;
+     * a CSV download's (`price` null), so that its pages run inside its span.
+     */
+    arrive(req: IncomingMessage, price: 'arrival' | null = 'arrival', path = '/graphql'): Arrival {
       let arrival = arrivals.get(req);
-      if (!arrival) arrivals.set(req, (arrival = make(req, req, 'arrival')));
+      if (!arrival) arrivals.set(req, (arrival = make(req, req, price, path)));
       return arrival;
     },
 
@@ -183,7 +190,7 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs, onDone }: Ed
       arrival.finished = true;
       const outcome = outcomeOf(status, arrival.errors);
       // A client that left got nothing, neither an answer nor a refusal: the shed counter has it.
-      if (!gone && !arrival.internal && (arrival.operation || status >= 400)) onDone?.(arrival.operation?.name, outcome);
+      if (!gone && arrival.counted) onDone?.(arrival.operation?.name, outcome);
       if (arrival.trace)
         endRequestSpan(arrival.trace, gone ? 499 : status, {
           'chommie.request_id': arrival.id,

@@ -34,6 +34,7 @@ import { Streams } from '../ops/streams';
 import { schema } from '../schema';
 import { useTracing } from './plugins/tracing';
 import { context as traceContext } from '@opentelemetry/api';
+import { tracer } from '../tracing';
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, Context> & {
   /** The Node request handler: bodies read (bounded), cache hits answered before Yoga, everything else by Yoga. */
@@ -267,13 +268,20 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
     (req as IncomingMessage & { body?: Readable }).body = Readable.from([body]);
     void yoga(req, res);
   };
+  // A GraphQL request (POST, or GET of a persisted query); not a preflight (CORS's alone) nor
+  // GraphiQL's page (a browser's GET asking for HTML). A CSV download, uncharged, only to be traced.
+  const arriving = (req: IncomingMessage): Arrival | undefined => {
+    const path = req.url ?? '';
+    if (path.startsWith('/graphql') && (req.method === 'POST' || (req.method === 'GET' && !req.headers.accept?.includes('text/html')))) return edge.arrive(req);
+    if (req.method === 'GET' && path.startsWith('/export/') && tracer()) return edge.arrive(req, null, path.split('?')[0]);
+    return undefined;
+  };
   // Every body is read here, bounded, once, whichever path answers: Yoga reads it from
   // `req.body` (whatwg-node's parsed-body support). A stream, because whatwg-node lists the
   // keys of a string or Buffer body first: one per byte, seconds for a few MB.
   const serveNode = (req: IncomingMessage, res: ServerResponse) => {
-    // Charged on arrival, whichever path answers (Yoga finds the arrival by this message). A
-    // preflight is CORS's alone, and GraphiQL's page is charged by Yoga as before.
-    const arrival = req.url?.startsWith('/graphql') && (req.method === 'POST' || req.method === 'GET') ? edge.arrive(req) : undefined;
+    // Charged on arrival, whichever path answers (Yoga finds the arrival by this message).
+    const arrival = arriving(req);
     if (!arrival) return void (req.method === 'POST' ? serveBody(req, res, arrival) : yoga(req, res));
     const serve = () => (req.method === 'POST' ? serveBody(req, res, arrival) : void yoga(req, res));
     if (!arrival.trace) return serve();

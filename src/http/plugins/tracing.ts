@@ -1,4 +1,4 @@
-import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ExecutionResult } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import type { RequestContext as Context } from '../context';
@@ -57,6 +57,25 @@ export function useTracing(): Plugin<Context> {
       const span = operationSpan();
       if (span) name(span, params, documentId);
     },
+    onSubscribe() {
+      return {
+        // Each event is resolved when the stream asks for it, which would be in the context of
+        // the subscription's request: a stream open for hours would grow one trace (its
+        // statements commented, so unnamed) without end. Events are resolved untraced instead.
+        onSubscribeResult({ result, setResult }) {
+          if (!(Symbol.asyncIterator in result)) return;
+          const events = result[Symbol.asyncIterator]();
+          setResult({
+            [Symbol.asyncIterator]() {
+              return this;
+            },
+            next: () => context.with(ROOT_CONTEXT, () => events.next()),
+            return: () => events.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+            throw: (err: unknown) => events.throw?.(err) ?? Promise.reject(err instanceof Error ? err : new Error(String(err))),
+          } as AsyncIterableIterator<ExecutionResult>);
+        },
+      };
+    },
     onExecute({ args }) {
       const ctx = args.contextValue as unknown as Context & { params?: GraphQLParams };
       const stats = ctx.sqlStats;
@@ -70,11 +89,8 @@ export function useTracing(): Plugin<Context> {
           if (cache) span.setAttribute('graphql.cache', cache.hit ? 'hit' : cache.coalesced ? 'coalesced' : 'miss');
           if (stats) span.setAttributes({ 'chommie.sql.statements': stats.statements, 'chommie.sql.ms': Math.round(stats.ms * 100) / 100 });
           if (r.errors?.length) {
-            span.setAttribute(
-              'graphql.error.codes',
-              r.errors.map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR'),
-            );
-            span.setStatus({ code: SpanStatusCode.ERROR, message: r.errors[0].message });
+            span.setAttribute('graphql.error.codes', [...new Set(r.errors.map((e) => (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR'))]);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: r.errors[0].message.slice(0, 500) });
           }
         },
       };
@@ -89,6 +105,6 @@ function name(span: Span, params: GraphQLParams, documentId?: string): void {
   span.setAttributes({
     'graphql.operation.type': type,
     ...(operation ? { 'graphql.operation.name': operation } : {}),
-    ...(documentId ? { 'graphql.document.id': String(documentId) } : {}),
+    ...(documentId ? { 'graphql.document.id': String(documentId).slice(0, 128) } : {}),
   });
 }

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { openTestDatabase, type TestDatabase } from '../../helpers/db';
 import { startGateway, type GatewayProcess } from '../../helpers/process';
+import { TEST_JWT_SECRET, tokenFor } from '../../helpers/gateway';
+import { readSse } from '../../helpers/sse';
 import { pgUrl, tempDir, uniqueName } from '../../helpers/template';
 
 // A gateway process as an operator runs it with OTEL_* set, exporting OTLP/HTTP (JSON, so the
@@ -52,6 +54,7 @@ beforeAll(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '50',
     OTEL_SERVICE_NAME: 'gateway-under-test',
+    JWT_SECRET: TEST_JWT_SECRET,
     CACHE_PREFIX: uniqueName('tracing'),
   };
   delete env.DATABASE_URL;
@@ -148,6 +151,64 @@ describe('a traced request', () => {
     expect(cached && attr(cached, 'chommie.cache')).toBe('hit');
     expect(hit.some((s) => attr(s, 'db.system'))).toBe(false);
     expect(refused.map((s) => [s.name, attr(s, 'http.response.status_code')])).toEqual([['POST /graphql', 413]]);
+  });
+
+  it('names an operation that is no GraphQL name (invalid) instead of carrying it whole into spans and metrics', async () => {
+    const garbage = 'x-'.repeat(8_000); // under the test's MAX_BODY_BYTES
+    const res = await post(JSON.stringify({ query: '{ jobs(first: 1) { totalCount } }', operationName: garbage }), {
+      traceparent: `00-${TRACE.replace('4', '7')}-${CALLER_SPAN}-01`,
+    });
+    await res.text();
+    const got = await trace(TRACE.replace('4', '7'));
+    expect(got.length).toBeGreaterThan(0);
+    for (const s of got) {
+      expect(s.name.length).toBeLessThan(200);
+      for (const a of s.attributes) expect(JSON.stringify(a.value).length).toBeLessThan(5000);
+    }
+    expect(got.find((s) => s.kind === 2)).toMatchObject({ name: 'POST /graphql' });
+    expect(
+      attr(
+        got.find((s) => s.kind === 2)!,
+        'graphql.operation.name',
+      ),
+    ).toBe('(invalid)');
+  });
+
+  it('traces a CSV download as one request: its pages are children of its span', async () => {
+    const downloadTrace = TRACE.replace('4', '8');
+    const res = await fetch(`${gateway.base}/export/jobs.csv?search=engineer`, {
+      headers: { authorization: `Bearer ${tokenFor(1, 'ANALYST')}`, traceparent: `00-${downloadTrace}-${CALLER_SPAN}-01` },
+    });
+    expect(res.status).toBe(200);
+    expect((await res.text()).split('\n').length).toBeGreaterThan(1);
+    expect(res.headers.get('x-trace-id')).toBe(downloadTrace);
+    const got = await trace(downloadTrace);
+    const server = got.find((s) => s.kind === 2);
+    expect(server?.name).toBe('GET /export/jobs.csv');
+    const pages = got.filter((s) => s.parentSpanId === server!.spanId && s.name.startsWith('query'));
+    expect(pages.length).toBeGreaterThan(0);
+    expect(got.some((s) => attr(s, 'db.system') === 'postgresql')).toBe(true);
+  });
+
+  it('gives a subscription’s events no spans in the subscription’s trace, however long it stays open', async () => {
+    const streamTrace = TRACE.replace('4', '9');
+    const res = await post(JSON.stringify({ query: 'subscription { jobUpdated(id: "6") { id title company { name } } }' }), {
+      accept: 'text/event-stream',
+      traceparent: `00-${streamTrace}-${CALLER_SPAN}-01`,
+    });
+    expect(res.status).toBe(200);
+    const stream = readSse(res);
+    const before = (await trace(streamTrace)).length;
+    expect(before).toBeGreaterThan(0);
+    const write = await post(JSON.stringify({ query: 'mutation { updateJob(id: "6", input: { title: "Traced Rename" }) { id } }' }), {
+      authorization: `Bearer ${tokenFor(1, 'ADMIN')}`,
+    });
+    expect(((await write.json()) as { errors?: unknown }).errors).toBeUndefined();
+    const event = await stream.next(10_000);
+    expect(event).toMatchObject({ event: 'next', data: { data: { jobUpdated: { title: 'Traced Rename' } } } });
+    await stream.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(spans.filter((s) => s.traceId === streamTrace)).toHaveLength(before);
   });
 
   if (pgUrl())

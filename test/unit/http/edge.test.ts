@@ -83,9 +83,12 @@ describe('the request edge', () => {
     });
     edge.finish(arrival, 200);
     expect(lines).toEqual([]); // not a GraphQL request (no operation read): no line
-    arrival.operation = { name: 'Jobs', type: 'query' };
-    arrival.cache = 'hit';
-    edge.finish(arrival, 200);
-    expect(lines).toEqual([expect.objectContaining({ reqId: arrival.id, operation: 'Jobs', status: 200, cache: 'hit' })]);
+    const read = edge.arrive(message({ origin: 'https://app.example' }));
+    read.operation = { name: 'Jobs', type: 'query' };
+    read.cache = 'hit';
+    edge.finish(read, 200);
+    // Once: the connection's close, after the answer, finishes it again for nothing.
+    edge.finish(read, 200);
+    expect(lines).toEqual([expect.objectContaining({ reqId: read.id, operation: 'Jobs', status: 200, cache: 'hit' })]);
   });
 });
