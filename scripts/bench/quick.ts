@@ -3,7 +3,6 @@
 // breaks (GraphQL errors, unexpected statuses, nothing answered) or a request that sends more
 // SQL statements than its scenario's budget. Throughput, latency and CPU are printed, never
 // judged: CI machines are shared, and those numbers move with whatever else runs.
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database';
@@ -13,6 +12,7 @@ import { sum, tree } from './cost';
 import { load, METRICS_TOKEN, type LoadResult, type Observe } from './load';
 import { serve, type Served } from './processes';
 import { loadPools, scenarios, sqlBudget, type Req, type Scenario } from './scenarios';
+import { freePort } from '../../test/helpers/daemon';
 
 export interface QuickOptions {
   /** A PostgreSQL server URL; the run creates a database of its own there and drops it at the end. */
@@ -117,18 +117,6 @@ export function table(cells: readonly QuickCell[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   // Names to the left, numbers to the right.
   return rows.map((r) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ')).join('\n');
-}
-
-/** A port nothing listens on now (the kernel's pick), for a gateway to take a moment later. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -243,18 +231,26 @@ export async function quickBench(o: QuickOptions): Promise<number> {
       NODE_OPTIONS: '',
     };
     // `npm start`'s command (TypeScript through tsx): no compile step, and the same code runs.
-    const start = async (mode: QuickMode) => {
-      const port = await freePort();
-      const s = await serve(
-        mode,
-        process.execPath,
-        ['--import', 'tsx', 'src/main.ts'],
-        { ...env, PORT: String(port), CACHE_ENABLED: String(mode === 'cached') },
-        `http://127.0.0.1:${port}`,
-        '/ready',
-      );
-      served.push(s);
-      return s;
+    const start = async (mode: QuickMode): Promise<Served> => {
+      // A free port can be taken before the gateway binds it (by the other gateway starting
+      // beside it, or anything else): then another port, rather than a spurious red CI.
+      for (let attempt = 1; ; attempt += 1) {
+        const port = await freePort();
+        try {
+          const s = await serve(
+            mode,
+            process.execPath,
+            ['--import', 'tsx', 'src/main.ts'],
+            { ...env, PORT: String(port), CACHE_ENABLED: String(mode === 'cached') },
+            `http://127.0.0.1:${port}`,
+            '/ready',
+          );
+          served.push(s);
+          return s;
+        } catch (err) {
+          if (attempt >= 3 || !/already in use/.test(String((err as Error).message))) throw err;
+        }
+      }
     };
     // Both settle before going on, so that one that started is stopped with the rest when the other failed.
     const [uncached, cached] = await Promise.allSettled([start('uncached'), start('cached')]);
