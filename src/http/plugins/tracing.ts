@@ -3,7 +3,7 @@ import type { ExecutionResult } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import type { RequestContext as Context } from '../context';
 import { describeOperation } from '../../ops/operation';
-import { tracer } from '../../tracing';
+import { inSpan, tracer } from '../../tracing';
 
 /**
  * A span per GraphQL operation, child of the request's (http/edge.ts) and parent of its
@@ -21,34 +21,12 @@ export function useTracing(): Plugin<Context> {
   };
   return {
     instrumentation: {
-      operation(_payload, wrapped) {
-        const t = tracer();
-        if (!t) return wrapped();
-        // Named once its parameters are read (onParams, onExecute below), which happens inside it.
-        const span = t.startSpan('graphql operation');
-        operations.add(span);
-        const end = (err?: unknown) => {
-          if (err) {
-            span.recordException(err as Error);
-            span.setStatus({ code: SpanStatusCode.ERROR });
-          }
-          span.end();
-        };
-        try {
-          const done = context.with(trace.setSpan(context.active(), span), wrapped);
-          if (!(done instanceof Promise)) return end();
-          return done.then(
-            () => end(),
-            (err: unknown) => {
-              end(err);
-              throw err;
-            },
-          );
-        } catch (err) {
-          end(err);
-          throw err;
-        }
-      },
+      // Named once its parameters are read (onParams, onExecute below), which happens inside it.
+      operation: (_payload, wrapped) =>
+        inSpan('graphql operation', {}, async (span) => {
+          if (span) operations.add(span);
+          await wrapped();
+        }),
     },
     onParams({ params }) {
       // Before the documents plugins: a persisted document's id as the client sent it.
