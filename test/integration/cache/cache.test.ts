@@ -367,6 +367,9 @@ describe('a writer killed between its commit and its invalidation', () => {
     expect(read.hit).toBe(false);
     // The orphan became a debt, and the debt was paid: nothing is left owing.
     while ((await count('cache_invalidation_intent')) + (await count('cache_invalidation_debt')) > 0) await new Promise((r) => setTimeout(r, 50));
+    // Paying the debt empties the cache, perhaps after the read above stored its answer: the
+    // cache serves the new title again once a read has stored it since.
+    await warm(10);
     expect(await title(10)).toEqual({ title: 'Written Then Killed', hit: true });
   }
 });
