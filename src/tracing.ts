@@ -219,8 +219,9 @@ export function inSpan<T>(name: string, attributes: Attributes, run: (span: Span
   const parent = t && context.active();
   if (!t || !parent || !trace.getSpan(parent)) return run(undefined);
   const span = t.startSpan(name, { kind, attributes }, parent);
+  // Async, so that a synchronous throw ends the span too (as a rejection).
   return context
-    .with(trace.setSpan(parent, span), () => run(span))
+    .with(trace.setSpan(parent, span), async () => run(span))
     .then(
       (value) => {
         span.end();

@@ -282,9 +282,8 @@ export function createGateway(services: Services, config: GatewayConfig): Gatewa
   const serveNode = (req: IncomingMessage, res: ServerResponse) => {
     // Charged on arrival, whichever path answers (Yoga finds the arrival by this message).
     const arrival = arriving(req);
-    if (!arrival) return void (req.method === 'POST' ? serveBody(req, res, arrival) : yoga(req, res));
     const serve = () => (req.method === 'POST' ? serveBody(req, res, arrival) : void yoga(req, res));
-    if (!arrival.trace) return serve();
+    if (!arrival?.trace) return serve();
     // A traced request's span ends even when no path answers it (the client left, the connection broke).
     res.once('close', () => edge.finish(arrival, res.statusCode, !res.writableFinished));
     // The request's span is the active context for everything done for it: Yoga's, the

@@ -62,7 +62,7 @@ function countedSince<R extends string>(
  * How a request ended, for `graphql_requests_total`:
  * - `answered`: a 2xx (or a 304 revalidation) with no GraphQL error;
  * - `refused`: a 429 or 503 turned away without being served (rate limit, admission shed,
- *   starting or stopping, the database unreachable): a retry may be answered;
+ *   stopping, the database unreachable): a retry may be answered;
  * - `invalid`: the client's own mistake, every error one a client fixes (a document that does
  *   not parse or validate, bad input, no or the wrong token, an unknown persisted document, a
  *   body too large, a conflict with the data, a subscription sent to a gateway that serves
@@ -103,7 +103,7 @@ const CLIENT_CODES = new Set([
 
 /**
  * The outcome of a request answered with `status` and the GraphQL error codes it carried (none
- * for an answer written outside Yoga, such as 503 "starting"). A refusal or a client's mistake
+ * for an answer written outside Yoga, such as the early 503 of admission control). A refusal or a client's mistake
  * that also carries another code failed part of its work, so it counts as failed. The
  * database's own 503 (SERVICE_UNAVAILABLE from a resolver) cannot be told from admission's by
  * these two, and counts as refused: a retry is what both ask for. A database that does not
@@ -255,10 +255,9 @@ export function createMetrics(services: Services, admission?: Admission, streams
     async collect() {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DB_UP_TIMEOUT_MS)));
+      // Neither rejects: primaryAnswers turns a failure into false.
       try {
         this.set((await Promise.race([primaryAnswers(), late])) ? 1 : 0);
-      } catch {
-        this.set(0);
       } finally {
         clearTimeout(timer);
       }
