@@ -3,13 +3,13 @@ import { Prisma, type Company } from '../generated/prisma/client';
 import type { Db } from './client';
 import { decodeCursor, encodeCursor } from './cursor';
 import { JOB_COLUMNS, type JobRow } from './jobs';
-import { countsByParent, inOrder, newestCursor, pagesByParent, type Children } from './pages';
+import { countsByParent, inBatch, inOrder, newestCursor, pagesByParent, type Children } from './pages';
 
 /** What the API shows of a company (its external reference and timestamps are the importer's). */
 export type CompanyRow = Pick<Company, 'id' | 'name' | 'industry' | 'rating'>;
 
 export async function companiesByIds(db: Db, ids: readonly number[]): Promise<(CompanyRow | null)[]> {
-  return inOrder(ids, await db.$queryRaw<CompanyRow[]>`SELECT id, name, industry, rating FROM company WHERE id = ANY(${[...ids]}::int[])`);
+  return inOrder(ids, await db.$queryRaw<CompanyRow[]>`SELECT id, name, industry, rating FROM company WHERE ${inBatch('id', ids)}`);
 }
 
 /** Active jobs per company. */

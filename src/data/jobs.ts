@@ -5,7 +5,7 @@ import { checkRange, parseId } from '../domain/arguments';
 import { InvalidInput } from '../domain/errors';
 import { Prisma, type Job } from '../generated/prisma/client';
 import type { Db } from './client';
-import { inOrder } from './pages';
+import { inBatch, inOrder, limitSql } from './pages';
 import type { CompanyRow } from './companies';
 import { cursorOrder, decodeCursor, encodeCursor, type CursorKey } from './cursor';
 
@@ -57,6 +57,9 @@ const COMPANY_JSON = `(SELECT json_build_object('id', c.id, 'name', c.name, 'ind
 const APPLICATIONS = '(SELECT count(*)::int FROM application a WHERE a.job_id = j.id) AS "_applications"';
 
 const chosen = new Map<string, Prisma.Sql>();
+// By the very array: a query's columns are memoized with its selection (schema/job.ts), so a
+// compiled query asks with the same one every time, and building the key cost 2 % of a job page.
+const chosenFor = [new WeakMap<readonly JobColumn[], Prisma.Sql>(), new WeakMap<readonly JobColumn[], Prisma.Sql>()];
 
 /**
  * The columns a read of jobs returns: all of them, or only `wanted` (with the id and company id,
@@ -66,6 +69,8 @@ const chosen = new Map<string, Prisma.Sql>();
  */
 export function jobColumns(wanted?: readonly JobColumn[], description = false): Prisma.Sql {
   if (!wanted) return description ? Prisma.raw(`${JOB_COLUMNS.sql}, j.description`) : JOB_COLUMNS;
+  const known = chosenFor[Number(description)].get(wanted);
+  if (known) return known;
   const names = (Object.keys(COLUMN_SQL) as (keyof typeof COLUMN_SQL)[]).filter((c) => c === 'id' || c === 'companyId' || wanted.includes(c));
   const extra = [
     description && wanted.includes('description') ? 'j.description' : '',
@@ -79,6 +84,7 @@ export function jobColumns(wanted?: readonly JobColumn[], description = false): 
     // Combinations come from the queries clients send; past this many, build each anew.
     if (chosen.size < 1000) chosen.set(key, sql);
   }
+  chosenFor[Number(description)].set(wanted, sql);
   return sql;
 }
 
@@ -368,7 +374,7 @@ const hitsCte = (name: string, sortKey: Prisma.Sql, where: Prisma.Sql) =>
   Prisma.sql`${Prisma.raw(name)} AS MATERIALIZED (SELECT j.id, ${sortKey} AS _sort FROM job j WHERE ${where})`;
 const pageOfHits = (hits: string, columns: readonly JobColumn[] | undefined, seek: Prisma.Sql, limit: number) =>
   Prisma.sql`SELECT ${jobColumns(columns)}, p._sort FROM (SELECT h.id, h._sort FROM ${Prisma.raw(hits)} h WHERE true ${seek}
-    ORDER BY h._sort DESC, h.id DESC LIMIT ${limit}) p JOIN job j ON j.id = p.id ORDER BY p._sort DESC, p.id DESC`;
+    ORDER BY h._sort DESC, h.id DESC LIMIT ${limitSql(limit)}) p JOIN job j ON j.id = p.id ORDER BY p._sort DESC, p.id DESC`;
 /** The count a page's first row carries, else counted by `recount` (a page after the last one has no row to carry it). */
 const countOf = (rows: PageRow[], recount: () => Promise<number>) => (rows[0]?._n != null ? () => Promise.resolve(rows[0]._n!) : recount);
 
@@ -417,9 +423,9 @@ export async function findJobPage(
     ${tail(pageOfHits('rh', columns, Prisma.empty, first + 1), Prisma.sql`(SELECT count(*)::int FROM sh)`, Prisma.sql`(SELECT count(*)::int FROM rh)`)}`
     : await db.$queryRaw<PageRow[]>`${head},
     s AS MATERIALIZED (SELECT ${jobColumns(columns)}, ${strict.key[0]} AS _sort
-      FROM job j WHERE ${strictWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1})
+      FROM job j WHERE ${strictWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${limitSql(first + 1)})
     ${tail(
-      Prisma.sql`SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort FROM job j WHERE ${relaxedWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${first + 1}`,
+      Prisma.sql`SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort FROM job j WHERE ${relaxedWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${limitSql(first + 1)}`,
       Prisma.sql`NULL::int`,
       Prisma.sql`NULL::int`,
     )}`;
@@ -474,7 +480,7 @@ async function pageOf(
     FROM job j
     WHERE ${where} ${seek}
     ORDER BY _sort DESC, j.id DESC
-    LIMIT ${first + 1}`;
+    LIMIT ${limitSql(first + 1)}`;
   const decided = searched ? { relaxed: filter!.decided?.relaxed ?? false, kept: filter!.decided?.kept ?? [], query: rows[0]?._q ?? null } : undefined;
   const count = countOf(rows, () =>
     decided?.query != null ? countJobs(db, jobFilterSql({ ...filter, decided })) : countJobs(db, where, Prisma.sql`WITH ${m}`),
@@ -484,11 +490,11 @@ async function pageOf(
 
 /** Jobs by id, with every column (the description too), or only `wanted`. */
 export async function jobsByIds(db: Db, ids: readonly number[], wanted?: readonly JobColumn[]): Promise<(Joined<JobRow> | null)[]> {
-  return inOrder(ids, await db.$queryRaw<Joined<JobRow>[]>`SELECT ${jobColumns(wanted, true)} FROM job j WHERE j.id = ANY(${[...ids]}::int[])`);
+  return inOrder(ids, await db.$queryRaw<Joined<JobRow>[]>`SELECT ${jobColumns(wanted, true)} FROM job j WHERE ${inBatch('j.id', ids)}`);
 }
 
 export async function jobDescriptions(db: Db, ids: readonly number[]): Promise<(string | Error)[]> {
-  const rows = await db.$queryRaw<{ id: number; description: string }[]>`SELECT id, description FROM job WHERE id = ANY(${[...ids]}::int[])`;
+  const rows = await db.$queryRaw<{ id: number; description: string }[]>`SELECT id, description FROM job WHERE ${inBatch('id', ids)}`;
   const map = new Map(rows.map((r) => [r.id, r.description]));
   return ids.map((id) => map.get(id) ?? new Error(`job ${id} is missing`));
 }

@@ -6,7 +6,7 @@ import { prepareSearch } from '../domain/search-vocabulary';
 import type { Db } from './client';
 import type { Intent } from './invalidations';
 import { jobColumns, jobFilterSql, titlePattern, type JobColumn, type JobFilterInput, type JobRow, type Joined } from './jobs';
-import { newestCursor, pagesByParent, type Children, type Page } from './pages';
+import { inBatch, newestCursor, pagesByParent, type Children, type Page } from './pages';
 import type { Owe } from './writes';
 
 // Saved searches and job alerts. A saved search keeps its filter twice: as the client sent it
@@ -193,7 +193,7 @@ export async function findSavedSearch(db: Db, id: number): Promise<SavedSearchRo
 
 /** Each user's saved searches, oldest first, one statement for all of them. */
 export async function savedSearchesOfUsers(db: Db, userIds: readonly number[]): Promise<SavedSearchRow[][]> {
-  const rows = await db.$queryRaw<SavedSearchRow[]>`SELECT ${ROW} FROM saved_search s WHERE s.user_id = ANY(${[...userIds]}::int[])
+  const rows = await db.$queryRaw<SavedSearchRow[]>`SELECT ${ROW} FROM saved_search s WHERE ${inBatch('s.user_id', userIds)}
     ORDER BY s.created_at, s.id`;
   return userIds.map((id) => rows.filter((r) => r.userId === id));
 }

@@ -8,6 +8,7 @@ import type { Owe } from './writes';
 import { searchTokens, type Place } from '../domain/search-understanding';
 import { prepareSearch } from '../domain/search-vocabulary';
 import { jobFilterSql, relaxedFold, searchQuery, type JobFilterInput } from './jobs';
+import { inBatch } from './pages';
 
 // What a front end builds a search page from, beside the list itself: facet counts, type-ahead,
 // and why a search found nothing. The search itself is in jobs.ts (searchQuery); the vocabulary
@@ -241,7 +242,7 @@ export async function jobHighlights(db: Db, ids: readonly number[], text: string
       ts_headline('english', translate(j.title, ${START + STOP}, ''), q.q, ${`${options}, HighlightAll=true`}) AS title,
       ts_headline('english', translate(left(j.description, ${SNIPPET_SOURCE}::int), ${START + STOP}, ''), q.q,
         ${`${options}, MaxFragments=2, MaxWords=18, MinWords=6, FragmentDelimiter=" … "`}) AS snippet
-    FROM job j, q WHERE j.id = ANY(${[...ids]}::int[])`;
+    FROM job j, q WHERE ${inBatch('j.id', ids)}`;
   const byId = new Map(rows.map((r) => [r.id, { title: parts(r.title), snippet: r.snippet ? parts(r.snippet) : null }]));
   return ids.map((id) => byId.get(id) ?? new Error(`job ${id} is missing`));
 }

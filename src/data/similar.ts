@@ -4,7 +4,7 @@ import type { Intent } from './invalidations';
 import type { Owe } from './writes';
 import { retryRolledBack } from '../db/errors';
 import { jobColumns, type JobColumn, type JobRow, type Joined } from './jobs';
-import { inOrder } from './pages';
+import { batchIds, inOrder, limitSql } from './pages';
 import { SimilarIndex, type IndexJob, type KeywordRow, type Ranked } from '../domain/similar-rank';
 
 // Similar-jobs ranking: each job keeps its top weighted terms (tf-idf over the weighted
@@ -148,7 +148,7 @@ const listsSql = (ids: readonly number[]) => Prisma.sql`SELECT job_id, string_ag
 const listSql = (source: Prisma.Sql, first: number, columns?: readonly JobColumn[]) => Prisma.sql`
   SELECT s.rank AS _rank, ${jobColumns(columns)}
   FROM job_similar s JOIN job j ON j.id = s.similar_id AND j.is_active
-  WHERE s.job_id = ${source} ORDER BY s.rank LIMIT ${first}::int`;
+  WHERE s.job_id = ${source} ORDER BY s.rank LIMIT ${limitSql(first)}`;
 
 /**
  * Materialized lists, the first `first` of each job's; closed jobs are dropped here, at read
@@ -156,7 +156,7 @@ const listSql = (source: Prisma.Sql, first: number, columns?: readonly JobColumn
  */
 export async function similarJobLists(db: Db, ids: readonly number[], first: number, columns?: readonly JobColumn[]): Promise<Joined<JobRow>[][]> {
   const rows = await db.$queryRaw<Joined<JobRow & { _source: number; _rank: number }>[]>`SELECT src.id AS _source, x.*
-    FROM unnest(${[...ids]}::int[]) src(id)
+    FROM ${batchIds(ids)} src(id)
     CROSS JOIN LATERAL (${listSql(Prisma.raw('src.id'), first, columns)}) x
     ORDER BY _source, _rank`;
   const lists = new Map<number, Joined<JobRow>[]>(ids.map((id) => [id, []]));
@@ -185,7 +185,7 @@ export async function jobsWithSimilar(
 ): Promise<(Joined<JobRow> | null)[]> {
   const rows = await db.$queryRaw<(Joined<JobRow> & { _similar: (Joined<JobRow> & { _rank?: number })[] })[]>`SELECT ${jobColumns(wanted, true)},
     (SELECT coalesce(json_agg(x ORDER BY x._rank), '[]'::json) FROM (${listSql(Prisma.raw('src.id'), similar.first, similar.columns)}) x) AS "_similar"
-    FROM unnest(${[...ids]}::int[]) src(id) JOIN job j ON j.id = src.id`;
+    FROM ${batchIds(ids)} src(id) JOIN job j ON j.id = src.id`;
   for (const row of rows)
     for (const s of row._similar) {
       delete s._rank;

@@ -121,4 +121,30 @@ describe('SQL budget per request', () => {
       await db.close();
     }
   });
+
+  onPostgres('plans each read once per connection: no statement is planned anew at every execution', async () => {
+    const db = await openDatabase({ url: suite.db.url!, poolSize: 1, namedStatements: true });
+    try {
+      const { gql: named } = testGateway(db);
+      const reads = [
+        (id: number) =>
+          named(`{ job(id: "${id}") { id title description company { id name } applicationCount similarJobs(first: 5) { id title company { name } } } }`),
+        (id: number) => named(`{ company(id: "${id}") { name jobCount jobs(first: 3) { edges { node { title } } } } }`),
+        (id: number) => named(`{ job(id: "${id}") { title } }`),
+        () => named(HEADLINE),
+      ];
+      // PostgreSQL plans a prepared statement for its parameters 5 times, then keeps a generic
+      // plan unless it looks dearer: then every execution is planned again.
+      for (let i = 1; i <= 8; i++) for (const read of reads) expect((await read(i)).errors).toBeUndefined();
+      const prepared = await db.prisma.$queryRaw<{ statement: string; generic: number; custom: number }[]>`
+        SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'chommie_%'`;
+      const reused = prepared.filter((p) => p.generic + p.custom >= 8);
+      // The job page, its by-id reads, the company's count and page, the headline's two.
+      expect(reused.length).toBeGreaterThanOrEqual(5);
+      // A statement without parameters has only a generic plan; one with, 5 custom plans at most.
+      for (const p of reused) expect({ statement: p.statement, plannedEachTime: p.custom > 5 }).toEqual({ statement: p.statement, plannedEachTime: false });
+    } finally {
+      await db.close();
+    }
+  });
 });
