@@ -47,7 +47,7 @@ export function requestDb<D extends object>(db: D, options: RequestDbOptions): D
   const { stats, signal, route } = options;
   // `access` is asked only when something depends on it (a client that left, a replica route):
   // classifying a raw statement reads its whole text, which most requests never need.
-  const send = async (access: () => Access, what: string, call: (client: object) => Promise<unknown>): Promise<unknown> => {
+  const send = async (access: () => Access, what: () => string, call: (client: object) => Promise<unknown>): Promise<unknown> => {
     if (signal?.aborted && access() === 'read') signal.throwIfAborted();
     return counted(stats, what, () => (!route ? call(db) : access() === 'read' ? route.read(call, db) : route.write(() => call(db))));
   };
@@ -62,7 +62,7 @@ export function requestDb<D extends object>(db: D, options: RequestDbOptions): D
         view = (...args: unknown[]) =>
           send(
             () => rawAccess(prop, args),
-            sqlText(args),
+            () => sqlText(args),
             (client) => (Reflect.get(client, prop, client) as AnyFn).apply(client, args),
           );
       } else if (prop === '$transaction') {
@@ -87,7 +87,7 @@ export function requestDb<D extends object>(db: D, options: RequestDbOptions): D
             const call = (...args: unknown[]) =>
               send(
                 () => modelAccess(op),
-                `${prop}.${String(op)}`,
+                () => `${prop}.${String(op)}`,
                 (client) => {
                   const on = Reflect.get(client, prop, client) as Record<PropertyKey, AnyFn>;
                   return on[op](...args);

@@ -2,8 +2,8 @@
 export interface SqlStats {
   statements: number;
   ms: number;
-  /** The longest statement, for the slow-request log. */
-  slowest?: { ms: number; sql: string };
+  /** The longest statement, for the slow-request log: its text built only when read (a statement's text is joined anew from its parts). */
+  slowest?: { ms: number; sql: () => string };
   /** Statements sent and not yet answered (waiting for a pool connection included). */
   running?: number;
   /** Called when `running` drops to 0. */
@@ -36,7 +36,7 @@ export async function running<T>(stats: SqlStats, call: () => Promise<T>): Promi
 }
 
 /** Runs one statement against `stats`: counted once it is answered, `running` meanwhile. */
-export async function counted<T>(stats: SqlStats, what: string, call: () => Promise<T>): Promise<T> {
+export async function counted<T>(stats: SqlStats, what: () => string, call: () => Promise<T>): Promise<T> {
   const start = performance.now();
   try {
     return await running(stats, call);

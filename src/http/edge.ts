@@ -216,7 +216,7 @@ export function createEdge({ jwtSecret, limiter, cors, log, slowMs, onDone }: Ed
         errors: gone ? ['CLIENT_CLOSED_REQUEST'] : arrival.errors,
       };
       if (ms < slowMs) return log.info(line, 'graphql request');
-      const slowest = sql?.slowest && { ms: Math.round(sql.slowest.ms * 100) / 100, sql: sql.slowest.sql.slice(0, 2000) };
+      const slowest = sql?.slowest && { ms: Math.round(sql.slowest.ms * 100) / 100, sql: sql.slowest.sql().slice(0, 2000) };
       log.warn({ ...line, slow: true, query: arrival.query?.slice(0, 2000), slowestSql: slowest }, 'slow graphql request');
     },
   };

@@ -31,7 +31,15 @@ export type Loaders = JobLoaders &
      * send no SQL.
      */
     prime(rows: readonly (Joined<JobRow> | null)[], columns?: readonly JobColumn[], similar?: SimilarWanted): void;
+    /**
+     * What came along with a job row, for a field to answer with as it is rather than through a
+     * loader's promise (a headline has 300 companies). Nothing for the naive baseline, whose
+     * every field is a statement of its own.
+     */
+    cameWith(row: JobRow): Pick<Joined<JobRow>, '_company' | '_applications'>;
   };
+
+const NOTHING_CAME: Pick<Joined<JobRow>, '_company' | '_applications'> = Object.freeze({});
 
 export function createLoaders(options: LoaderOptions): Loaders {
   const families = {
@@ -44,6 +52,7 @@ export function createLoaders(options: LoaderOptions): Loaders {
   const counts = families.applicationCount(null);
   return {
     ...families,
+    cameWith: options.batching === false ? () => NOTHING_CAME : (row) => row as Joined<JobRow>,
     prime: (rows, columns, similar) => {
       for (const r of rows) {
         if (r && !columns) families.job.prime(r.id, r);

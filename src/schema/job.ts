@@ -110,7 +110,7 @@ builder.objectType('Job', {
     company: t.field({
       type: 'Company',
       description: 'The employer.',
-      resolve: (j, _args, ctx) => required(ctx.loaders.company.load(j.companyId), `company ${j.companyId} of job ${j.id}`),
+      resolve: (j, _args, ctx) => ctx.loaders.cameWith(j)._company ?? required(ctx.loaders.company.load(j.companyId), `company ${j.companyId} of job ${j.id}`),
     }),
     location: t.exposeString('location', { description: 'Display location, e.g. "Austin, TX" or "Remote (Boston, MA)".' }),
     city: t.exposeString('city', { nullable: true, description: 'City, when the posting gives one.' }),
@@ -134,7 +134,7 @@ builder.objectType('Job', {
       args: { days: t.arg.int({ required: false, description: '1 to 3650.' }) },
       resolve: (j, { days }, ctx) => {
         if (days != null) checkRange(days, 1, 3650, 'days');
-        return ctx.loaders.applicationCount(days ?? null).load(j.id);
+        return (days == null ? ctx.loaders.cameWith(j)._applications : undefined) ?? ctx.loaders.applicationCount(days ?? null).load(j.id);
       },
     }),
     applications: t.field({
