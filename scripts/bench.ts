@@ -10,11 +10,22 @@ import pg from 'pg';
 import { datasetSize, ensureDataset, timeRebuild } from './bench/dataset';
 import { freshnessAfterImport } from './bench/freshness';
 import { load, metrics, METRICS_TOKEN, once, summary, type LoadResult } from './bench/load';
-import { bareHttp, buildGateway, gateway, haproxy, haproxyBinary, node22, type Served } from './bench/processes';
+import {
+  bareHttp,
+  BENCH_JWT_SECRET as JWT_SECRET,
+  benchGatewayEnv,
+  buildGateway,
+  gateway,
+  haproxy,
+  haproxyBinary,
+  node22,
+  type Served,
+} from './bench/processes';
 import { startPeer, PEER_QUERIES } from './bench/peer';
 import { overload, overloadMarkdown, overloadTargets, type OverloadResult } from './bench/overload';
 import { markdown, targets, type Results, type Row } from './bench/report';
 import { cost } from './bench/cost';
+import { abBench, buildRevision } from './bench/ab';
 import { quickBench } from './bench/quick';
 import { edgeBench } from './bench/edge';
 import { replicaBench } from './bench/replica';
@@ -48,6 +59,10 @@ const { values: args } = parseArgs({
     // Every scenario briefly on a small database of its own, for CI: fails on a broken scenario or
     // an SQL budget exceeded, prints the figures and writes nothing (bench/quick.ts).
     quick: { type: 'boolean', default: false },
+    // `--ab <revision>`: the checkout against that revision, uncached, cells alternating for
+    // `--rounds` rounds: answers/s and CPU per answer of `--scenarios`; prints, writes nothing (bench/ab.ts).
+    ab: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const seconds = Number(args.seconds ?? (args.quick ? 3 : 10));
@@ -65,7 +80,6 @@ const NAIVE_CONNECTIONS = Math.min(connections, 10);
 const say = (msg: string) => console.log(msg);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const JWT_SECRET = 'benchmark-secret-of-at-least-thirty-two-chars';
 /** The real feed the freshness step imports (../shared/data/jobs beside the checkout; never copied into it). */
 const GLASSDOOR = resolve(__dirname, '../../shared/data/jobs/glassdoor-2020/jobs.csv');
 /** Where the overload report's hand-written analysis begins (kept across reruns). */
@@ -84,23 +98,35 @@ async function main() {
   const dbUrl = await ensureDataset(server, size, args.fresh, say);
   const pools = await loadPools(dbUrl, JWT_SECRET);
   const { list, searchCosts, hotJobPages, applyTo, pick } = scenarios(pools);
-  const common = {
-    DATABASE_URL: dbUrl,
-    // Direct connections, no pooler between: as docs/DEPLOYMENT.md advises for this setting.
-    DATABASE_NAMED_STATEMENTS: 'true',
-    NODE_ENV: 'production',
-    TRUSTED_DOCUMENTS: 'false',
-    JWT_SECRET,
-    RATE_LIMIT_ENABLED: 'false',
-    LOG_LEVEL: 'warn',
-    CACHE_PREFIX: `bench-${Date.now().toString(36)}`,
-    SEED_ON_EMPTY: 'false',
-    METRICS_TOKEN,
-  };
+  const common = benchGatewayEnv(dbUrl, METRICS_TOKEN);
   say('compiling the gateway (npm run build, as production runs it)…');
   const main = buildGateway();
   const gatewayNode = args['gateway-node'] === 'current' ? process.execPath : node22(say);
   const nodeVersions = `${execFileSync(gatewayNode, ['--version'], { encoding: 'utf8' }).trim()} for the gateways and the peer, ${process.version} for the load generator`;
+  if (args.ab) {
+    const base = buildRevision(args.ab, say);
+    const names = args.scenarios.split(',').map((n) => n.trim());
+    say(`${args.ab} (${base.commit}) against the checkout, uncached, ${connections} connections, ${nodeVersions}…`);
+    return abBench(
+      {
+        dbUrl,
+        node: gatewayNode,
+        metricsToken: METRICS_TOKEN,
+        builds: [
+          { name: base.commit, main: base.main },
+          { name: 'checkout', main },
+        ],
+        scenarios: list.filter((s) => names.includes(s.name)),
+        rounds: Number(args.rounds),
+        seconds,
+        connections,
+        costRequests: (scenario) => costRequests(scenario, 'batched'),
+        costConnections,
+        port: 20_000 + Math.floor(Math.random() * 10_000),
+      },
+      say,
+    );
+  }
   const starting = { edge: 'cached', search: 'batched', uncached: 'batched', overload: 'batched, cached' }[args.only ?? ''] ?? 'naive, batched, cached';
   if (args.only !== 'replica')
     say(`starting gateways (${starting}${process.env.REDIS_URL ? ' on Redis' : ' in memory'})${args.only ? '' : ' and the bare HTTP floor'}…`);

