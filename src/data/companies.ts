@@ -3,7 +3,7 @@ import { Prisma, type Company } from '../generated/prisma/client';
 import type { Db } from './client';
 import { decodeCursor, encodeCursor } from './cursor';
 import { JOB_COLUMNS, type JobRow } from './jobs';
-import { countsByParent, inBatch, inOrder, newestCursor, pagesByParent, type Children } from './pages';
+import { countsByParent, inBatch, inOrder, newestCursor, pagesByParent, pageLimitSql, type Children } from './pages';
 
 /** What the API shows of a company (its external reference and timestamps are the importer's). */
 export type CompanyRow = Pick<Company, 'id' | 'name' | 'industry' | 'rating'>;
@@ -41,7 +41,7 @@ export async function findCompanyPage(db: Db, search: string | null, first: numb
   const key = after == null ? null : decodeCursor(after, 'COMPANY_NAME');
   const seek = key ? Prisma.sql`AND (c.name, c.id) > ((SELECT name FROM company WHERE id = ${key[0]}::int), ${key[0]}::int)` : Prisma.empty;
   const rows = await db.$queryRaw<CompanyRow[]>`SELECT c.id, c.name, c.industry, c.rating FROM company c
-    WHERE ${where} ${seek} ORDER BY c.name, c.id LIMIT ${first + 1}::int`;
+    WHERE ${where} ${seek} ORDER BY c.name, c.id LIMIT ${pageLimitSql(first + 1)}`;
   return {
     rows,
     cursorOf: (c: CompanyRow) => encodeCursor('COMPANY_NAME', [c.id]),

@@ -5,7 +5,7 @@ import { checkRange, parseId } from '../domain/arguments';
 import { InvalidInput } from '../domain/errors';
 import { Prisma, type Job } from '../generated/prisma/client';
 import type { Db } from './client';
-import { inBatch, inOrder, limitSql } from './pages';
+import { inBatch, inOrder, pageLimitSql } from './pages';
 import type { CompanyRow } from './companies';
 import { cursorOrder, decodeCursor, encodeCursor, type CursorKey } from './cursor';
 
@@ -374,7 +374,7 @@ const hitsCte = (name: string, sortKey: Prisma.Sql, where: Prisma.Sql) =>
   Prisma.sql`${Prisma.raw(name)} AS MATERIALIZED (SELECT j.id, ${sortKey} AS _sort FROM job j WHERE ${where})`;
 const pageOfHits = (hits: string, columns: readonly JobColumn[] | undefined, seek: Prisma.Sql, limit: number) =>
   Prisma.sql`SELECT ${jobColumns(columns)}, p._sort FROM (SELECT h.id, h._sort FROM ${Prisma.raw(hits)} h WHERE true ${seek}
-    ORDER BY h._sort DESC, h.id DESC LIMIT ${limitSql(limit)}) p JOIN job j ON j.id = p.id ORDER BY p._sort DESC, p.id DESC`;
+    ORDER BY h._sort DESC, h.id DESC LIMIT ${pageLimitSql(limit)}) p JOIN job j ON j.id = p.id ORDER BY p._sort DESC, p.id DESC`;
 /** The count a page's first row carries, else counted by `recount` (a page after the last one has no row to carry it). */
 const countOf = (rows: PageRow[], recount: () => Promise<number>) => (rows[0]?._n != null ? () => Promise.resolve(rows[0]._n!) : recount);
 
@@ -423,9 +423,9 @@ export async function findJobPage(
     ${tail(pageOfHits('rh', columns, Prisma.empty, first + 1), Prisma.sql`(SELECT count(*)::int FROM sh)`, Prisma.sql`(SELECT count(*)::int FROM rh)`)}`
     : await db.$queryRaw<PageRow[]>`${head},
     s AS MATERIALIZED (SELECT ${jobColumns(columns)}, ${strict.key[0]} AS _sort
-      FROM job j WHERE ${strictWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${limitSql(first + 1)})
+      FROM job j WHERE ${strictWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${pageLimitSql(first + 1)})
     ${tail(
-      Prisma.sql`SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort FROM job j WHERE ${relaxedWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${limitSql(first + 1)}`,
+      Prisma.sql`SELECT ${jobColumns(columns)}, ${looser.key[0]} AS _sort FROM job j WHERE ${relaxedWhere} ORDER BY _sort DESC, j.id DESC LIMIT ${pageLimitSql(first + 1)}`,
       Prisma.sql`NULL::int`,
       Prisma.sql`NULL::int`,
     )}`;
@@ -480,7 +480,7 @@ async function pageOf(
     FROM job j
     WHERE ${where} ${seek}
     ORDER BY _sort DESC, j.id DESC
-    LIMIT ${limitSql(first + 1)}`;
+    LIMIT ${pageLimitSql(first + 1)}`;
   const decided = searched ? { relaxed: filter!.decided?.relaxed ?? false, kept: filter!.decided?.kept ?? [], query: rows[0]?._q ?? null } : undefined;
   const count = countOf(rows, () =>
     decided?.query != null ? countJobs(db, jobFilterSql({ ...filter, decided })) : countJobs(db, where, Prisma.sql`WITH ${m}`),

@@ -11,15 +11,26 @@ export const batchIds = (ids: readonly number[]) => Prisma.sql`chommie_ids(${[..
 export const inBatch = (column: string, ids: readonly number[]) => Prisma.sql`${Prisma.raw(column)} IN (SELECT chommie_ids(${[...ids]}::int[]))`;
 
 /**
- * A page size written into the statement's text rather than sent as a parameter: PostgreSQL
- * plans a LIMIT it cannot see for a tenth of the rows, so a list's statement, which has no other
+ * A LIMIT written into the statement's text rather than sent as a parameter: PostgreSQL plans a
+ * LIMIT it cannot see for a tenth of the rows, so a list's statement, which has no other
  * parameter on its first page, was planned anew at every execution (0.15 ms of PostgreSQL CPU a
- * headline). Sizes are checked before (1 to 101), so there are at most that many texts.
+ * headline). Each value is a text of its own, so this is for small ranges (a similar list's 1 to 10).
  */
 export function limitSql(n: number): Prisma.Sql {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`a LIMIT must be a natural number, not ${n}`);
   return Prisma.raw(String(n));
 }
+
+// Page sizes as clients ask for them, plus the row that tells whether a next page follows.
+const PAGE_LIMITS = [6, 11, 21, 51, 101];
+
+/**
+ * A page's LIMIT in the text (see limitSql), rounded up to one of a few sizes: any `first` from
+ * 1 to 100 would otherwise be a statement of its own, and the named statements are bounded
+ * (db/database.ts statementNames). The caller reads its first `n` rows and ignores the rest
+ * (a connection slices its page, schema/connection.ts); the usual sizes (20, 50) read no more.
+ */
+export const pageLimitSql = (n: number): Prisma.Sql => limitSql(PAGE_LIMITS.find((l) => l >= n) ?? n);
 
 /** Keeps the given rows in `ids`' order, null for ids without a row. */
 export const inOrder = <T extends { id: number }>(ids: readonly number[], rows: T[]): (T | null)[] => {

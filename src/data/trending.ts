@@ -4,6 +4,7 @@ import type { Db } from './client';
 import type { Intent } from './invalidations';
 import type { Owe } from './writes';
 import { jobColumns, MAX_PAGE, type JobColumn, type JobRow, type Joined } from './jobs';
+import { pageLimitSql } from './pages';
 
 /** Jobs kept per precomputed window: a page of the most asked, with room for jobs closed since. */
 const KEEP = MAX_PAGE + 50;
@@ -13,7 +14,7 @@ const live = (days: number, first: number, wanted?: readonly JobColumn[]) => Pri
       SELECT job_id, count(*)::int AS n FROM application
       WHERE created_at >= now() - make_interval(days => ${days}::int) GROUP BY job_id
     ) t JOIN job j ON j.id = t.job_id AND j.is_active
-    ORDER BY t.n DESC, j.id DESC LIMIT ${first}::int`;
+    ORDER BY t.n DESC, j.id DESC LIMIT ${pageLimitSql(first)}`;
 
 type Trending = Joined<JobRow> & { recentApplications: number };
 
@@ -31,12 +32,15 @@ export async function trendingJobs(db: Db, days: number, first: number, wanted?:
     LEFT JOIN trending_job t ON t.days = w.days
     LEFT JOIN job j ON j.id = t.job_id AND j.is_active
     WHERE w.days = ${days}::int AND (t.job_id IS NULL OR j.id IS NOT NULL)
-    ORDER BY t.rank LIMIT ${first}::int`;
+    ORDER BY t.rank LIMIT ${pageLimitSql(first)}`;
   // No row: the window is not kept; a row without a job: it is kept, and nothing is trending.
   // A full list that jobs closed since have left short of `first` no longer knows the rest.
-  const rows = kept.filter((r): r is Trending & { _fresh: boolean; _kept: number } => r.id != null).map(({ _fresh, _kept, ...row }) => row);
+  const rows = kept
+    .filter((r): r is Trending & { _fresh: boolean; _kept: number } => r.id != null)
+    .slice(0, first)
+    .map(({ _fresh, _kept, ...row }) => row);
   if (kept[0]?._fresh && !(rows.length < first && kept[0]._kept >= KEEP)) return rows;
-  return db.$queryRaw<Trending[]>(live(days, first, wanted));
+  return (await db.$queryRaw<Trending[]>(live(days, first, wanted))).slice(0, first);
 }
 
 /**

@@ -165,14 +165,15 @@ type AnyFn = (...args: unknown[]) => unknown;
  * changes the type of a column an old instance reads fails its prepared statements
  * ("cached plan must not change result type") until it restarts. Bounded to the first `max`
  * distinct texts; each connection keeps what it prepared. Left unnamed: statements whose best
- * plan depends on the values (a LIKE prefix, one company's jobs), since after five runs
+ * plan depends on the values (a LIKE prefix, one company's jobs, a date range, a place or a
+ * title pattern read out of a search), since after five runs
  * PostgreSQL may adopt a generic plan that cannot weigh them, and statements of a sampled trace,
  * whose text ends in that trace's comment (db/traced-adapter.ts): each is one of a kind, and
  * naming them would use up the names. A full-text search is named: its tsquery is computed in
  * an InitPlan (data/jobs.ts `searchQuery`), which no plan can look into, so its plan is the same
  * whatever the words, and planning it at every search was a tenth of its PostgreSQL CPU.
  */
-const VALUE_DEPENDENT = /\bLIKE\b|company_id = \$/;
+const VALUE_DEPENDENT = /\bLIKE\b|company_id = \$|created_at [<>]=? \$|~\* \$|lower\(\w+\.(city|state)\) = \$/;
 
 export function statementNames(max = 500): (query: SqlQuery) => string {
   const names = new Map<string, string | null>();

@@ -37,7 +37,8 @@ describe('the job page in one statement', () => {
     await prisma.$executeRaw`UPDATE company SET name = ${'Acme, "Quoted" {Braced} \\ NULL'}, industry = NULL, rating = ${1 + 0.1 + 0.2}
       WHERE id = (SELECT company_id FROM job WHERE id = 7)`;
     await prisma.$executeRaw`UPDATE company SET rating = ${4.123456789012345}
-      WHERE id = (SELECT j.company_id FROM job_similar s JOIN job j ON j.id = s.similar_id WHERE s.job_id = 7 AND j.is_active ORDER BY s.rank LIMIT 1)`;
+      WHERE id = (SELECT j.company_id FROM job_similar s JOIN job j ON j.id = s.similar_id
+        WHERE s.job_id = 7 AND j.is_active AND j.company_id <> (SELECT company_id FROM job WHERE id = 7) ORDER BY s.rank LIMIT 1)`;
   });
 
   it('answers what the statement per field answered: same fields, nulls and order', async () => {
@@ -55,7 +56,7 @@ describe('the job page in one statement', () => {
     }
     const wide = (await gql(WIDE, { id: '7' })).data.job;
     expect(wide.company).toEqual(expect.objectContaining({ name: 'Acme, "Quoted" {Braced} \\ NULL', industry: null, rating: 1 + 0.1 + 0.2 }));
-    expect(wide.similarJobs[0].company.rating).toBe(4.123456789012345);
+    expect(wide.similarJobs.map((s: any) => s.company.rating)).toContain(4.123456789012345);
     const page = (await gql(JOB_PAGE, { id: '7' })).data.job;
     expect(page.similarJobs).toHaveLength(5);
     expect(page.similarJobs.map((s: any) => s.id)).not.toContain(String(closed));
