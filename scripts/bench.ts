@@ -106,6 +106,8 @@ async function main() {
   if (args.ab) {
     const base = buildRevision(args.ab, say);
     const names = args.scenarios.split(',').map((n) => n.trim());
+    const unknown = names.filter((n) => !list.some((s) => s.name === n));
+    if (unknown.length) throw new Error(`--scenarios: no scenario named ${unknown.join(', ')}`);
     say(`${args.ab} (${base.commit}) against the checkout, uncached, ${connections} connections, ${nodeVersions}…`);
     return abBench(
       {
@@ -241,7 +243,7 @@ async function main() {
     };
 
     const billedCost = async (scenario: string, server: Served, next: () => { body: string; token?: string }) => {
-      const c = await cost(server.url, server.child.pid!, dbUrl, next, costRequests(scenario, 'batched'), costConnections);
+      const c = await cost(server, dbUrl, next, costRequests(scenario, 'batched'), costConnections);
       await settle();
       say(`  ${scenario.padEnd(10)} ${server.name.padEnd(12)} CPU ${c.serverMs.toFixed(2)} + PostgreSQL ${c.postgresMs.toFixed(2)} ms/answer`);
       return c;
@@ -299,9 +301,9 @@ async function main() {
       say('| scenario | answered | refused | failed | gateway CPU ms/answer | PostgreSQL CPU ms/answer |');
       say('| --- | ---: | ---: | ---: | ---: | ---: |');
       for (const s of searchCosts) {
-        await cost(gw.batched.url, gw.batched.child.pid!, dbUrl, s.next, 200, costConnections);
+        await cost(gw.batched, dbUrl, s.next, 200, costConnections);
         for (let round = 0; round < 2; round++) {
-          const c = await cost(gw.batched.url, gw.batched.child.pid!, dbUrl, s.next, Number(args['cost-requests']), costConnections);
+          const c = await cost(gw.batched, dbUrl, s.next, Number(args['cost-requests']), costConnections);
           say(`| ${s.name} | ${c.answered} | ${c.refused} | ${c.failed} | ${c.serverMs.toFixed(2)} | ${c.postgresMs.toFixed(2)} |`);
         }
       }
@@ -341,8 +343,7 @@ async function main() {
         running = false;
         await settle();
         const after = await metrics(url);
-        const billed =
-          mode === 'naive' || s.name === 'mixed' ? null : await cost(url, gw[mode].child.pid!, dbUrl, s.next, costRequests(s.name, mode), costConnections);
+        const billed = mode === 'naive' || s.name === 'mixed' ? null : await cost(gw[mode], dbUrl, s.next, costRequests(s.name, mode), costConnections);
         await settle();
         const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
         const lookups = delta('response_cache_hits') + delta('response_cache_misses');

@@ -1,7 +1,7 @@
 // npm run bench -- --ab <revision>: the checkout against an earlier revision, side by side on the
 // bench's dataset. How docs/BENCHMARKS.md measured each step of "What the uncached path costs".
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cost } from './cost';
@@ -24,15 +24,19 @@ export function buildRevision(revision: string, say: (msg: string) => void): { c
   if (existsSync(main)) return { commit, main };
   say(`compiling ${revision} (${commit}) into .bench/ab/ (once)…`);
   const tree = mkdtempSync(join(tmpdir(), 'chommie-ab-'));
+  // Built aside and moved into place whole: a failed or interrupted build is never taken for one.
+  const building = `${outDir}.building`;
+  rmSync(building, { recursive: true, force: true });
   try {
-    execFileSync('git', ['worktree', 'add', '--detach', tree, commit], { cwd: root, stdio: 'ignore' });
+    execFileSync('git', ['worktree', 'add', '--detach', tree, commit], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
     // Prisma's generated client is not in git; the checkout's matches any revision of the same schema.
     cpSync(join(root, 'src', 'generated'), join(tree, 'src', 'generated'), { recursive: true });
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: tree, stdio: 'inherit' });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', building], { cwd: tree, stdio: 'inherit' });
+    renameSync(building, outDir);
   } finally {
-    execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: root, stdio: 'ignore' });
     rmSync(tree, { recursive: true, force: true });
+    execFileSync('git', ['worktree', 'prune'], { cwd: root, stdio: 'ignore' });
   }
   return { commit, main };
 }
@@ -67,7 +71,7 @@ export async function abBench(o: AbOptions, say: (msg: string) => void): Promise
         for (const [i, b] of o.builds.entries()) {
           const gw = served[i];
           const r = await load(gw.url, s.next, o.connections, o.seconds);
-          const c = await cost(gw.url, gw.child.pid!, o.dbUrl, s.next, o.costRequests(s.name), o.costConnections);
+          const c = await cost(gw, o.dbUrl, s.next, o.costRequests(s.name), o.costConnections);
           say(
             `${String(round).padEnd(7)}${s.name.padEnd(16)}${b.name.padEnd(21)}${r.answeredPerS.toFixed(0).padStart(10)}  ${String(refused(r)).padStart(7)}  ` +
               `${c.serverMs.toFixed(2)} + ${c.postgresMs.toFixed(2)} = ${(c.serverMs + c.postgresMs).toFixed(2)}`,

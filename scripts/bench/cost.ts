@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { drive, posts, refused } from './load';
+import { appName, type Served } from './processes';
 import type { Req } from './scenarios';
 
 /**
@@ -67,23 +68,28 @@ export const sum = (pids: number[], start?: Map<number, number>) => {
   return { now, spent };
 };
 
-/** Backends connected to `database` (the bench's own connection, idle meanwhile, included). */
-async function backends(admin: pg.Client, database: string): Promise<number[]> {
-  const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [database]);
+/** The backends serving `server` on `database` (processes.ts names their connections). */
+async function backends(admin: pg.Client, database: string, server: Served): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND application_name = $2",
+    [database, appName(server.name)],
+  );
   return rows.map((r) => r.pid);
 }
 
-/** Sends `requests` requests drawn from `next` over `connections` connections to `url`, and bills their answers. */
-export async function cost(url: string, serverPid: number, dbUrl: string, next: () => Req, requests: number, connections: number): Promise<Cost> {
+/** Sends `requests` requests drawn from `next` over `connections` connections to `server`, and bills their answers. */
+export async function cost(server: Served, dbUrl: string, next: () => Req, requests: number, connections: number): Promise<Cost> {
+  const url = server.url;
+  const serverPid = server.child.pid!;
   const database = new URL(dbUrl).pathname.slice(1);
   const admin = new pg.Client({ connectionString: dbUrl });
   await admin.connect();
   try {
-    const server = sum(tree(serverPid));
-    const pgStart = sum(await backends(admin, database));
+    const serverStart = sum(tree(serverPid));
+    const pgStart = sum(await backends(admin, database, server));
     const { outcome } = await drive({ url: `${url}/graphql`, connections, amount: requests, timeout: 30, requests: posts(next) });
-    const pgEnd = sum(await backends(admin, database), pgStart.now);
-    const serverEnd = sum(tree(serverPid), server.now);
+    const pgEnd = sum(await backends(admin, database, server), pgStart.now);
+    const serverEnd = sum(tree(serverPid), serverStart.now);
     const answered = Math.max(1, outcome.answered);
     return {
       requests: outcome.requests,

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 
+/** The application_name of a served process's database connections. */
+export const appName = (name: string) => `bench ${name}`.slice(0, 63);
+
 export interface Served {
   name: string;
   url: string;
@@ -25,7 +28,9 @@ export function serve(
   timeoutMs = 120_000,
   cwd = root,
 ): Promise<Served> {
-  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its database connections carry its name (pg reads PGAPPNAME), so that bench/cost.ts bills it
+  // only the backends that serve it, not another server's background work on the same database.
+  const child = spawn(command, args, { cwd, env: { ...env, PGAPPNAME: appName(name) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
