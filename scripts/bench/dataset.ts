@@ -80,10 +80,11 @@ export async function timeRebuild(dbUrl: string): Promise<{ jobs: number; second
   try {
     const started = performance.now();
     const jobs = await rebuildAllSimilar(db.prisma);
-    return { jobs, seconds: (performance.now() - started) / 1000 };
-  } finally {
-    await db.close();
+    const seconds = (performance.now() - started) / 1000;
     // It rewrote every list: the cells after it would step over the old ones.
     await vacuum(dbUrl);
+    return { jobs, seconds };
+  } finally {
+    await db.close();
   }
 }

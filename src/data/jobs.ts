@@ -56,9 +56,8 @@ const COMPANY_JSON = `(SELECT json_build_object('id', c.id, 'name', c.name, 'ind
   FROM company c WHERE c.id = j.company_id) AS "_company"`;
 const APPLICATIONS = '(SELECT count(*)::int FROM application a WHERE a.job_id = j.id) AS "_applications"';
 
-const chosen = new Map<string, Prisma.Sql>();
 // By the very array: a query's columns are memoized with its selection (schema/job.ts), so a
-// compiled query asks with the same one every time, and building the key cost 2 % of a job page.
+// compiled query asks with the same one every time (building the list cost 2 % of a job page).
 const chosenFor = [new WeakMap<readonly JobColumn[], Prisma.Sql>(), new WeakMap<readonly JobColumn[], Prisma.Sql>()];
 
 /**
@@ -77,13 +76,7 @@ export function jobColumns(wanted?: readonly JobColumn[], description = false): 
     wanted.includes('company') ? COMPANY_JSON : '',
     wanted.includes('applicationCount') ? APPLICATIONS : '',
   ].filter(Boolean);
-  const key = [...names, ...extra].join();
-  let sql = chosen.get(key);
-  if (!sql) {
-    sql = Prisma.raw([...names.map((c) => COLUMN_SQL[c]), ...extra].join(', '));
-    // Combinations come from the queries clients send; past this many, build each anew.
-    if (chosen.size < 1000) chosen.set(key, sql);
-  }
+  const sql = Prisma.raw([...names.map((c) => COLUMN_SQL[c]), ...extra].join(', '));
   chosenFor[Number(description)].set(wanted, sql);
   return sql;
 }
